@@ -1,0 +1,1 @@
+"""segmint: customer segmentation for B2B go-to-market teams."""

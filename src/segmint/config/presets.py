@@ -1,0 +1,125 @@
+"""Column presets: how Salesforce and HubSpot exports name the canonical columns."""
+
+from __future__ import annotations
+
+import re
+
+from segmint import tables as t
+from segmint.exceptions import ConfigError, closest_hint
+
+# Each canonical column lists the headers an export may use for it, most specific first.
+# Headers are compared after `header_key` (case, spaces and punctuation ignored), so
+# "NumberOfEmployees", "Number of Employees" and "number_of_employees" all match.
+PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "salesforce": {
+        "accounts": {
+            t.ACCOUNT_ID: ("Id", "Account ID"),
+            t.NAME: ("Name", "Account Name"),
+            t.DOMAIN: ("Website",),
+            t.PARENT_ID: ("ParentId", "Parent Account ID"),
+            t.INDUSTRY: ("Industry",),
+            t.NAICS: ("NaicsCode", "NAICS Code"),
+            t.EMPLOYEES: ("NumberOfEmployees", "Employees"),
+            t.ANNUAL_REVENUE: ("AnnualRevenue", "Annual Revenue"),
+            t.COUNTRY: ("BillingCountry", "Billing Country"),
+            t.STATE: ("BillingState", "Billing State/Province"),
+            t.OWNER_ID: ("OwnerId", "Account Owner ID"),
+            t.ACCOUNT_TYPE: ("Type", "Account Type"),
+            t.CREATED_DATE: ("CreatedDate", "Created Date"),
+        },
+        "deals": {
+            t.DEAL_ID: ("Id", "Opportunity ID"),
+            t.ACCOUNT_ID: ("AccountId", "Account ID"),
+            t.NAME: ("Name", "Opportunity Name"),
+            t.AMOUNT: ("Amount",),
+            t.CURRENCY: ("CurrencyIsoCode", "Opportunity Currency"),
+            t.CLOSE_DATE: ("CloseDate", "Close Date"),
+            t.CREATED_DATE: ("CreatedDate", "Created Date"),
+            t.STAGE: ("StageName", "Stage"),
+            t.IS_WON: ("IsWon", "Won"),
+            t.IS_CLOSED: ("IsClosed", "Closed"),
+            t.DEAL_TYPE: ("Type", "Opportunity Type"),
+            t.LEAD_SOURCE: ("LeadSource", "Lead Source"),
+            t.OWNER_ID: ("OwnerId", "Opportunity Owner ID"),
+        },
+    },
+    "hubspot": {
+        "accounts": {
+            t.ACCOUNT_ID: ("Record ID", "hs_object_id", "Company ID"),
+            t.NAME: ("Company name", "name"),
+            t.DOMAIN: ("Company Domain Name", "domain", "Website URL", "website"),
+            t.PARENT_ID: ("Parent Company ID", "hs_parent_company_id"),
+            t.INDUSTRY: ("Industry", "industry"),
+            t.EMPLOYEES: ("Number of Employees", "numberofemployees"),
+            t.ANNUAL_REVENUE: ("Annual Revenue", "annualrevenue"),
+            t.COUNTRY: ("Country/Region", "country"),
+            t.STATE: ("State/Region", "state"),
+            t.OWNER_ID: ("Company owner", "hubspot_owner_id"),
+            t.ACCOUNT_TYPE: ("Lifecycle Stage", "lifecyclestage", "Type", "type"),
+            t.CREATED_DATE: ("Create Date", "createdate"),
+        },
+        "deals": {
+            t.DEAL_ID: ("Record ID", "hs_object_id", "Deal ID"),
+            t.ACCOUNT_ID: (
+                "Associated Company IDs (Primary)",
+                "Associated Company IDs",
+                "associatedcompanyid",
+            ),
+            t.NAME: ("Deal Name", "dealname"),
+            t.AMOUNT: ("Amount", "amount"),
+            t.CURRENCY: ("Currency", "deal_currency_code"),
+            t.CLOSE_DATE: ("Close Date", "closedate"),
+            t.CREATED_DATE: ("Create Date", "createdate"),
+            t.STAGE: ("Deal Stage", "dealstage"),
+            t.IS_WON: ("Is Closed Won", "hs_is_closed_won"),
+            t.IS_CLOSED: ("Is Deal Closed?", "hs_is_closed"),
+            t.DEAL_TYPE: ("Deal Type", "dealtype"),
+            t.LEAD_SOURCE: ("Original Source Type", "hs_analytics_source"),
+            t.OWNER_ID: ("Deal owner", "hubspot_owner_id"),
+        },
+    },
+}
+
+
+def header_key(header: str) -> str:
+    """Compare headers ignoring case, spaces and punctuation.
+
+    Examples
+    --------
+    >>> header_key("Number of Employees") == header_key("numberOfEmployees")
+    True
+    >>> header_key("Is Deal Closed?")
+    'isdealclosed'
+    """
+    return re.sub(r"[^0-9a-z]", "", header.casefold())
+
+
+def preset_columns(preset: str, table: str, headers: list[str]) -> dict[str, str]:
+    """The canonical → source-header mapping a preset finds among `headers`.
+
+    Canonical columns whose headers are absent are left out; the caller decides whether
+    a missing column matters.
+
+    Examples
+    --------
+    >>> preset_columns("salesforce", "accounts", ["Id", "Name", "NumberOfEmployees"])
+    {'account_id': 'Id', 'name': 'Name', 'employees': 'NumberOfEmployees'}
+    >>> preset_columns("hubspot", "accounts", ["Record ID", "Company name"])
+    {'account_id': 'Record ID', 'name': 'Company name'}
+    """
+    if preset not in PRESETS:
+        raise ConfigError(f"Unknown preset {preset!r}. {closest_hint(preset, PRESETS)}")
+    if table not in PRESETS[preset]:
+        known = ", ".join(PRESETS[preset])
+        raise ConfigError(
+            f"Preset {preset!r} has no mapping for the {table} table (it maps {known}). "
+            f"Map the columns of {table} under sources.{table}.columns instead."
+        )
+    by_key = {header_key(h): h for h in reversed(headers)}  # first header wins on a clash
+    found: dict[str, str] = {}
+    for canonical, candidates in PRESETS[preset][table].items():
+        for candidate in candidates:
+            if header_key(candidate) in by_key:
+                found[canonical] = by_key[header_key(candidate)]
+                break
+    return found

@@ -1,0 +1,307 @@
+"""segmint.yaml → a typed, checked Project (pydantic); every error names the key and the fix."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from segmint import tables as t
+from segmint.config.presets import PRESETS
+from segmint.exceptions import ConfigError, closest_hint
+
+Engine = Literal["duckdb", "spark"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """Where one canonical table comes from and how its columns are named."""
+
+    path: str
+    format: Literal["csv", "parquet", "duckdb"] | None = None  # inferred from the suffix
+    table: str | None = None  # the table inside a .duckdb file
+    preset: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)  # canonical -> source column
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, preset: str | None) -> str | None:
+        if preset is not None and preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}. {closest_hint(preset, PRESETS)}")
+        return preset
+
+    @property
+    def resolved_format(self) -> str:
+        if self.format:
+            return self.format
+        suffix = Path(self.path).suffix.lower()
+        formats = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet",
+                   ".pq": "parquet", ".duckdb": "duckdb", ".db": "duckdb"}
+        if suffix not in formats:
+            raise ConfigError(
+                f"Cannot tell the format of {self.path!r} from its suffix. "
+                "Add format: csv, parquet or duckdb to its source in segmint.yaml."
+            )
+        return formats[suffix]
+
+
+class Sources(Strict):
+    accounts: Source
+    deals: Source | None = None
+    revenue: Source | None = None
+    usage: Source | None = None
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> Sources:
+        for name in ("accounts", "deals", "revenue", "usage"):
+            source = getattr(self, name)
+            if source is None:
+                continue
+            spec = t.SPECS[name]
+            for canonical in source.columns:
+                if canonical not in spec.columns:
+                    raise ValueError(
+                        f"sources.{name}.columns has {canonical!r}, which is not a column of "
+                        f"the {name} table. {closest_hint(canonical, spec.columns)}"
+                    )
+        return self
+
+
+class Bands(Strict):
+    """Numeric bands: edges [200, 1000] give <200, 200 to <1000, ≥1000 (lower edge inclusive)."""
+
+    kind: Literal["bands"]
+    field: str
+    edges: list[float] = Field(min_length=1)
+    labels: list[str]
+
+    @model_validator(mode="after")
+    def _shape(self) -> Bands:
+        if sorted(self.edges) != self.edges or len(set(self.edges)) != len(self.edges):
+            raise ValueError(f"edges must be strictly increasing, got {self.edges}")
+        if len(self.labels) != len(self.edges) + 1:
+            raise ValueError(
+                f"{len(self.edges)} edges make {len(self.edges) + 1} bands, so labels needs "
+                f"{len(self.edges) + 1} names (got {len(self.labels)}: {self.labels})"
+            )
+        return self
+
+
+class ValueMap(Strict):
+    """Categorical map: field value → dimension value; `builtin: iso_region` maps ISO countries."""
+
+    kind: Literal["map"]
+    field: str
+    values: dict[str, str] = Field(default_factory=dict)
+    builtin: Literal["iso_region"] | None = None
+    default: str | None = None  # for values not in the map; None leaves them unassigned
+
+    @model_validator(mode="after")
+    def _something_to_map(self) -> ValueMap:
+        if not self.values and self.builtin is None:
+            raise ValueError("a map needs values: {from: to, ...} or builtin: iso_region")
+        return self
+
+
+class SectorGroups(Strict):
+    """Sector groups by NAICS prefix: the longest matching prefix wins."""
+
+    kind: Literal["sector"]
+    field: str = t.NAICS
+    groups: dict[str, list[str]]
+    default: str | None = "Other"
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _prefixes_are_digits(cls, groups: Any) -> Any:
+        if not isinstance(groups, dict):
+            return groups
+        groups = {name: [str(p) for p in prefixes] if isinstance(prefixes, list) else prefixes
+                  for name, prefixes in groups.items()}  # YAML reads 52 as a number
+        for group, prefixes in groups.items():
+            if not isinstance(prefixes, list):
+                continue
+            for prefix in prefixes:
+                if not re.fullmatch(r"\d{2,6}", str(prefix)):
+                    raise ValueError(
+                        f"group {group!r} has prefix {prefix!r}; NAICS prefixes are 2 to 6 "
+                        "digits, written in quotes (\"52\", \"5415\")"
+                    )
+        return groups
+
+
+class ProductsHeld(Strict):
+    """The products an account holds: positive revenue in its latest month, or won deals."""
+
+    kind: Literal["products"]
+    source: Literal["revenue", "deals"] = "revenue"
+
+
+Dimension = Annotated[Bands | ValueMap | SectorGroups | ProductsHeld, Field(discriminator="kind")]
+
+
+class SegmentRule(Strict):
+    name: str = Field(min_length=1)
+    when: str = Field(min_length=1)
+
+
+class Segmentation(Strict):
+    """Dimensions, ordered segment rules (first match wins) and a default name template."""
+
+    dimensions: dict[str, Dimension] = Field(default_factory=dict)
+    segments: list[SegmentRule] = Field(default_factory=list)
+    default: str | None = None  # e.g. "{size}-{region}"
+
+    @model_validator(mode="after")
+    def _template_names_dimensions(self) -> Segmentation:
+        for name in self.template_fields:
+            if name not in self.dimensions:
+                raise ValueError(
+                    f"default {self.default!r} uses {{{name}}}, which is not a dimension. "
+                    f"{closest_hint(name, self.dimensions)}"
+                )
+        if not self.segments and self.default is None:
+            raise ValueError("give segments (rules) or a default name template, or both")
+        return self
+
+    @property
+    def template_fields(self) -> list[str]:
+        if self.default is None:
+            return []
+        return [f for _, f, _, _ in string.Formatter().parse(self.default) if f]
+
+
+class Outputs(Strict):
+    dir: str = "segmint-out"
+    formats: list[Literal["parquet", "csv"]] = Field(default_factory=lambda: ["parquet", "csv"])
+    report: bool = True
+
+
+class Project(Strict):
+    """A whole segmint.yaml, with paths resolved against the file's folder."""
+
+    engine: Engine = "duckdb"
+    name: str = "segmint project"
+    sources: Sources
+    segmentation: Segmentation
+    outputs: Outputs = Field(default_factory=Outputs)
+    root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
+
+    def path(self, relative: str) -> Path:
+        """A path from segmint.yaml, resolved against the file's folder."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and check segmint.yaml.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "segmint.yaml").write_text('''
+    ... sources: {accounts: {path: accounts.csv, preset: salesforce}}
+    ... segmentation:
+    ...   dimensions:
+    ...     size: {kind: bands, field: employees, edges: [200], labels: [SMB, Enterprise]}
+    ...   default: "{size}"
+    ... ''')
+    >>> load_project(folder / "segmint.yaml").segmentation.dimensions["size"].labels
+    ['SMB', 'Enterprise']
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist. Run `segmint init` to write a starter file.")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path} is not UTF-8 text ({err.reason}). Save it as UTF-8.") from None
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{path} is not valid YAML{line}: {problem}.") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path} must be a YAML mapping with sources: and segmentation:.")
+    try:
+        return Project.model_validate({**document, "root": path.resolve().parent})
+    except ValidationError as err:
+        raise ConfigError(_explain(path, err)) from None
+
+
+def _explain(path: Path, err: ValidationError) -> str:
+    """One message per problem: the key path, the bad value and what would fix it."""
+    lines = []
+    for problem in err.errors():
+        key = ".".join(str(part) for part in problem["loc"] if not _is_union_tag(part))
+        value = problem.get("input")
+        if problem["type"] == "extra_forbidden":
+            parent = _parent_model(err.title, problem["loc"])
+            known = sorted(parent.model_fields) if parent else []
+            name = str(problem["loc"][-1])
+            lines.append(f"{key}: unknown key {name!r}. {closest_hint(name, known)}")
+        elif problem["type"] == "missing":
+            lines.append(f"{key}: required key is missing.")
+        elif problem["type"] == "union_tag_invalid":
+            lines.append(
+                f"{key}: kind {problem['input'].get('kind')!r} is not a dimension kind; "
+                "use bands, map, sector or products."
+            )
+        elif problem["type"] == "union_tag_not_found":
+            lines.append(f"{key}: needs kind: bands, map, sector or products.")
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
+            lines.append(f"{key}: {message}{shown}")
+    return f"{path} has {len(lines)} problem(s):\n  " + "\n  ".join(lines)
+
+
+def _is_union_tag(part: Any) -> bool:
+    return part in ("bands", "map", "sector", "products")
+
+
+def _parent_model(_title: str, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that owns the key at `loc`, walking the Project schema."""
+    model: Any = Project
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if model is Segmentation and part == "dimensions":
+            model = "dimensions"
+            continue
+        if model == "dimensions":
+            model = {"bands": Bands, "map": ValueMap, "sector": SectorGroups,
+                     "products": ProductsHeld}.get(str(part), "dimensions")
+            continue
+        field = model.model_fields.get(str(part)) if isinstance(model, type) else None
+        if field is None:
+            return None
+        model = _model_of(field.annotation)
+    return model if isinstance(model, type) else None
+
+
+def _model_of(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

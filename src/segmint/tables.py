@@ -1,0 +1,147 @@
+"""Canonical tables: their column names, types and keys, declared once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# accounts
+ACCOUNT_ID = "account_id"
+NAME = "name"
+DOMAIN = "domain"
+PARENT_ID = "parent_id"
+INDUSTRY = "industry"
+NAICS = "naics"
+EMPLOYEES = "employees"
+ANNUAL_REVENUE = "annual_revenue"
+COUNTRY = "country"
+REGION = "region"
+STATE = "state"
+OWNER_ID = "owner_id"
+IS_CUSTOMER = "is_customer"
+ACCOUNT_TYPE = "account_type"
+CREATED_DATE = "created_date"
+
+# deals
+DEAL_ID = "deal_id"
+AMOUNT = "amount"
+CURRENCY = "currency"
+CLOSE_DATE = "close_date"
+STAGE = "stage"
+IS_WON = "is_won"
+IS_CLOSED = "is_closed"
+DEAL_TYPE = "deal_type"
+PRODUCT = "product"
+LEAD_SOURCE = "lead_source"
+
+# revenue
+PERIOD = "period"
+MRR = "mrr"
+ARR = "arr"
+
+# usage
+DATE = "date"
+METRIC = "metric"
+VALUE = "value"
+
+# lineage, added by load to every row of every table
+SOURCE_FILE = "_source_file"
+SOURCE_ROW = "_source_row"
+LINEAGE = (SOURCE_FILE, SOURCE_ROW)
+
+# segmentation outputs
+SEGMENT = "segment"
+REASON = "reason"
+UNASSIGNED = "Unassigned"
+PRODUCTS = "products"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical table: its name, key, grain and typed columns.
+
+    `columns` maps each canonical column to its type name: one of
+    ``string``, ``integer``, ``number``, ``money``, ``date``, ``boolean``.
+    `required` columns must be mapped for the table to load.
+
+    Examples
+    --------
+    >>> ACCOUNTS.columns[EMPLOYEES]
+    'number'
+    >>> ACCOUNTS.key
+    ('account_id',)
+    """
+
+    name: str
+    key: tuple[str, ...]
+    grain: str
+    columns: dict[str, str]
+    required: tuple[str, ...]
+    references: dict[str, str] = field(default_factory=dict)  # column -> table it must exist in
+
+
+ACCOUNTS = TableSpec(
+    "accounts",
+    key=(ACCOUNT_ID,),
+    grain="one account",
+    columns={
+        ACCOUNT_ID: "string",
+        NAME: "string",
+        DOMAIN: "string",
+        PARENT_ID: "string",
+        INDUSTRY: "string",
+        NAICS: "string",
+        EMPLOYEES: "number",
+        ANNUAL_REVENUE: "money",
+        COUNTRY: "string",
+        STATE: "string",
+        OWNER_ID: "string",
+        ACCOUNT_TYPE: "string",
+        IS_CUSTOMER: "boolean",
+        CREATED_DATE: "date",
+    },
+    required=(ACCOUNT_ID,),
+)
+
+DEALS = TableSpec(
+    "deals",
+    key=(DEAL_ID,),
+    grain="one opportunity or booking",
+    columns={
+        DEAL_ID: "string",
+        ACCOUNT_ID: "string",
+        NAME: "string",
+        AMOUNT: "money",
+        CURRENCY: "string",
+        CREATED_DATE: "date",
+        CLOSE_DATE: "date",
+        STAGE: "string",
+        IS_WON: "boolean",
+        IS_CLOSED: "boolean",
+        DEAL_TYPE: "string",
+        PRODUCT: "string",
+        LEAD_SOURCE: "string",
+        OWNER_ID: "string",
+    },
+    required=(DEAL_ID, ACCOUNT_ID),
+    references={ACCOUNT_ID: "accounts"},
+)
+
+REVENUE = TableSpec(
+    "revenue",
+    key=(ACCOUNT_ID, PERIOD, PRODUCT),
+    grain="account x month (x product)",
+    columns={ACCOUNT_ID: "string", PERIOD: "date", PRODUCT: "string", MRR: "money"},
+    required=(ACCOUNT_ID, PERIOD, MRR),
+    references={ACCOUNT_ID: "accounts"},
+)
+
+USAGE = TableSpec(
+    "usage",
+    key=(ACCOUNT_ID, DATE, METRIC),
+    grain="account x date x metric",
+    columns={ACCOUNT_ID: "string", DATE: "date", METRIC: "string", VALUE: "number"},
+    required=(ACCOUNT_ID, DATE, METRIC, VALUE),
+    references={ACCOUNT_ID: "accounts"},
+)
+
+SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (ACCOUNTS, DEALS, REVENUE, USAGE)}
