@@ -1,0 +1,167 @@
+"""The `segmint` command: parses flags, calls the library, renders the results. No logic here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from segmint.config.project import load_project
+from segmint.config.starter import STARTER, demo_project
+from segmint.exceptions import SegmintError
+from segmint.io.outputs import write_text
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Customer segmentation for B2B go-to-market teams.",
+)
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+@app.command()
+def run(
+    path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
+    engine: Annotated[Optional[str], typer.Option(help="Override the project's engine.")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any row was rejected.")] = False,
+) -> None:
+    """Run a project: load, validate, enrich, assign segments and write the outputs."""
+    from segmint.pipeline import STAGES
+    from segmint.pipeline import run as run_project
+
+    project = load_project(path)
+    if engine:
+        project = project.model_copy(update={"engine": engine})
+    with _progress() as bar:
+        task = bar.add_task("starting", total=len(STAGES))
+        result = run_project(project, progress=lambda stage: bar.update(
+            task, description=stage, completed=STAGES.index(stage) if stage in STAGES else None))
+        bar.update(task, description="done", completed=len(STAGES))
+    _print_counts(result.row_counts)
+    _print_segments(result.segment_summary)
+    if len(result.unassigned_reasons):
+        reasons = Table(title="Why accounts are unassigned", title_justify="left")
+        reasons.add_column("reason")
+        reasons.add_column("accounts", justify="right")
+        for row in result.unassigned_reasons.itertuples(index=False):
+            reasons.add_row(escape(str(row.reason)), f"{row.accounts:,}")
+        console.print(reasons)
+    if result.files:
+        folder = result.files[0].parent
+        console.print(f"Wrote {len(result.files)} files to [bold]{escape(str(folder))}[/bold]"
+                      f" (open report.html in a browser).")
+    if strict and result.rejected_rows:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Where to write the demo company.")] = Path("demo-company"),
+    accounts: Annotated[int, typer.Option(min=10, help="How many accounts to generate.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 7,
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    run_it: Annotated[bool, typer.Option("--run/--no-run", help="Run the project afterwards.")] = True,
+) -> None:
+    """Write a realistic, messy demo company with its segmint.yaml, then run it."""
+    from segmint.demo.generator import generate_company
+
+    if file_format not in ("csv", "parquet"):
+        raise SegmintError(f"--format must be csv or parquet, not {file_format!r}.")
+    with _progress() as bar:
+        task = bar.add_task("generating", total=None)
+
+        def advance(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"generating {stage}", completed=done, total=total)
+
+        manifest = generate_company(folder, accounts=accounts, seed=seed,
+                                    file_format=file_format, progress=advance)
+    project_file = write_text(folder / "segmint.yaml", demo_project(file_format))
+    rows = ", ".join(f"{n:,} {name}" for name, n in manifest.rows.items())
+    console.print(f"Demo company written to [bold]{escape(str(folder))}[/bold]: {rows}.")
+    if run_it:
+        run(project_file, engine=None, strict=False)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the project file.")] = Path("segmint.yaml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter segmint.yaml."""
+    if path.exists() and not force:
+        raise SegmintError(f"{path} already exists. Use --force to overwrite it.")
+    write_text(path, STARTER)
+    console.print(f"Wrote {escape(str(path))}. Point sources.accounts.path at your export, "
+                  "then run: segmint run")
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TimeElapsedColumn(), console=errors, transient=True)
+
+
+def _print_counts(row_counts) -> None:
+    table = Table(title="Rows in = used + rejected", title_justify="left")
+    for column in ("table", "file", "in", "used", "rejected"):
+        table.add_column(column, justify="right" if column in ("in", "used", "rejected") else "left")
+    for row in row_counts.itertuples(index=False):
+        table.add_row(row.table, escape(str(row.file)), f"{row.rows_in:,}", f"{row.rows_used:,}",
+                      f"{row.rows_rejected:,}")
+    console.print(table)
+
+
+def _print_segments(summary) -> None:
+    table = Table(title="Segments", title_justify="left")
+    columns = [c for c in ("segment", "accounts", "customers", "share", "arr") if c in summary.columns]
+    for column in columns:
+        table.add_column(column.upper() if column == "arr" else column,
+                         justify="left" if column == "segment" else "right")
+    for row in summary.itertuples(index=False):
+        cells = []
+        for column in columns:
+            value = getattr(row, column)
+            if column == "segment":
+                cells.append(escape(str(value)))
+            elif column == "share":
+                cells.append(f"{value:.1%}")
+            elif column == "arr":
+                cells.append(f"{value:,.0f}")
+            else:
+                cells.append(f"{int(value):,}")
+        table.add_row(*cells)
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: a user's mistake is one line and exit code 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except SegmintError as err:
+        errors.print(f"[red]error:[/red] {escape(str(err))}")
+        sys.exit(2)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        errors.print("[red]stopped[/red]")
+        sys.exit(130)
+    except Exception as err:  # the click usage errors and anything unexpected
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(2)
+        errors.print(f"[red]internal error:[/red] {escape(type(err).__name__)}: {escape(str(err))}. "
+                     "This is a bug in segmint; please report it with the command you ran.")
+        if "--debug" in sys.argv or __import__("os").environ.get("SEGMINT_DEBUG"):
+            raise
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""run(project): load → validate → enrich → assign → outputs, for one project file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint import engine
+from segmint import tables as t
+from segmint.config.project import Project
+from segmint.enrich.customers import mark_customers
+from segmint.enrich.geography import attach_geography
+from segmint.enrich.industry import attach_industry
+from segmint.io.outputs import write_table, write_text
+from segmint.io.sources import load_source
+from segmint.report.html import render_report
+from segmint.segment.assign import assign
+from segmint.validate.checks import Validated, validate
+
+Progress = Callable[[str], None]
+STAGES = ("load accounts", "load deals", "load revenue", "load usage", "enrich", "assign", "write")
+
+
+@dataclass
+class RunResult:
+    """What a run produced: engine tables, the small summaries, and the files written."""
+
+    assignments: ir.Table
+    rejects: ir.Table
+    validated: dict[str, Validated]
+    segment_summary: pd.DataFrame
+    row_counts: pd.DataFrame
+    unassigned_reasons: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return int(self.row_counts["rows_rejected"].sum())
+
+
+def load(project: Project, con: ibis.BaseBackend | None = None) -> dict[str, Validated]:
+    """Load and validate every configured table; deals, revenue and usage must name known accounts.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("account_id,employees\\nA,12\\nB,x\\n")
+    >>> project = Project.model_validate({"root": folder, "sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    >>> tables = load(project)
+    >>> tables["accounts"].clean.count().execute(), tables["accounts"].rows_rejected
+    (2, 0)
+    """
+    con = con or engine.connect(project.engine)
+    return _load(project, con, progress=lambda stage: None)
+
+
+def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[str, Validated]:
+    keep = lambda table, prefix: engine.materialise(con, table, prefix)  # noqa: E731
+    progress("load accounts")
+    validated = {"accounts": validate(con, load_source(con, project, "accounts"), materialise=keep)}
+    known = validated["accounts"].clean
+    for name in ("deals", "revenue", "usage"):
+        progress(f"load {name}")
+        if getattr(project.sources, name) is None:
+            continue
+        validated[name] = validate(con, load_source(con, project, name), known_accounts=known,
+                                   materialise=keep)
+    return validated
+
+
+def enrich(accounts: ir.Table, revenue: ir.Table | None = None) -> ir.Table:
+    """Normalise geography (ISO country, region, state) and industry (NAICS), mark customers."""
+    return mark_customers(attach_industry(attach_geography(accounts)), revenue)
+
+
+def run(project: Project, *, con: ibis.BaseBackend | None = None,
+        progress: Progress | None = None, write: bool = True) -> RunResult:
+    """Run the whole project and (by default) write every output it asks for.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("account_id,employees,country\\nA,12,USA\\nB,5000,France\\nC,,Peru\\n")
+    >>> project = Project.model_validate({"root": folder, "sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"dimensions": {
+    ...         "size": {"kind": "bands", "field": "employees", "edges": [1000], "labels": ["SMB", "ENT"]},
+    ...         "geo": {"kind": "map", "field": "country", "builtin": "iso_region"}},
+    ...       "default": "{size}-{geo}"}})
+    >>> result = run(project, write=False)
+    >>> result.assignments.order_by("account_id").segment.execute().tolist()
+    ['SMB-North America', 'ENT-EMEA', 'Unassigned']
+    """
+    con = con or engine.connect(project.engine)
+    progress = progress or (lambda stage: None)
+    validated = _load(project, con, progress)
+    progress("enrich")
+    revenue = validated["revenue"].clean if "revenue" in validated else None
+    deals = validated["deals"].clean if "deals" in validated else None
+    accounts = engine.materialise(con, enrich(validated["accounts"].clean, revenue), "enriched")
+    progress("assign")
+    assigned = assign(accounts, project.segmentation, revenue=revenue, deals=deals)
+    dimension_names = list(project.segmentation.dimensions)
+    wanted = [t.ACCOUNT_ID, t.NAME, *dimension_names, t.SEGMENT, t.REASON, t.IS_CUSTOMER, t.ARR]
+    seen: set[str] = set()
+    columns = [c for c in wanted if c in assigned.columns and not (c in seen or seen.add(c))]
+    assignments = engine.materialise(con, assigned.select(*columns), "assignments")
+    rejects = engine.materialise(con, ibis.union(*(v.rejects for v in validated.values())), "rejects")
+
+    summary = segment_summary(assignments).to_pandas()
+    row_counts = pd.DataFrame(
+        [{"table": v.table, "file": getattr(project.sources, v.table).path, "rows_in": v.rows_in,
+          "rows_used": v.rows_used, "rows_rejected": v.rows_rejected} for v in validated.values()]
+    )
+    reasons = (
+        assignments.filter(assignments[t.SEGMENT] == t.UNASSIGNED)
+        .group_by(t.REASON).aggregate(accounts=lambda a: a.count())
+        .order_by(ibis.desc("accounts")).limit(20).to_pandas()
+    )
+    result = RunResult(assignments, rejects, validated, summary, row_counts, reasons)
+    if write:
+        progress("write")
+        _write(project, con, result)
+    return result
+
+
+def segment_summary(assignments: ir.Table) -> ir.Table:
+    """Accounts, customers, share of accounts and ARR (when known) per segment, largest first.
+
+    Examples
+    --------
+    >>> a = ibis.memtable({"segment": ["SMB", "SMB", "ENT"], "is_customer": [True, False, True],
+    ...                    "arr": [1200.0, 0.0, 24000.0]})
+    >>> segment_summary(a).execute().values.tolist()
+    [['SMB', 2, 1, 0.6666666666666666, 1200.0], ['ENT', 1, 1, 0.3333333333333333, 24000.0]]
+    """
+    metrics = {"accounts": lambda a: a.count()}
+    if t.IS_CUSTOMER in assignments.columns:
+        metrics["customers"] = lambda a: a[t.IS_CUSTOMER].fill_null(False).cast("int64").sum()
+    grouped = assignments.group_by(t.SEGMENT).aggregate(**metrics)
+    grouped = grouped.mutate(share=grouped.accounts / grouped.accounts.sum().over())
+    if t.ARR in assignments.columns:
+        arr = assignments.group_by(t.SEGMENT).aggregate(arr=lambda a: a[t.ARR].sum().round(2))
+        grouped = grouped.join(arr, t.SEGMENT)
+    return grouped.order_by(ibis.desc("accounts"), t.SEGMENT)
+
+
+def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
+    folder = project.path(project.outputs.dir)
+    formats = project.outputs.formats
+    result.files += write_table(con, result.assignments, folder, "assignments", formats)
+    result.files += write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
+                                folder, "rejects", formats)
+    result.files += write_table(con, ibis.memtable(result.segment_summary), folder,
+                                "segment_summary", formats)
+    result.files += write_table(con, ibis.memtable(result.row_counts), folder, "row_counts", formats)
+    if project.outputs.report:
+        rejects_by_check = (
+            result.rejects.group_by("table", "check", "action")
+            .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.arbitrary())
+            .order_by(ibis.desc("rows")).to_pandas()
+        )
+        page = render_report(
+            project_name=project.name, summary=result.segment_summary,
+            row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
+            rejects_by_check=rejects_by_check,
+        )
+        result.files.append(write_text(folder / "report.html", page))

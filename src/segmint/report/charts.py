@@ -1,0 +1,62 @@
+"""Charts: draw finished tables (no sums, no joins) with matplotlib and return inline SVG."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: render to files only
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from segmint import tables as t  # noqa: E402
+
+PALETTE = {"accounts": "#c9d3e3", "customers": "#2f5d9e", "arr": "#d9822b"}
+
+
+def segment_bars(summary: pd.DataFrame) -> Figure:
+    """Accounts and customers per segment (bars) beside ARR per segment, largest first.
+
+    Draws `segment_summary` as it is given: one row per segment with ``accounts``,
+    ``customers`` and, when there is revenue, ``arr``.
+    """
+    rows = summary.sort_values("accounts", ascending=True)
+    has_arr = "arr" in rows.columns and rows["arr"].notna().any()
+    height = max(2.5, 0.38 * len(rows) + 1.2)
+    figure = Figure(figsize=(10 if has_arr else 6.5, height), layout="constrained")
+    axes = figure.subplots(1, 2 if has_arr else 1, sharey=True, squeeze=False)[0]
+    left = axes[0]
+    positions = range(len(rows))
+    left.barh(positions, rows["accounts"], color=PALETTE["accounts"], label="accounts")
+    left.barh(positions, rows["customers"], color=PALETTE["customers"], label="customers")
+    left.set_yticks(list(positions), rows[t.SEGMENT].tolist())
+    left.set_xlabel("accounts")
+    left.legend(loc="lower right", frameon=False)
+    left.set_title("Accounts and customers per segment", loc="left", fontsize=11)
+    if has_arr:
+        right = axes[1]
+        right.barh(positions, rows["arr"].fillna(0), color=PALETTE["arr"])
+        right.set_xlabel("ARR")
+        right.xaxis.set_major_formatter(lambda value, _: _money(value))
+        right.set_title("Current ARR per segment", loc="left", fontsize=11)
+    for ax in axes:
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", color="#eeeeee")
+        ax.set_axisbelow(True)
+    return figure
+
+
+def to_svg(figure: Figure) -> str:
+    """The figure as an inline SVG element (text escaped by matplotlib's SVG writer)."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE for inlining
+
+
+def _money(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.0f}"

@@ -1,0 +1,91 @@
+"""The HTML report: one self-contained page (inline CSS and SVG), every value escaped."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+
+import pandas as pd
+
+from segmint.report import charts
+
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:1100px;color:#1d2433;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2rem}
+.muted{color:#667085} table{border-collapse:collapse;margin:.5rem 0;min-width:50%}
+th,td{padding:.3rem .7rem;border-bottom:1px solid #e4e7ec;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f5f7fa}
+.bad{color:#b42318} figure{margin:1rem 0} svg{max-width:100%;height:auto}
+"""
+
+
+def render_report(
+    *,
+    project_name: str,
+    summary: pd.DataFrame,
+    row_counts: pd.DataFrame,
+    unassigned_reasons: pd.DataFrame,
+    rejects_by_check: pd.DataFrame,
+) -> str:
+    """The report page as a string, from finished (small) result tables.
+
+    Examples
+    --------
+    >>> page = render_report(project_name="<Acme>",
+    ...     summary=pd.DataFrame({"segment": ["SMB"], "accounts": [3], "customers": [1],
+    ...                           "share": [1.0]}),
+    ...     row_counts=pd.DataFrame({"table": ["accounts"], "file": ["a.csv"], "rows_in": [3],
+    ...                              "rows_used": [3], "rows_rejected": [0]}),
+    ...     unassigned_reasons=pd.DataFrame({"reason": [], "accounts": []}),
+    ...     rejects_by_check=pd.DataFrame({"table": [], "check": [], "reason": [], "rows": []}))
+    >>> "&lt;Acme&gt;" in page and "<Acme>" not in page
+    True
+    """
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    total = int(summary["accounts"].sum()) if len(summary) else 0
+    sections = [
+        f"<h1>{escape(project_name)}: segments</h1>",
+        f'<p class="muted">{total:,} accounts in {len(summary)} segments. Generated {generated} '
+        "by segmint.</p>",
+        "<h2>Segments</h2>",
+        f"<figure>{charts.to_svg(charts.segment_bars(summary))}</figure>" if len(summary) else "",
+        _table(summary),
+        "<h2>Why accounts are unassigned</h2>",
+        _table(unassigned_reasons) if len(unassigned_reasons) else "<p>Every account has a segment.</p>",
+        "<h2>Rows in, used and rejected</h2>",
+        _table(row_counts),
+        "<h2>Rejected rows and cleared values, by check</h2>",
+        _table(rejects_by_check) if len(rejects_by_check) else "<p>Nothing was rejected.</p>",
+    ]
+    body = "\n".join(s for s in sections if s)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(project_name)}: segmint report</title>"
+        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def _table(frame: pd.DataFrame) -> str:
+    numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
+    head = "".join(f'<th class="{"n" if c in numeric else ""}">{escape(str(c))}</th>' for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, record):
+            css = "n" if column in numeric else ""
+            cells.append(f'<td class="{css}">{escape(_format(column, value))}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _format(column: str, value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if column in ("share",) and isinstance(value, float):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -1,0 +1,129 @@
+"""Dimensions: size bands, value maps, NAICS sector groups and products held, as engine expressions."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint import tables as t
+from segmint.config.project import Bands, ProductsHeld, SectorGroups, ValueMap
+from segmint.exceptions import RuleError, closest_hint
+
+NO_PRODUCTS = "none"
+
+
+def band(values: ir.NumericValue, spec: Bands) -> ir.StringValue:
+    """The band label of each value: lower edges are inclusive, upper edges exclusive.
+
+    With edges ``[200, 1000]`` and labels ``[SMB, Mid-Market, Enterprise]``: 199 is SMB,
+    200 is Mid-Market, 999 is Mid-Market, 1000 is Enterprise. A missing value has no band.
+
+    Examples
+    --------
+    >>> spec = Bands(kind="bands", field="employees", edges=[200, 1000],
+    ...              labels=["SMB", "Mid-Market", "Enterprise"])
+    >>> table = ibis.memtable({"employees": [199, 200, 1000, None]})
+    >>> band(table.employees, spec).execute().tolist()
+    ['SMB', 'Mid-Market', 'Enterprise', None]
+    """
+    cases = [(values < edge, label) for edge, label in zip(spec.edges, spec.labels)]
+    banded = ibis.cases(*cases, else_=ibis.literal(spec.labels[-1]))
+    return ibis.ifelse(values.isnull(), ibis.null("string"), banded)
+
+
+def map_values(values: ir.Value, spec: ValueMap, *, builtin: dict[str, str] | None = None) -> ir.StringValue:
+    """Map each value through `spec.values` (trimmed, case-insensitive) or a built-in map.
+
+    Values not in the map get `spec.default`, or stay missing when there is no default.
+
+    Examples
+    --------
+    >>> spec = ValueMap(kind="map", field="tier", values={"Gold": "A", "silver": "B"})
+    >>> table = ibis.memtable({"tier": [" gold", "SILVER", "bronze", None]})
+    >>> map_values(table.tier, spec).execute().tolist()
+    ['A', 'B', None, None]
+    """
+    mapping = {**(builtin or {}), **spec.values}
+    keys = values.cast("string").strip().lower()
+    lowered = {str(k).strip().lower(): v for k, v in mapping.items()}
+    default = ibis.literal(spec.default) if spec.default is not None else ibis.null("string")
+    mapped = keys.substitute(lowered, else_=default) if lowered else default
+    return ibis.ifelse(values.isnull(), ibis.null("string"), mapped)
+
+
+def sector_group(naics: ir.StringValue, spec: SectorGroups) -> ir.StringValue:
+    """The group whose NAICS prefix matches each code; the longest prefix wins.
+
+    Examples
+    --------
+    >>> spec = SectorGroups(kind="sector", groups={"Finance": ["52"], "Software": ["5132", "5415"],
+    ...                     "Tech services": ["54"]})
+    >>> table = ibis.memtable({"naics": ["522110", "541511", "541110", "622110", None]})
+    >>> sector_group(table.naics, spec).execute().tolist()
+    ['Finance', 'Software', 'Tech services', 'Other', None]
+    """
+    prefixes = sorted(
+        ((prefix, group) for group, codes in spec.groups.items() for prefix in codes),
+        key=lambda item: -len(item[0]),
+    )
+    default = ibis.literal(spec.default) if spec.default is not None else ibis.null("string")
+    code = naics.cast("string")
+    cases = [(code.startswith(prefix), ibis.literal(group)) for prefix, group in prefixes]
+    grouped = ibis.cases(*cases, else_=default) if cases else default
+    return ibis.ifelse(code.isnull(), ibis.null("string"), grouped)
+
+
+def products_held(accounts: ir.Table, spec: ProductsHeld, *, revenue: ir.Table | None,
+                  deals: ir.Table | None, name: str) -> ir.Table:
+    """Accounts with a sorted array column `name` of the products each one holds.
+
+    From revenue: products with positive recurring revenue in the latest month of the
+    revenue table. From deals: products of won deals. An account holding nothing gets an
+    empty array (known to hold nothing), never a missing value.
+
+    Examples
+    --------
+    >>> accounts = ibis.memtable({"account_id": ["a", "b"]})
+    >>> revenue = ibis.memtable({"account_id": ["a", "a", "a"], "product": ["Core", "BI", "Old"],
+    ...     "period": [ibis.date(2024, 2, 1).execute()] * 2 + [ibis.date(2024, 1, 1).execute()],
+    ...     "mrr": [10.0, 5.0, 3.0]})
+    >>> held = products_held(accounts, ProductsHeld(kind="products"), revenue=revenue,
+    ...                      deals=None, name="products")
+    >>> held.order_by("account_id").products.execute().tolist()
+    [['BI', 'Core'], []]
+    """
+    if spec.source == "revenue":
+        if revenue is None or t.PRODUCT not in revenue.columns:
+            raise RuleError(
+                f"dimension {name!r} reads products from revenue, but there is no revenue "
+                "table with a product column. Add sources.revenue or use source: deals."
+            )
+        latest = revenue[t.PERIOD].max()
+        holding = revenue.filter((revenue[t.PERIOD] == latest) & (revenue[t.MRR] > 0))
+    else:
+        if deals is None or t.PRODUCT not in deals.columns:
+            raise RuleError(
+                f"dimension {name!r} reads products from deals, but there is no deals "
+                "table with a product column. Map sources.deals.columns.product."
+            )
+        holding = deals.filter(deals[t.IS_WON].fill_null(False))
+    holding = holding.filter(holding[t.PRODUCT].notnull())
+    per_account = (
+        holding.select(t.ACCOUNT_ID, t.PRODUCT).distinct()
+        .group_by(t.ACCOUNT_ID)
+        .aggregate(_held=lambda h: h[t.PRODUCT].collect().sort())
+    )
+    joined = accounts.left_join(per_account, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
+    empty = ibis.literal([], type="array<string>")
+    return joined.mutate(**{name: joined._held.fill_null(empty)}).drop("_held")
+
+
+def field_of(table: ir.Table, dimension: str, field: str) -> ir.Value:
+    """The column a dimension reads, with a clear error when the table lacks it."""
+    if field not in table.columns:
+        visible = [c for c in table.columns if not c.startswith("_")]
+        raise RuleError(
+            f"dimension {dimension!r} reads field {field!r}, which the accounts table does not "
+            f"have. {closest_hint(field, visible)} Fix segmentation.dimensions.{dimension}.field."
+        )
+    return table[field]

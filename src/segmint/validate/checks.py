@@ -1,0 +1,320 @@
+"""Validate: raw text rows → typed clean rows + a rejects table; every row used or rejected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint import tables as t
+from segmint.io.sources import LoadedSource
+from segmint.validate import parsers
+
+Action = Literal["row rejected", "value cleared"]
+
+REJECTS_SCHEMA = ibis.schema(
+    {
+        "table": "string",
+        t.SOURCE_FILE: "string",
+        t.SOURCE_ROW: "int64",
+        "column": "string",
+        "check": "string",
+        "value": "string",
+        "reason": "string",
+        "action": "string",
+    }
+)
+
+PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
+    "string": parsers.parse_string,
+    "integer": parsers.parse_integer,
+    "number": parsers.parse_number,
+    "money": parsers.parse_money,
+    "date": parsers.parse_date,
+    "boolean": parsers.parse_boolean,
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A data check with a stable code: rows where `failing` is true are rejected or cleared."""
+
+    code: str
+    table: str
+    column: str
+    action: Action
+    reason: str
+    failing: Callable[[ir.Table], ir.BooleanValue]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(code: str, *, table: str, column: str, action: Action, reason: str):
+    """Register a check on typed rows (the way users would add their own)."""
+
+    def register(failing: Callable[[ir.Table], ir.BooleanValue]):
+        CHECKS[code] = Check(code, table, column, action, reason, failing)
+        return failing
+
+    return register
+
+
+@check("DQ101", table="accounts", column=t.EMPLOYEES, action="value cleared",
+       reason="negative employee count; map the headcount field")
+def _negative_employees(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.EMPLOYEES] < 0
+
+
+@check("DQ102", table="accounts", column=t.EMPLOYEES, action="value cleared",
+       reason="more than 3,000,000 employees (no company has that many); check the unit")
+def _absurd_employees(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.EMPLOYEES] > 3_000_000
+
+
+@check("DQ103", table="accounts", column=t.ANNUAL_REVENUE, action="value cleared",
+       reason="negative annual revenue")
+def _negative_revenue(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.ANNUAL_REVENUE] < 0
+
+
+@check("DQ104", table="accounts", column=t.ANNUAL_REVENUE, action="value cleared",
+       reason="annual revenue above $1 trillion; check the unit")
+def _absurd_revenue(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.ANNUAL_REVENUE] > 1e12
+
+
+@check("DQ201", table="deals", column=t.AMOUNT, action="row rejected",
+       reason="negative deal amount; credit notes belong in billing, not in deals")
+def _negative_amount(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.AMOUNT] < 0
+
+
+@check("DQ202", table="deals", column=t.AMOUNT, action="row rejected",
+       reason="deal amount above 1,000,000,000; check the unit or a typo")
+def _absurd_amount(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.AMOUNT] > 1e9
+
+
+@check("DQ301", table="revenue", column=t.MRR, action="row rejected",
+       reason="negative recurring revenue; refunds and credits are not recurring revenue")
+def _negative_mrr(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.MRR] < 0
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A validated table: clean typed rows, its rejects, and the row counts that must add up."""
+
+    table: str
+    clean: ir.Table
+    rejects: ir.Table
+    rows_in: int
+    rows_used: int
+    rows_rejected: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_used + self.rows_rejected
+
+
+def validate(
+    con: ibis.BaseBackend,
+    loaded: LoadedSource,
+    *,
+    known_accounts: ir.Table | None = None,
+    materialise: Callable[[ir.Table, str], ir.Table] | None = None,
+) -> Validated:
+    """Type every canonical column, apply the checks and split rows into clean and rejected.
+
+    Row-level failures (blank or repeated key, unparseable required value, a reference to
+    an unknown account, a registered ``row rejected`` check) reject the row, with one
+    rejects record naming the first failure. Value-level failures (an unparseable optional
+    value, a registered ``value cleared`` check) clear that value and keep the row, with a
+    rejects record per value.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from segmint import engine
+    >>> from segmint.config.project import Project
+    >>> from segmint.io.sources import load_source
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("Id,NumberOfEmployees\\nA,120\\n,5\\nA,7\\nB,-3\\n")
+    >>> project = Project.model_validate({"root": folder,
+    ...     "sources": {"accounts": {"path": "a.csv", "preset": "salesforce"}},
+    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    >>> con = engine.connect()
+    >>> result = validate(con, load_source(con, project, "accounts"))
+    >>> (result.rows_in, result.rows_used, result.rows_rejected)
+    (4, 2, 2)
+    >>> result.clean.order_by("_source_row").employees.execute().tolist()
+    [120.0, nan]
+    """
+    spec = t.SPECS[loaded.table]
+    keep = materialise or (lambda table, prefix: table)
+    raw = loaded.rows
+    typed_columns: dict[str, ir.Value] = {}
+    status: dict[str, ir.Value] = {}
+    for column, kind in spec.columns.items():
+        if column not in raw.columns:
+            continue
+        parsed = _parse(raw[column], kind)
+        typed_columns[column] = parsed.value
+        status[column] = parsed.status
+    typed = keep(
+        raw.mutate(
+            **{f"_raw_{c}": raw[c].cast("string") for c in typed_columns},
+            **{f"_status_{c}": s for c, s in status.items()},
+        ).mutate(**typed_columns),
+        f"{loaded.table}_typed",
+    )
+
+    row_failures = _row_failures(typed, spec, known_accounts)
+
+    def first(pick: Callable[[tuple], ir.Value], null_type: str) -> ir.Value:
+        if not row_failures:
+            return ibis.null(null_type)
+        return ibis.cases(*[(f[1], pick(f)) for f in row_failures], else_=ibis.null(null_type))
+
+    flagged = keep(
+        typed.mutate(
+            _reject=first(lambda f: ibis.literal(f[0]), "string"),
+            _reject_column=first(lambda f: ibis.literal(f[2]), "string"),
+            _reject_value=first(lambda f: _raw(typed, f[2]), "string"),
+            _reject_reason=first(lambda f: f[3], "string"),
+        ),
+        f"{loaded.table}_flagged",
+    )
+    rejected = flagged.filter(flagged._reject.notnull())
+    reject_records = [
+        _records(rejected, loaded, rejected._reject_column, rejected._reject,
+                 value=rejected._reject_value, reason=rejected._reject_reason,
+                 action="row rejected")
+    ]
+    accepted = flagged.filter(flagged._reject.isnull())
+    clears: dict[str, ir.BooleanValue] = {}
+    for column in typed_columns:
+        if column in spec.required:
+            continue
+        invalid = accepted[f"_status_{column}"] == "invalid"
+        reject_records.append(
+            _records(accepted.filter(invalid), loaded, column, "DQ010",
+                     value=accepted[f"_raw_{column}"],
+                     reason=ibis.literal(f"not a valid {spec.columns[column]}; the value was cleared"),
+                     action="value cleared")
+        )
+    for registered in CHECKS.values():
+        if registered.table != loaded.table or registered.action != "value cleared":
+            continue
+        if registered.column not in typed_columns:
+            continue
+        failing = registered.failing(accepted).fill_null(False)
+        clears[registered.column] = clears.get(registered.column, ibis.literal(False)) | failing
+        reject_records.append(
+            _records(accepted.filter(failing), loaded, registered.column, registered.code,
+                     value=accepted[f"_raw_{registered.column}"],
+                     reason=ibis.literal(registered.reason), action="value cleared")
+        )
+    clean_columns = {
+        c: ibis.ifelse(cond, ibis.null(accepted[c].type()), accepted[c]) for c, cond in clears.items()
+    }
+    hidden = [c for c in accepted.columns if c.startswith(("_raw_", "_status_", "_reject"))]
+    clean = keep(accepted.mutate(**clean_columns).drop(*hidden), loaded.table)
+
+    parse_records = loaded.parse_rejects.select(
+        table=ibis.literal(loaded.table),
+        **{t.SOURCE_FILE: loaded.parse_rejects[t.SOURCE_FILE],
+           t.SOURCE_ROW: loaded.parse_rejects[t.SOURCE_ROW].cast("int64")},
+        column=ibis.null("string"),
+        check=ibis.literal("DQ000"),
+        value=loaded.parse_rejects.raw_line.cast("string"),
+        reason=("the record cannot be split into the header's columns: "
+                + loaded.parse_rejects.error.cast("string")),
+        action=ibis.literal("row rejected"),
+    )
+    rejects = keep(ibis.union(parse_records, *reject_records), f"{loaded.table}_rejects")
+
+    parse_rejected = int(loaded.parse_rejects.count().execute())
+    rows_in = int(raw.count().execute()) + parse_rejected
+    rows_used = int(clean.count().execute())
+    rows_rejected = int(rejected.count().execute()) + parse_rejected
+    return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected)
+
+
+def _parse(column: ir.Value, kind: str) -> parsers.Parsed:
+    """Parse text; a column that already has the right type (Parquet, DuckDB) is used as is."""
+    dtype = column.type()
+    native = (
+        (kind in ("number", "money") and dtype.is_numeric())
+        or (kind == "integer" and dtype.is_integer())
+        or (kind == "date" and dtype.is_temporal())
+        or (kind == "boolean" and dtype.is_boolean())
+    )
+    if native:
+        target = {"number": "float64", "money": "float64", "integer": "int64",
+                  "date": "date", "boolean": "boolean"}[kind]
+        status = ibis.ifelse(column.isnull(), "blank", "ok")
+        return parsers.Parsed(value=column.cast(target), status=status, rule=ibis.literal("typed"))
+    return PARSERS[kind](column if dtype.is_string() else column.cast("string"))
+
+
+def _row_failures(
+    typed: ir.Table, spec: t.TableSpec, known_accounts: ir.Table | None
+) -> list[tuple[str, ir.BooleanValue, str, ir.StringValue]]:
+    """(code, condition, column, reason) for each way a whole row is rejected, in order."""
+    failures = []
+    for column in spec.required:
+        raw = typed[f"_raw_{column}"]
+        failures.append((
+            "DQ001", typed[f"_status_{column}"] != "ok", column,
+            ibis.ifelse(typed[f"_status_{column}"] == "blank",
+                        f"{column} is blank; every {spec.name} row needs one",
+                        f"{column} is not a valid {spec.columns[column]}: " + raw.fill_null("")),
+        ))
+    if len(spec.key) == 1:
+        key = spec.key[0]
+        first_row = typed[t.SOURCE_ROW].min().over(group_by=typed[key])
+        failures.append((
+            "DQ002", (typed[t.SOURCE_ROW] != first_row) & typed[key].notnull(), key,
+            f"repeats {key} " + typed[key].cast("string") + " first seen at row "
+            + first_row.cast("string") + "; the first row is kept",
+        ))
+    for column, target in spec.references.items():
+        if known_accounts is None or column not in typed.columns:
+            continue
+        known = known_accounts.select(_known_id=known_accounts[t.ACCOUNT_ID]).distinct()
+        failures.append((
+            "DQ003", ~typed[column].isin(known._known_id) & typed[column].notnull(), column,
+            f"{column} " + typed[column].cast("string") + f" is not in {target}; "
+            f"add the account to {target} or fix the id",
+        ))
+    for registered in CHECKS.values():
+        if registered.table == spec.name and registered.action == "row rejected" \
+                and registered.column in typed.columns:
+            failures.append((registered.code, registered.failing(typed).fill_null(False),
+                             registered.column, ibis.literal(registered.reason)))
+    return failures
+
+
+def _raw(typed: ir.Table, column: str) -> ir.Value:
+    name = f"_raw_{column}"
+    return typed[name] if name in typed.columns else ibis.null("string")
+
+
+def _records(
+    rows: ir.Table, loaded: LoadedSource, column: str | ir.Value, code: str | ir.Value, *,
+    value: ir.Value, reason: str | ir.Value, action: Action,
+) -> ir.Table:
+    return rows.select(
+        table=ibis.literal(loaded.table),
+        **{t.SOURCE_FILE: rows[t.SOURCE_FILE], t.SOURCE_ROW: rows[t.SOURCE_ROW]},
+        column=column if isinstance(column, ir.Value) else ibis.literal(column),
+        check=code if isinstance(code, ir.Value) else ibis.literal(code),
+        value=value.cast("string"),
+        reason=reason if isinstance(reason, ir.Value) else ibis.literal(reason),
+        action=ibis.literal(action),
+    )

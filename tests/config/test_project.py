@@ -1,0 +1,143 @@
+"""segmint.yaml parsing: good files load, mistakes name the key, the value and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from segmint.config.presets import header_key, preset_columns
+from segmint.config.project import load_project
+from segmint.exceptions import ConfigError
+
+GOOD = """
+sources:
+  accounts: {path: accounts.csv, preset: salesforce}
+segmentation:
+  dimensions:
+    size: {kind: bands, field: employees, edges: [200, 2000], labels: [SMB, MM, ENT]}
+    region: {kind: map, field: country, builtin: iso_region}
+    sector: {kind: sector, groups: {Finance: [52, "5415"]}}
+  segments:
+    - {name: Strategic, when: "employees >= 20000"}
+  default: "{size}-{region}"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "segmint.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_loads_with_paths_relative_to_it(tmp_path):
+    project = load_project(write(tmp_path, GOOD))
+    assert project.engine == "duckdb"
+    assert project.path(project.sources.accounts.path) == tmp_path.resolve() / "accounts.csv"
+    assert project.segmentation.dimensions["sector"].groups == {"Finance": ["52", "5415"]}
+    assert project.segmentation.template_fields == ["size", "region"]
+    assert project.outputs.formats == ["parquet", "csv"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("preset: salesforce", "presett: salesforce"),
+         "sources.accounts.presett: unknown key 'presett'. Did you mean 'preset'?"),
+        (("preset: salesforce", "preset: salesforse"),
+         "unknown preset 'salesforse'. Did you mean 'salesforce'?"),
+        (("edges: [200, 2000]", "edges: [2000, 200]"), "edges must be strictly increasing"),
+        (("labels: [SMB, MM, ENT]", "labels: [SMB, MM]"), "2 edges make 3 bands, so labels needs 3 names"),
+        (("kind: map", "kind: mapp"), "kind 'mapp' is not a dimension kind"),
+        (('"{size}-{region}"', '"{size}-{regoin}"'), "uses {regoin}, which is not a dimension. Did you mean 'region'?"),
+        (('[52, "5415"]', '["Finance"]'), "NAICS prefixes are 2 to 6 digits"),
+        (("accounts: {path", "acounts: {path"), "sources.acounts: unknown key 'acounts'. Did you mean 'accounts'?"),
+    ],
+)
+def test_mistakes_name_the_key_and_the_fix(tmp_path, change, message):
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(ConfigError) as error:
+        load_project(write(tmp_path, GOOD.replace(old, new)))
+    assert message in str(error.value)
+
+
+def test_missing_file_says_how_to_start(tmp_path):
+    with pytest.raises(ConfigError, match="segmint init"):
+        load_project(tmp_path / "nope.yaml")
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    with pytest.raises(ConfigError, match="not valid YAML at line 3"):
+        load_project(write(tmp_path, "sources:\n  accounts: {path: a.csv\nsegmentation: [\n"))
+
+
+def test_mapping_an_unknown_canonical_column_is_an_error(tmp_path):
+    text = GOOD.replace("preset: salesforce", "columns: {employes: Staff}")
+    with pytest.raises(ConfigError, match="'employes', which is not a column of the accounts table. Did you mean 'employees'"):
+        load_project(write(tmp_path, text))
+
+
+def test_header_key_ignores_case_space_and_punctuation():
+    assert header_key("Is Deal Closed?") == header_key("isdealclosed") == "isdealclosed"
+    assert header_key("Billing State/Province") == "billingstateprovince"
+
+
+SALESFORCE_ACCOUNT = ["Id", "Name", "Industry", "NumberOfEmployees", "AnnualRevenue", "BillingCountry",
+                      "BillingState", "ParentId", "OwnerId", "Type"]
+SALESFORCE_OPPORTUNITY = ["Id", "AccountId", "Amount", "CloseDate", "CreatedDate", "StageName",
+                          "IsWon", "IsClosed", "Type"]
+
+
+def test_salesforce_account_preset_maps_every_standard_field():
+    assert preset_columns("salesforce", "accounts", SALESFORCE_ACCOUNT) == {
+        "account_id": "Id", "name": "Name", "industry": "Industry", "employees": "NumberOfEmployees",
+        "annual_revenue": "AnnualRevenue", "country": "BillingCountry", "state": "BillingState",
+        "parent_id": "ParentId", "owner_id": "OwnerId", "account_type": "Type",
+    }
+
+
+def test_salesforce_opportunity_preset_maps_every_standard_field():
+    assert preset_columns("salesforce", "deals", SALESFORCE_OPPORTUNITY) == {
+        "deal_id": "Id", "account_id": "AccountId", "amount": "Amount", "close_date": "CloseDate",
+        "created_date": "CreatedDate", "stage": "StageName", "is_won": "IsWon",
+        "is_closed": "IsClosed", "deal_type": "Type",
+    }
+
+
+def test_salesforce_report_labels_match_too():
+    headers = ["Account ID", "Account Name", "Employees", "Billing Country"]
+    assert preset_columns("salesforce", "accounts", headers) == {
+        "account_id": "Account ID", "name": "Account Name", "employees": "Employees",
+        "country": "Billing Country",
+    }
+
+
+def test_hubspot_company_export_ui_labels_and_api_names():
+    ui = ["Record ID", "Company name", "Company Domain Name", "Industry", "Number of Employees",
+          "Annual Revenue", "Country/Region", "State/Region", "Company owner", "Create Date"]
+    assert preset_columns("hubspot", "accounts", ui) == {
+        "account_id": "Record ID", "name": "Company name", "domain": "Company Domain Name",
+        "industry": "Industry", "employees": "Number of Employees",
+        "annual_revenue": "Annual Revenue", "country": "Country/Region", "state": "State/Region",
+        "owner_id": "Company owner", "created_date": "Create Date",
+    }
+    api = ["hs_object_id", "name", "domain", "numberofemployees", "country", "hubspot_owner_id"]
+    assert preset_columns("hubspot", "accounts", api) == {
+        "account_id": "hs_object_id", "name": "name", "domain": "domain",
+        "employees": "numberofemployees", "country": "country", "owner_id": "hubspot_owner_id",
+    }
+
+
+def test_hubspot_deal_export():
+    headers = ["Record ID", "Deal Name", "Amount", "Close Date", "Create Date", "Deal Stage",
+               "Is Closed Won", "Is Deal Closed?", "Associated Company IDs (Primary)"]
+    assert preset_columns("hubspot", "deals", headers) == {
+        "deal_id": "Record ID", "account_id": "Associated Company IDs (Primary)",
+        "name": "Deal Name", "amount": "Amount", "close_date": "Close Date",
+        "created_date": "Create Date", "stage": "Deal Stage", "is_won": "Is Closed Won",
+        "is_closed": "Is Deal Closed?",
+    }
+
+
+def test_preset_for_a_table_it_does_not_cover():
+    with pytest.raises(ConfigError, match="has no mapping for the revenue table"):
+        preset_columns("salesforce", "revenue", ["Id"])
