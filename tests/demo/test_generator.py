@@ -1,0 +1,228 @@
+import hashlib
+import json
+import re
+
+import duckdb
+import pyarrow.csv as pacsv
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from segmint.demo.generator import (
+    COUNTRIES,
+    COUNTRY_JUNK,
+    PLANTED_KEYS,
+    generate_company,
+)
+
+N = 2000
+RANGE = re.compile(r"^\d{1,3}(,\d{3})*(-\d{1,3}(,\d{3})*|\+)$")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    calls = []
+    manifest = generate_company(out, accounts=N, seed=11, progress=lambda *a: calls.append(a))
+    nulls = pacsv.ConvertOptions(strings_can_be_null=True, null_values=[""])  # only blanks
+    tables = {name: pacsv.read_csv(path, convert_options=nulls).to_pylist()
+              for name, path in manifest.files.items()}
+    return manifest, tables, calls
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_same_seed_and_size_give_byte_identical_files(tmp_path):
+    generate_company(tmp_path / "a", accounts=N, seed=3)
+    generate_company(tmp_path / "b", accounts=N, seed=3)
+    generate_company(tmp_path / "c", accounts=N, seed=4)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a")["accounts.csv"] != _digest(tmp_path / "c")["accounts.csv"]
+
+
+def test_rows_match_manifest_and_planted_json(demo):
+    manifest, tables, calls = demo
+    assert {name: len(rows) for name, rows in tables.items()} == manifest.rows
+    assert manifest.rows["accounts"] == N + manifest.planted["duplicate_accounts"]
+    written = json.loads((manifest.files["accounts"].parent / "planted.json").read_text())
+    assert written["planted"] == manifest.planted and written["rows"] == manifest.rows
+    assert set(manifest.planted) == set(PLANTED_KEYS)
+    assert calls[0] == ("accounts", 0, N) and calls[-1] == ("accounts", N, N)
+
+
+def test_volumes_per_account_are_realistic(demo):
+    manifest, _, _ = demo
+    assert 8 <= manifest.rows["revenue"] / N <= 14  # ~10 revenue rows per account
+    assert 2 <= manifest.rows["opportunities"] / N <= 4  # ~3 deals per account
+
+
+def test_planted_account_mess_recounts_from_the_file(demo):
+    manifest, tables, _ = demo
+    accounts, planted = tables["accounts"], manifest.planted
+    employees = [r["NumberOfEmployees"] for r in accounts]
+    ranges = sum(bool(e and RANGE.match(e) and not e.isdigit()) for e in employees)
+    numbers = sum(bool(e and e.isdigit()) for e in employees)
+    blank = sum(e is None for e in employees)
+    assert ranges == planted["accounts_employee_ranges"] > 0
+    assert blank == planted["accounts_employees_blank"] > 0
+    assert len(accounts) - ranges - numbers - blank == planted["accounts_employee_junk"] > 0
+
+    count = lambda test: sum(bool(test(r)) for r in accounts)  # noqa: E731
+    assert count(lambda r: r["Industry"] is None) == planted["accounts_missing_industry"]
+    assert count(lambda r: r["NaicsCode"] is None) == planted["accounts_missing_naics"]
+    assert count(lambda r: r["Industry"] is None and r["NaicsCode"] is None) == planted[
+        "accounts_missing_industry_and_naics"]
+    assert count(lambda r: r["AnnualRevenue"] is None) == planted["accounts_revenue_blank"]
+    assert count(lambda r: (r["AnnualRevenue"] or 0) >= 1e13) == planted["accounts_revenue_absurd"]
+    assert count(lambda r: (r["AnnualRevenue"] or 0) < 0) == planted["accounts_revenue_negative"]
+    assert count(lambda r: r["OwnerId"] is None) == planted["accounts_no_owner"]
+    assert count(lambda r: r["Website"] is None) == planted["accounts_website_blank"]
+    country = [r["BillingCountry"] for r in accounts]
+    assert sum(c is None for c in country) == planted["accounts_country_blank"] > 0
+    assert sum(c in COUNTRY_JUNK for c in country) == planted["accounts_country_junk"]
+    assert sum(c is not None and c not in COUNTRIES and c not in COUNTRY_JUNK
+               for c in country) == planted["accounts_country_variants"]
+    assert 0.2 < planted["accounts_country_variants"] / len(accounts) < 0.3
+
+
+def test_duplicates_share_a_domain_and_nothing_else_does(demo):
+    manifest, tables, _ = demo
+    domains = [re.sub(r"^(https?://)?(www\.)?", "", r["Website"]).rstrip("/")
+               for r in tables["accounts"] if r["Website"]]
+    assert len(domains) - len(set(domains)) == manifest.planted["duplicate_accounts"] == N // 100
+
+
+def test_ids_unique_and_parents_exist(demo):
+    manifest, tables, _ = demo
+    ids = [r["Id"] for r in tables["accounts"]]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 18 and i.startswith("001") for i in ids)
+    parents = [r["ParentId"] for r in tables["accounts"] if r["ParentId"]]
+    assert len(parents) == manifest.planted["child_accounts"] == N // 20
+    assert set(parents) <= set(ids)
+    deal_ids = [r["Id"] for r in tables["opportunities"]]
+    assert len(set(deal_ids)) == len(deal_ids)
+
+
+def test_planted_deal_mess_recounts_from_the_file(demo):
+    manifest, tables, _ = demo
+    ids = {r["Id"] for r in tables["accounts"]}
+    deals, planted = tables["opportunities"], manifest.planted
+    assert sum(d["AccountId"] not in ids for d in deals) == planted["deals_unknown_account"] > 0
+    assert sum((d["Amount"] or 0) < 0 for d in deals) == planted["deals_negative_amount"]
+    assert sum((d["Amount"] or 0) >= 1e9 for d in deals) == planted["deals_absurd_amount"]
+    assert sum(d["Amount"] is None for d in deals) == planted["deals_blank_amount"] > 0
+    assert sum(d["CurrencyIsoCode"] != "USD" for d in deals) == planted["deals_non_usd"] > 0
+    assert {d["CurrencyIsoCode"] for d in deals} == {"USD", "EUR", "GBP"}
+
+
+def test_deal_stages_agree_with_flags_and_dates(demo):
+    _, tables, _ = demo
+    for d in tables["opportunities"]:
+        assert d["IsWon"] == (d["StageName"] == "Closed Won")
+        assert d["IsClosed"] == d["StageName"].startswith("Closed")
+        assert d["CreatedDate"] <= d["CloseDate"]
+        assert (str(d["CloseDate"]) <= "2026-09-30") == d["IsClosed"]
+
+
+def test_enterprise_sales_cycles_are_longer_than_small_business(demo):
+    _, tables, _ = demo
+    size = {r["Id"]: int(r["NumberOfEmployees"]) for r in tables["accounts"]
+            if (r["NumberOfEmployees"] or "").isdigit()}
+
+    def median_cycle(keep):
+        days = sorted((d["CloseDate"] - d["CreatedDate"]).days for d in tables["opportunities"]
+                      if d["AccountId"] in size and keep(size[d["AccountId"]]))
+        return days[len(days) // 2]
+
+    small, large = median_cycle(lambda e: e < 100), median_cycle(lambda e: e > 1000)
+    assert small < 60 and large > 120
+
+
+def test_revenue_has_one_row_per_account_month_product(demo):
+    manifest, tables, _ = demo
+    revenue, planted = tables["revenue"], manifest.planted
+    keys = [(r["account_id"], r["month"], r["product"]) for r in revenue]
+    assert len(set(keys)) == len(keys)
+    assert all(r["month"].day == 1 and "2023-10-01" <= str(r["month"]) <= "2026-09-01"
+               for r in revenue)
+    ids = {r["Id"] for r in tables["accounts"]}
+    assert sum(r["account_id"] not in ids for r in revenue) == planted["revenue_unknown_account"]
+    assert sum(r["mrr"] < 0 for r in revenue) == planted["revenue_negative_mrr"] > 0
+    assert all(r["mrr"] != 0 for r in revenue)
+
+
+def test_customers_are_who_pays_in_the_last_month(demo):
+    manifest, tables, _ = demo
+    ids = {r["Id"] for r in tables["accounts"]}
+    paying = {r["account_id"] for r in tables["revenue"]
+              if str(r["month"]) == "2026-09-01" and r["account_id"] in ids}
+    dups = manifest.planted["duplicate_accounts"]
+    originals = tables["accounts"][: len(tables["accounts"]) - dups]
+    typed = {r["Id"] for r in originals if r["Type"] == "Customer"}
+    assert paying == typed and len(paying) == manifest.planted["customers"]
+
+
+def test_first_new_business_win_starts_revenue_that_month(demo):
+    _, tables, _ = demo
+    first_month = {}
+    for r in tables["revenue"]:
+        first_month[r["account_id"]] = min(first_month.get(r["account_id"], r["month"]), r["month"])
+    wins = {}
+    for d in tables["opportunities"]:
+        if d["Type"] == "New Business" and d["IsWon"]:
+            wins[d["AccountId"]] = min(wins.get(d["AccountId"], d["CloseDate"]), d["CloseDate"])
+    matched = [first_month.get(a) == w.replace(day=1) for a, w in wins.items()]
+    assert sum(matched) / len(matched) > 0.95  # the rest were customers before the window
+
+
+def test_usage_fades_before_churn(demo):
+    _, tables, _ = demo
+    seats = {(u["account_id"], u["date"]): u["value"] for u in tables["usage"]
+             if u["metric"] == "seats_used"}
+    months = {}
+    for account, month in seats:
+        months.setdefault(account, []).append(month)
+    ratios = []
+    for account, ms in months.items():
+        ms.sort()
+        if str(ms[-1]) < "2026-09-01" and len(ms) >= 8:  # paid 8+ months, then stopped
+            ratios.append(seats[account, ms[-1]] / max(1, seats[account, ms[-8]]))
+    assert len(ratios) > 20
+    assert sorted(ratios)[len(ratios) // 2] < 0.6  # last month vs seven months before
+
+
+def test_csv_loads_in_duckdb_with_the_source_headers(demo):
+    manifest, _, _ = demo
+    headers = {
+        "accounts": ["Id", "Name", "Website", "Industry", "NaicsCode", "NumberOfEmployees",
+                     "AnnualRevenue", "BillingCountry", "BillingState", "ParentId", "OwnerId",
+                     "Type", "CreatedDate"],
+        "opportunities": ["Id", "AccountId", "Name", "Amount", "CurrencyIsoCode", "CloseDate",
+                          "CreatedDate", "StageName", "IsWon", "IsClosed", "Type", "LeadSource",
+                          "Product__c"],
+        "revenue": ["account_id", "month", "product", "mrr"],
+        "usage": ["account_id", "date", "metric", "value"],
+    }
+    con = duckdb.connect()
+    for name, path in manifest.files.items():
+        rel = con.read_csv(str(path), all_varchar=True)
+        assert rel.columns == headers[name]
+        assert rel.aggregate("count(*)").fetchone()[0] == manifest.rows[name]
+
+
+def test_parquet_gives_the_same_rows(demo, tmp_path):
+    manifest, _, _ = demo
+    parquet = generate_company(tmp_path, accounts=N, seed=11, file_format="parquet")
+    assert parquet.rows == manifest.rows and parquet.planted == manifest.planted
+    table = pq.read_table(parquet.files["accounts"])
+    assert table.num_rows == manifest.rows["accounts"]
+    assert pc.sum(pc.is_null(table["Industry"])).as_py() == manifest.planted[
+        "accounts_missing_industry"]
+
+
+def test_unknown_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="csv"):
+        generate_company(tmp_path, accounts=10, file_format="xlsx")
