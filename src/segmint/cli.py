@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -141,25 +142,19 @@ def _print_segments(summary) -> None:
 def main() -> None:
     """Entry point: a user's mistake is one line and exit code 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        app()  # standalone: usage mistakes print the usage and exit 2
     except SegmintError as err:
         errors.print(f"[red]error:[/red] {escape(str(err))}")
         sys.exit(2)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         errors.print("[red]stopped[/red]")
         sys.exit(130)
-    except Exception as err:  # the click usage errors and anything unexpected
-        import click
-
-        if isinstance(err, click.ClickException):
-            err.show()
-            sys.exit(2)
-        errors.print(f"[red]internal error:[/red] {escape(type(err).__name__)}: {escape(str(err))}. "
-                     "This is a bug in segmint; please report it with the command you ran.")
-        if "--debug" in sys.argv or __import__("os").environ.get("SEGMINT_DEBUG"):
+    except Exception as err:  # anything unexpected: one line, and the traceback on request
+        if os.environ.get("SEGMINT_DEBUG"):
             raise
+        errors.print(f"[red]internal error:[/red] {escape(type(err).__name__)}: {escape(str(err))}. "
+                     "This is a bug in segmint; please report it with the command you ran "
+                     "(SEGMINT_DEBUG=1 shows the traceback).")
         sys.exit(1)
 
 

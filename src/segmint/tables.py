@@ -145,3 +145,32 @@ USAGE = TableSpec(
 )
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (ACCOUNTS, DEALS, REVENUE, USAGE)}
+
+# performance analyses (analyse/performance.py, deals.py, cohorts.py)
+ALL_SEGMENTS = "All"  # the total row of a per-segment table; not usable as a segment name
+OPENING_ARR = "opening_arr"
+CLOSING_ARR = "closing_arr"
+NEW_LOGO = "new_logo"
+EXPANSION = "expansion"
+CROSS_SELL = "cross_sell"
+CONTRACTION = "contraction"
+CHURN = "churn"
+REACTIVATION = "reactivation"
+MOVEMENTS = (NEW_LOGO, EXPANSION, CROSS_SELL, CONTRACTION, CHURN, REACTIVATION)
+BRIDGE = (OPENING_ARR, *MOVEMENTS, CLOSING_ARR)  # opening + sum(MOVEMENTS) == closing
+OPENING_LOGOS = "opening_logos"
+CLOSING_LOGOS = "closing_logos"
+NEW_LOGOS = "new_logos"
+CHURNED_LOGOS = "churned_logos"
+REACTIVATED_LOGOS = "reactivated_logos"
+LOGOS = (OPENING_LOGOS, CLOSING_LOGOS, NEW_LOGOS, CHURNED_LOGOS, REACTIVATED_LOGOS)
+NRR = "nrr"
+GRR = "grr"
+NRR_TTM = "nrr_ttm"
+GRR_TTM = "grr_ttm"
+LOGO_RETENTION = "logo_retention"
+CATEGORY = "category"
+MOVEMENT = "movement"
+COHORT = "cohort"
+AGE = "age"
+WIN_RATE = "win_rate"

@@ -1,0 +1,254 @@
+"""Performance charts: ARR bridges, retention, win rate against deal size and cohorts, drawn as given."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: render to files only
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+from segmint.analyse.performance import Period, period_label  # noqa: E402
+from segmint.tables import (  # noqa: E402
+    AGE,
+    ALL_SEGMENTS,
+    BRIDGE,
+    CLOSING_ARR,
+    COHORT,
+    GRR,
+    LOGO_RETENTION,
+    NRR,
+    OPENING_ARR,
+    PERIOD,
+    SEGMENT,
+    WIN_RATE,
+)
+
+UP, DOWN, LEVEL, TOTAL = "#3a8f5c", "#c0504d", "#9aa7b8", "#2f5d9e"
+_STEP_NAMES = {
+    OPENING_ARR: "Opening",
+    "new_logo": "New logo",
+    "expansion": "Expansion",
+    "cross_sell": "Cross-sell",
+    "contraction": "Contraction",
+    "churn": "Churn",
+    "reactivation": "Reactivation",
+    CLOSING_ARR: "Closing",
+}
+
+
+def bridge_waterfall(
+    bridge: pd.DataFrame,
+    segment: str = ALL_SEGMENTS,
+    *,
+    when=None,
+    period: Period = "quarter",
+) -> Figure:
+    """One segment's ARR bridge for one period: opening, each movement, closing.
+
+    Draws `arr_bridge` output as it is (as pandas). Movements float from the running
+    total: green up, red down; opening and closing stand on zero.
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        `arr_bridge` output.
+    segment : str
+        Which segment; ``All`` (the total) by default.
+    when : date, optional
+        Which period (its first day); the latest by default.
+    period : {"month", "quarter", "year"}
+        What the bridge's periods are, for the title.
+    """
+    figure = Figure(figsize=(8, 4.2), layout="constrained")
+    ax = figure.subplots()
+    row = _bridge_row(bridge, segment, when)
+    _draw_waterfall(ax, row, labels=True)
+    ax.set_ylabel("ARR")
+    ax.set_title(f"{segment}: ARR bridge, {period_label(row[PERIOD], period)}", loc="left", fontsize=11)
+    return figure
+
+
+def bridge_waterfalls(
+    bridge: pd.DataFrame, *, when=None, period: Period = "quarter", columns: int = 3
+) -> Figure:
+    """Every segment's ARR bridge for one period, one small panel each (``All`` first).
+
+    Each panel has its own scale, so a small segment's movements stay readable.
+    """
+    when = bridge[PERIOD].max() if when is None else when
+    names = sorted(bridge[SEGMENT].unique(), key=lambda name: (name != ALL_SEGMENTS, name))
+    rows_needed = math.ceil(len(names) / columns)
+    figure = Figure(figsize=(4.2 * columns, 3.0 * rows_needed + 0.6), layout="constrained")
+    axes = figure.subplots(rows_needed, columns, squeeze=False).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        _draw_waterfall(ax, _bridge_row(bridge, name, when), labels=False)
+        ax.set_title(name, loc="left", fontsize=10)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    figure.suptitle(f"ARR bridge per segment, {period_label(when, period)}", x=0.01, ha="left")
+    return figure
+
+
+def retention_lines(retention: pd.DataFrame, *, period: Period = "quarter") -> Figure:
+    """NRR and GRR per segment over time, beside a 100% line (growing above, shrinking below).
+
+    Draws `retention` output as it is; ``All`` is the thick dark line. Periods with no
+    opening ARR (null ratios) leave gaps.
+    """
+    figure = Figure(figsize=(11, 4.6), layout="constrained")
+    axes = figure.subplots(1, 2, sharey=True)
+    names = sorted(retention[SEGMENT].unique(), key=lambda name: (name == ALL_SEGMENTS, name))
+    colours = _colours(len(names))
+    periods = sorted(retention[PERIOD].unique())
+    positions = {p: i for i, p in enumerate(periods)}
+    for ax, column, title in ((axes[0], NRR, "Net revenue retention"), (axes[1], GRR, "Gross revenue retention")):
+        for colour, name in zip(colours, names, strict=True):
+            rows = retention[retention[SEGMENT] == name].sort_values(PERIOD)
+            total = name == ALL_SEGMENTS
+            ax.plot(
+                [positions[p] for p in rows[PERIOD]],
+                rows[column].astype(float),
+                marker="o",
+                markersize=3,
+                linewidth=2.6 if total else 1.4,
+                color="#222222" if total else colour,
+                label=name,
+                zorder=3 if total else 2,
+            )
+        ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1)  # 100%
+        ax.set_title(title, loc="left", fontsize=11)
+        ax.set_xlabel(period)
+        ax.set_xticks(range(len(periods)), [period_label(p, period) for p in periods], rotation=45, ha="right")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        _tidy(ax, grid="y")
+    axes[0].set_ylabel("ARR retained from opening accounts")
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8, title="segment")
+    return figure
+
+
+def win_rate_vs_deal_size(metrics: pd.DataFrame) -> Figure:
+    """Win rate against average won deal size, one labelled point per segment.
+
+    Draws `deal_metrics` output (per segment, no period) as it is; point area follows
+    the number of closed deals; ``All`` is the dark point. Segments with no won deal
+    have no size and are listed under the chart instead.
+    """
+    figure = Figure(figsize=(8.5, 5.5), layout="constrained")
+    ax = figure.subplots()
+    shown = metrics[metrics["avg_won_amount"].notna() & metrics[WIN_RATE].notna()]
+    largest = max(float(shown["closed_deals"].max()), 1.0) if len(shown) else 1.0
+    for _, row in shown.iterrows():
+        total = row[SEGMENT] == ALL_SEGMENTS
+        ax.scatter(
+            float(row["avg_won_amount"]),
+            float(row[WIN_RATE]),
+            s=40 + 400 * float(row["closed_deals"]) / largest,
+            color="#222222" if total else TOTAL,
+            alpha=0.75,
+            edgecolor="white",
+            zorder=3,
+        )
+        ax.annotate(
+            row[SEGMENT], (float(row["avg_won_amount"]), float(row[WIN_RATE])),
+            xytext=(6, 4), textcoords="offset points", fontsize=8,
+        )
+    ax.set_xlabel("average won deal size")
+    ax.set_ylabel("win rate (won / closed)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _money(value)))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_title("Win rate and deal size by segment (area: closed deals)", loc="left", fontsize=11)
+    missing = metrics.loc[~metrics.index.isin(shown.index), SEGMENT].tolist()
+    if missing:
+        figure.text(0.01, 0.0, "No won deals: " + ", ".join(map(str, missing)), fontsize=8, va="bottom")
+    _tidy(ax, grid="both")
+    return figure
+
+
+def cohort_heatmap(
+    cohorts: pd.DataFrame, segment: str = ALL_SEGMENTS, *, period: Period = "quarter"
+) -> Figure:
+    """Share of each start cohort's logos still paying at each age, with the % in each cell.
+
+    Draws `cohorts` output for one segment (``All`` by default) as it is: one row per
+    start cohort, one column per age.
+    """
+    rows = cohorts[cohorts[SEGMENT] == segment]
+    grid = rows.pivot(index=COHORT, columns=AGE, values=LOGO_RETENTION).sort_index()
+    values = grid.to_numpy(dtype=float)
+    figure = Figure(figsize=(1.0 + 0.62 * max(grid.shape[1], 4), 1.2 + 0.42 * max(grid.shape[0], 3)),
+                    layout="constrained")
+    ax = figure.subplots()
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for (i, j), value in np.ndenumerate(values):
+        if not np.isnan(value):
+            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=8,
+                    color="white" if value > 0.6 else "#222222")
+    ax.set_xticks(range(grid.shape[1]), [str(age) for age in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [period_label(c, period) for c in grid.index])
+    ax.set_xlabel(f"age ({period}s since start)")
+    ax.set_ylabel("start cohort")
+    ax.set_title(f"{segment}: logos still paying, by start cohort", loc="left", fontsize=11)
+    figure.colorbar(image, ax=ax, format=PercentFormatter(1.0), shrink=0.8, label="logo retention")
+    return figure
+
+
+def _bridge_row(bridge: pd.DataFrame, segment: str, when) -> pd.Series:
+    rows = bridge[bridge[SEGMENT] == segment]
+    when = rows[PERIOD].max() if when is None else when
+    return rows[rows[PERIOD] == when].iloc[0]
+
+
+def _draw_waterfall(ax: Axes, row: pd.Series, *, labels: bool) -> None:
+    values = [float(row[name]) for name in BRIDGE]
+    bottoms, heights, colours = [], [], []
+    running = 0.0
+    for name, value in zip(BRIDGE, values, strict=True):
+        if name in (OPENING_ARR, CLOSING_ARR):
+            bottoms.append(0.0)
+            heights.append(value)
+            colours.append(LEVEL if name == OPENING_ARR else TOTAL)
+            running = value
+        else:
+            bottoms.append(running)
+            heights.append(value)
+            colours.append(UP if value >= 0 else DOWN)
+            running += value
+    positions = range(len(BRIDGE))
+    ax.bar(positions, heights, bottom=bottoms, color=colours, width=0.7)
+    ax.set_xticks(list(positions), [_STEP_NAMES[name] for name in BRIDGE], rotation=35, ha="right",
+                  fontsize=9 if labels else 7)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _money(value)))
+    if labels:
+        for x, bottom, height in zip(positions, bottoms, heights, strict=True):
+            level = x in (0, len(BRIDGE) - 1)
+            if not level and height == 0:
+                continue  # an empty movement needs no "+0"
+            text = _money(height) if level else f"{'+' if height > 0 else '−'}{_money(abs(height))}"
+            ax.annotate(text, (x, bottom + max(height, 0.0)), xytext=(0, 3), textcoords="offset points",
+                        ha="center", fontsize=8)
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.08)  # room for the labels above the tallest bar
+    _tidy(ax, grid="y")
+
+
+def _colours(n: int) -> list:
+    cmap = matplotlib.colormaps["tab20" if n > 10 else "tab10"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _tidy(ax: Axes, *, grid: str) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis=grid, color="#eeeeee")
+    ax.set_axisbelow(True)
+
+
+def _money(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.0f}"

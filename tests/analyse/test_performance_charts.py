@@ -1,0 +1,72 @@
+"""Performance charts draw the finished tables as given: bar positions, points and cell labels."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from segmint.report import performance_charts as charts
+from segmint.tables import BRIDGE, SEGMENT
+
+Q = [datetime.date(2024, 1, 1), datetime.date(2024, 4, 1)]
+
+
+def bridge_frame():
+    # SMB in 2024-Q2: 1000 + 200 new + 50 expansion − 30 contraction − 100 churn = 1120
+    values = {name: Decimal("0.00") for name in BRIDGE}
+    values.update(opening_arr=Decimal("1000.00"), new_logo=Decimal("200.00"), expansion=Decimal("50.00"),
+                  contraction=Decimal("-30.00"), churn=Decimal("-100.00"), closing_arr=Decimal("1120.00"))
+    first = {name: Decimal("0.00") for name in BRIDGE} | {"new_logo": Decimal("1000.00"),
+                                                         "closing_arr": Decimal("1000.00")}
+    rows = [{SEGMENT: s, "period": Q[0], **first} for s in ("SMB", "All")]
+    rows += [{SEGMENT: s, "period": Q[1], **values} for s in ("SMB", "All")]
+    return pd.DataFrame(rows)
+
+
+def test_waterfall_floats_each_movement_from_the_running_total():
+    figure = charts.bridge_waterfall(bridge_frame(), "SMB")
+    ax = figure.axes[0]
+    bars = [(p.get_y(), p.get_height()) for p in ax.patches]
+    # opening 0→1000; new 1000→1200; expansion 1200→1250; cross-sell 0 at 1250;
+    # contraction 1250→1220; churn 1220→1120; reactivation 0 at 1120; closing 0→1120
+    assert bars == [(0, 1000), (1000, 200), (1200, 50), (1250, 0), (1250, -30), (1220, -100),
+                    (1120, 0), (0, 1120)]
+    assert ax.get_title(loc="left") == "SMB: ARR bridge, 2024-Q2"
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["1k", "+200", "+50", "−30", "−100", "1.12k"]
+
+
+def test_waterfalls_one_panel_per_segment_all_first():
+    figure = charts.bridge_waterfalls(bridge_frame(), columns=3)
+    titles = [ax.get_title(loc="left") for ax in figure.axes if ax.get_visible()]
+    assert titles == ["All", "SMB"]
+
+
+def test_retention_lines_draw_each_segment_and_the_100_percent_line():
+    retention = pd.DataFrame({SEGMENT: ["A", "A", "B", "B"], "period": Q * 2,
+                              "nrr": [None, 1.1, None, 0.9], "grr": [None, 0.95, None, 0.8]})
+    figure = charts.retention_lines(retention)
+    nrr_axes = figure.axes[0]
+    lines = {line.get_label(): list(line.get_ydata()) for line in nrr_axes.lines if not line.get_label().startswith("_")}
+    assert lines["A"][1] == 1.1 and lines["B"][1] == 0.9
+    assert any(list(line.get_ydata()) == [1.0, 1.0] for line in nrr_axes.lines)  # the 100% reference
+
+
+def test_win_rate_scatter_labels_each_segment_and_lists_those_without_wins():
+    metrics = pd.DataFrame({SEGMENT: ["SMB", "Ent", "Empty"], "win_rate": [0.25, 0.4, 0.0],
+                            "avg_won_amount": [1000.0, 50000.0, None], "closed_deals": [40, 10, 3]})
+    figure = charts.win_rate_vs_deal_size(metrics)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["SMB", "Ent"]
+    assert [list(c.get_offsets()[0]) for c in ax.collections] == [[1000.0, 0.25], [50000.0, 0.4]]
+    assert figure.texts[0].get_text() == "No won deals: Empty"
+
+
+def test_cohort_heatmap_prints_the_share_in_each_cell():
+    cohorts = pd.DataFrame({SEGMENT: ["All"] * 3, "cohort": [Q[0], Q[0], Q[1]], "age": [0, 1, 0],
+                            "logo_retention": [1.0, 0.5, 1.0]})
+    ax = charts.cohort_heatmap(cohorts).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["100%", "50%", "100%"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2024-Q1", "2024-Q2"]
