@@ -49,7 +49,7 @@ def validated(con, make_project):
 
 def records(table):
     frame = table.order_by("_source_row", "column").execute()
-    return [(r._source_row, r.column, r.check, r.action) for r in frame.itertuples()]
+    return [(r["_source_row"], r["column"], r["check"], r["action"]) for r in frame.to_dict("records")]
 
 
 def test_accounts_counts_add_up(con, make_project):

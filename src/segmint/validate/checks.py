@@ -38,6 +38,10 @@ PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
 }
 
 
+ENGINE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "money": "float64",
+                "date": "date", "boolean": "boolean"}
+
+
 @dataclass(frozen=True)
 class Check:
     """A data check with a stable code: rows where `failing` is true are rejected or cleared."""
@@ -223,7 +227,11 @@ def validate(
         c: ibis.ifelse(cond, ibis.null(accepted[c].type()), accepted[c]) for c, cond in clears.items()
     }
     hidden = [c for c in accepted.columns if c.startswith(("_raw_", "_status_", "_reject"))]
-    clean = keep(accepted.mutate(**clean_columns).drop(*hidden), loaded.table)
+    # Unmapped canonical columns are present but empty, so later stages can rely on them and
+    # say "country missing" rather than fail on a column a CRM export did not have.
+    absent = {c: ibis.null(ENGINE_TYPES[kind]) for c, kind in spec.columns.items()
+              if c not in accepted.columns}
+    clean = keep(accepted.mutate(**clean_columns, **absent).drop(*hidden), loaded.table)
 
     parse_records = loaded.parse_rejects.select(
         table=ibis.literal(loaded.table),
@@ -255,8 +263,7 @@ def _parse(column: ir.Value, kind: str) -> parsers.Parsed:
         or (kind == "boolean" and dtype.is_boolean())
     )
     if native:
-        target = {"number": "float64", "money": "float64", "integer": "int64",
-                  "date": "date", "boolean": "boolean"}[kind]
+        target = ENGINE_TYPES[kind]
         status = ibis.ifelse(column.isnull(), "blank", "ok")
         return parsers.Parsed(value=column.cast(target), status=status, rule=ibis.literal("typed"))
     return PARSERS[kind](column if dtype.is_string() else column.cast("string"))
