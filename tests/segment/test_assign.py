@@ -80,6 +80,15 @@ def test_unassigned_reasons_name_the_missing_field():
     assert result["k"] == ("Unassigned", "country XK has no region")
 
 
+def test_unrecognised_raw_value_is_named_in_the_reason():
+    model = {**MODEL, "segments": []}
+    table = ibis.memtable({"account_id": ["a", "b"], "employees": [10.0, 10.0],
+                           "country": [None, None], "country_raw": ["Earth", None],
+                           "naics": ["52", "52"]})
+    out = assign(table, Segmentation.model_validate(model)).order_by("account_id").execute()
+    assert out.reason.tolist() == ["country Earth not recognised", "country missing"]
+
+
 def test_every_account_gets_exactly_one_segment():
     result = run()
     assert sorted(result) == sorted(ACCOUNTS)

@@ -103,7 +103,7 @@ lines = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.lists(lines, min_size=0, max_size=25))
 def test_every_row_is_used_or_rejected_never_both(tmp_path_factory, body):
     folder = tmp_path_factory.mktemp("conservation")

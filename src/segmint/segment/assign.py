@@ -123,5 +123,10 @@ def _why_missing(table: ir.Table, name: str, spec) -> ir.StringValue:
         unmapped = ibis.null("string")  # a present number always falls in a band
     else:
         unmapped = f"{spec.field} " + field.cast("string") + f" has no {name}"
-    because = ibis.ifelse(field.isnull(), ibis.literal(f"{spec.field} missing"), unmapped)
+    missing = ibis.literal(f"{spec.field} missing")
+    raw = f"{spec.field}_raw"  # enrichment keeps what the CRM said (country_raw, naics_raw)
+    if raw in table.columns:
+        missing = ibis.ifelse(table[raw].isnull(), missing,
+                              f"{spec.field} " + table[raw].cast("string") + " not recognised")
+    because = ibis.ifelse(field.isnull(), missing, unmapped)
     return ibis.ifelse(table[name].isnull(), because, ibis.null("string"))
