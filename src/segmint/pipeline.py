@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from segmint import engine
+from segmint.analyse.overview import PerformanceOverview, performance_overview
 from segmint import tables as t
 from segmint.config.project import Project
 from segmint.enrich.customers import mark_customers
@@ -23,7 +24,8 @@ from segmint.segment.assign import assign
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
-STAGES = ("load accounts", "load deals", "load revenue", "load usage", "enrich", "assign", "write")
+STAGES = ("load accounts", "load deals", "load revenue", "load usage", "enrich", "assign",
+          "analyse", "write")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class RunResult:
     segment_summary: pd.DataFrame
     row_counts: pd.DataFrame
     unassigned_reasons: pd.DataFrame
+    performance: PerformanceOverview = field(default_factory=PerformanceOverview)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -125,7 +128,11 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
         .group_by(t.REASON).aggregate(accounts=lambda a: a.count())
         .order_by(ibis.desc("accounts")).limit(20).to_pandas()
     )
-    result = RunResult(assignments, rejects, validated, summary, row_counts, reasons)
+    progress("analyse")
+    clean = {name: v.clean for name, v in validated.items()}
+    performance = performance_overview(
+        clean, assignments, keep=lambda table, name: engine.materialise(con, table, name))
+    result = RunResult(assignments, rejects, validated, summary, row_counts, reasons, performance)
     if write:
         progress("write")
         _write(project, con, result)
@@ -162,6 +169,8 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
     result.files += write_table(con, ibis.memtable(result.segment_summary), folder,
                                 "segment_summary", formats)
     result.files += write_table(con, ibis.memtable(result.row_counts), folder, "row_counts", formats)
+    for name, table in result.performance.tables.items():
+        result.files += write_table(con, table, folder, name, formats)
     if project.outputs.report:
         rejects_by_check = (
             result.rejects.group_by("table", "check", "action")
@@ -171,6 +180,6 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
         page = render_report(
             project_name=project.name, summary=result.segment_summary,
             row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
-            rejects_by_check=rejects_by_check,
+            rejects_by_check=rejects_by_check, performance=result.performance,
         )
         result.files.append(write_text(folder / "report.html", page))

@@ -226,3 +226,11 @@ def test_parquet_gives_the_same_rows(demo, tmp_path):
 def test_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="csv"):
         generate_company(tmp_path, accounts=10, file_format="xlsx")
+
+
+def test_every_country_spelling_the_demo_plants_is_recognised():
+    from segmint.demo.generator import COUNTRY_VARIANTS
+    from segmint.enrich.geography import country_code
+
+    unrecognised = [v for variants in COUNTRY_VARIANTS.values() for v in variants if country_code(v) is None]
+    assert unrecognised == []

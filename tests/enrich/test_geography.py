@@ -27,7 +27,7 @@ COUNTRIES = [
     ("USA", "US"), ("U.S.", "US"), ("U.S.A.", "US"), ("us of a", "US"),
     ("United States of America", "US"), ("  united states ", "US"), ("America", "US"),
     ("UK", "GB"), ("U.K.", "GB"), ("Great Britain", "GB"), ("England", "GB"), ("Scotland", "GB"),
-    ("Wales", "GB"), ("Northern Ireland", "GB"), ("GBR", "GB"), ("Deutschland", "DE"),
+    ("Wales", "GB"), ("Northern Ireland", "GB"), ("GBR", "GB"), ("Deutschland", "DE"), ("GER", "DE"), ("N.Z.", "NZ"), ("S. Africa", "ZA"),
     ("GERMANY", "DE"), ("Holland", "NL"), ("The Netherlands", "NL"), ("Netherlands, The", "NL"),
     ("South Korea", "KR"), ("Korea", "KR"), ("Republic of Korea", "KR"),
     ("Korea, Republic of", "KR"),

@@ -7,7 +7,9 @@ from html import escape
 
 import pandas as pd
 
+from segmint.analyse.overview import PerformanceOverview
 from segmint.report import charts
+from segmint.report import performance_charts as pc
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -16,7 +18,7 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2rem}
 .muted{color:#667085} table{border-collapse:collapse;margin:.5rem 0;min-width:50%}
 th,td{padding:.3rem .7rem;border-bottom:1px solid #e4e7ec;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f5f7fa}
-.bad{color:#b42318} figure{margin:1rem 0} svg{max-width:100%;height:auto}
+.bad{color:#b42318} .readings li{margin:.35rem 0} figure{margin:1rem 0} svg{max-width:100%;height:auto}
 """
 
 
@@ -27,6 +29,7 @@ def render_report(
     row_counts: pd.DataFrame,
     unassigned_reasons: pd.DataFrame,
     rejects_by_check: pd.DataFrame,
+    performance: PerformanceOverview | None = None,
 ) -> str:
     """The report page as a string, from finished (small) result tables.
 
@@ -51,6 +54,7 @@ def render_report(
         "<h2>Segments</h2>",
         f"<figure>{charts.to_svg(charts.segment_bars(summary))}</figure>" if len(summary) else "",
         _table(summary),
+        *_performance_sections(performance or PerformanceOverview()),
         "<h2>Why accounts are unassigned</h2>",
         _table(unassigned_reasons) if len(unassigned_reasons) else "<p>Every account has a segment.</p>",
         "<h2>Rows in, used and rejected</h2>",
@@ -64,6 +68,30 @@ def render_report(
         f"<title>{escape(project_name)}: segmint report</title>"
         f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
     )
+
+
+def _performance_sections(overview: PerformanceOverview) -> list[str]:
+    """Conversion, retention and penetration: readings first, then the pictures."""
+    frames = overview.frames
+    sections = ["<h2>Performance: conversion, retention, penetration</h2>"]
+    if overview.readings:
+        sections.append("<ul class=\"readings\">" + "".join(
+            f"<li>{escape(text)}</li>" for text in overview.readings.values()) + "</ul>")
+    figures = []
+    if "arr_bridge" in frames and len(frames["arr_bridge"]):
+        figures.append(pc.bridge_waterfalls(frames["arr_bridge"]))
+    if "retention" in frames and frames["retention"]["nrr"].notna().any():
+        figures.append(pc.retention_lines(frames["retention"]))
+    if "deal_metrics" in frames and len(frames["deal_metrics"]):
+        figures.append(pc.win_rate_vs_deal_size(frames["deal_metrics"]))
+    if "cohorts" in frames and len(frames["cohorts"]):
+        figures.append(pc.cohort_heatmap(frames["cohorts"]))
+    sections += [f"<figure>{charts.to_svg(figure)}</figure>" for figure in figures]
+    for name, reason in overview.skipped.items():
+        sections.append(f'<p class="muted">{escape(name)} skipped: {escape(reason)}.</p>')
+    if len(sections) == 1:
+        sections.append("<p>No revenue or deals table: add sources.revenue or sources.deals.</p>")
+    return sections
 
 
 def _table(frame: pd.DataFrame) -> str:

@@ -1,0 +1,79 @@
+"""The HTML report opened in a real headless browser: it renders, with no console errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from segmint.config.project import load_project
+from segmint.config.starter import demo_project
+from segmint.demo.generator import generate_company
+from segmint.pipeline import run
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    generate_company(folder, accounts=1500, seed=5)
+    (folder / "segmint.yaml").write_text(demo_project("csv"))
+    result = run(load_project(folder / "segmint.yaml"))
+    return next(p for p in result.files if p.name == "report.html"), result
+
+
+def test_report_renders_in_chromium_without_console_errors(report):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; `make test` installs it")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    path, result = report
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page()
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: request.url.startswith("file:") or problems.append(
+            f"the report fetched {request.url}"))
+        page.goto(path.as_uri())
+        title = page.title()
+        headings = page.locator("h2").all_inner_texts()
+        charts = page.locator("figure svg").count()
+        readings = page.locator("ul.readings li").count()
+        rendered = page.locator("figure svg").first.bounding_box()
+        browser.close()
+    assert problems == []
+    assert title == "Demo Company: segmint report"
+    assert "Performance: conversion, retention, penetration" in headings
+    # Segment bars, bridge waterfalls, NRR/GRR lines, win rate vs deal size, cohort heatmap.
+    assert charts == 5
+    assert readings == len(result.performance.readings) > 1
+    assert rendered["width"] > 300 and rendered["height"] > 100
+
+
+def test_report_escapes_what_it_shows(tmp_path):
+    from segmint.io.outputs import write_text
+    from segmint.report.html import render_report
+    import pandas as pd
+
+    hostile = '<script>alert("x")</script>'
+    page = render_report(
+        project_name=hostile,
+        summary=pd.DataFrame({"segment": [hostile], "accounts": [1], "customers": [0], "share": [1.0]}),
+        row_counts=pd.DataFrame({"table": ["accounts"], "file": [hostile], "rows_in": [1],
+                                 "rows_used": [1], "rows_rejected": [0]}),
+        unassigned_reasons=pd.DataFrame({"reason": [hostile], "accounts": [1]}),
+        rejects_by_check=pd.DataFrame({"table": [], "check": [], "rows": []}),
+    )
+    write_text(tmp_path / "report.html", page)
+    assert "<script>" not in page
+    assert page.count("&lt;script&gt;") >= 3
