@@ -13,10 +13,13 @@ import pandas as pd
 from segmint import engine
 from segmint.analyse.overview import PerformanceOverview, performance_overview
 from segmint import tables as t
-from segmint.config.project import Project
+from segmint.audit.quality import AuditResult, audit_tables
+from segmint.config.project import Enrich, Project
 from segmint.enrich.customers import mark_customers
+from segmint.enrich.dedup import find_duplicates, merge_duplicates
 from segmint.enrich.geography import attach_geography
 from segmint.enrich.industry import attach_industry
+from segmint.enrich.parents import inherit_from_parents
 from segmint.io.outputs import write_table, write_text
 from segmint.io.sources import load_source
 from segmint.report.html import render_report
@@ -39,6 +42,8 @@ class RunResult:
     row_counts: pd.DataFrame
     unassigned_reasons: pd.DataFrame
     performance: PerformanceOverview = field(default_factory=PerformanceOverview)
+    audit: AuditResult | None = None
+    duplicates: ir.Table | None = None  # account_id -> survivor_id, see enrich.dedup
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -79,9 +84,23 @@ def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[s
     return validated
 
 
-def enrich(accounts: ir.Table, revenue: ir.Table | None = None) -> ir.Table:
-    """Normalise geography (ISO country, region, state) and industry (NAICS), mark customers."""
-    return mark_customers(attach_industry(attach_geography(accounts)), revenue)
+NORMALISE_ONLY = Enrich(inherit_from_parent=[], parent_size_for_subsidiaries=False, dedupe=False)
+
+
+def enrich(accounts: ir.Table, revenue: ir.Table | None = None, *,
+           settings: Enrich | None = None) -> ir.Table:
+    """Normalise geography (ISO country, region, state) and industry (NAICS), fill what is
+    missing from parent accounts (as `settings` say; flagged in ``<group>_source``), mark customers.
+
+    Duplicates are merged before this, by `segmint.enrich.dedup.merge_duplicates`, since deals
+    and revenue must follow the surviving account.
+    """
+    settings = settings or Enrich()
+    groups = [*settings.inherit_from_parent,
+              *(["employees"] if settings.parent_size_for_subsidiaries else [])]
+    normalised = attach_industry(attach_geography(accounts))
+    filled = inherit_from_parents(normalised, groups, max_depth=settings.max_parent_depth)
+    return mark_customers(filled, revenue)
 
 
 def run(project: Project, *, con: ibis.BaseBackend | None = None,
@@ -106,9 +125,15 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     progress = progress or (lambda stage: None)
     validated = _load(project, con, progress)
     progress("enrich")
-    revenue = validated["revenue"].clean if "revenue" in validated else None
-    deals = validated["deals"].clean if "deals" in validated else None
-    accounts = engine.materialise(con, enrich(validated["accounts"].clean, revenue), "enriched")
+    keep = lambda table, name: engine.materialise(con, table, name)  # noqa: E731
+    clean = {name: v.clean for name, v in validated.items()}
+    duplicates = keep(find_duplicates(clean["accounts"], deals=clean.get("deals"),
+                                      revenue=clean.get("revenue")), "duplicates")
+    if project.enrich.dedupe:
+        clean = {name: keep(table, f"{name}_merged")
+                 for name, table in merge_duplicates(clean, duplicates).items()}
+    revenue, deals = clean.get("revenue"), clean.get("deals")
+    accounts = keep(enrich(clean["accounts"], revenue, settings=project.enrich), "enriched")
     progress("assign")
     assigned = assign(accounts, project.segmentation, revenue=revenue, deals=deals)
     dimension_names = list(project.segmentation.dimensions)
@@ -129,14 +154,27 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
         .order_by(ibis.desc("accounts")).limit(20).to_pandas()
     )
     progress("analyse")
-    clean = {name: v.clean for name, v in validated.items()}
-    performance = performance_overview(
-        clean, assignments, keep=lambda table, name: engine.materialise(con, table, name))
-    result = RunResult(assignments, rejects, validated, summary, row_counts, reasons, performance)
+    performance = performance_overview(clean, assignments, keep=keep)
+    quality = _audit(project, validated, clean, accounts, assignments, duplicates, rejects, keep)
+    result = RunResult(assignments, rejects, validated, summary, row_counts, reasons, performance,
+                       audit=quality, duplicates=duplicates)
     if write:
         progress("write")
         _write(project, con, result)
     return result
+
+
+def _audit(project, validated, used, accounts, assignments, duplicates, rejects, keep) -> AuditResult:
+    """The data-quality audit, comparing with accounts only normalised (no parents, no merge)."""
+    raw_revenue = validated["revenue"].clean if "revenue" in validated else None
+    raw_deals = validated["deals"].clean if "deals" in validated else None
+    normalised = keep(enrich(validated["accounts"].clean, raw_revenue, settings=NORMALISE_ONLY),
+                      "normalised")
+    baseline = keep(assign(normalised, project.segmentation, revenue=raw_revenue, deals=raw_deals)
+                    .select(t.ACCOUNT_ID, t.SEGMENT, t.REASON), "baseline_assignments")
+    return audit_tables(project, validated, used=used, normalised=normalised, enriched=accounts,
+                        baseline=baseline, assignments=assignments, duplicates=duplicates,
+                        rejects=rejects, keep=keep)
 
 
 def segment_summary(assignments: ir.Table) -> ir.Table:
@@ -181,5 +219,6 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
             project_name=project.name, summary=result.segment_summary,
             row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
             rejects_by_check=rejects_by_check, performance=result.performance,
+            data_quality=result.audit,
         )
         result.files.append(write_text(folder / "report.html", page))

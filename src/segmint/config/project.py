@@ -193,6 +193,30 @@ class Outputs(Strict):
     report: bool = True
 
 
+InheritedField = Literal["industry", "country"]
+
+
+class Enrich(Strict):
+    """What enrichment may fill in, beyond normalising: from parents, and by merging duplicates.
+
+    Filled values are flagged (``industry_source``, ``country_source``, ``employees_source``:
+    'own', 'parent' or null), never written over a value the account has.
+    """
+
+    inherit_from_parent: list[InheritedField] = Field(
+        default_factory=lambda: ["industry", "country"])  # a child missing it takes its parent's
+    parent_size_for_subsidiaries: bool = False  # a subsidiary missing employees takes its parent's
+    max_parent_depth: int = Field(default=8, ge=1, le=50)  # levels walked up; stops cycles
+    dedupe: bool = False  # False: duplicates are reported by `segmint check`; True: merged
+
+
+class Audit(Strict):
+    """Settings of the data-quality audit (`segmint check`)."""
+
+    stale_after_months: int = Field(default=24, ge=1)  # no deal and no creation for this long
+    outlier_factor: float = Field(default=100.0, gt=1)  # revenue/employee vs sector median
+
+
 class Project(Strict):
     """A whole segmint.yaml, with paths resolved against the file's folder."""
 
@@ -201,6 +225,8 @@ class Project(Strict):
     sources: Sources
     segmentation: Segmentation
     outputs: Outputs = Field(default_factory=Outputs)
+    enrich: Enrich = Field(default_factory=Enrich)
+    audit: Audit = Field(default_factory=Audit)
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
 
     def path(self, relative: str) -> Path:

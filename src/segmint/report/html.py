@@ -8,6 +8,7 @@ from html import escape
 import pandas as pd
 
 from segmint.analyse.overview import PerformanceOverview
+from segmint.audit.quality import AuditResult
 from segmint.report import charts
 from segmint.report import performance_charts as pc
 
@@ -30,6 +31,7 @@ def render_report(
     unassigned_reasons: pd.DataFrame,
     rejects_by_check: pd.DataFrame,
     performance: PerformanceOverview | None = None,
+    data_quality: AuditResult | None = None,
 ) -> str:
     """The report page as a string, from finished (small) result tables.
 
@@ -57,6 +59,7 @@ def render_report(
         *_performance_sections(performance or PerformanceOverview()),
         "<h2>Why accounts are unassigned</h2>",
         _table(unassigned_reasons) if len(unassigned_reasons) else "<p>Every account has a segment.</p>",
+        data_quality_section(data_quality) if data_quality is not None else "",
         "<h2>Rows in, used and rejected</h2>",
         _table(row_counts),
         "<h2>Rejected rows and cleared values, by check</h2>",
@@ -68,6 +71,31 @@ def render_report(
         f"<title>{escape(project_name)}: segmint report</title>"
         f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
     )
+
+
+def data_quality_section(audit: AuditResult) -> str:
+    """The data-quality audit as HTML: key figures, scores, fill rates, problems and fixes."""
+    headline = pd.DataFrame({"figure": list(audit.headline()),
+                             "value": [int(v) for v in audit.headline().values()]})
+    fill = audit.fill_rates[["column", "source", "in_crm_share", "usable_share", "enriched_share"]]
+    fill = fill.rename(columns={"in_crm_share": "in CRM", "usable_share": "usable",
+                                "enriched_share": "after enrichment"})
+    parts = [
+        "<h2>Data quality</h2>",
+        f'<p class="muted">As of {escape(str(audit.as_of))}. Score = 100 × rows kept × values '
+        "valid × fields filled × accounts unique.</p>",
+        _table(audit.scores), _table(headline),
+        "<h3>Fixes that would move the most accounts out of Unassigned</h3>",
+        _table(audit.fixes[["fix", "accounts_freed", "accounts_affected"]])
+        if len(audit.fixes) else "<p>No account is unassigned.</p>",
+        "<h3>Fill rate per column</h3>",
+        _table(fill.map(lambda v: f"{v:.1%}" if isinstance(v, float) else v)),
+        "<h3>Invalid and unrecognised values</h3>",
+        _table(audit.invalid_values) if len(audit.invalid_values) else "<p>None.</p>",
+    ]
+    if len(audit.duplicates):
+        parts += ["<h3>Duplicate accounts</h3>", _table(audit.duplicates)]
+    return "\n".join(parts)
 
 
 def _performance_sections(overview: PerformanceOverview) -> list[str]:
