@@ -169,15 +169,15 @@ def validate(
         parsed = _parse(raw[column], kind)
         typed_columns[column] = parsed.value
         status[column] = parsed.status
-    typed = keep(
-        raw.mutate(
-            **{f"_raw_{c}": raw[c].cast("string") for c in typed_columns},
-            **{f"_status_{c}": s for c, s in status.items()},
-        ).mutate(**typed_columns),
-        f"{loaded.table}_typed",
-    )
-
-    row_failures = _row_failures(typed, spec, known_accounts)
+    typed = raw.mutate(
+        **{f"_raw_{c}": raw[c].cast("string") for c in typed_columns},
+        **{f"_status_{c}": s for c, s in status.items()},
+    ).mutate(**typed_columns)
+    typed, row_failures = _row_failures(typed, spec, known_accounts)
+    if not row_failures or not _is_blocking(typed):
+        # nothing stops Ibis from inlining the parsers into each test below: compute them once
+        typed = keep(typed, f"{loaded.table}_typed")
+        typed, row_failures = _row_failures(typed, spec, known_accounts)
 
     def first(pick: Callable[[tuple], ir.Value], null_type: str) -> ir.Value:
         if not row_failures:
@@ -271,8 +271,25 @@ def _parse(column: ir.Value, kind: str) -> parsers.Parsed:
 
 def _row_failures(
     typed: ir.Table, spec: t.TableSpec, known_accounts: ir.Table | None
-) -> list[tuple[str, ir.BooleanValue, str, ir.StringValue]]:
-    """(code, condition, column, reason) for each way a whole row is rejected, in order."""
+) -> tuple[ir.Table, list[tuple[str, ir.BooleanValue, str, ir.StringValue]]]:
+    """`typed` with helper columns, and (code, condition, column, reason) for each way a whole
+    row is rejected, in order.
+
+    The expensive parts of the tests (the first row of each key, a window; the lookup of each
+    reference, a semi-join) are computed once, as helper columns named ``_reject_*`` (dropped
+    with the other hidden columns), rather than once per use in the four ``_reject*`` columns.
+    """
+    helpers: dict[str, ir.Value] = {}
+    if len(spec.key) == 1:
+        key = spec.key[0]
+        helpers["_reject_first_row"] = typed[t.SOURCE_ROW].min().over(group_by=typed[key])
+    for column, target in spec.references.items():
+        if known_accounts is None or column not in typed.columns:
+            continue
+        known = known_accounts.select(_known_id=known_accounts[t.ACCOUNT_ID]).distinct()
+        helpers[f"_reject_known_{column}"] = typed[column].isin(known._known_id)
+    if helpers:
+        typed = typed.mutate(**helpers)
     failures = []
     for column in spec.required:
         raw = typed[f"_raw_{column}"]
@@ -284,7 +301,7 @@ def _row_failures(
         ))
     if len(spec.key) == 1:
         key = spec.key[0]
-        first_row = typed[t.SOURCE_ROW].min().over(group_by=typed[key])
+        first_row = typed._reject_first_row
         failures.append((
             "DQ002", (typed[t.SOURCE_ROW] != first_row) & typed[key].notnull(), key,
             f"repeats {key} " + typed[key].cast("string") + " first seen at row "
@@ -293,9 +310,8 @@ def _row_failures(
     for column, target in spec.references.items():
         if known_accounts is None or column not in typed.columns:
             continue
-        known = known_accounts.select(_known_id=known_accounts[t.ACCOUNT_ID]).distinct()
         failures.append((
-            "DQ003", ~typed[column].isin(known._known_id) & typed[column].notnull(), column,
+            "DQ003", ~typed[f"_reject_known_{column}"] & typed[column].notnull(), column,
             f"{column} " + typed[column].cast("string") + f" is not in {target}; "
             f"add the account to {target} or fix the id",
         ))
@@ -304,7 +320,15 @@ def _row_failures(
                 and registered.column in typed.columns:
             failures.append((registered.code, registered.failing(typed).fill_null(False),
                              registered.column, ibis.literal(registered.reason)))
-    return failures
+    return typed, failures
+
+
+def _is_blocking(table: ir.Table) -> bool:
+    """Whether `table` computes a window or a semi-join, which Ibis never inlines into the
+    selects built on it (so what it computes is computed once)."""
+    import ibis.expr.operations as ops
+
+    return bool(table.op().find_below((ops.WindowFunction, ops.InSubquery), filter=ops.Value))
 
 
 def _raw(typed: ir.Table, column: str) -> ir.Value:

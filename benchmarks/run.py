@@ -1,0 +1,286 @@
+"""segmint end-to-end benchmark: time, peak memory and the ratio to bare DuckDB, per size.
+
+    make bench                                  # 100k and 1M accounts (a few minutes)
+    .venv/bin/python benchmarks/run.py --sizes 100k,1M,5M
+    .venv/bin/python benchmarks/run.py --full   # adds 5M
+
+For each size the demo company is generated as Parquet (cached in ``benchmarks/data/``), then a
+fresh Python process runs the whole pipeline (load, validate, enrich, assign, performance
+analysis, outputs) and, after it, the bare DuckDB baseline (`baseline.py`) in the same process.
+Nothing is asserted: the figures are printed and written to ``benchmarks/results/`` as JSON so
+that commits can be compared (see ``benchmarks/README.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------- sizes and data
+def parse_size(text: str) -> int:
+    """'100k' → 100000, '1M' → 1000000, '250000' → 250000."""
+    text = text.strip()
+    scale = {"k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def label(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+def generator_version() -> str:
+    """Short hash of the generator's source, so a changed generator regenerates the cache."""
+    source = (ROOT / "src" / "segmint" / "demo" / "generator.py").read_bytes()
+    return hashlib.sha256(source).hexdigest()[:8]
+
+
+def ensure_data(n: int, seed: int, log) -> Path:
+    """The demo company with `n` accounts as Parquet, generated once per size, seed and generator."""
+    from segmint.config.starter import demo_project
+    from segmint.demo.generator import generate_company
+
+    folder = DATA / f"{label(n)}-seed{seed}-{generator_version()}"
+    if (folder / "planted.json").exists() and (folder / "segmint.yaml").exists():
+        return folder
+    log(f"generating the demo company: {label(n)} accounts, seed {seed} → {folder}")
+    started = time.perf_counter()
+    shutil.rmtree(folder, ignore_errors=True)
+    generate_company(folder, accounts=n, seed=seed, file_format="parquet")
+    (folder / "segmint.yaml").write_text(demo_project("parquet"), encoding="utf-8")
+    log(f"  generated in {time.perf_counter() - started:.1f} s")
+    return folder
+
+
+# --------------------------------------------------------------------------- the child process
+class RssSampler(threading.Thread):
+    """Samples this process's resident memory every `interval` s; keeps the peak per stage."""
+
+    def __init__(self, interval: float = 0.02):
+        super().__init__(daemon=True)
+        self.interval, self.stage, self.peaks = interval, "start", {}
+        self._halt = threading.Event()
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.note()
+            time.sleep(self.interval)
+
+    def note(self) -> None:
+        value = self.rss()
+        if value > self.peaks.get(self.stage, 0):
+            self.peaks[self.stage] = value
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+        self.note()
+
+
+def child(folder: Path, out: Path, repeat: int) -> None:
+    """Run segmint, then the baseline, in this process; write the measurements to `out`."""
+    import duckdb
+
+    import segmint
+    from segmint.pipeline import run
+
+    sys.path.insert(0, str(HERE))
+    import baseline
+
+    sampler = RssSampler()
+    sampler.start()
+    stages: dict[str, float] = {}
+    clock = {"stage": "connect", "at": time.perf_counter()}
+
+    def progress(stage: str) -> None:
+        now = time.perf_counter()
+        stages[clock["stage"]] = stages.get(clock["stage"], 0.0) + now - clock["at"]
+        clock.update(stage=stage, at=now)
+        sampler.note()
+        sampler.stage = stage
+
+    project = segmint.load_project(folder / "segmint.yaml")
+    cpu0, started = os.times(), time.perf_counter()
+    clock["at"] = started
+    result = run(project, progress=progress)
+    progress("done")
+    total = time.perf_counter() - started
+    cpu1 = os.times()
+    sampler.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    stages.pop("done", None)
+
+    ours = {
+        "seconds": total,
+        "cpu_seconds": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+        "stages": stages,
+        "stage_peak_rss_mb": {k: v / MB for k, v in sampler.peaks.items() if k != "done"},
+        "peak_rss_mb": peak / MB,
+        "rows_in": {r.table: int(r.rows_in) for r in result.row_counts.itertuples()},
+        "rows_rejected": int(result.row_counts["rows_rejected"].sum()),
+        "segments": {r.segment: int(r.accounts) for r in result.segment_summary.itertuples()},
+    }
+    bridge = result.performance.frames.get("arr_bridge")
+    closing = {}
+    if bridge is not None:
+        everything = bridge[bridge["segment"] == "All"]
+        closing = {str(p): int(round(float(v) * 100)) for p, v in
+                   zip(everything["period"], everything["closing_arr"])}
+    del result
+
+    times, answer = [], None
+    for _ in range(repeat):
+        con = duckdb.connect()
+        began = time.perf_counter()
+        answer = baseline.run(folder, con)
+        times.append(time.perf_counter() - began)
+        con.close()
+    base_closing = sorted(answer["closing_cents"].items())
+    ours_closing = sorted(closing.items())
+    agreement = {
+        "segments_equal": answer["segments"] == ours["segments"],
+        "accounts_in_other_segment": sum(
+            abs(answer["segments"].get(s, 0) - ours["segments"].get(s, 0))
+            for s in set(answer["segments"]) | set(ours["segments"])) // 2,
+        "bridge_closing_equal": [v for _, v in base_closing] == [v for _, v in ours_closing],
+    }
+    out.write_text(json.dumps({"segmint": ours, "baseline": {
+        "seconds": min(times), "runs": times, "segments": answer["segments"]},
+        "agreement": agreement}, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------- the parent
+def machine() -> dict[str, object]:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    import duckdb
+    import ibis
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory, 1),
+            "python": platform.python_version(), "duckdb": duckdb.__version__,
+            "ibis": ibis.__version__, "platform": platform.platform()}
+
+
+def git_sha() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    sha = git("rev-parse", "--short", "HEAD") or "nogit"
+    return sha + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def render(results: list[dict], console) -> None:
+    from rich.table import Table
+
+    stage_names: list[str] = []
+    for r in results:
+        stage_names += [s for s in r["segmint"]["stages"] if s not in stage_names]
+    table = Table(title="segmint end to end vs bare DuckDB (same Parquet, same answer)")
+    table.add_column("stage / figure")
+    for r in results:
+        table.add_column(f"{r['label']} accounts", justify="right")
+    for stage in stage_names:
+        table.add_row(f"  {stage}", *(
+            f"{r['segmint']['stages'].get(stage, 0):.2f} s · "
+            f"{r['segmint']['stage_peak_rss_mb'].get(stage, 0):,.0f} MB" for r in results))
+    table.add_section()
+    rows = [
+        ("input rows", lambda r: f"{sum(r['segmint']['rows_in'].values()):,}"),
+        ("segmint total", lambda r: f"{r['segmint']['seconds']:.2f} s"),
+        ("  rows / s", lambda r: f"{sum(r['segmint']['rows_in'].values()) / r['segmint']['seconds']:,.0f}"),
+        ("  CPU time", lambda r: f"{r['segmint']['cpu_seconds']:.1f} s"),
+        ("  peak RSS", lambda r: f"{r['segmint']['peak_rss_mb']:,.0f} MB"),
+        ("bare DuckDB", lambda r: f"{r['baseline']['seconds']:.2f} s"),
+        ("ratio (target ≤ 2×)", lambda r: f"{r['segmint']['seconds'] / r['baseline']['seconds']:.1f}×"),
+        ("same segments / bridge", lambda r: (
+            f"{'yes' if r['agreement']['segments_equal'] else 'no (' + str(r['agreement']['accounts_in_other_segment']) + ' accounts differ)'}"
+            f" / {'yes' if r['agreement']['bridge_closing_equal'] else 'no'}")),
+    ]
+    for name, cell in rows:
+        table.add_row(name, *(cell(r) for r in results))
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100k,1M", help="accounts per run, e.g. 100k,1M,5M")
+    parser.add_argument("--full", action="store_true", help="also run 5M accounts")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="baseline runs (best is kept)")
+    parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<time>-<sha>.json)")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.child_out, args.repeat)
+        return 0
+
+    from rich.console import Console
+
+    console = Console()
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    if args.full and 5_000_000 not in sizes:
+        sizes.append(5_000_000)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = []
+    for n in sizes:
+        folder = ensure_data(n, args.seed, console.print)
+        scratch = RESULTS / f".child-{os.getpid()}-{label(n)}.json"
+        console.print(f"running {label(n)} accounts in a fresh process …")
+        done = subprocess.run([sys.executable, __file__, "--child", str(folder),
+                               "--child-out", str(scratch), "--repeat", str(args.repeat)])
+        if done.returncode != 0:
+            console.print(f"[red]the {label(n)} run failed (exit {done.returncode})[/red]")
+            return done.returncode
+        measured = json.loads(scratch.read_text())
+        scratch.unlink()
+        results.append({"accounts": n, "label": label(n), "data": folder.name, **measured})
+        console.print(f"  segmint {measured['segmint']['seconds']:.1f} s, "
+                      f"peak {measured['segmint']['peak_rss_mb']:,.0f} MB; "
+                      f"bare DuckDB {measured['baseline']['seconds']:.1f} s")
+    render(results, console)
+    sha = git_sha()
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = args.out or RESULTS / f"{stamp}-{sha}.json"
+    out.write_text(json.dumps({"git": sha, "time": stamp, "machine": machine(),
+                               "seed": args.seed, "results": results}, indent=2, default=str))
+    console.print(f"written {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
