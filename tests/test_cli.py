@@ -49,7 +49,7 @@ def test_run_prints_the_segment_table_and_writes_outputs(tmp_path):
          "accounts.csv has no column 'Staff'"),
         (PROJECT.replace("edges:", "edgs:"), None, "unknown key 'edgs'. Did you mean 'edges'?"),
         (None, 'Id,NumberOfEmployees\nA,10\nB,"unclosed\n', None),  # loads; the bad row is a reject
-        (None, "Id,Name\nA,Müller\n".encode("cp1252"), "accounts.csv is not UTF-8"),
+        (None, "Id,Name\nA,Müller\n".encode("cp1252"), None),  # detected and converted
         (None, b"", "accounts.csv is empty"),
         (PROJECT.replace("accounts.csv", "acounts.csv"), None, "acounts.csv (sources.accounts.path) does not exist"),
         ("sources: [", None, "is not valid YAML"),

@@ -90,16 +90,103 @@ def demo(
 
 
 @app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
+    json_path: Annotated[Optional[Path], typer.Option(
+        "--json", help="Also write the audit as JSON to this file.")] = None,
+) -> None:
+    """Audit the CRM data: fill rates, invalid values, duplicates, orphans, and what to fix first."""
+    import json
+
+    from segmint.audit import audit
+
+    project = load_project(path)
+    with _progress() as bar:
+        bar.add_task("auditing", total=None)
+        result = audit(project)
+    _print_frame("Data-quality score per table (100 × kept × valid × complete × unique)",
+                 result.scores, percent=("kept", "valid", "complete", "unique"))
+    figures = Table(title=f"Key figures (as of {result.as_of})", title_justify="left")
+    figures.add_column("figure")
+    figures.add_column("value", justify="right")
+    for name, value in result.headline().items():
+        figures.add_row(name.replace("_", " "), f"{int(value):,}")
+    console.print(figures)
+    fill = result.fill_rates[["column", "source", "in_crm_share", "usable_share", "enriched_share"]]
+    _print_frame("Fill rate: in the CRM, usable after normalising, after enrichment",
+                 fill.rename(columns={"in_crm_share": "in CRM", "usable_share": "usable",
+                                      "enriched_share": "enriched"}),
+                 percent=("in CRM", "usable", "enriched"))
+    _print_frame("Invalid and unrecognised values", result.invalid_values)
+    if len(result.currency_mix):
+        _print_frame("Deals by currency", result.currency_mix)
+    if len(result.fixes):
+        _print_frame("Fixes that would move the most accounts out of Unassigned",
+                     result.fixes[["fix", "accounts_freed", "accounts_affected"]])
+    if json_path is not None:
+        write_text(json_path, json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+        console.print(f"Wrote the audit to [bold]{escape(str(json_path))}[/bold].")
+
+
+def _print_frame(title: str, frame, percent: tuple[str, ...] = ()) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        numeric = frame[column].dtype.kind in "iuf"
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row):
+            if value is None or (isinstance(value, float) and value != value):
+                cells.append("–")
+            elif column in percent:
+                cells.append(f"{value:.1%}")
+            elif isinstance(value, float):
+                cells.append(f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}")
+            elif isinstance(value, int) or hasattr(value, "item"):
+                cells.append(f"{value:,}")
+            else:
+                cells.append(escape(str(value)))
+        table.add_row(*cells)
+    console.print(table)
+
+
+@app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the project file.")] = Path("segmint.yaml"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    from_files: Annotated[Optional[list[Path]], typer.Option(
+        "--from", help="An export to build the project from (repeat: --from a.csv --from b.csv).",
+    )] = None,
 ) -> None:
-    """Write a commented starter segmint.yaml."""
+    """Write a commented segmint.yaml: a starter, or one mapped from your exports (--from)."""
+    from segmint.config.sniff import propose, render
+    from segmint.io.sources import sample_file
+
+    if from_files and path.suffix.lower() not in (".yaml", ".yml"):
+        raise SegmintError(
+            f"{path} would be the project file written. Give each export its own --from: "
+            f"segmint init --from accounts.csv --from {path.name}")
     if path.exists() and not force:
         raise SegmintError(f"{path} already exists. Use --force to overwrite it.")
-    write_text(path, STARTER)
-    console.print(f"Wrote {escape(str(path))}. Point sources.accounts.path at your export, "
-                  "then run: segmint run")
+    if not from_files:
+        write_text(path, STARTER)
+        console.print(f"Wrote {escape(str(path))}. Point sources.accounts.path at your export, "
+                      "then run: segmint run")
+        return
+    proposal = propose([sample_file(file) for file in from_files])
+    write_text(path, render(proposal, path.resolve().parent))
+    for table, placement in proposal.placements.items():
+        kind = f"{placement.preset} preset" if placement.preset else "columns mapped by name"
+        console.print(f"{table}: {escape(placement.sample.path.name)} ({kind}, "
+                      f"{len(placement.mapping)} columns mapped)")
+        if placement.missing:
+            console.print(f"  not found, left empty: {escape(', '.join(placement.missing))}")
+        for note in placement.notes:
+            console.print(f"  {escape(note)}")
+    for sample, why in proposal.unplaced:
+        console.print(f"[yellow]not used:[/yellow] {escape(sample.path.name)}: {escape(why)}")
+    console.print(f"Wrote {escape(str(path))}. Check the mapping in its comments, then run: "
+                  "segmint run")
 
 
 def _progress() -> Progress:

@@ -96,14 +96,23 @@ def test_header_only_file_loads_no_rows(con, make_project):
     assert load_source(con, project, "accounts").rows.count().execute() == 0
 
 
-def test_latin1_file_names_its_encoding_and_the_fix(con, make_project):
+def test_latin1_file_is_detected_converted_and_noted(con, make_project):
     data = "Id,Name\nA,Müller Maschinenbau\nB,Société Générale\n".encode("cp1252")
     project = make_project(SALESFORCE, accounts__csv=data)
+    loaded = load_source(con, project, "accounts")
+    assert rows(loaded, "name") == [["Müller Maschinenbau"], ["Société Générale"]]
+    assert "accounts.csv: read as cp1252" in loaded.notes[0]
+
+
+def test_declared_utf8_that_is_not_names_the_encoding_and_the_fix(con, make_project):
+    data = "Id,Name\nA,Müller Maschinenbau\n".encode("cp1252")
+    project = make_project(SALESFORCE.replace("preset: salesforce", "preset: salesforce, encoding: utf-8"),
+                           accounts__csv=data)
     with pytest.raises(SourceError) as error:
         load_source(con, project, "accounts")
     message = str(error.value)
     assert "accounts.csv is not UTF-8" in message and "line 2" in message
-    assert "sources.accounts.encoding:" in message
+    assert "It looks like cp1252: set sources.accounts.encoding: cp1252" in message
 
 
 def test_declared_encoding_is_converted(con, make_project):

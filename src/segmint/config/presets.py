@@ -1,4 +1,4 @@
-"""Column presets: how Salesforce and HubSpot exports name the canonical columns."""
+"""Column presets: how Salesforce, HubSpot and Dynamics exports name the canonical columns."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "accounts": {
             t.ACCOUNT_ID: ("Id", "Account ID"),
             t.NAME: ("Name", "Account Name"),
-            t.DOMAIN: ("Website",),
-            t.PARENT_ID: ("ParentId", "Parent Account ID"),
+            t.DOMAIN: ("Website", "Account Website"),
+            t.PARENT_ID: ("ParentId", "Parent Account ID", "Parent ID"),
             t.INDUSTRY: ("Industry",),
             t.NAICS: ("NaicsCode", "NAICS Code"),
             t.EMPLOYEES: ("NumberOfEmployees", "Employees"),
             t.ANNUAL_REVENUE: ("AnnualRevenue", "Annual Revenue"),
             t.COUNTRY: ("BillingCountry", "Billing Country"),
             t.STATE: ("BillingState", "Billing State/Province"),
-            t.OWNER_ID: ("OwnerId", "Account Owner ID"),
+            t.OWNER_ID: ("OwnerId", "Account Owner ID", "Owner ID", "Account Owner"),
             t.ACCOUNT_TYPE: ("Type", "Account Type"),
             t.CREATED_DATE: ("CreatedDate", "Created Date"),
         },
@@ -35,49 +35,101 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.CURRENCY: ("CurrencyIsoCode", "Opportunity Currency"),
             t.CLOSE_DATE: ("CloseDate", "Close Date"),
             t.CREATED_DATE: ("CreatedDate", "Created Date"),
-            t.STAGE: ("StageName", "Stage"),
+            t.STAGE: ("StageName", "Stage", "Stage Name"),
             t.IS_WON: ("IsWon", "Won"),
             t.IS_CLOSED: ("IsClosed", "Closed"),
             t.DEAL_TYPE: ("Type", "Opportunity Type"),
             t.LEAD_SOURCE: ("LeadSource", "Lead Source"),
-            t.OWNER_ID: ("OwnerId", "Opportunity Owner ID"),
+            t.OWNER_ID: ("OwnerId", "Opportunity Owner ID", "Owner ID", "Opportunity Owner"),
         },
     },
     "hubspot": {
         "accounts": {
-            t.ACCOUNT_ID: ("Record ID", "hs_object_id", "Company ID"),
+            t.ACCOUNT_ID: ("Record ID", "hs_object_id", "Company ID", "company_id", "id"),
             t.NAME: ("Company name", "name"),
             t.DOMAIN: ("Company Domain Name", "domain", "Website URL", "website"),
-            t.PARENT_ID: ("Parent Company ID", "hs_parent_company_id"),
+            t.PARENT_ID: ("Parent Company ID", "hs_parent_company_id", "Parent Company"),
             t.INDUSTRY: ("Industry", "industry"),
             t.EMPLOYEES: ("Number of Employees", "numberofemployees"),
             t.ANNUAL_REVENUE: ("Annual Revenue", "annualrevenue"),
             t.COUNTRY: ("Country/Region", "country"),
             t.STATE: ("State/Region", "state"),
-            t.OWNER_ID: ("Company owner", "hubspot_owner_id"),
+            t.OWNER_ID: ("Company owner", "hubspot_owner_id", "owner_id"),
             t.ACCOUNT_TYPE: ("Lifecycle Stage", "lifecyclestage", "Type", "type"),
             t.CREATED_DATE: ("Create Date", "createdate"),
         },
         "deals": {
-            t.DEAL_ID: ("Record ID", "hs_object_id", "Deal ID"),
+            t.DEAL_ID: ("Record ID", "hs_object_id", "Deal ID", "deal_id", "id"),
             t.ACCOUNT_ID: (
                 "Associated Company IDs (Primary)",
+                "Associated Company ID (Primary)",
                 "Associated Company IDs",
                 "associatedcompanyid",
+                "associations_companies",
+                "company_id",
             ),
             t.NAME: ("Deal Name", "dealname"),
             t.AMOUNT: ("Amount", "amount"),
             t.CURRENCY: ("Currency", "deal_currency_code"),
             t.CLOSE_DATE: ("Close Date", "closedate"),
             t.CREATED_DATE: ("Create Date", "createdate"),
-            t.STAGE: ("Deal Stage", "dealstage"),
+            t.STAGE: ("Deal Stage", "dealstage", "deal_pipeline_stage_id"),
             t.IS_WON: ("Is Closed Won", "hs_is_closed_won"),
             t.IS_CLOSED: ("Is Deal Closed?", "hs_is_closed"),
             t.DEAL_TYPE: ("Deal Type", "dealtype"),
             t.LEAD_SOURCE: ("Original Source Type", "hs_analytics_source"),
-            t.OWNER_ID: ("Deal owner", "hubspot_owner_id"),
+            t.OWNER_ID: ("Deal owner", "hubspot_owner_id", "owner_id"),
         },
     },
+    # Dynamics 365 Sales: the display names of an "Export to Excel" (saved as CSV), then the
+    # Dataverse logical names of an API or Power Query export. Excel exports carry the record's
+    # GUID as "(Do Not Modify) Account". Lookups such as Parent Account or Potential Customer
+    # are exported as the related record's *name*; `segmint init --from` says so when it maps one.
+    "dynamics": {
+        "accounts": {
+            t.ACCOUNT_ID: ("(Do Not Modify) Account", "accountid", "Account ID"),
+            t.NAME: ("Account Name", "name"),
+            t.DOMAIN: ("Website", "websiteurl"),
+            t.PARENT_ID: ("parentaccountid", "_parentaccountid_value"),
+            t.INDUSTRY: ("Industry", "industrycode"),
+            t.EMPLOYEES: ("Number of Employees", "numberofemployees"),
+            t.ANNUAL_REVENUE: ("Annual Revenue", "revenue"),
+            t.COUNTRY: ("Address 1: Country/Region", "Address 1: Country", "address1_country"),
+            t.STATE: ("Address 1: State/Province", "address1_stateorprovince"),
+            t.OWNER_ID: ("Owner", "ownerid", "_ownerid_value"),
+            t.ACCOUNT_TYPE: ("Relationship Type", "customertypecode"),
+            t.CREATED_DATE: ("Created On", "createdon"),
+        },
+        "deals": {
+            t.DEAL_ID: ("(Do Not Modify) Opportunity", "opportunityid", "Opportunity ID"),
+            t.ACCOUNT_ID: ("(Do Not Modify) Account", "Account", "Potential Customer",
+                           "parentaccountid", "_parentaccountid_value", "customerid",
+                           "_customerid_value"),
+            t.NAME: ("Topic", "name"),
+            t.AMOUNT: ("Est. Revenue", "estimatedvalue", "Actual Revenue", "actualvalue"),
+            t.CURRENCY: ("Currency", "transactioncurrencyid"),
+            t.CLOSE_DATE: ("Est. Close Date", "estimatedclosedate", "Actual Close Date",
+                           "actualclosedate"),
+            t.CREATED_DATE: ("Created On", "createdon"),
+            t.STAGE: ("Sales Stage", "salesstage", "stepname", "Pipeline Phase"),
+            t.LEAD_SOURCE: ("Source Campaign",),
+            t.OWNER_ID: ("Owner", "ownerid", "_ownerid_value"),
+        },
+    },
+}
+
+# Connector layouts (Fivetran, Airbyte, Stitch) prefix HubSpot properties: property_dealname.
+# The prefix is ignored when matching; a header without it wins if both are present.
+PREFIXES: dict[str, tuple[str, ...]] = {"hubspot": ("property_", "properties_", "properties.")}
+
+# Columns whose values follow a CRM's own rules, by preset: validation reads them with the
+# parser of that kind (`validate.crm_values.PARSERS`) instead of as plain strings.
+VALUE_KINDS: dict[str, dict[str, str]] = {
+    "salesforce": {t.ACCOUNT_ID: "salesforce_id", t.DEAL_ID: "salesforce_id",
+                   t.PARENT_ID: "salesforce_id", t.OWNER_ID: "owner"},
+    "hubspot": {t.ACCOUNT_ID: "hubspot_id", t.DEAL_ID: "hubspot_id",
+                t.PARENT_ID: "hubspot_id", t.OWNER_ID: "owner"},
+    "dynamics": {t.OWNER_ID: "owner"},
 }
 
 
@@ -115,7 +167,11 @@ def preset_columns(preset: str, table: str, headers: list[str]) -> dict[str, str
             f"Preset {preset!r} has no mapping for the {table} table (it maps {known}). "
             f"Map the columns of {table} under sources.{table}.columns instead."
         )
-    by_key = {header_key(h): h for h in reversed(headers)}  # first header wins on a clash
+    by_key = {}
+    for prefix in PREFIXES.get(preset, ()):
+        by_key |= {header_key(h[len(prefix):]): h for h in reversed(headers)
+                   if h.casefold().startswith(prefix)}
+    by_key |= {header_key(h): h for h in reversed(headers)}  # first header wins on a clash
     found: dict[str, str] = {}
     for canonical, candidates in PRESETS[preset][table].items():
         for candidate in candidates:
@@ -123,3 +179,17 @@ def preset_columns(preset: str, table: str, headers: list[str]) -> dict[str, str
                 found[canonical] = by_key[header_key(candidate)]
                 break
     return found
+
+
+def value_kinds(preset: str | None, mapping: dict[str, str]) -> dict[str, str]:
+    """The CRM value kind of each mapped column a preset knows (canonical column → kind).
+
+    Examples
+    --------
+    >>> value_kinds("salesforce", {"account_id": "Id", "name": "Name", "owner_id": "OwnerId"})
+    {'account_id': 'salesforce_id', 'owner_id': 'owner'}
+    >>> value_kinds(None, {"account_id": "id"})
+    {}
+    """
+    kinds = VALUE_KINDS.get(preset or "", {})
+    return {column: kinds[column] for column in mapping if column in kinds}

@@ -7,21 +7,36 @@ import csv
 import io
 import re
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
+import ftfy
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from segmint import engine
 from segmint import tables as t
-from segmint.config.presets import preset_columns
+from segmint.config.presets import preset_columns, value_kinds
 from segmint.config.project import Project, Source
+from segmint.config.sniff import FileSample
 from segmint.exceptions import ColumnNotFoundError, SourceError
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
+MAX_FIELD_CHARS = 10_000_000  # engine.read_csv_text's max_line_size
+
+# Mojibake: UTF-8 text that was decoded as cp1252, Latin-1 or Mac Roman and encoded again
+# ('Société' → 'SociÃ©tÃ©', '’' → 'â€™' or '‚Äô'). These sequences almost never occur in real
+# names, so they mark the values worth handing to ftfy. Literal characters, no escapes, so
+# DuckDB's RE2, Spark's Java regex and Python's re read the pattern alike.
+_CP1252_PUNCTUATION = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+MOJIBAKE = f"[ÃÂ][\u0080-\u00bf{_CP1252_PUNCTUATION}]|â€|‚Ä|√[\u00a0-\u2122]"
+_MOJIBAKE_RE = re.compile(MOJIBAKE)
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a byte UTF-8 refuses
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}  # read as Latin-1 C1 controls instead
 
 
 @dataclass(frozen=True)
@@ -31,7 +46,13 @@ class LoadedSource:
     `rows` carries ``_source_file`` and ``_source_row`` on every row; `parse_rejects` has
     the records the file parser could not split (``_source_row``, ``error``, ``raw_line``).
     `mapping` is canonical column → source header; `attributes` is source header → the
-    column name it got in `rows` (unmapped columns, kept for use in rules).
+    column name it got in `rows` (unmapped columns, kept for use in rules). `notes` say how
+    the file was read when that was not plain UTF-8 CSV (an encoding detected, lines
+    repaired, records spanning several lines). `repairs` has one row per value whose
+    mojibake was repaired (``_source_file``, ``_source_row``, ``column`` (the file's
+    header), ``before``, ``after``), or is None when the file showed no mojibake.
+    `value_kinds` is canonical column → CRM value kind (``salesforce_id``, ``hubspot_id``,
+    ``owner``) for validation to read those columns with (`validate.crm_values`).
     """
 
     table: str
@@ -41,6 +62,8 @@ class LoadedSource:
     mapping: dict[str, str]
     attributes: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    repairs: ir.Table | None = None
+    value_kinds: dict[str, str] = field(default_factory=dict)
 
 
 def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
@@ -71,8 +94,9 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         raise SourceError(f"{label} (sources.{table}.path) is a folder; point it at one file.")
     fmt = source.resolved_format
     notes: list[str] = []
+    repairs = None
     if fmt == "csv":
-        read, headers, notes = _read_csv(con, path, label, table, source)
+        read, headers, notes, repairs = _read_csv(con, path, label, table, source)
     elif fmt == "parquet":
         read = engine.read_parquet_text(con, path)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
@@ -90,24 +114,23 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         **{t.SOURCE_FILE: ibis.literal(label), t.SOURCE_ROW: read.rows[t.SOURCE_ROW].cast("int64")},
     )
     parse_rejects = read.parse_rejects.mutate(**{t.SOURCE_FILE: ibis.literal(label)})
-    return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes))
+    if repairs is not None:
+        repairs = repairs.select(
+            **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
+    return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
+                        repairs, value_kinds(source.preset, mapping))
 
 
 def _read_csv(
     con: ibis.BaseBackend, path: Path, label: str, table: str, source: Source
-) -> tuple[engine.RawRead, list[str], list[str]]:
-    sample = path.open("rb").read(SAMPLE_BYTES)
+) -> tuple[engine.RawRead, list[str], list[str], ir.Table | None]:
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
     if not sample.strip():
         raise SourceError(f"{label} is empty: it has no header row. Export it again with headers.")
-    notes: list[str] = []
-    encoding = (source.encoding or "utf-8").lower().replace("_", "-")
-    if encoding in ("utf-8", "utf8", "utf-8-sig"):
-        _check_utf8(path, label, table, sample)
-    else:
-        path = _transcode(path, source.encoding or encoding, label, table)
-        notes.append(f"{label}: read as {source.encoding} and converted to UTF-8")
-        sample = path.open("rb").read(SAMPLE_BYTES)
-    text = sample.decode("utf-8-sig", errors="replace")
+    path, scan, notes = _as_utf8(path, label, table, source, sample)
+    with path.open("rb") as handle:
+        text = handle.read(SAMPLE_BYTES).decode("utf-8-sig", errors="replace")
     first_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = source.delimiter or _sniff_delimiter(first_line)
     try:
@@ -118,11 +141,229 @@ def _read_csv(
     if not any(headers):
         raise SourceError(f"{label}: the header row is blank. Export it again with headers.")
     read = engine.read_csv_text(con, path, headers, delimiter=delimiter)
-    return read, headers, notes
+    changed = False
+    accepted, refused = int(read.rows.count().execute()), int(read.parse_rejects.count().execute())
+    if scan.lines != 1 + accepted + refused:
+        # Some record spans several lines (a quoted address with line breaks) or the file has
+        # blank lines: the engine numbers records, not lines, so number them here.
+        read, spanning = _number_by_line(read, path, delimiter)
+        changed = True
+        if spanning:
+            notes.append(f"{label}: {spanning:,} record(s) span several lines (quoted line "
+                         "breaks); a row number is the line its record starts on")
+    repairs = None
+    if scan.mojibake:
+        read, repairs = _repair_mojibake(read, headers)
+        changed = True
+        repaired = int(repairs.count().execute())
+        if repaired:
+            notes.append(f"{label}: repaired mojibake in {repaired:,} value(s) "
+                         "(such as 'SociÃ©tÃ©' for 'Société'); each is listed in the repairs table")
+    if changed:
+        read = engine.RawRead(engine.materialise(con, read.rows, "csv_read"), read.parse_rejects)
+        if repairs is not None:
+            repairs = engine.materialise(con, repairs, "repairs")
+    return read, headers, notes, repairs
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one streaming pass over a file's bytes found."""
+
+    high_bytes: int = 0  # bytes >= 0x80
+    not_utf8: int = 0  # of those, bytes that are not part of a valid UTF-8 sequence
+    lines: int = 0
+    mojibake: bool = False
+
+
+def _scan(path: Path) -> _Scan:
+    """Count non-UTF-8 bytes and lines, and look for mojibake, in one pass at C speed."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    high = not_utf8 = lines = 0
+    mojibake = False
+    tail, last = "", b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(SAMPLE_BYTES):
+            high += len(chunk) - len(chunk.translate(None, bytes(range(128, 256))))
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+            text = decoder.decode(chunk)
+            not_utf8 += len(_NOT_UTF8.findall(text))
+            # a few characters of overlap, so a sequence split between chunks is still seen
+            mojibake = mojibake or _MOJIBAKE_RE.search(tail + text) is not None
+            tail = text[-4:]
+    text = decoder.decode(b"", final=True)
+    not_utf8 += len(_NOT_UTF8.findall(text))
+    lines += 1 if last and last != b"\n" else 0
+    return _Scan(high, not_utf8, lines, mojibake)
+
+
+def _as_utf8(
+    path: Path, label: str, table: str, source: Source, sample: bytes
+) -> tuple[Path, _Scan, list[str]]:
+    """The file as UTF-8 (itself, or a converted copy), what a scan of it found, and notes.
+
+    A declared `encoding` is used as given. Otherwise a file that is UTF-8 is read as it is;
+    one that is mostly UTF-8 with some lines in cp1252 (rows pasted in from another export)
+    is repaired line by line; one with no UTF-8 in it at all is converted from the encoding
+    charset-normalizer detects, cp1252 when that is as likely (Salesforce's Data Export).
+    """
+    declared = (source.encoding or "").lower().replace("_", "-")
+    if declared and declared not in ("utf-8", "utf8", "utf-8-sig"):
+        copy = _transcode(path, source.encoding, label, table)
+        return copy, _scan(copy), [f"{label}: read as {source.encoding} and converted to UTF-8"]
+    if not declared and sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        copy = _transcode(path, "utf-16", label, table)
+        return copy, _scan(copy), [f"{label}: read as UTF-16 and converted to UTF-8"]
+    scan = _scan(path)
+    if not scan.not_utf8:
+        return path, scan, []
+    if declared:
+        _check_utf8(path, label, table, sample)
+    if scan.high_bytes - scan.not_utf8 > scan.not_utf8:
+        copy, repaired = _repair_lines(path)
+        return copy, _scan(copy), [
+            f"{label}: mostly UTF-8, but {repaired:,} line(s) had bytes that are not UTF-8; "
+            "those bytes were read as cp1252"
+        ]
+    encoding = _detect_encoding(sample)
+    copy = _transcode(path, encoding, label, table)
+    return copy, _scan(copy), [
+        f"{label}: read as {encoding} (detected: the file is not UTF-8) and converted to "
+        f"UTF-8. If names look wrong, set sources.{table}.encoding in segmint.yaml."
+    ]
+
+
+def _detect_encoding(sample: bytes) -> str:
+    """The sample's encoding per charset-normalizer; cp1252 when it fits as well as the best.
+
+    On a few accented names charset-normalizer cannot tell cp1252 from cp1250 or cp1006
+    (they decode é, ü, ö alike), but CRM exports in a single-byte Western encoding are
+    nearly always cp1252, so it wins ties.
+    """
+    best = charset_normalizer.from_bytes(sample).best()
+    western = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252"]).best()
+    if western is not None and (best is None or western.chaos <= best.chaos + 0.02):
+        return "cp1252"
+    return best.encoding if best is not None else "cp1252"
+
+
+def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    bad = err.object[err.start:err.end]
+    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252")
+                   for b in bad), err.end
+
+
+codecs.register_error("segmint-cp1252", _cp1252_fallback)
+
+
+def _repair_lines(path: Path) -> tuple[Path, int]:
+    """Write a UTF-8 copy in which each byte sequence that is not UTF-8 is read as cp1252.
+
+    Line by line, so memory stays flat; a line break is never inside a multi-byte character
+    in UTF-8 or cp1252, so splitting on it cannot cut one. Returns the copy and the number
+    of lines that needed it.
+    """
+    target = Path(tempfile.mkdtemp(prefix="segmint-")) / path.name
+    repaired = 0
+    with path.open("rb") as src, target.open("wb") as dst:
+        for line in src:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                line = line.decode("utf-8", errors="segmint-cp1252").encode("utf-8")
+                repaired += 1
+            dst.write(line)
+    return target, repaired
+
+
+def _number_by_line(read: engine.RawRead, path: Path, delimiter: str) -> tuple[engine.RawRead, int]:
+    """Renumber rows and refused records by the line each record starts on.
+
+    The engine numbers records; a record with a quoted line break spans several lines, and
+    it skips blank lines when numbering accepted rows but not refused ones. One streaming
+    pass of Python's csv reader (which splits records as the engine does) finds each
+    record's first line: refused records are looked up by the record number the engine
+    gave them, accepted rows by their rank among the records it did not refuse.
+    """
+    refused = {int(n) for n in read.parse_rejects[t.SOURCE_ROW].execute().tolist()}
+    accepted_lines, refused_at, refused_lines = array("q"), array("q"), array("q")
+    spanning = 0
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
+        end = 0
+        for number, record in enumerate(reader, start=1):
+            start, end = end + 1, reader.line_num
+            spanning += end > start
+            if number == 1:
+                continue  # the header
+            if number in refused:
+                refused_at.append(number)
+                refused_lines.append(start)
+            elif record:  # a blank line is no row
+                accepted_lines.append(start)
+    ranks = pa.table({"_rank": pa.array(range(len(accepted_lines)), pa.int64()),
+                      "_line": pa.array(accepted_lines, pa.int64())})
+    lines = ibis.memtable(ranks)
+    rows = read.rows.mutate(_rank=ibis.row_number().over(order_by=read.rows[t.SOURCE_ROW]))
+    rows = rows.left_join(lines, rows._rank == lines._rank)
+    rows = rows.select(
+        *[c for c in read.rows.columns if c != t.SOURCE_ROW],
+        **{t.SOURCE_ROW: rows._line.fill_null(rows[t.SOURCE_ROW])},
+    )
+    starts = pa.table({"_number": pa.array(refused_at, pa.int64()),
+                       "_line": pa.array(refused_lines, pa.int64())})
+    refused_table = ibis.memtable(starts)
+    rejects = read.parse_rejects
+    joined = rejects.left_join(refused_table, rejects[t.SOURCE_ROW] == refused_table._number)
+    rejects = joined.select(
+        **{c: (joined._line.fill_null(joined[c]) if c == t.SOURCE_ROW else joined[c])
+           for c in read.parse_rejects.columns})
+    return engine.RawRead(rows, rejects), spanning
+
+
+def _repair_mojibake(read: engine.RawRead, headers: list[str]) -> tuple[engine.RawRead, ir.Table]:
+    """Repair mojibake with ftfy, value by value, and list every value changed.
+
+    ftfy is Python, so the engine first picks the distinct values that match `MOJIBAKE` (a
+    regex it runs natively), ftfy fixes those few here, and the fixes are joined back in.
+    Chosen over a Python pre-pass that rewrites the file: the file is read once and its
+    records stay exactly as the engine split them (rewriting a CSV moves broken quotes and
+    changes what is refused); every row is looked at, not a sample; only suspicious values
+    cross into Python; and no Python runs inside the engine, so Spark executors need no ftfy.
+    The cost is one more scan per text column, and only for a file `_scan` found mojibake in.
+    """
+    rows = read.rows
+    suspicious = [
+        rows.filter(rows[h].re_search(MOJIBAKE)).select(column=ibis.literal(h), before=rows[h])
+        for h in headers
+    ]
+    found = ibis.union(*suspicious, distinct=True).to_pyarrow().to_pylist()
+    fixes: dict[str, list[tuple[str, str]]] = {}
+    for value in found:
+        after = ftfy.fix_encoding(value["before"])
+        if after != value["before"]:
+            fixes.setdefault(value["column"], []).append((value["before"], after))
+    changes = []
+    for header, pairs in fixes.items():
+        table = ibis.memtable(pa.table({"_before": [b for b, _ in pairs],
+                                        "_after": [a for _, a in pairs]}))
+        joined = rows.left_join(table, rows[header] == table._before)
+        changes.append(joined.filter(joined._after.notnull()).select(
+            **{t.SOURCE_ROW: joined[t.SOURCE_ROW].cast("int64")}, column=ibis.literal(header),
+            before=joined[header], after=joined._after))
+        rows = joined.select(*[joined[c] for c in rows.columns if c != header],
+                             **{header: joined._after.fill_null(joined[header])}).select(rows.columns)
+    if not changes:
+        empty = {t.SOURCE_ROW: "int64", "column": "string", "before": "string", "after": "string"}
+        changes.append(ibis.memtable({c: [] for c in empty}, schema=empty))
+    repairs = ibis.union(*changes) if len(changes) > 1 else changes[0]
+    return engine.RawRead(rows, read.parse_rejects), repairs
 
 
 def _check_utf8(path: Path, label: str, table: str, sample: bytes) -> None:
-    """Refuse a file that is not UTF-8, naming the encoding it most likely is."""
+    """Refuse a file declared UTF-8 that is not, naming the encoding it most likely is."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     with path.open("rb") as handle:
@@ -132,13 +373,13 @@ def _check_utf8(path: Path, label: str, table: str, sample: bytes) -> None:
             except UnicodeDecodeError as err:
                 where = offset + err.start
                 line = 1 + sample.count(b"\n", 0, where) if where < len(sample) else None
-                guess = charset_normalizer.from_bytes(chunk).best()
-                named = f" It looks like {guess.encoding}." if guess else ""
+                guess = _detect_encoding(chunk)
                 at = f"line {line}" if line else f"byte {where:,}"
                 raise SourceError(
-                    f"{label} is not UTF-8 (byte {chunk[err.start:err.start + 1]!r} at {at})."
-                    f"{named} Set sources.{table}.encoding: "
-                    f"{guess.encoding if guess else 'cp1252'} in segmint.yaml."
+                    f"{label} is not UTF-8 (byte {chunk[err.start:err.start + 1]!r} at {at}), "
+                    f"though sources.{table}.encoding says it is. It looks like {guess}: set "
+                    f"sources.{table}.encoding: {guess}, or remove the key to let segmint "
+                    "detect it."
                 ) from None
             offset += len(chunk)
     decoder.decode(b"", final=True)
@@ -165,6 +406,60 @@ def _transcode(path: Path, encoding: str, label: str, table: str) -> Path:
             f"{label} is not valid {encoding} ({err.reason}). Check sources.{table}.encoding."
         ) from None
     return target
+
+
+def sample_file(path: Path, *, rows: int = 200) -> FileSample:
+    """The header and first `rows` records of a CSV or Parquet file, for `segmint init --from`.
+
+    Reads at most the first MiB of a CSV, decoded as `load_source` would decode it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "accounts.csv"
+    >>> _ = path.write_bytes("Id;Name\\n001A;Müller\\n".encode("cp1252"))
+    >>> sample = sample_file(path)
+    >>> sample.headers, sample.rows, sample.delimiter
+    (['Id', 'Name'], [['001A', 'Müller']], ';')
+    """
+    if not path.exists():
+        raise SourceError(f"{path} does not exist.")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        head = pq.ParquetFile(path).iter_batches(batch_size=rows)
+        batch = next(head, None)
+        names = pq.ParquetFile(path).schema_arrow.names
+        records = [] if batch is None else [
+            ["" if v is None else str(v) for v in row.values()] for row in batch.to_pylist()]
+        return FileSample(path=path, headers=names, rows=records, format="parquet")
+    with path.open("rb") as handle:
+        raw = handle.read(SAMPLE_BYTES)
+        truncated = bool(handle.read(1))
+    if not raw.strip():
+        raise SourceError(f"{path.name} is empty: it has no header row.")
+    encoding = None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, text = "utf-16", raw.decode("utf-16", errors="replace")
+    else:
+        text = raw.decode("utf-8-sig", errors="surrogateescape")
+        bad = len(_NOT_UTF8.findall(text))
+        high = len(raw) - len(raw.translate(None, bytes(range(128, 256))))
+        if bad and high - bad <= bad:
+            encoding = _detect_encoding(raw)
+            text = raw.decode(encoding, errors="replace").removeprefix("\ufeff")
+        elif bad:
+            text = raw.decode("utf-8-sig", errors="segmint-cp1252")
+    lines = text.splitlines()
+    delimiter = _sniff_delimiter(lines[0] if lines else "")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = list(reader)
+    if truncated and records:
+        records.pop()  # the sample may end inside a record
+    headers = _unique_headers([h.strip() for h in records[0]]) if records else []
+    body = [r for r in records[1:rows + 1] if r]
+    return FileSample(path=path, headers=headers, rows=body, delimiter=delimiter,
+                      encoding=encoding)
 
 
 def _sniff_delimiter(header_line: str) -> str:

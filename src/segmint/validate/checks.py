@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.io.sources import LoadedSource
-from segmint.validate import parsers
+from segmint.validate import crm_values, parsers
 
 Action = Literal["row rejected", "value cleared"]
 
@@ -35,11 +35,13 @@ PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
     "money": parsers.parse_money,
     "date": parsers.parse_date,
     "boolean": parsers.parse_boolean,
+    **crm_values.PARSERS,  # CRM ids and owners, for the columns a preset declares
 }
 
 
 ENGINE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "money": "float64",
-                "date": "date", "boolean": "boolean"}
+                "date": "date", "boolean": "boolean",
+                **{kind: "string" for kind in crm_values.PARSERS}}
 
 
 @dataclass(frozen=True)
@@ -163,14 +165,15 @@ def validate(
     raw = loaded.rows
     typed_columns: dict[str, ir.Value] = {}
     status: dict[str, ir.Value] = {}
-    for column, kind in spec.columns.items():
+    kinds = {**spec.columns, **loaded.value_kinds}  # a preset's CRM ids and owners
+    for column in spec.columns:
         if column not in raw.columns:
             continue
-        parsed = _parse(raw[column], kind)
+        parsed = _parse(raw[column], kinds[column])
         typed_columns[column] = parsed.value
         status[column] = parsed.status
     typed = raw.mutate(
-        **{f"_raw_{c}": raw[c].cast("string") for c in typed_columns},
+        **{f"_raw_{c}": _as_text(raw[c]) for c in typed_columns},
         **{f"_status_{c}": s for c, s in status.items()},
     ).mutate(**typed_columns)
     typed, row_failures = _row_failures(typed, spec, known_accounts)
@@ -329,6 +332,24 @@ def _is_blocking(table: ir.Table) -> bool:
     import ibis.expr.operations as ops
 
     return bool(table.op().find_below((ops.WindowFunction, ops.InSubquery), filter=ops.Value))
+
+
+def _as_text(value: ir.Value) -> ir.StringValue:
+    """A value as the text a reject shows, written alike on every engine.
+
+    Text stays as it is. A float from a typed file (Parquet) is written in plain notation, to
+    4 decimals without trailing zeros (8626750000, 12.5), since engines write floats
+    differently (DuckDB 8626750000.0, Spark 8.62675E9). Where 4 decimals could round apart
+    (DuckDB rounds the exact binary value, Spark the shortest decimal), that is at 1e11 and
+    more unless whole, and for NaN and infinity, the engine's own text is kept.
+    """
+    if not value.type().is_floating():
+        return value.cast("string")
+    plain = value.cast("decimal(38, 4)").cast("string").re_replace("[.]?0+$", "")
+    whole = (value % 1.0) == 0
+    ordinary = (~value.isnan() & ~value.isinf()
+                & ((value.abs() < 1e11) | (whole & (value.abs() < 2.0**53))))
+    return ibis.ifelse(ordinary, plain, value.cast("string"))
 
 
 def _raw(typed: ir.Table, column: str) -> ir.Value:

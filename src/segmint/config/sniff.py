@@ -1,0 +1,278 @@
+"""`segmint init --from`: which table and preset each export is, and the segmint.yaml to run it.
+
+Works on samples (`FileSample`: a file's header and first records, read by `io.sources`);
+nothing here opens a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from segmint import tables as t
+from segmint.config.presets import PRESETS, header_key, preset_columns
+from segmint.exceptions import SegmintError
+
+TABLES = ("accounts", "deals", "revenue", "usage")
+
+# Tables no preset covers (billing and product exports are not CRM-shaped): the usual names.
+GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
+    "accounts": {column: (column,) for column in t.ACCOUNTS.columns},
+    "deals": {column: (column,) for column in t.DEALS.columns},
+    "revenue": {
+        t.ACCOUNT_ID: ("account_id", "customer_id", "Account ID", "Customer ID", "account"),
+        t.PERIOD: ("period", "month", "billing_month", "invoice_month", "billing_period"),
+        t.PRODUCT: ("product", "plan", "product_name", "sku"),
+        t.MRR: ("mrr", "monthly_recurring_revenue", "recurring_revenue", "mrr_amount"),
+    },
+    "usage": {
+        t.ACCOUNT_ID: ("account_id", "customer_id", "Account ID", "Customer ID", "account"),
+        t.DATE: ("date", "day", "event_date", "usage_date"),
+        t.METRIC: ("metric", "metric_name", "event", "feature"),
+        t.VALUE: ("value", "count", "quantity", "amount"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class FileSample:
+    """A file's header and first records, as text (see `io.sources.sample_file`)."""
+
+    path: Path
+    headers: list[str]
+    rows: list[list[str]]
+    delimiter: str = ","
+    encoding: str | None = None  # set when the file is not UTF-8
+    format: str = "csv"
+
+    def values(self, header: str) -> list[str]:
+        at = self.headers.index(header)
+        return [row[at].strip() for row in self.rows if len(row) > at and row[at].strip()]
+
+
+@dataclass
+class Placement:
+    """One file placed as one canonical table: its preset, mapping and what is left over."""
+
+    sample: FileSample
+    table: str
+    preset: str | None
+    mapping: dict[str, str]  # canonical -> header, everything that will be read
+    columns: dict[str, str] = field(default_factory=dict)  # what segmint.yaml must spell out
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def unmapped(self) -> list[str]:
+        used = set(self.mapping.values())
+        return [h for h in self.sample.headers if h not in used]
+
+    @property
+    def missing(self) -> list[str]:
+        return [c for c in t.SPECS[self.table].columns if c not in self.mapping]
+
+
+@dataclass
+class Proposal:
+    """Where each canonical table comes from, and the files that found no place."""
+
+    placements: dict[str, Placement]
+    unplaced: list[tuple[FileSample, str]] = field(default_factory=list)
+
+
+def _generic_columns(table: str, headers: list[str]) -> dict[str, str]:
+    by_key = {header_key(h): h for h in reversed(headers)}
+    found = {}
+    for canonical, candidates in GENERIC[table].items():
+        for candidate in candidates:
+            if header_key(candidate) in by_key:
+                found[canonical] = by_key[header_key(candidate)]
+                break
+    return found
+
+
+def _candidates(sample: FileSample) -> list[tuple[int, int, str, str | None, dict[str, str]]]:
+    """(score, -preference, table, preset, mapping) for every table the file can load as."""
+    found = []
+    for order, table in enumerate(TABLES):
+        options: list[tuple[str | None, dict[str, str]]] = [
+            (preset, preset_columns(preset, table, sample.headers))
+            for preset, tables in PRESETS.items() if table in tables
+        ]
+        options.append((None, _generic_columns(table, sample.headers)))
+        for preset, mapping in options:
+            if all(column in mapping for column in t.SPECS[table].required):
+                found.append((len(mapping), -order, table, preset, mapping))
+    return sorted(found, key=lambda c: (c[0], c[1]), reverse=True)
+
+
+def propose(samples: list[FileSample]) -> Proposal:
+    """Place each file as the table (and preset) that maps the most of its columns.
+
+    A file is accounts, deals, revenue or usage when it has that table's required columns;
+    among those, the table and preset mapping the most headers win, and each table takes
+    one file (the best-matching one).
+
+    Examples
+    --------
+    >>> accounts = FileSample(Path("a.csv"), ["Id", "Name", "NumberOfEmployees"], [])
+    >>> deals = FileSample(Path("o.csv"), ["Id", "AccountId", "Amount", "StageName"], [])
+    >>> proposal = propose([deals, accounts])
+    >>> {table: (p.sample.path.name, p.preset) for table, p in proposal.placements.items()}
+    {'deals': ('o.csv', 'salesforce'), 'accounts': ('a.csv', 'salesforce')}
+    """
+    ranked = sorted(
+        ((candidate, index) for index, sample in enumerate(samples)
+         for candidate in _candidates(sample)),
+        key=lambda item: (item[0][0], item[0][1]), reverse=True,
+    )
+    placements: dict[str, Placement] = {}
+    placed: set[int] = set()
+    for (_, _, table, preset, mapping), index in ranked:
+        if index in placed or table in placements:
+            continue
+        sample = samples[index]
+        columns = {} if preset else dict(mapping)
+        placements[table] = Placement(sample, table, preset, dict(mapping), columns)
+        placed.add(index)
+    unplaced = []
+    for index, sample in enumerate(samples):
+        if index in placed:
+            continue
+        tables = sorted({c[2] for c in _candidates(sample)})
+        why = (f"it could also be {', '.join(tables)}, but those come from "
+               + ", ".join(placements[x].sample.path.name for x in tables) if tables else
+               "no table's required columns are in it (accounts needs an account id)")
+        unplaced.append((sample, why))
+    if "accounts" not in placements:
+        names = ", ".join(s.path.name for s in samples)
+        raise SegmintError(
+            f"None of {names} looks like an accounts export: no column reads as an account id "
+            "(Id, Record ID, (Do Not Modify) Account, account_id). Add the accounts file, or "
+            "write segmint.yaml by hand with `segmint init`."
+        )
+    _key_accounts_like_their_references(placements)
+    return Proposal(placements, unplaced)
+
+
+def _key_accounts_like_their_references(placements: dict[str, Placement]) -> None:
+    """Key accounts by name when the deals file names its accounts instead of giving ids.
+
+    Dynamics exports a lookup as the related record's name (Potential Customer: 'Contoso
+    Ltd'), so deals would match no account id. If the sampled references match more account
+    names than ids, accounts are keyed by name; a repeated name is then reported (DQ002).
+    """
+    accounts, deals = placements["accounts"], placements.get("deals")
+    if deals is None or t.NAME not in accounts.mapping:
+        return
+    refs = set(deals.sample.values(deals.mapping[t.ACCOUNT_ID]))
+    ids = set(accounts.sample.values(accounts.mapping[t.ACCOUNT_ID]))
+    names = set(accounts.sample.values(accounts.mapping[t.NAME]))
+    if len(refs & names) > len(refs & ids):
+        name_header, id_header = accounts.mapping[t.NAME], accounts.mapping[t.ACCOUNT_ID]
+        accounts.mapping[t.ACCOUNT_ID] = name_header
+        accounts.columns[t.ACCOUNT_ID] = name_header
+        accounts.notes.append(
+            f"{deals.sample.path.name} names its accounts ({deals.mapping[t.ACCOUNT_ID]}) "
+            f"instead of giving their ids, so accounts are keyed by {name_header!r}; "
+            f"{id_header!r} stays as an attribute. Two accounts with one name are reported."
+        )
+
+
+def render(proposal: Proposal, project_dir: Path) -> str:
+    """A commented segmint.yaml that runs as written.
+
+    Paths are written relative to `project_dir`, the folder segmint.yaml goes in.
+    """
+    lines = [
+        "# segmint project file, written by `segmint init --from`. Paths are relative to this",
+        "# file. Every key is explained in the README (section \"The project file\").",
+        "name: My company",
+        "engine: duckdb",
+        "",
+        "sources:",
+    ]
+    for table in TABLES:
+        placement = proposal.placements.get(table)
+        if placement is None:
+            continue
+        lines += _source_lines(placement, project_dir)
+    lines += ["", *_segmentation_lines(proposal.placements["accounts"])]
+    lines += ["", "outputs:", "  dir: segmint-out", "  formats: [parquet, csv]", "  report: true", ""]
+    return "\n".join(lines)
+
+
+def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
+    sample = placement.sample
+    kind = f"a {placement.preset.capitalize()} export" if placement.preset else "a file"
+    out = [f"  # {sample.path.name}: {kind} of {placement.table} "
+           f"({len(placement.mapping)} canonical columns found)."]
+    mapped = ", ".join(f"{c} <- {h}" for c, h in placement.mapping.items())
+    out += [f"  #   {line}" for line in _wrap(f"mapped: {mapped}")]
+    if placement.unmapped:
+        out += [f"  #   {line}" for line in _wrap(
+            "kept as attributes for rules: " + ", ".join(placement.unmapped))]
+    if placement.missing:
+        out += [f"  #   {line}" for line in _wrap(
+            "not found (left empty; map them under columns:): " + ", ".join(placement.missing))]
+    if sample.encoding:
+        out.append(f"  #   encoding: looks like {sample.encoding}; segmint detects it on every "
+                   "run (set encoding: to force one)")
+    for note in placement.notes:
+        out += [f"  #   {line}" for line in _wrap(note)]
+    out += [f"  {placement.table}:", f"    path: {json.dumps(_relative(sample.path, project_dir))}"]
+    if placement.preset:
+        out.append(f"    preset: {placement.preset}")
+    if placement.columns:
+        out.append("    columns:")
+        out += [f"      {c}: {json.dumps(h, ensure_ascii=False)}" for c, h in placement.columns.items()]
+    return out
+
+
+def _segmentation_lines(accounts: Placement) -> list[str]:
+    dimensions, template = [], []
+    if t.EMPLOYEES in accounts.mapping:
+        dimensions += [
+            "    # Bands: edges [200, 2000] give <200, 200 to 1,999, and 2,000 or more.",
+            "    size:", "      kind: bands", "      field: employees", "      edges: [200, 2000]",
+            "      labels: [SMB, Mid-Market, Enterprise]",
+        ]
+        template.append("{size}")
+    if t.COUNTRY in accounts.mapping:
+        dimensions += [
+            "    # The built-in map from country to North America, LATAM, EMEA, APAC.",
+            "    region:", "      kind: map", "      field: country", "      builtin: iso_region",
+        ]
+        template.append("{region}")
+    out = ["segmentation:"]
+    if dimensions:
+        out += ["  dimensions:", *dimensions,
+                "  # Accounts are named from their dimensions; one missing a value it needs is",
+                "  # Unassigned, with the missing field as the reason.",
+                f"  default: {json.dumps('-'.join(template))}"]
+    else:
+        out += ["  # No headcount or country column was found, so every account is in one",
+                "  # segment. Add dimensions and rules (see the README).",
+                "  segments:", "    - name: All accounts", "      when: \"true\""]
+    return out
+
+
+def _relative(path: Path, project_dir: Path) -> str:
+    """Relative to segmint.yaml when the file is in its folder or below, else absolute."""
+    try:
+        relative = os.path.relpath(path.resolve(), project_dir.resolve())
+    except ValueError:  # another drive on Windows
+        return str(path.resolve())
+    return str(path.resolve()) if relative.startswith("..") else relative
+
+
+def _wrap(text: str, width: int = 92) -> list[str]:
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = "  " + word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line else lines

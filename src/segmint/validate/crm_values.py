@@ -1,0 +1,322 @@
+"""CRM record ids and owners as Ibis expressions, each with a Python twin for one value.
+
+Salesforce ids come in two spellings of the same record: 15 characters, case-sensitive (report
+exports, the UI), and 18 characters, case-insensitive (the API, Data Loader, weekly Data
+Export). The last three characters of the 18 encode which of the first 15 are upper case, so a
+15-character id widens to exactly one 18-character id, and an 18-character id whose case was
+lost (a tool upper-cased it) has its case restored. Both sides of a join are widened to 18.
+
+HubSpot record ids are integers of 10 to 12 digits. They are kept as the exact text; a value
+that a spreadsheet rewrote as a float (``1.2345678901E10``, ``12345678901.0``) is flagged
+invalid, never read as a number, since the digits Excel dropped cannot be recovered.
+
+Owners exported as display names carry their status: ``jane@acme.com (Deactivated User)``
+is owner ``jane@acme.com``, no longer active.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.validate.parsers import (
+    BLANK,
+    INVALID,
+    NULL_SPELLINGS,
+    OK,
+    Parsed,
+    parse_string,
+    parse_string_text,
+)
+
+__all__ = [
+    "PARSERS",
+    "SALESFORCE_NULL_IDS",
+    "ParsedOwner",
+    "parse_hubspot_id",
+    "parse_hubspot_id_text",
+    "parse_owner",
+    "parse_owner_text",
+    "parse_salesforce_id",
+    "parse_salesforce_id_text",
+    "salesforce_id_18",
+]
+
+# Salesforce writes an empty lookup (ParentId with no parent) as the all-zero id in some exports.
+SALESFORCE_NULL_IDS = frozenset({"000000000000000", "000000000000000AAA"})
+_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"  # 5 case bits -> one character
+_SF_15 = "^[a-zA-Z0-9]{15}$"
+_SF_18 = "^[a-zA-Z0-9]{18}$"
+_DIGITS = "^[0-9]{1,20}$"
+# What a spreadsheet turns a long integer into: 1.2345678901E10, 1.23457E+10, 12345678901.0
+_FLOATED = r"^[0-9]+\.?[0-9]*[eE][+]?[0-9]{1,3}$|^[0-9]+\.[0-9]+$"
+# ' (Deactivated User)', ' (Inactive)', ' (deactivated)' after an owner's name or email
+_INACTIVE = r"[ ]*\((?:[Dd]eactivated(?: [Uu]ser)?|[Ii]nactive(?: [Uu]ser)?)\)$"
+
+
+# ---------------------------------------------------------------------------------------------
+# Salesforce
+
+
+def _blank_id(text: ir.StringValue) -> ir.BooleanValue:
+    return text.isnull() | text.lower().isin(list(NULL_SPELLINGS))
+
+
+def _is_upper(c: ir.StringValue) -> ir.BooleanValue:
+    return (c >= "A") & (c <= "Z")  # byte order: ASCII capitals only
+
+
+def _suffix(id15: ir.StringValue) -> ir.StringValue:
+    """The 3 checksum characters of a 15-character id: bit i of chunk k is 'char 5k+i is A-Z'."""
+    alphabet = ibis.literal(_SUFFIX_ALPHABET)
+    chars = []
+    for chunk in range(3):
+        bits = sum(
+            ibis.ifelse(_is_upper(id15.substr(chunk * 5 + i, 1)), 2**i, 0) for i in range(5)
+        )
+        chars.append(alphabet.substr(bits, 1))
+    return chars[0].concat(chars[1], chars[2])
+
+
+def _suffix_text(id15: str) -> str:
+    out = ""
+    for chunk in range(3):
+        bits = sum(2**i for i in range(5) if "A" <= id15[chunk * 5 + i] <= "Z")
+        out += _SUFFIX_ALPHABET[bits]
+    return out
+
+
+def _restore_case(id18: ir.StringValue) -> tuple[ir.StringValue, ir.BooleanValue]:
+    """The first 15 characters in the case the checksum says, then the checksum in capitals;
+    and whether the checksum is consistent (it never marks a digit as upper case)."""
+    alphabet = ibis.literal(_SUFFIX_ALPHABET)
+    restored, consistent = [], ibis.literal(True)
+    for chunk in range(3):  # each checksum character is one of the 32 the alphabet has
+        consistent &= alphabet.find(id18.substr(15 + chunk, 1).upper()) >= 0
+    for position in range(15):
+        bits = alphabet.find(id18.substr(15 + position // 5, 1).upper())
+        char = id18.substr(position, 1)
+        upper = (bits // 2 ** (position % 5)) % 2 == 1
+        restored.append(ibis.ifelse(upper, char.upper(), char.lower()))
+        consistent &= ~(upper & (char >= "0") & (char <= "9"))
+    return restored[0].concat(*restored[1:], id18.substr(15, 3).upper()), consistent
+
+
+def _restore_case_text(id18: str) -> str | None:
+    suffix = id18[15:].upper()
+    if any(c not in _SUFFIX_ALPHABET for c in suffix):
+        return None
+    chars = []
+    for position, char in enumerate(id18[:15]):
+        upper = (_SUFFIX_ALPHABET.index(suffix[position // 5]) >> (position % 5)) & 1
+        chars.append(char.upper() if upper else char.lower())
+    return "".join(chars) + suffix
+
+
+def salesforce_id_18(id15: str) -> str:
+    """The 18-character, case-insensitive form of a 15-character Salesforce id.
+
+    Examples
+    --------
+    >>> salesforce_id_18("001A000001Mf2dR")
+    '001A000001Mf2dRIAR'
+    """
+    return id15 + _suffix_text(id15)
+
+
+def parse_salesforce_id(col: ir.StringValue) -> Parsed:
+    """Salesforce ids in their 18-character form, whichever form the export used.
+
+    ===================================  ==================  ======================
+    text                                 rule                value
+    ===================================  ==================  ======================
+    15 letters or digits                 ``widened``         the id + its checksum
+    18, checksum consistent              ``plain``           case restored
+    ``000000000000000``, ``...000AAA``   (blank)             null: an empty lookup
+    18 with a checksum that cannot be    (invalid)           null
+    any other text                       ``not_salesforce``  as written
+    ===================================  ==================  ======================
+
+    An 18-character id whose checksum names an upper-case digit cannot come from Salesforce
+    (it was typed or truncated) and is invalid. Other text is kept as written, since a
+    project may key its accounts by something else.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"id": ["001A000001Mf2dR", "001A000001MF2DRIAR", "000000000000000AAA",
+    ...                           "acct-7", "001A000001Mf2dR999"]})
+    >>> p = parse_salesforce_id(t.id)
+    >>> t.select(v=p.value, s=p.status, r=p.rule).to_pyarrow().to_pylist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'v': '001A000001Mf2dRIAR', 's': 'ok', 'r': 'widened'},
+     {'v': '001A000001Mf2dRIAR', 's': 'ok', 'r': 'plain'},
+     {'v': None, 's': 'blank', 'r': None},
+     {'v': 'acct-7', 's': 'ok', 'r': 'not_salesforce'},
+     {'v': None, 's': 'invalid', 'r': None}]
+    """
+    # TRIM, not parse_string: the id is used ~60 times below and Ibis inlines every use, so
+    # a heavier text expression made the SQL hundreds of kilobytes and DuckDB minutes slow.
+    text = col.strip()
+    blank = _blank_id(text) | text.isin(list(SALESFORCE_NULL_IDS))
+    is15, is18 = text.re_search(_SF_15), text.re_search(_SF_18)
+    restored, consistent = _restore_case(text)
+    value = ibis.cases(
+        (blank, ibis.null("string")),
+        (is15, text.concat(_suffix(text))),
+        (is18 & consistent, restored),
+        (is18, ibis.null("string")),
+        else_=text,
+    )
+    status = ibis.cases((blank, BLANK), (is18 & ~consistent, INVALID), else_=OK)
+    rule = ibis.cases(
+        (blank | (is18 & ~consistent), ibis.null("string")),
+        (is15, "widened"),
+        (is18, "plain"),
+        else_="not_salesforce",
+    )
+    return Parsed(value, status, rule)
+
+
+def parse_salesforce_id_text(s: str | None) -> tuple[str | None, str, str | None]:
+    """Read one text as `parse_salesforce_id` does: (value, status, rule).
+
+    Examples
+    --------
+    >>> parse_salesforce_id_text("001a000001mf2drIAR")  # case lost; the checksum restores it
+    ('001A000001Mf2dRIAR', 'ok', 'plain')
+    >>> parse_salesforce_id_text("000000000000000")
+    (None, 'blank', None)
+    """
+    text, status, _ = parse_string_text(s)
+    if status == BLANK or text in SALESFORCE_NULL_IDS:
+        return None, BLANK, None
+    if re.fullmatch(_SF_15, text):
+        return salesforce_id_18(text), OK, "widened"
+    if re.fullmatch(_SF_18, text):
+        restored = _restore_case_text(text)
+        if restored is None or _suffix_text(restored[:15]) != restored[15:]:
+            return None, INVALID, None
+        return restored, OK, "plain"
+    return text, OK, "not_salesforce"
+
+
+# ---------------------------------------------------------------------------------------------
+# HubSpot
+
+
+def parse_hubspot_id(col: ir.StringValue) -> Parsed:
+    """HubSpot record ids as their exact digits; a float spelling is invalid, never rounded.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"id": ["12345678901", "1.2345678901E10", "12345678901.0", " ", "A-1"]})
+    >>> p = parse_hubspot_id(t.id)
+    >>> t.select(v=p.value, s=p.status, r=p.rule).to_pyarrow().to_pylist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'v': '12345678901', 's': 'ok', 'r': 'plain'},
+     {'v': None, 's': 'invalid', 'r': None},
+     {'v': None, 's': 'invalid', 'r': None},
+     {'v': None, 's': 'blank', 'r': None},
+     {'v': 'A-1', 's': 'ok', 'r': 'not_hubspot'}]
+    """
+    text = col.strip()
+    blank = _blank_id(text)
+    floated = text.re_search(_FLOATED)
+    value = ibis.ifelse(blank | floated, ibis.null("string"), text)
+    status = ibis.cases((blank, BLANK), (floated, INVALID), else_=OK)
+    rule = ibis.cases(
+        (status != OK, ibis.null("string")),
+        (text.re_search(_DIGITS), "plain"),
+        else_="not_hubspot",
+    )
+    return Parsed(value, status, rule)
+
+
+def parse_hubspot_id_text(s: str | None) -> tuple[str | None, str, str | None]:
+    """Read one text as `parse_hubspot_id` does: (value, status, rule).
+
+    Examples
+    --------
+    >>> parse_hubspot_id_text("1.23457E+10")
+    (None, 'invalid', None)
+    """
+    text, status, _ = parse_string_text(s)
+    if status == BLANK:
+        return None, BLANK, None
+    if re.search(_FLOATED, text):
+        return None, INVALID, None
+    return text, OK, "plain" if re.fullmatch(_DIGITS, text) else "not_hubspot"
+
+
+# ---------------------------------------------------------------------------------------------
+# Owners
+
+
+@dataclass(frozen=True)
+class ParsedOwner:
+    """An owner column: `value` is the owner without its status, `active` false if deactivated."""
+
+    value: ir.StringValue
+    status: ir.StringValue
+    rule: ir.StringValue
+    active: ir.BooleanValue
+
+
+def parse_owner(col: ir.StringValue) -> ParsedOwner:
+    """Split an owner's status off its name, id or email.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"o": ["jane@acme.com (Deactivated User)", "Raj Patel", "005A000000Xy1ZQ",
+    ...                          "Ann Lee (Inactive)", ""]})
+    >>> p = parse_owner(t.o)
+    >>> t.select(v=p.value, a=p.active, r=p.rule).to_pyarrow().to_pylist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'v': 'jane@acme.com', 'a': False, 'r': 'deactivated'},
+     {'v': 'Raj Patel', 'a': True, 'r': 'plain'},
+     {'v': '005A000000Xy1ZQ', 'a': True, 'r': 'plain'},
+     {'v': 'Ann Lee', 'a': False, 'r': 'deactivated'},
+     {'v': None, 'a': None, 'r': None}]
+    """
+    text = parse_string(col).value
+    inactive = text.re_search(_INACTIVE)
+    owner = text.re_replace(_INACTIVE, "").nullif("")
+    status = ibis.ifelse(owner.isnull(), BLANK, OK)
+    return ParsedOwner(
+        value=owner,
+        status=status,
+        rule=ibis.cases((owner.isnull(), ibis.null("string")), (inactive, "deactivated"),
+                        else_="plain"),
+        active=ibis.ifelse(owner.isnull(), ibis.null("boolean"), ~inactive),
+    )
+
+
+def parse_owner_text(s: str | None) -> tuple[str | None, str, str | None, bool | None]:
+    """Read one text as `parse_owner` does: (value, status, rule, active).
+
+    Examples
+    --------
+    >>> parse_owner_text("jane@acme.com (Deactivated User)")
+    ('jane@acme.com', 'ok', 'deactivated', False)
+    """
+    text, status, _ = parse_string_text(s)
+    if status == BLANK:
+        return None, BLANK, None, None
+    owner = re.sub(_INACTIVE, "", text)
+    if not owner:
+        return None, BLANK, None, None
+    inactive = owner != text
+    return owner, OK, "deactivated" if inactive else "plain", not inactive
+
+
+# Parsers by value kind, for the kinds a preset declares (`config.presets.value_kinds`);
+# each takes raw text and gives `value`, `status` and `rule` as `validate.parsers` does.
+PARSERS: dict[str, Callable[[ir.StringValue], Parsed | ParsedOwner]] = {
+    "salesforce_id": parse_salesforce_id,
+    "hubspot_id": parse_hubspot_id,
+    "owner": parse_owner,
+}

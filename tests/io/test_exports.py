@@ -1,0 +1,206 @@
+"""Real CRM exports load as they come: one fixture per quirk, values checked, every row counted.
+
+The fixtures are in tests/fixtures/exports, written byte for byte by make_exports.py there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from segmint import engine
+from segmint.config.project import Project
+from segmint.io.sources import load_source, sample_file
+from segmint.validate import crm_values
+from segmint.validate.checks import validate
+
+EXPORTS = Path(__file__).parents[1] / "fixtures" / "exports"
+
+# file, table, preset, records in the file (data rows, refused ones included)
+CORPUS = [
+    ("sf_accounts_api.csv", "accounts", "salesforce", 3),
+    ("sf_opportunities_report.csv", "deals", "salesforce", 2),
+    ("sf_weekly_export_cp1252.csv", "accounts", "salesforce", 3),
+    ("sf_mixed_utf8_cp1252.csv", "accounts", "salesforce", 3),
+    ("sf_mojibake_utf8.csv", "accounts", "salesforce", 4),
+    ("sf_multiline_addresses.csv", "accounts", "salesforce", 5),
+    ("hubspot_companies_ui.csv", "accounts", "hubspot", 3),
+    ("hubspot_deals_api.csv", "deals", "hubspot", 2),
+    ("hubspot_companies_connector.csv", "accounts", "hubspot", 2),
+    ("dynamics_accounts.csv", "accounts", "dynamics", 2),
+    ("dynamics_opportunities.csv", "deals", "dynamics", 2),
+    ("billing_mrr.csv", "revenue", None, 3),
+]
+
+
+def project(file: str, table: str = "accounts", preset: str | None = "salesforce") -> Project:
+    source = {"path": file, **({"preset": preset} if preset else {})}
+    if table == "revenue":
+        source["columns"] = {"account_id": "account_id", "period": "month", "mrr": "mrr"}
+    sources = {"accounts": {"path": "sf_accounts_api.csv", "preset": "salesforce"}, table: source}
+    return Project.model_validate({"root": EXPORTS, "sources": sources,
+                                   "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+
+
+@pytest.fixture
+def duck():
+    return engine.connect("duckdb")
+
+
+def column(loaded, name):
+    return loaded.rows.order_by("_source_row")[name].to_pyarrow().to_pylist()
+
+
+def test_the_files_are_what_the_generator_writes():
+    spec = importlib.util.spec_from_file_location("make_exports", EXPORTS / "make_exports.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert {name: (EXPORTS / name).read_bytes() for name in generator.FILES} == generator.FILES
+
+
+@pytest.mark.parametrize(("file", "table", "preset", "records"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_every_record_is_used_or_rejected(con, file, table, preset, records):
+    loaded = load_source(con, project(file, table, preset), table)
+    result = validate(con, loaded)
+    assert result.rows_in == records
+    assert result.rows_in == result.rows_used + result.rows_rejected
+
+
+def test_bom_crlf_repeated_header_extra_and_empty_columns(duck):
+    loaded = load_source(duck, project("sf_accounts_api.csv"), "accounts")
+    assert loaded.mapping["account_id"] == "Id"  # the BOM is not part of the first header
+    assert loaded.attributes == {"Phone": "phone", "Phone_2": "phone_2", "Tier__c": "tier__c"}
+    assert column(loaded, "name") == ["Müller Maschinenbau GmbH", "Société Générale",
+                                      "O’Connor & Sons"]
+    assert column(loaded, "phone_2") == ["+49 2", None, None]
+    clean = validate(duck, loaded).clean.order_by("_source_row")
+    assert clean.annual_revenue.to_pyarrow().to_pylist() == [None, None, None]  # empty, run goes on
+    assert loaded.value_kinds == {"account_id": "salesforce_id", "parent_id": "salesforce_id",
+                                  "owner_id": "owner"}
+    assert loaded.notes == () and loaded.repairs is None
+
+
+def test_cp1252_weekly_export_is_detected_and_its_double_encoded_row_repaired(duck):
+    loaded = load_source(duck, project("sf_weekly_export_cp1252.csv"), "accounts")
+    assert column(loaded, "name") == ["Müller Maschinenbau GmbH", "Société Générale",
+                                      "O’Connor & Sons"]
+    assert column(loaded, "billingcity") == ["Köln", "Paris", "Dún Laoghaire"]
+    assert "sf_weekly_export_cp1252.csv: read as cp1252" in loaded.notes[0]
+    assert "repaired mojibake in 1 value(s)" in loaded.notes[1]
+    assert loaded.repairs.to_pyarrow().to_pylist() == [{
+        "_source_file": "sf_weekly_export_cp1252.csv", "_source_row": 4, "column": "Name",
+        "before": "O‚ÄôConnor & Sons", "after": "O’Connor & Sons"}]
+
+
+def test_mostly_utf8_file_with_a_cp1252_line_is_repaired_line_by_line(duck):
+    loaded = load_source(duck, project("sf_mixed_utf8_cp1252.csv"), "accounts")
+    assert column(loaded, "name") == ["Müller Maschinenbau GmbH", "Société Générale", "Zoë Ltd"]
+    assert loaded.notes == ("sf_mixed_utf8_cp1252.csv: mostly UTF-8, but 1 line(s) had bytes "
+                            "that are not UTF-8; those bytes were read as cp1252",)
+
+
+def test_mojibake_is_repaired_per_value_and_every_repair_listed(duck):
+    loaded = load_source(duck, project("sf_mojibake_utf8.csv"), "accounts")
+    assert column(loaded, "name") == ["Société Générale", "O’Connor & Sons", "Acme",
+                                      "São Paulo Têxtil"]  # real Portuguese is left alone
+    repairs = loaded.repairs.order_by("_source_row").to_pyarrow().to_pylist()
+    assert [(r["_source_row"], r["column"], r["before"], r["after"]) for r in repairs] == [
+        (2, "Name", "SociÃ©tÃ© GÃ©nÃ©rale", "Société Générale"),
+        (3, "Name", "Oâ€™Connor & Sons", "O’Connor & Sons"),
+        (4, "Description", "It‚Äôs fine", "It’s fine"),
+    ]
+
+
+def test_quoted_line_breaks_keep_row_numbers_on_the_line_each_record_starts(duck):
+    # Lines: 1 header; Acme 2-3; Beta 4-5; 6 blank; Gamma 7 (a field too many); Delta 8-10;
+    # Epsilon 11.
+    loaded = load_source(duck, project("sf_multiline_addresses.csv"), "accounts")
+    assert column(loaded, "name") == ["Acme", "Beta", "Delta", "Epsilon"]
+    assert column(loaded, "_source_row") == [2, 4, 8, 11]
+    assert loaded.parse_rejects.to_pyarrow().to_pylist()[0]["_source_row"] == 7
+    assert column(loaded, "billingstreet")[0] == "1 Main St\nSuite 200"
+    assert column(loaded, "description")[1] == 'She said "hello"\nthen left'
+    assert column(loaded, "billingaddress")[1] == '{"street": "Hauptstraße 5\\nHof 2", "city": "Köln"}'
+    assert "3 record(s) span several lines" in loaded.notes[0]
+
+
+def test_hubspot_ui_labels_keep_record_ids_as_exact_strings(duck):
+    loaded = load_source(duck, project("hubspot_companies_ui.csv", preset="hubspot"), "accounts")
+    assert loaded.mapping["employees"] == "Number of Employees"
+    assert column(loaded, "account_id") == ["9876543210", "123456789012", "1.2345678901E10"]
+    parsed = [crm_values.parse_hubspot_id_text(v) for v in column(loaded, "account_id")]
+    assert parsed == [("9876543210", "ok", "plain"), ("123456789012", "ok", "plain"),
+                      (None, "invalid", None)]  # Excel's float: flagged, never rounded
+    owners = [crm_values.parse_owner_text(v)[::3] for v in column(loaded, "owner_id")]
+    assert owners == [("jane@acme.com", False), ("Raj Patel", True), ("Raj Patel", True)]
+
+
+def test_hubspot_connector_layout_strips_the_property_prefix(duck):
+    loaded = load_source(duck, project("hubspot_companies_connector.csv", preset="hubspot"),
+                         "accounts")
+    assert loaded.mapping == {"account_id": "id", "name": "property_name",
+                              "domain": "property_domain",
+                              "employees": "property_numberofemployees",
+                              "country": "property_country", "owner_id": "property_hubspot_owner_id"}
+
+
+def test_dynamics_display_names_map_and_do_not_modify_columns_stay(duck):
+    loaded = load_source(duck, project("dynamics_accounts.csv", preset="dynamics"), "accounts")
+    assert loaded.mapping == {
+        "account_id": "(Do Not Modify) Account", "name": "Account Name", "industry": "Industry",
+        "employees": "Number of Employees", "annual_revenue": "Annual Revenue",
+        "country": "Address 1: Country/Region", "state": "Address 1: State/Province",
+        "owner_id": "Owner", "created_date": "Created On"}
+    assert loaded.attributes["Parent Account"] == "parent_account"  # a name, not an id
+    deals = load_source(duck, project("dynamics_opportunities.csv", "deals", "dynamics"), "deals")
+    assert (deals.mapping["deal_id"], deals.mapping["amount"], deals.mapping["stage"]) == (
+        "(Do Not Modify) Opportunity", "Est. Revenue", "Sales Stage")
+
+
+def test_report_ids_of_15_characters_widen_to_the_api_ids_of_18(duck):
+    accounts = load_source(duck, project("sf_accounts_api.csv"), "accounts")
+    deals = load_source(duck, project("sf_opportunities_report.csv", "deals"), "deals")
+    api_ids = set(column(accounts, "account_id"))
+    widened = crm_values.parse_salesforce_id(deals.rows.account_id)
+    assert set(widened.value.to_pyarrow().to_pylist()) == {"001A000001Mf2dRIAR", "001A000001Mf2dSIAR"}
+    assert set(widened.value.to_pyarrow().to_pylist()) <= api_ids
+    assert [crm_values.parse_salesforce_id_text(v)[0] for v in column(accounts, "parent_id")] == [
+        None, "001A000001Mf2dRIAR", None]  # 000000000000000AAA is an empty lookup
+
+
+@pytest.mark.parametrize(("id15", "id18"), [
+    ("001A000001Mf2dR", "001A000001Mf2dRIAR"),
+    ("0015000000Gv7qJ", "0015000000Gv7qJAAR"),
+    ("a0B3000000FxrJo", "a0B3000000FxrJoEAJ"),
+    ("005a000000abcde", "005a000000abcdeAAA"),
+    ("ABCDEABCDEABCDE", "ABCDEABCDEABCDE555"),
+])
+def test_salesforce_checksum_worked_by_hand(id15, id18):
+    # Chunk 'Gv7qJ': G (bit 0) and J (bit 4) are capitals, 1 + 16 = 17, the 18th letter: R.
+    assert crm_values.salesforce_id_18(id15) == id18
+    assert crm_values.parse_salesforce_id_text(id18.lower())[0] == id18  # case restored
+
+
+def test_engine_and_python_read_ids_alike(duck):
+    import ibis
+
+    texts = ["001A000001Mf2dR", "001a000001mf2drIAR", "001A000001Mf2dR999", "000000000000000",
+             " 12345678901 ", "1.23457E+10", "12345678901.0", "NULL", "acct-7",
+             "Ann Lee (Inactive)", "jane@acme.com (Deactivated User)"]
+    table = ibis.memtable({"v": texts})
+    for expr, text in [(crm_values.parse_salesforce_id, crm_values.parse_salesforce_id_text),
+                       (crm_values.parse_hubspot_id, crm_values.parse_hubspot_id_text)]:
+        parsed = expr(table.v)
+        got = duck.execute(table.select(v=parsed.value, s=parsed.status, r=parsed.rule))
+        assert [tuple(None if x != x else x for x in row) for row in got.values.tolist()] == [
+            text(v) for v in texts]
+
+
+def test_init_sample_reads_a_cp1252_file_and_drops_a_cut_record(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"Id,Name\n" + "001A,M\u00fcller\n".encode("cp1252") * 150_000)
+    sample = sample_file(path, rows=3)
+    assert sample.headers == ["Id", "Name"] and sample.rows == [["001A", "Müller"]] * 3
+    assert sample.encoding == "cp1252"
