@@ -4,12 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean browser
+# Backends the tests run on (see tests/conftest.py); SEGMINT_BACKENDS=duckdb make test skips Spark.
+SEGMINT_BACKENDS ?= duckdb,pyspark
+
+.PHONY: demo test bench clean browser java
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,8 +26,17 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found: install it to run the report's browser test"; fi; }
 
-test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+# engine: spark and its tests need a Java runtime (17 or 21): Debian's, as root, installed here.
+java:
+	@command -v java >/dev/null 2>&1 || [ -n "$$JAVA_HOME" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing a Java runtime for engine: spark"; \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq >/dev/null && \
+	    { apt-get install -y -qq openjdk-17-jre-headless || apt-get install -y -qq openjdk-21-jre-headless; } >/dev/null; \
+	  else echo "java not found: install a Java 17 runtime for engine: spark and its tests"; fi; }
+
+test: $(STAMP) browser java
+	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

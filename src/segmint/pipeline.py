@@ -52,6 +52,11 @@ class RunResult:
         return int(self.row_counts["rows_rejected"].sum())
 
 
+def connect(project: Project) -> ibis.BaseBackend:
+    """A connection to the project's engine (for Spark: its master and settings)."""
+    return engine.connect(project.engine, master=project.spark.master, conf=project.spark.settings)
+
+
 def load(project: Project, con: ibis.BaseBackend | None = None) -> dict[str, Validated]:
     """Load and validate every configured table; deals, revenue and usage must name known accounts.
 
@@ -66,7 +71,7 @@ def load(project: Project, con: ibis.BaseBackend | None = None) -> dict[str, Val
     >>> tables["accounts"].clean.count().execute(), tables["accounts"].rows_rejected
     (2, 0)
     """
-    con = con or engine.connect(project.engine)
+    con = con or connect(project)
     return _load(project, con, progress=lambda stage: None)
 
 
@@ -121,7 +126,7 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     >>> result.assignments.order_by("account_id").segment.execute().tolist()
     ['SMB-North America', 'ENT-EMEA', 'Unassigned']
     """
-    con = con or engine.connect(project.engine)
+    con = con or connect(project)
     progress = progress or (lambda stage: None)
     validated = _load(project, con, progress)
     progress("enrich")

@@ -121,6 +121,8 @@ def deal_metrics(
     closed, won = table[_CLOSED], table[_WON]
     new = table[_TYPE] == "new"
     won_amount = ibis.ifelse(won, table[AMOUNT], ibis.null("float64"))
+    # whole cents, so the mean does not depend on the order an engine adds the amounts in
+    won_cents = (won_amount * 100).round(0).cast("int64")
     cycle = ibis.ifelse(won, table[_CYCLE], ibis.null("int64"))
     is_open = ~closed
     out = table.group_by(keys).aggregate(
@@ -129,7 +131,7 @@ def deal_metrics(
         new_closed_deals=(closed & new).cast("int64").sum(),
         new_won_deals=(won & new).cast("int64").sum(),
         won_amount=won_amount.sum().fill_null(0.0),
-        avg_won_amount=won_amount.mean(),
+        avg_won_cents=won_cents.mean(),
         median_won_amount=won_amount.quantile(0.5),
         median_cycle_days=cycle.quantile(0.5),
         p90_cycle_days=cycle.quantile(0.9),
@@ -147,13 +149,22 @@ def deal_metrics(
         new_won_deals=out.new_won_deals,
         new_win_rate=new_rate,
         won_amount=out.won_amount.round(2),
-        avg_won_amount=out.avg_won_amount.round(2),
-        median_won_amount=out.median_won_amount.round(2),
+        avg_won_amount=out.avg_won_cents.round(0) / 100,
+        median_won_amount=_cents(out.median_won_amount),
         median_cycle_days=out.median_cycle_days.cast("float64"),
         p90_cycle_days=out.p90_cycle_days.cast("float64"),
         open_deals=out.open_deals,
         open_amount=out.open_amount.round(2),
     )
+
+
+def _cents(amount: ir.FloatingValue) -> ir.FloatingValue:
+    """Round to the cent, half away from zero, the same on every engine.
+
+    A median can end in half a cent (374638.585), which a float holds a hair below; DuckDB's
+    round(x, 2) rounds x * 100 (…58.5, up) and Spark's the exact binary value (down).
+    """
+    return (amount * 100).round(0) / 100
 
 
 @analysis("open_pipeline", needs=(DEALS,))

@@ -217,10 +217,31 @@ class Audit(Strict):
     outlier_factor: float = Field(default=100.0, gt=1)  # revenue/employee vs sector median
 
 
+class Spark(Strict):
+    """Where `engine: spark` runs: local mode on this machine by default, or a cluster."""
+
+    master: str = "local[2]"  # or spark://host:7077, yarn, k8s://...
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)  # spark.* settings
+
+    @field_validator("conf")
+    @classmethod
+    def _spark_keys(cls, conf: dict) -> dict:
+        for key in conf:
+            if not key.startswith("spark."):
+                raise ValueError(f"{key!r} is not a Spark setting; they start with 'spark.'")
+        return conf
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The conf as Spark wants it: text, booleans in lower case."""
+        return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in self.conf.items()}
+
+
 class Project(Strict):
     """A whole segmint.yaml, with paths resolved against the file's folder."""
 
     engine: Engine = "duckdb"
+    spark: Spark = Field(default_factory=Spark)  # used when engine is spark
     name: str = "segmint project"
     sources: Sources
     segmentation: Segmentation
