@@ -105,3 +105,19 @@ ONE_SEGMENT = """
 segmentation:
   segments: [{name: All, when: "true"}]
 """
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The 3,000-account demo company (seed 11), generated and run once for the whole session.
+
+    Returns the generator's manifest and the `RunResult` (outputs written, audit included).
+    """
+    from segmint.config.starter import demo_project
+    from segmint.demo.generator import generate_company
+    from segmint.pipeline import run
+
+    folder = tmp_path_factory.mktemp("demo_run")
+    manifest = generate_company(folder, accounts=3000, seed=11)
+    (folder / "segmint.yaml").write_text(demo_project("csv"))
+    return manifest, run(load_project(folder / "segmint.yaml"))

@@ -6,18 +6,11 @@ import duckdb
 import pytest
 
 from segmint import tables as t
-from segmint.config.project import load_project
-from segmint.config.starter import demo_project
-from segmint.demo.generator import generate_company
-from segmint.pipeline import run
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    manifest = generate_company(folder, accounts=3000, seed=11)
-    (folder / "segmint.yaml").write_text(demo_project("csv"))
-    return manifest, run(load_project(folder / "segmint.yaml"))
+def demo(demo_run):
+    return demo_run
 
 
 def rejects_by(result, table, check):

@@ -12,18 +12,14 @@ import pandas as pd
 import pytest
 
 from segmint import tables as t
-from segmint.audit import audit, unassigned_fixes
-from segmint.config.project import load_project
-from segmint.config.starter import demo_project
-from segmint.demo.generator import generate_company
+from segmint.audit import unassigned_fixes
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("audit_demo")
-    manifest = generate_company(folder, accounts=3000, seed=11)
-    (folder / "segmint.yaml").write_text(demo_project("csv"))
-    return manifest, audit(load_project(folder / "segmint.yaml"))
+def demo(demo_run):
+    """The shared demo run; `audit(project)` returns exactly its `.audit` (see segmint.audit)."""
+    manifest, result = demo_run
+    return manifest, result.audit
 
 
 def raw(manifest, table, where):
