@@ -37,7 +37,7 @@ ACCOUNTS = {
     "h": ("h", None, "US", "541511"),      # no size
     "i": ("i", 10.0, None, "541511"),      # no country
     "j": ("j", None, None, None),          # nothing
-    "k": ("k", 10.0, "XK", "541511"),      # a code the region map lacks
+    "k": ("k", 10.0, "ZZ", "541511"),      # a code the region map lacks
     "l": ("l", None, "GB", "522110"),      # FinServ EMEA needs no size
 }
 
@@ -77,7 +77,15 @@ def test_unassigned_reasons_name_the_missing_field():
     assert result["h"] == ("Unassigned", "employees missing")
     assert result["i"] == ("Unassigned", "country missing")
     assert result["j"] == ("Unassigned", "employees missing; country missing")
-    assert result["k"] == ("Unassigned", "country XK has no region")
+    assert result["k"] == ("Unassigned", "country ZZ has no region")
+
+
+def test_builtin_region_map_agrees_with_enrichment():
+    # Kosovo (XK) is not in ISO 3166 but CRMs use it; enrichment gives it a region, and so
+    # must the iso_region dimension, or the two would disagree on the same account.
+    assert run()["k"][0] == "Unassigned"
+    rows = {**ACCOUNTS, "k": ("k", 10.0, "XK", "541511")}
+    assert run(rows=rows)["k"] == ("SMB-EMEA", "default {size}-{region}")
 
 
 def test_unrecognised_raw_value_is_named_in_the_reason():

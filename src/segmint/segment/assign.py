@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import string
-from functools import cache
 
 import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.config.project import Bands, ProductsHeld, SectorGroups, Segmentation, ValueMap
+from segmint.enrich.geography import region_by_country
 from segmint.segment import dimensions as dims
 from segmint.segment.rules import compile_rule, parse_rule
 
@@ -70,18 +70,8 @@ def _dimension(table: ir.Table, name: str, spec: Bands | ValueMap | SectorGroups
         return dims.band(values.cast("float64"), spec)
     if isinstance(spec, SectorGroups):
         return dims.sector_group(values, spec)
-    builtin = iso_regions() if spec.builtin == "iso_region" else None
+    builtin = region_by_country() if spec.builtin == "iso_region" else None
     return dims.map_values(values, spec, builtin=builtin)
-
-
-@cache
-def iso_regions() -> dict[str, str]:
-    """ISO 3166 alpha-2 code → sales region, for every country the geography module knows."""
-    import pycountry
-
-    from segmint.enrich.geography import region_of
-
-    return {c.alpha_2: region_of(c.alpha_2) for c in pycountry.countries if region_of(c.alpha_2)}
 
 
 def _default(table: ir.Table, model: Segmentation) -> tuple[ir.StringValue, ir.StringValue]:
