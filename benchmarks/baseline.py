@@ -3,7 +3,8 @@
 This is the engine's own limit for the work segmint does on the demo company: read the Parquet
 files, turn employee text into a number, map country and industry text through the same lookup
 data segmint uses, band, group and apply the demo project's rules, and build the quarterly ARR
-bridge per segment. It is deliberately minimal: no rejects table, no row accounting, no
+bridge per segment, with industry and country filled from the nearest parent as segmint
+does by default. It is deliberately minimal: no rejects table, no row accounting, no
 outputs written, and value parsing only as far as the demo data needs it (ranges such as
 '51-200', open ranges such as '10,000+', grouped thousands, junk text). It must still give
 the same answer, which `compare` checks against segmint's own output.
@@ -56,8 +57,8 @@ def _number(text: str) -> str:
 
 ASSIGN = """
 CREATE TEMP TABLE base_assignments AS
-WITH a AS (
-  SELECT Id AS account_id, Name AS name,
+WITH RECURSIVE a AS (
+  SELECT Id AS account_id, Name AS name, ParentId AS parent_id,
          {employees} AS employees_parsed,
          CASE WHEN AnnualRevenue < 0 OR AnnualRevenue > 1e12 THEN NULL
               ELSE AnnualRevenue::DOUBLE END AS annual_revenue,
@@ -75,13 +76,27 @@ WITH a AS (
   LEFT JOIN lk_country c ON c.key = a.country_key
   LEFT JOIN lk_code k ON k.code = a.naics_in
   LEFT JOIN lk_industry i ON i.key = a.industry_key
+), walk AS (  -- up to 8 levels of parents, stopping at a cycle, as segmint walks them
+  SELECT account_id AS self, parent_id AS cursor, 1 AS depth FROM e WHERE parent_id IS NOT NULL
+  UNION ALL
+  SELECT w.self, p.parent_id, w.depth + 1 FROM walk w JOIN e p ON p.account_id = w.cursor
+  WHERE w.depth < 8 AND p.parent_id IS NOT NULL AND p.parent_id <> w.self
+), found AS (  -- the nearest ancestor's own industry and country (segmint's default inheritance)
+  SELECT w.self,
+    arg_min(p.naics, w.depth) FILTER (WHERE p.naics IS NOT NULL) AS naics,
+    arg_min(p.region, w.depth) FILTER (WHERE p.region IS NOT NULL) AS region
+  FROM walk w JOIN e p ON p.account_id = w.cursor GROUP BY w.self
+), f AS (
+  SELECT e.* REPLACE (coalesce(e.naics, found.naics) AS naics,
+                      coalesce(e.region, found.region) AS region)
+  FROM e LEFT JOIN found ON found.self = e.account_id
 ), latest AS (
   SELECT account_id, sum(mrr) AS mrr, list_sort(list(DISTINCT product) FILTER (WHERE mrr > 0 AND product IS NOT NULL)) AS products
   FROM read_parquet('{revenue}')
   WHERE month = (SELECT max(month) FROM read_parquet('{revenue}')) AND mrr >= 0
   GROUP BY account_id
 ), d AS (
-  SELECT e.*,
+  SELECT f.*,
     CASE WHEN employees IS NULL THEN NULL WHEN employees < 200 THEN 'SMB'
          WHEN employees < 2000 THEN 'Mid-Market' ELSE 'Enterprise' END AS size,
     CASE WHEN naics IS NULL THEN NULL
@@ -95,7 +110,7 @@ WITH a AS (
     coalesce(l.products, []::VARCHAR[]) AS products,
     coalesce(l.mrr, 0) > 0 AS is_customer,
     round(coalesce(l.mrr, 0) * 12, 2) AS arr
-  FROM e LEFT JOIN latest l USING (account_id)
+  FROM f LEFT JOIN latest l USING (account_id)
 )
 SELECT account_id, name, size, region, sector, products,
   CASE WHEN employees >= 20000 OR annual_revenue >= 5000000000 THEN 'Strategic'

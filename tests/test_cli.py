@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -83,3 +85,35 @@ def test_init_writes_a_commented_starter_that_loads(tmp_path):
     assert load_project(tmp_path / "segmint.yaml").sources.accounts.preset == "salesforce"
     again = segmint("init", cwd=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_check_prints_what_loading_repaired_and_could_not_resolve(tmp_path):
+    # Row 2: mojibake and Salesforce's empty lookup; row 3: the 15-character empty lookup;
+    # row 4: its parent given as Acme's name; row 5: a parent that is no id and no name.
+    (tmp_path / "segmint.yaml").write_text(textwrap.dedent("""
+        sources:
+          accounts: {path: accounts.csv, preset: salesforce}
+        segmentation:
+          segments: [{name: All, when: "true"}]
+    """))
+    (tmp_path / "accounts.csv").write_text(
+        "Id,Name,ParentId\n"
+        "001A000001Mf2dRIAR,SociÃ©tÃ© GÃ©nÃ©rale,000000000000000AAA\n"
+        "001A000001Mf2dSIAR,Acme Inc,000000000000000\n"
+        '001A000001Mf2dTIAR,Acme Child,"ACME, Inc."\n'
+        "001A000001Mf2dUIAR,Delta,Nowhere Ltd\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "segmint.cli", "check", "segmint.yaml",
+                           "--json", "audit.json"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "250"})
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "SociÃ©tÃ© GÃ©nÃ©rale → Société Générale" in out
+    assert "000000000000000, 000000000000000AAA" in out  # both spellings, 2 rows
+    assert "Nowhere Ltd (1)" in out  # the parent left unresolved
+    audit = json.loads((tmp_path / "audit.json").read_text())
+    assert {k: audit["headline"][k] for k in (
+        "values_repaired_on_load", "placeholder_ids", "parents_found_by_name",
+        "parents_unknown")} == {"values_repaired_on_load": 1, "placeholder_ids": 2,
+                                "parents_found_by_name": 1, "parents_unknown": 1}
+    assert [(r["column"], r["rows"]) for r in audit["id_sentinels"]] == [("parent_id", 2)]
+    assert [(r["column"], r["values_repaired"]) for r in audit["repairs"]] == [("Name", 1)]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+
 import duckdb
 import pytest
 
 from segmint import tables as t
+from segmint.enrich.currency import LOCAL_SUFFIX
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +38,7 @@ def test_rejects_match_the_planted_mess(demo):
     assert rejects_by(result, "deals", "DQ003") == planted["deals_unknown_account"]
     assert rejects_by(result, "deals", "DQ201") == planted["deals_negative_amount"]
     assert rejects_by(result, "deals", "DQ202") == planted["deals_absurd_amount"]
+    assert rejects_by(result, "deals", "DQ203") == 0  # fx_rates.csv has every EUR and GBP month
     assert rejects_by(result, "revenue", "DQ003") == planted["revenue_unknown_account"]
     assert rejects_by(result, "revenue", "DQ301") == planted["revenue_negative_mrr"]
     assert rejects_by(result, "accounts", "DQ104") == planted["accounts_revenue_absurd"]
@@ -47,6 +52,45 @@ def test_rejects_match_the_planted_mess(demo):
         "WHERE lower(NumberOfEmployees) IN ('n/a', '-')").fetchone()[0]
     assert int(junk.count().execute()) == planted["accounts_employee_junk"] - spelled_blank
     assert 0 < spelled_blank < planted["accounts_employee_junk"]
+
+
+def test_eur_and_gbp_deals_are_converted_with_the_demo_rates(demo):
+    manifest, result = demo
+    with manifest.fx_rates.open(newline="") as f:
+        rates = [(r["currency"], dt.date.fromisoformat(r["date"]), float(r["rate"]))
+                 for r in csv.DictReader(f)]
+    with manifest.files["opportunities"].open(newline="") as f:
+        raw = list(csv.DictReader(f))
+    with manifest.files["accounts"].open(newline="") as f:
+        known = {r["Id"] for r in csv.DictReader(f)}
+    foreign = [d for d in raw if d["CurrencyIsoCode"] != "USD" and d["AccountId"] in known]
+    per_code = {code: sum(d["CurrencyIsoCode"] == code for d in foreign) for code in ("EUR", "GBP")}
+    note = (f"deals: {len(foreign):,} converted to USD with fx_rates.csv "
+            f"(EUR {per_code['EUR']:,}, GBP {per_code['GBP']:,})")
+    assert note in result.notes
+
+    def by_hand(deal: dict) -> float:
+        """Amount × the latest rate dated on or before the close date (after the file's last
+        month, that last rate), to the cent."""
+        close = dt.date.fromisoformat(deal["CloseDate"])
+        rate = [r for code, day, r in rates if code == deal["CurrencyIsoCode"] and day <= close][-1]
+        return round(float(deal["Amount"]) * rate, 2)
+
+    # The first two EUR and GBP deals, and the first closing after the rates' last month
+    # (2026-09-01), which takes that last rate. E.g. 1,000.00 EUR closing 2024-03-15 takes the
+    # rate from 2024-03-01, 1.1045, and counts as 1,104.50 USD.
+    picked = ([d for d in foreign if d["CurrencyIsoCode"] == "EUR"][:2]
+              + [d for d in foreign if d["CurrencyIsoCode"] == "GBP"][:2]
+              + [d for d in foreign if d["CloseDate"] > "2026-09-30"][:1])
+    deals = result.validated["deals"].clean
+    got = {r[t.SOURCE_ROW]: r for r in deals.filter(
+        deals[t.SOURCE_ROW].isin([raw.index(d) + 2 for d in picked])).to_pyarrow().to_pylist()}
+    for deal in picked:
+        row = got[raw.index(deal) + 2]  # line 1 is the header
+        assert (row[t.CURRENCY], row[t.AMOUNT + LOCAL_SUFFIX]) == (deal["CurrencyIsoCode"],
+                                                               float(deal["Amount"]))
+        assert row[t.AMOUNT] == pytest.approx(by_hand(deal), abs=0.005), deal["Id"]
+    assert len(got) == 5
 
 
 def test_every_account_gets_exactly_one_segment(demo):

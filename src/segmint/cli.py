@@ -45,6 +45,8 @@ def run(
             task, description=stage, completed=STAGES.index(stage) if stage in STAGES else None))
         bar.update(task, description="done", completed=len(STAGES))
     _print_counts(result.row_counts)
+    for note in result.notes:  # how files were read, money left out of figures, ...
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     _print_segments(result.segment_summary)
     if len(result.unassigned_reasons):
         reasons = Table(title="Why accounts are unassigned", title_justify="left")
@@ -118,14 +120,40 @@ def check(
                                       "enriched_share": "enriched"}),
                  percent=("in CRM", "usable", "enriched"))
     _print_frame("Invalid and unrecognised values", result.invalid_values)
+    _print_loading(result)
+    if len(result.unsettled_date_orders):
+        _print_frame("Date columns whose order the data does not settle (02/03/24: 2 March or "
+                     "February 3?); set sources.<table>.date_order to choose",
+                     result.unsettled_date_orders.drop(columns="note").rename(columns=DATE_HEADERS))
     if len(result.currency_mix):
-        _print_frame("Deals by currency", result.currency_mix)
+        _print_frame(f"Deals by currency (reporting_amount in {result.reporting_currency})",
+                     result.currency_mix)
     if len(result.fixes):
         _print_frame("Fixes that would move the most accounts out of Unassigned",
                      result.fixes[["fix", "accounts_freed", "accounts_affected"]])
     if json_path is not None:
         write_text(json_path, json.dumps(result.to_dict(), indent=2, default=str) + "\n")
         console.print(f"Wrote the audit to [bold]{escape(str(json_path))}[/bold].")
+
+
+DATE_HEADERS = {"order": "read", "first_over_12": "fit day first only",
+                "second_over_12": "fit month first only", "slash_dates": "slash dates"}
+
+
+def _print_loading(result) -> None:
+    """What loading repaired or could not resolve: encodings, mojibake, id placeholders, parents."""
+    reading = result.file_reading
+    if len(reading) and ((reading.decided_by != "as is").any()
+                         or (reading.records_spanning_lines > 0).any()):
+        _print_frame("How the files were read", reading)
+    if len(result.repairs):
+        _print_frame("Values repaired on loading (mojibake, before → after)", result.repairs)
+    if len(result.id_sentinels):
+        _print_frame("Id placeholders: empty lookups, and ids a spreadsheet rewrote as floats",
+                     result.id_sentinels[["table", "file", "column", "what", "rows", "examples"]])
+    links = result.parent_links
+    if len(links) and links.loc[links.found != "id", "accounts"].sum():  # some not found by id
+        _print_frame("Parent accounts: how parent_id found each parent", links)
 
 
 def _print_frame(title: str, frame, percent: tuple[str, ...] = ()) -> None:

@@ -411,6 +411,30 @@ def materialise(con: ibis.BaseBackend, table: ir.Table, prefix: str) -> ir.Table
     return con.create_table(fresh_name(prefix), table, temp=True)
 
 
+def release(con: ibis.BaseBackend, *tables: ir.Table) -> None:
+    """Drop tables `materialise` kept, once nothing will read them again; others are ignored.
+
+    DuckDB frees their memory (and spill files) at once. Spark's checkpoints go with the
+    session, so nothing is done there.
+
+    Examples
+    --------
+    >>> con = connect()
+    >>> kept = materialise(con, ibis.memtable({"x": [1]}), "scratch")
+    >>> release(con, kept, ibis.memtable({"y": [2]}))
+    >>> kept.get_name() in con.list_tables()
+    False
+    """
+    if name_of(con) == "spark":
+        return
+    import ibis.expr.operations as ops
+
+    for table in tables:
+        op = table.op()
+        if isinstance(op, ops.DatabaseTable) and op.name.startswith("_segmint_"):
+            con.drop_table(op.name, force=True)
+
+
 def _keep_frame(frame):
     """Compute a Spark DataFrame now and keep it, cutting its lineage."""
     return frame.localCheckpoint(eager=True)

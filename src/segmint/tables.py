@@ -32,6 +32,7 @@ IS_CLOSED = "is_closed"
 DEAL_TYPE = "deal_type"
 PRODUCT = "product"
 LEAD_SOURCE = "lead_source"
+PROBABILITY = "probability"  # of winning, 0 to 1
 
 # revenue
 PERIOD = "period"
@@ -60,7 +61,8 @@ class TableSpec:
     """A canonical table: its name, key, grain and typed columns.
 
     `columns` maps each canonical column to its type name: one of
-    ``string``, ``integer``, ``number``, ``money``, ``date``, ``boolean``.
+    ``string``, ``integer``, ``number``, ``money``, ``date``, ``boolean``, ``probability``
+    (a fraction from 0 to 1, read from 0-100 or 0-1).
     `required` columns must be mapped for the table to load.
 
     Examples
@@ -121,6 +123,7 @@ DEALS = TableSpec(
         PRODUCT: "string",
         LEAD_SOURCE: "string",
         OWNER_ID: "string",
+        PROBABILITY: "probability",
     },
     required=(DEAL_ID, ACCOUNT_ID),
     references={ACCOUNT_ID: "accounts"},
@@ -130,7 +133,8 @@ REVENUE = TableSpec(
     "revenue",
     key=(ACCOUNT_ID, PERIOD, PRODUCT),
     grain="account x month (x product)",
-    columns={ACCOUNT_ID: "string", PERIOD: "date", PRODUCT: "string", MRR: "money"},
+    columns={ACCOUNT_ID: "string", PERIOD: "date", PRODUCT: "string", MRR: "money",
+             CURRENCY: "string"},  # mrr's currency; blank: the reporting currency
     required=(ACCOUNT_ID, PERIOD, MRR),
     references={ACCOUNT_ID: "accounts"},
 )
@@ -145,6 +149,11 @@ USAGE = TableSpec(
 )
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (ACCOUNTS, DEALS, REVENUE, USAGE)}
+
+# Canonical columns that may hold ';'-separated lists (sources.<table>.multi_value), read as
+# arrays of strings: a deal sold several products ("Analytics;CRM"). Any extra attribute column
+# may too; other canonical columns are read as one value.
+MULTI_VALUE_COLUMNS: dict[str, tuple[str, ...]] = {"deals": (PRODUCT,)}
 
 # performance analyses (analyse/performance.py, deals.py, cohorts.py)
 ALL_SEGMENTS = "All"  # the total row of a per-segment table; not usable as a segment name

@@ -41,7 +41,13 @@ def test_audit_counts_equal_what_was_planted(demo):
     # Deals in another currency: those kept, plus those rejected for naming an unknown account.
     orphan_non_usd = raw(manifest, "opportunities", "CurrencyIsoCode <> 'USD' AND AccountId NOT IN "
                          f"(SELECT Id FROM read_csv('{manifest.files['accounts']}', all_varchar=true))")
-    assert result.non_usd_deals + orphan_non_usd == planted["deals_non_usd"]
+    assert result.deals_not_in_reporting_currency + orphan_non_usd == planted["deals_non_usd"]
+    assert result.headline()["deals_not_in_USD"] == result.deals_not_in_reporting_currency
+    # fx_rates.csv has a rate for every EUR and GBP deal: each is converted, none left out.
+    mix = result.currency_mix.set_index(t.CURRENCY)
+    assert sorted(mix.index) == ["EUR", "GBP", "USD"]
+    foreign = mix.loc[["EUR", "GBP"]]  # (blank and bad USD amounts are cleared, not converted)
+    assert (foreign["converted"] == foreign["deals"]).all() and (mix["no_rate"] == 0).all()
 
 
 def test_junk_is_counted_once_as_blank_or_invalid(demo):

@@ -50,72 +50,50 @@ def test_rows_match_manifest_and_planted_json(demo):
     assert written["planted"] == manifest.planted and written["rows"] == manifest.rows
     assert set(manifest.planted) == set(PLANTED_KEYS)
     assert calls[0] == ("accounts", 0, N) and calls[-1] == ("accounts", N, N)
+    assert written["fx_rates"] == {"file": "fx_rates.csv", "currencies": ["EUR", "GBP"],
+                                   "rate": "USD per unit, from the first of each month",
+                                   "rows": 72, "first": "2023-10-01", "last": "2026-09-01"}
 
 
-def test_volumes_per_account_are_realistic(demo):
+def test_fx_rates_are_monthly_and_near_the_fixed_rates(demo):
     manifest, _, _ = demo
-    assert 8 <= manifest.rows["revenue"] / N <= 14  # ~10 revenue rows per account
-    assert 2 <= manifest.rows["opportunities"] / N <= 4  # ~3 deals per account
+    rates = pacsv.read_csv(manifest.fx_rates).to_pylist()
+    assert manifest.fx_rates.read_text().splitlines()[0] == "currency,date,rate"
+    for code, per_usd in (("EUR", 0.92), ("GBP", 0.79)):  # units one USD buys, before the drift
+        rows = [r for r in rates if r["currency"] == code]
+        assert [str(r["date"]) for r in rows][::12] == ["2023-10-01", "2024-10-01", "2025-10-01"]
+        assert len(rows) == 36 and all(r["date"].day == 1 for r in rows)
+        # 1 / 0.92 = 1.0870 USD per EUR, 1 / 0.79 = 1.2658 per GBP, each within 2.5%
+        assert all(abs(r["rate"] * per_usd - 1) <= 0.025 for r in rows), code
+        assert len({r["rate"] for r in rows}) > 30  # it drifts
 
 
-def test_planted_account_mess_recounts_from_the_file(demo):
+def test_foreign_renewals_convert_back_to_the_usd_they_renew(demo):
+    # A won renewal asks for 12 × the account's MRR (USD) in the month before it closes. In EUR
+    # or GBP it was written at the close month's rate in fx_rates.csv, so multiplying back by
+    # that rate gives the USD MRR again, to rounding; the fixed rate would miss by the drift.
     manifest, tables, _ = demo
-    accounts, planted = tables["accounts"], manifest.planted
-    employees = [r["NumberOfEmployees"] for r in accounts]
-    ranges = sum(bool(e and RANGE.match(e) and not e.isdigit()) for e in employees)
-    numbers = sum(bool(e and e.isdigit()) for e in employees)
-    blank = sum(e is None for e in employees)
-    assert ranges == planted["accounts_employee_ranges"] > 0
-    assert blank == planted["accounts_employees_blank"] > 0
-    assert len(accounts) - ranges - numbers - blank == planted["accounts_employee_junk"] > 0
-
-    count = lambda test: sum(bool(test(r)) for r in accounts)  # noqa: E731
-    assert count(lambda r: r["Industry"] is None) == planted["accounts_missing_industry"]
-    assert count(lambda r: r["NaicsCode"] is None) == planted["accounts_missing_naics"]
-    assert count(lambda r: r["Industry"] is None and r["NaicsCode"] is None) == planted[
-        "accounts_missing_industry_and_naics"]
-    assert count(lambda r: r["AnnualRevenue"] is None) == planted["accounts_revenue_blank"]
-    assert count(lambda r: (r["AnnualRevenue"] or 0) >= 1e13) == planted["accounts_revenue_absurd"]
-    assert count(lambda r: (r["AnnualRevenue"] or 0) < 0) == planted["accounts_revenue_negative"]
-    assert count(lambda r: r["OwnerId"] is None) == planted["accounts_no_owner"]
-    assert count(lambda r: r["Website"] is None) == planted["accounts_website_blank"]
-    country = [r["BillingCountry"] for r in accounts]
-    assert sum(c is None for c in country) == planted["accounts_country_blank"] > 0
-    assert sum(c in COUNTRY_JUNK for c in country) == planted["accounts_country_junk"]
-    assert sum(c is not None and c not in COUNTRIES and c not in COUNTRY_JUNK
-               for c in country) == planted["accounts_country_variants"]
-    assert 0.2 < planted["accounts_country_variants"] / len(accounts) < 0.3
-
-
-def test_duplicates_share_a_domain_and_nothing_else_does(demo):
-    manifest, tables, _ = demo
-    domains = [re.sub(r"^(https?://)?(www\.)?", "", r["Website"]).rstrip("/")
-               for r in tables["accounts"] if r["Website"]]
-    assert len(domains) - len(set(domains)) == manifest.planted["duplicate_accounts"] == N // 100
-
-
-def test_ids_unique_and_parents_exist(demo):
-    manifest, tables, _ = demo
-    ids = [r["Id"] for r in tables["accounts"]]
-    assert len(set(ids)) == len(ids)
-    assert all(len(i) == 18 and i.startswith("001") for i in ids)
-    parents = [r["ParentId"] for r in tables["accounts"] if r["ParentId"]]
-    assert len(parents) == manifest.planted["child_accounts"] == N // 20
-    assert set(parents) <= set(ids)
-    deal_ids = [r["Id"] for r in tables["opportunities"]]
-    assert len(set(deal_ids)) == len(deal_ids)
-
-
-def test_planted_deal_mess_recounts_from_the_file(demo):
-    manifest, tables, _ = demo
+    rates = {(r["currency"], r["date"]): r["rate"]
+             for r in pacsv.read_csv(manifest.fx_rates).to_pylist()}
+    mrr = {}
+    for r in tables["revenue"]:
+        key = (r["account_id"], r["month"])
+        mrr[key] = mrr.get(key, 0.0) + abs(r["mrr"])  # credit notes are the MRR made negative
     ids = {r["Id"] for r in tables["accounts"]}
-    deals, planted = tables["opportunities"], manifest.planted
-    assert sum(d["AccountId"] not in ids for d in deals) == planted["deals_unknown_account"] > 0
-    assert sum((d["Amount"] or 0) < 0 for d in deals) == planted["deals_negative_amount"]
-    assert sum((d["Amount"] or 0) >= 1e9 for d in deals) == planted["deals_absurd_amount"]
-    assert sum(d["Amount"] is None for d in deals) == planted["deals_blank_amount"] > 0
-    assert sum(d["CurrencyIsoCode"] != "USD" for d in deals) == planted["deals_non_usd"] > 0
-    assert {d["CurrencyIsoCode"] for d in deals} == {"USD", "EUR", "GBP"}
+    checked = 0
+    for d in tables["opportunities"]:
+        if (d["CurrencyIsoCode"] == "USD" or d["Type"] != "Renewal" or not d["IsWon"]
+                or d["AccountId"] not in ids):  # an unknown account's revenue is not its own
+            continue
+        month = d["CloseDate"].replace(day=1)
+        before = (month.replace(year=month.year - 1, month=12) if month.month == 1
+                  else month.replace(month=month.month - 1))
+        usd = 12 * mrr[d["AccountId"], before]
+        rate = rates[d["CurrencyIsoCode"], month]
+        assert d["Amount"] * rate == pytest.approx(usd, abs=0.5), d["Id"]
+        fixed = 1 / {"EUR": 0.92, "GBP": 0.79}[d["CurrencyIsoCode"]]
+        checked += abs(rate - fixed) > 0.002 and d["Amount"] * fixed != pytest.approx(usd, abs=0.5)
+    assert checked > 20
 
 
 def test_deal_stages_agree_with_flags_and_dates(demo):

@@ -57,3 +57,19 @@ def test_merge_keeps_every_deal_and_revenue_row():
     accounts = merged["accounts"].execute().set_index("account_id")
     assert sorted(accounts.index) == ["a2", "b1", "b2", "c1", "d1", "e1"]
     assert merged["deals"].columns == DEALS.columns
+
+
+def test_names_that_only_key_alike_after_folding_still_match():
+    # Only the accounts named like a domainless one are keyed; the narrowing must keep names
+    # whose first word changes when keyed: accents, a leading "The", legal forms only.
+    accounts = ibis.memtable({
+        "account_id": ["s1", "s2", "t1", "t2", "m1", "m2", "x1"],
+        "name": ["Société Générale", "SOCIETE GENERALE SA", "The Widget Co", "Widget Company",
+                 "Müller GmbH", "Mueller", "Widget Works"],
+        "domain": ["socgen.com", None, None, "widget.com", None, "mueller.de", "works.com"],
+        "country": ["France", "FR", "US", "USA", "Germany", "DE", "US"],
+        "created_date": [None] * 7,
+    }).cast({"created_date": "date"})
+    out = find_duplicates(accounts).execute()
+    got = {r.account_id: r.survivor_id for r in out.itertuples()}
+    assert got == {"s1": "s1", "s2": "s1", "t1": "t1", "t2": "t1"}  # Müller ≠ Mueller

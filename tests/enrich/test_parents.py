@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ibis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from segmint.enrich.parents import inherit_from_parents
+from segmint.enrich.names import company_name_first_word_expr, normalise_company_name_expr
+from segmint.enrich.parents import inherit_from_parents, resolve_parent_names
 
 # top (US, 5221, 9000 staff) <- mid (no country, no naics) <- leaf (no country, own naics 62)
 # x <-> y: a cycle, neither knows anything; z -> ghost (a parent not in the file); w: no parent.
@@ -56,3 +59,75 @@ def test_subsidiaries_take_the_parents_size_when_asked():
     out = rows(["employees"])
     assert out.loc["mid", ["employees", "employees_source"]].tolist() == [9000.0, "parent"]
     assert out.loc["leaf", ["employees", "employees_source"]].tolist() == [40.0, "own"]
+
+
+# Parents given by name (Dynamics' "Parent Account"), worked by hand:
+#   g1 Contoso Ltd         no parent
+#   g2 Fabrikam Inc        "CONTOSO, Ltd."      -> g1 by name (case, comma and legal form ignored)
+#   g3 Northwind Traders   "g1"                 -> g1 by id
+#   g4 Northwind Traders GmbH  "Ghost Corp"     -> no id, no name: unknown
+#   g5 Tailspin            "Northwind Traders"  -> g3 and g4 both normalise to it: ambiguous
+#   g6 Litware             "Litware Inc"        -> only g6 itself has that name: unknown
+#   acme Acme Holdings     no parent
+#   x9 Acme                "acme"               -> the id of acme, though also x9's own name: id
+#   x8 Blank Parent        "Ltd."               -> nothing left once the legal form goes: unknown
+NAMED = {
+    "account_id": ["g1", "g2", "g3", "g4", "g5", "g6", "acme", "x9", "x8"],
+    "name": ["Contoso Ltd", "Fabrikam Inc", "Northwind Traders", "Northwind Traders GmbH",
+             "Tailspin", "Litware", "Acme Holdings", "Acme", "Blank Parent"],
+    "parent_id": [None, "CONTOSO, Ltd.", "g1", "Ghost Corp", "Northwind Traders", "Litware Inc",
+                  None, "acme", "Ltd."],
+    "country": ["US", None, None, None, None, None, None, None, None],
+}
+
+
+def resolved(con, accounts=NAMED):
+    out = con.to_pyarrow(resolve_parent_names(ibis.memtable(accounts))).to_pylist()
+    assert len(out) == len(accounts["account_id"])  # never adds or drops an account
+    return {r["account_id"]: (r["parent_id"], r["parent_source"]) for r in out}
+
+
+def test_parents_given_by_name_resolve_to_the_one_account_with_that_name(con):
+    assert resolved(con) == {
+        "g1": (None, None),
+        "g2": ("g1", "name"),
+        "g3": ("g1", "id"),
+        "g4": ("Ghost Corp", "unknown"),
+        "g5": ("Northwind Traders", "ambiguous"),  # left as written
+        "g6": ("Litware Inc", "unknown"),  # an account is not its own parent by name
+        "acme": (None, None),
+        "x9": ("acme", "id"),  # an id wins over a name
+        "x8": ("Ltd.", "unknown"),
+    }
+
+
+def test_a_parent_found_by_name_passes_its_values_down(con):
+    rows = con.to_pyarrow(inherit_from_parents(ibis.memtable(NAMED), ["country"])).to_pylist()
+    found = {r["account_id"]: (r["country"], r["country_source"], r["parent_source"]) for r in rows}
+    # g2 names Contoso: it takes g1's country; g3 gives g1's id: the same; g5 stays unknown
+    assert (found["g2"], found["g3"], found["g5"]) == (
+        ("US", "parent", "name"), ("US", "parent", "id"), (None, None, "ambiguous"))
+
+
+def test_without_names_parents_are_found_by_id_only(con):
+    accounts = {k: v for k, v in NAMED.items() if k != "name"}
+    found = resolved(con, accounts)
+    assert (found["g2"], found["g3"]) == (("CONTOSO, Ltd.", "unknown"), ("g1", "id"))
+
+
+WORDS = ["the", "The", "acme", "ACME", "Société", "Ötztal", "3M", "co", "Inc.", "GmbH", "&",
+         "S.A.", "株式会社", "山田", "(株)", "Ltd", "ß", "Æther", ",", "-", "  ", "Kg", "l.l.c."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join),
+                      min_size=1, max_size=20))
+def test_the_cheap_first_word_is_the_first_word_of_the_key(names):
+    # The narrowing resolve_parent_names relies on: where the cheap word is known, the key
+    # starts with it (or there is no key), so no name that could match is left out.
+    table = ibis.memtable({"name": names})
+    got = table.select(word=company_name_first_word_expr(table.name),
+                       key=normalise_company_name_expr(table.name)).to_pyarrow().to_pylist()
+    for name, row in zip(names, got):
+        if row["word"] is not None and row["key"] is not None:
+            assert row["key"].split(" ")[0] == row["word"], name

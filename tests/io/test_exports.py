@@ -12,7 +12,7 @@ import pytest
 
 from segmint import engine
 from segmint.config.project import Project
-from segmint.io.sources import load_source, sample_file
+from segmint.io.sources import Reading, load_source, sample_file
 from segmint.validate import crm_values
 from segmint.validate.checks import validate
 
@@ -30,7 +30,8 @@ CORPUS = [
     ("hubspot_deals_api.csv", "deals", "hubspot", 2),
     ("hubspot_companies_connector.csv", "accounts", "hubspot", 2),
     ("dynamics_accounts.csv", "accounts", "dynamics", 2),
-    ("dynamics_opportunities.csv", "deals", "dynamics", 2),
+    ("dynamics_opportunities.csv", "deals", "dynamics", 3),
+    ("dynamics_opportunities_api.csv", "deals", "dynamics", 3),
     ("billing_mrr.csv", "revenue", None, 3),
 ]
 
@@ -152,11 +153,37 @@ def test_dynamics_display_names_map_and_do_not_modify_columns_stay(duck):
         "account_id": "(Do Not Modify) Account", "name": "Account Name", "industry": "Industry",
         "employees": "Number of Employees", "annual_revenue": "Annual Revenue",
         "country": "Address 1: Country/Region", "state": "Address 1: State/Province",
-        "owner_id": "Owner", "created_date": "Created On"}
-    assert loaded.attributes["Parent Account"] == "parent_account"  # a name, not an id
+        "parent_id": "Parent Account", "owner_id": "Owner", "created_date": "Created On"}
+    assert column(loaded, "parent_id") == [None, "Contoso Ltd"]  # a name: enrich resolves it
     deals = load_source(duck, project("dynamics_opportunities.csv", "deals", "dynamics"), "deals")
     assert (deals.mapping["deal_id"], deals.mapping["amount"], deals.mapping["stage"]) == (
         "(Do Not Modify) Opportunity", "Est. Revenue", "Sales Stage")
+
+
+# Dynamics exports no IsWon or IsClosed: both come from the Status (display names) or
+# statecode (Dataverse), which one header feeds; Probability is on 0-100.
+DYNAMICS_DEALS = [  # file, (deal name, is_won, is_closed, probability, close date) per row
+    ("dynamics_opportunities.csv", [("Contoso expansion", True, True, 1.0, "2024-04-30"),
+                                    ("Fabrikam pilot", False, False, 0.4, "2024-09-30"),
+                                    ("Contoso renewal", False, True, 0.0, "2024-06-15")]),
+    ("dynamics_opportunities_api.csv", [("Northwind CRM", False, False, 0.25, "2024-06-30"),
+                                        ("Northwind BI", True, True, 1.0, "2024-03-31"),
+                                        ("Litware pilot", False, True, 0.0, "2024-04-15")]),
+]
+
+
+@pytest.mark.parametrize(("file", "expected"), DYNAMICS_DEALS, ids=[d[0] for d in DYNAMICS_DEALS])
+def test_dynamics_status_gives_won_and_closed(con, file, expected):
+    loaded = load_source(con, project(file, "deals", "dynamics"), "deals")
+    status = loaded.mapping["is_won"]
+    assert status in ("Status", "statecode") and loaded.mapping["is_closed"] == status
+    assert loaded.value_kinds["is_won"] == "dynamics_won"
+    result = validate(con, loaded)
+    rows = result.clean.order_by("_source_row").to_pyarrow().to_pylist()
+    assert [(r["name"], r["is_won"], r["is_closed"], r["probability"], str(r["close_date"]))
+            for r in rows] == expected
+    assert result.rejects.count().execute() == 0
+    assert "deals.probability: read as percentages (0-100): 2 of 3 values are above 1." in result.notes
 
 
 def test_report_ids_of_15_characters_widen_to_the_api_ids_of_18(duck):
@@ -204,3 +231,64 @@ def test_init_sample_reads_a_cp1252_file_and_drops_a_cut_record(tmp_path):
     sample = sample_file(path, rows=3)
     assert sample.headers == ["Id", "Name"] and sample.rows == [["001A", "Müller"]] * 3
     assert sample.encoding == "cp1252"
+
+
+# How each file was read, as the audit reports it: (encoding, decided by, lines, lines
+# transcoded, records spanning lines).
+READINGS = [
+    ("sf_accounts_api.csv", ("utf-8", "as is", 4, 0, 0)),  # a BOM is still UTF-8
+    ("sf_weekly_export_cp1252.csv", ("cp1252", "detected", 4, 4, 0)),  # every line converted
+    ("sf_mixed_utf8_cp1252.csv", ("utf-8 + cp1252", "line by line", 4, 1, 0)),  # Société's line
+    ("sf_multiline_addresses.csv", ("utf-8", "as is", 11, 0, 3)),  # Acme, Beta, Delta span lines
+]
+
+
+@pytest.mark.parametrize(("file", "expected"), READINGS, ids=[r[0] for r in READINGS])
+def test_how_each_file_was_read_is_recorded(duck, file, expected):
+    loaded = load_source(duck, project(file), "accounts")
+    assert loaded.reading == Reading(*expected)
+
+
+def test_a_declared_encoding_converts_every_line(duck):
+    source = Project.model_validate({"root": EXPORTS, "sources": {"accounts": {
+        "path": "sf_weekly_export_cp1252.csv", "preset": "salesforce", "encoding": "cp1252"}},
+        "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    assert load_source(duck, source, "accounts").reading == Reading("cp1252", "declared", 4, 4)
+
+
+def test_parquet_has_no_reading(duck, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"Id": ["001A000001Mf2dRIAR"]}), tmp_path / "a.parquet")
+    source = Project.model_validate({"root": tmp_path, "sources": {"accounts": {
+        "path": "a.parquet", "preset": "salesforce"}}, "segmentation": {"segments": [
+            {"name": "All", "when": "true"}]}})
+    assert load_source(duck, source, "accounts").reading is None
+
+
+# (file, table, preset) -> id placeholders per column, as validation counts them on each engine
+SENTINELS = [
+    ("sf_accounts_api.csv", "accounts", "salesforce",
+     [("parent_id", "salesforce_id", 1, ("000000000000000AAA",))]),  # Müller's empty ParentId
+    ("hubspot_companies_ui.csv", "accounts", "hubspot",
+     [("account_id", "hubspot_id", 1, ("1.2345678901E10",))]),  # Initech's id, as Excel wrote it
+    ("sf_opportunities_report.csv", "deals", "salesforce", []),  # 15-character ids, none empty
+    ("dynamics_accounts.csv", "accounts", "dynamics", []),  # no id kinds declared
+]
+
+
+@pytest.mark.parametrize(("file", "table", "preset", "expected"), SENTINELS,
+                         ids=[s[0] for s in SENTINELS])
+def test_id_placeholders_are_counted_per_column(con, file, table, preset, expected):
+    result = validate(con, load_source(con, project(file, table, preset), table))
+    assert [(s.column, s.kind, s.rows, s.examples) for s in result.id_sentinels] == expected
+
+
+def test_validation_carries_what_loading_repaired(duck):
+    result = validate(duck, load_source(duck, project("sf_mojibake_utf8.csv"), "accounts"))
+    assert result.reading == Reading("utf-8", "as is", 5, 0)
+    assert result.notes[0].startswith("sf_mojibake_utf8.csv: repaired mojibake in 3 value(s)")
+    repaired = result.repairs.group_by("column").aggregate(n=lambda r: r.count())
+    assert {r["column"]: r["n"] for r in repaired.to_pyarrow().to_pylist()} == {
+        "Name": 2, "Description": 1}

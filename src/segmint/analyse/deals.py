@@ -19,6 +19,7 @@ from segmint.tables import (
     IS_WON,
     LEAD_SOURCE,
     PERIOD,
+    PROBABILITY,
     SEGMENT,
     STAGE,
     UNASSIGNED,
@@ -169,13 +170,15 @@ def _cents(amount: ir.FloatingValue) -> ir.FloatingValue:
 
 @analysis("open_pipeline", needs=(DEALS,))
 def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
-    """Open deals and their amount per segment and stage (plus ``All``).
+    """Open deals and their amount per segment and stage (plus ``All``), weighted by probability.
 
     Returns
     -------
     ibis.Table
         ``segment``, ``stage``, ``open_deals``, ``open_amount`` (deals without an amount
-        count in ``open_deals`` and add nothing to ``open_amount``).
+        count in ``open_deals`` and add nothing to ``open_amount``) and, when deals have a
+        ``probability`` column, ``weighted_amount``: the sum of amount × probability (each
+        product rounded to the cent) over the deals that have both; null when none has.
 
     Examples
     --------
@@ -186,12 +189,19 @@ def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     >>> assignments = ibis.memtable({"account_id": ["a"], "segment": ["SMB"]})
     >>> open_pipeline(deals, assignments).filter(ibis._.segment == "SMB").to_pyarrow().to_pylist()
     [{'segment': 'SMB', 'stage': 'Proposal', 'open_deals': 2, 'open_amount': 100.0}]
+    >>> weighted = open_pipeline(deals.mutate(probability=ibis.literal(0.25)), assignments)
+    >>> weighted.filter(ibis._.segment == "SMB").weighted_amount.to_pyarrow().to_pylist()
+    [25.0]
     """
     table = _prepared(deals, assignments)
     table = table.filter(~table[_CLOSED])
-    return table.group_by([SEGMENT, STAGE]).aggregate(
-        open_deals=table.count(), open_amount=table[AMOUNT].sum().fill_null(0.0).round(2)
-    )
+    metrics = {"open_deals": table.count(),
+               "open_amount": table[AMOUNT].sum().fill_null(0.0).round(2)}
+    if PROBABILITY in table.columns:
+        # whole cents, so the sum does not depend on the order an engine adds them in
+        cents = (table[AMOUNT] * table[PROBABILITY].cast("float64") * 100).round(0).cast("int64")
+        metrics["weighted_amount"] = cents.sum().cast("float64") / 100
+    return table.group_by([SEGMENT, STAGE]).aggregate(**metrics)
 
 
 @analysis("lead_source_mix", needs=(DEALS,))

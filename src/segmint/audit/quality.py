@@ -15,10 +15,14 @@ import pandas as pd
 from segmint import tables as t
 from segmint.config.presets import PRESETS
 from segmint.config.project import Project
+from segmint.enrich.currency import LOCAL_SUFFIX
 from segmint.enrich.dedup import SURVIVOR_ID
 from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE
-from segmint.enrich.parents import INHERITABLE, PARENT, SOURCE_SUFFIX
+from segmint.enrich.parents import (
+    AMBIGUOUS, BY_ID, BY_NAME, INHERITABLE, PARENT, PARENT_SOURCE, SOURCE_SUFFIX, UNKNOWN,
+)
 from segmint.validate.checks import Validated
+from segmint.validate.crm_values import ID_SENTINELS
 
 # Account columns whose fill rate is measured (the id is always there; is_customer is derived).
 FILL_COLUMNS = tuple(c for c in t.ACCOUNTS.columns if c not in (t.ACCOUNT_ID, t.IS_CUSTOMER))
@@ -58,6 +62,33 @@ class AuditResult:
         What would move accounts out of Unassigned: ``fix``, ``field``, ``accounts_freed`` (whose
         only problem it is), ``accounts_affected`` (with it among others), ``examples``; most
         accounts freed first.
+    file_reading : DataFrame
+        Per CSV file: ``table``, ``file``, ``encoding`` it was read as, ``decided_by`` (``as is``,
+        ``declared``, ``byte-order mark``, ``detected``, ``line by line``), ``lines``,
+        ``lines_transcoded`` (converted to UTF-8) and ``records_spanning_lines``.
+    repairs : DataFrame
+        Values whose mojibake loading repaired, per file column: ``table``, ``file``, ``column``
+        (the file's header), ``values_repaired`` and up to 3 ``examples`` (before → after).
+    id_sentinels : DataFrame
+        Id placeholders loading read as no id, per column: ``table``, ``file``, ``column``,
+        ``kind``, ``what`` they are, ``rows`` and ``examples``.
+    parent_links : DataFrame
+        How accounts' ``parent_id`` found a parent: ``found`` (``id``, ``name``, ``ambiguous``,
+        ``unknown``; see `segmint.enrich.parents.resolve_parent_names`), ``accounts``,
+        ``meaning`` and up to 3 ``examples`` of the parents left unresolved.
+    load_notes : list of str
+        The notes of loading and validation, in words: how a file was read when that was not
+        plain UTF-8, and what was decided for a column when the data did not make it obvious.
+    date_orders : DataFrame
+        The order each text date column's slash dates (02/03/24) were read in: ``table``,
+        ``column``, ``order`` (``day_first``, ``month_first``), ``basis`` (``evidence``,
+        ``mixed``, ``ambiguous``, ``configured``, ``no_slash_dates``), the evidence
+        ``first_over_12`` (values fitting day first only), ``second_over_12`` (month first
+        only) and ``slash_dates``, ``cleared`` (values fitting only the other order) and
+        ``note`` (see `segmint.validate.parsers.DateOrder`).
+    reporting_currency : str
+        The project's ``currency.reporting``, which money figures are in; the headline counts
+        the deals not in it as ``deals_not_in_<code>``.
     """
 
     accounts: int
@@ -80,6 +111,13 @@ class AuditResult:
     left_unassigned: int
     filled_from_parent: dict[str, int] = field(default_factory=dict)
     dedupe: bool = False
+    file_reading: pd.DataFrame = field(default_factory=pd.DataFrame)
+    repairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    id_sentinels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    parent_links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    load_notes: list[str] = field(default_factory=list)
+    date_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reporting_currency: str = "USD"
 
     @property
     def duplicate_accounts(self) -> int:
@@ -88,9 +126,36 @@ class AuditResult:
         return int((d[t.ACCOUNT_ID] != d[SURVIVOR_ID]).sum()) if len(d) else 0
 
     @property
-    def non_usd_deals(self) -> int:
+    def unsettled_date_orders(self) -> pd.DataFrame:
+        """Date columns whose order the data does not settle: ambiguous (no value tells), or
+        with values that fit only the other order (cleared), as `date_orders` has them."""
+        d = self.date_orders
+        if not len(d):
+            return d
+        return d[(d["basis"] == "ambiguous") | (d["cleared"] > 0)].reset_index(drop=True)
+
+    @property
+    def deals_not_in_reporting_currency(self) -> int:
+        """Deals whose currency is not `reporting_currency` (a blank currency included), as
+        counted in `currency_mix`.
+
+        Examples
+        --------
+        >>> mix = pd.DataFrame({"currency": ["EUR", "USD", "(blank)"], "deals": [5, 3, 1]})
+        >>> audit = AuditResult(accounts=0, fill_rates=pd.DataFrame(),
+        ...     fill_by_segment=pd.DataFrame(), invalid_values=pd.DataFrame(),
+        ...     duplicates=pd.DataFrame(), orphans={}, no_owner=0, stale=0,
+        ...     stale_after_months=24, as_of=None, currency_mix=mix, outliers=pd.DataFrame(),
+        ...     outlier_count=0, scores=pd.DataFrame(), fixes=pd.DataFrame(),
+        ...     unassigned_before=0, unassigned_after=0, left_unassigned=0,
+        ...     reporting_currency="EUR")
+        >>> audit.deals_not_in_reporting_currency, audit.headline()["deals_not_in_EUR"]
+        (4, 4)
+        """
         mix = self.currency_mix
-        return int(mix.loc[mix[t.CURRENCY] != "USD", "deals"].sum()) if len(mix) else 0
+        if not len(mix):
+            return 0
+        return int(mix.loc[mix[t.CURRENCY] != self.reporting_currency, "deals"].sum())
 
     def headline(self) -> dict[str, Any]:
         """The key figures, one number each."""
@@ -101,11 +166,28 @@ class AuditResult:
             "orphan_usage_rows": self.orphans.get("usage", 0),
             "accounts_no_owner": self.no_owner,
             f"stale_accounts_{self.stale_after_months}m": self.stale,
-            "non_usd_deals": self.non_usd_deals, "revenue_per_employee_outliers": self.outlier_count,
+            f"deals_not_in_{self.reporting_currency}": self.deals_not_in_reporting_currency,
+            "revenue_per_employee_outliers": self.outlier_count,
             "unassigned_before_enrichment": self.unassigned_before,
             "unassigned_after_enrichment": self.unassigned_after,
             "accounts_leaving_unassigned": self.left_unassigned,
             **{f"{g}_from_parent": n for g, n in self.filled_from_parent.items()},
+            **self._loading_figures(),
+        }
+
+    def _loading_figures(self) -> dict[str, int]:
+        """What loading repaired or could not resolve: repaired values, placeholder ids, parents."""
+        def total(frame: pd.DataFrame, column: str) -> int:
+            return int(frame[column].sum()) if len(frame) else 0
+
+        parents = (self.parent_links.set_index("found")["accounts"] if len(self.parent_links)
+                   else pd.Series(dtype="int64"))
+        return {
+            "values_repaired_on_load": total(self.repairs, "values_repaired"),
+            "placeholder_ids": total(self.id_sentinels, "rows"),
+            "parents_found_by_name": int(parents.get(BY_NAME, 0)),
+            "parents_ambiguous": int(parents.get(AMBIGUOUS, 0)),
+            "parents_unknown": int(parents.get(UNKNOWN, 0)),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -117,13 +199,17 @@ class AuditResult:
         return {
             "headline": self.headline(),
             "as_of": self.as_of.isoformat() if self.as_of else None,
-            "dedupe": self.dedupe,
+            "dedupe": self.dedupe, "reporting_currency": self.reporting_currency,
             "scores": records(self.scores), "fill_rates": records(self.fill_rates),
             "fill_by_segment": records(self.fill_by_segment),
             "invalid_values": records(self.invalid_values),
             "duplicates": records(self.duplicates), "orphans": self.orphans,
             "currency_mix": records(self.currency_mix), "outliers": records(self.outliers),
             "fixes": records(self.fixes),
+            "file_reading": records(self.file_reading), "repairs": records(self.repairs),
+            "id_sentinels": records(self.id_sentinels),
+            "parent_links": records(self.parent_links), "load_notes": self.load_notes,
+            "date_orders": records(self.date_orders),
         }
 
 
@@ -203,7 +289,109 @@ def audit_tables(
         outliers=outliers, outlier_count=outlier_count, scores=scores, fixes=fixes,
         unassigned_before=before, unassigned_after=after, left_unassigned=left_count,
         filled_from_parent=inherited, dedupe=project.enrich.dedupe,
+        **_what_loading_did(project, validated), parent_links=_parent_links(enriched),
+        date_orders=date_orders(validated), reporting_currency=project.currency.reporting,
     )
+
+
+DATE_ORDER_COLUMNS = ("table", "column", "order", "basis", "first_over_12", "second_over_12",
+                      "slash_dates", "cleared", "note")
+
+
+def date_orders(validated: dict[str, Validated]) -> pd.DataFrame:
+    """The order each text date column was read in, and the evidence, one row per column.
+
+    Examples
+    --------
+    >>> from segmint.validate.parsers import decide_date_order
+    >>> class Loaded:  # a validated table, as far as this reads it
+    ...     date_orders = {"close_date": decide_date_order("close_date", 37, 2, 120)}
+    >>> date_orders({"deals": Loaded()})[["column", "order", "basis", "cleared"]].values.tolist()
+    [['close_date', 'day_first', 'mixed', 2]]
+    """
+    rows = [{"table": name, "column": o.column, "order": o.order, "basis": o.basis,
+             "first_over_12": o.first_over_12, "second_over_12": o.second_over_12,
+             "slash_dates": o.slash_dates, "cleared": o.contradicting, "note": o.note(name)}
+            for name, v in validated.items() for o in v.date_orders.values()]
+    return pd.DataFrame(rows, columns=list(DATE_ORDER_COLUMNS))
+
+
+def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict[str, Any]:
+    """How each file was read, the values repaired and the id placeholders, per table and file."""
+    reading, repairs, sentinels, notes = [], [], [], []
+    for name, v in validated.items():
+        file = getattr(project.sources, name).path
+        notes += list(v.notes)
+        if v.reading is not None:
+            reading.append({"table": name, "file": file, **vars(v.reading)})
+        if v.repairs is not None:
+            repairs += [{"table": name, **row} for row in _repairs_per_column(v.repairs)]
+        sentinels += [{"table": name, "file": file, "column": s.column, "kind": s.kind,
+                       "what": ID_SENTINELS[s.kind], "rows": s.rows,
+                       "examples": ", ".join(s.examples)} for s in v.id_sentinels]
+    columns = {
+        "file_reading": ["table", "file", "encoding", "decided_by", "lines", "lines_transcoded",
+                         "records_spanning_lines"],
+        "repairs": ["table", "file", "column", "values_repaired", "examples"],
+        "id_sentinels": ["table", "file", "column", "kind", "what", "rows", "examples"],
+    }
+    found = {"file_reading": reading, "repairs": repairs, "id_sentinels": sentinels}
+    return {key: pd.DataFrame(found[key], columns=columns[key]) for key in columns} | {
+        "load_notes": notes}
+
+
+def _repairs_per_column(repairs: ir.Table) -> list[dict[str, Any]]:
+    """Values repaired per file and column, with the most frequent repairs as examples."""
+    pairs = repairs.group_by(t.SOURCE_FILE, "column", "before", "after").aggregate(
+        n=lambda r: r.count())
+    per_column = [pairs[t.SOURCE_FILE], pairs.column]
+    ranked = pairs.mutate(
+        _rank=ibis.row_number().over(group_by=per_column, order_by=[ibis.desc(pairs.n),
+                                                                    pairs.before]),
+        _values=pairs.n.sum().over(group_by=per_column))
+    top = ranked.filter(ranked._rank < EXAMPLES).order_by(
+        t.SOURCE_FILE, "column", "_rank").to_pyarrow().to_pylist()
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for pair in top:
+        row = rows.setdefault((pair[t.SOURCE_FILE], pair["column"]), {
+            "file": pair[t.SOURCE_FILE], "column": pair["column"],
+            "values_repaired": int(pair["_values"]), "examples": []})
+        row["examples"].append(f"{pair['before']} → {pair['after']}")
+    return [{**row, "examples": "; ".join(row["examples"])} for row in rows.values()]
+
+
+PARENT_MEANINGS = {
+    BY_ID: "parent_id is an account's id",
+    BY_NAME: "parent_id is one account's name; resolved to its id",
+    AMBIGUOUS: "parent_id is a name several accounts share; left unresolved",
+    UNKNOWN: "parent_id is neither an account's id nor its name; left unresolved",
+}
+
+
+def _parent_links(accounts: ir.Table) -> pd.DataFrame:
+    """Accounts per way their parent was found, with examples of the parents left unresolved."""
+    columns = ["found", "accounts", "meaning", "examples"]
+    if PARENT_SOURCE not in accounts.columns:
+        return pd.DataFrame(columns=columns)
+    source = accounts[PARENT_SOURCE]
+    per_way = accounts.filter(source.notnull()).group_by(found=source).aggregate(
+        n=lambda r: r.count())
+    counts = {row["found"]: int(row["n"]) for row in per_way.to_pyarrow().to_pylist()}
+    if not counts:
+        return pd.DataFrame(columns=columns)
+    unresolved = accounts.filter(source.isin([AMBIGUOUS, UNKNOWN]))
+    per_parent = unresolved.group_by(found=unresolved[PARENT_SOURCE],
+                                     parent=unresolved[t.PARENT_ID]).aggregate(
+        n=lambda r: r.count())
+    ranked = per_parent.mutate(_rank=ibis.row_number().over(
+        group_by=per_parent.found, order_by=[ibis.desc(per_parent.n), per_parent.parent]))
+    examples: dict[str, list[str]] = {}
+    top = ranked.filter(ranked._rank < EXAMPLES).order_by("found", "_rank")
+    for row in top.to_pyarrow().to_pylist():
+        examples.setdefault(row["found"], []).append(f"{row['parent']} ({row['n']:,})")
+    return pd.DataFrame([{"found": found, "accounts": counts.get(found, 0),
+                          "meaning": meaning, "examples": ", ".join(examples.get(found, []))}
+                         for found, meaning in PARENT_MEANINGS.items()], columns=columns)
 
 
 def source_labels(project: Project) -> dict[str, str]:
@@ -325,12 +513,24 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 
 def _currency_mix(deals: ir.Table | None) -> pd.DataFrame:
+    """Deals per currency: ``deals``, ``amount`` (summed in that currency, as the CRM gives it),
+    ``converted`` (deals whose amount counts in money figures, in the reporting currency:
+    converted, or already in it), ``no_rate`` (deals whose amount is left out for want of a
+    rate, see `segmint.enrich.currency`) and ``reporting_amount`` (their sum in the reporting
+    currency)."""
+    columns = (t.CURRENCY, "deals", t.AMOUNT, "converted", "no_rate", "reporting_amount")
     if deals is None:
-        return pd.DataFrame({t.CURRENCY: [], "deals": [], t.AMOUNT: []})
-    currency = deals[t.CURRENCY].upper().fill_null("(blank)")
+        return pd.DataFrame({c: [] for c in columns})
+    local_column = t.AMOUNT + LOCAL_SUFFIX
+    local = deals[local_column] if local_column in deals.columns else deals[t.AMOUNT]
+    reporting = deals[t.AMOUNT]
+    currency = deals[t.CURRENCY].strip().upper().nullif("").fill_null("(blank)")
     return (deals.group_by(**{t.CURRENCY: currency})
-            .aggregate(deals=deals.count(), **{t.AMOUNT: deals[t.AMOUNT].sum().round(2)})
-            .order_by(ibis.desc("deals"), t.CURRENCY).to_pandas())
+            .aggregate(deals=deals.count(), **{t.AMOUNT: local.sum().round(2)},
+                       converted=reporting.notnull().cast("int64").sum(),
+                       no_rate=(local.notnull() & reporting.isnull()).cast("int64").sum(),
+                       reporting_amount=reporting.sum().round(2))
+            .order_by(ibis.desc("deals"), t.CURRENCY).select(*columns).to_pandas())
 
 
 def _outliers(accounts: ir.Table, factor: float) -> tuple[pd.DataFrame, int]:

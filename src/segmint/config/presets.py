@@ -41,6 +41,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.DEAL_TYPE: ("Type", "Opportunity Type"),
             t.LEAD_SOURCE: ("LeadSource", "Lead Source"),
             t.OWNER_ID: ("OwnerId", "Opportunity Owner ID", "Owner ID", "Opportunity Owner"),
+            t.PROBABILITY: ("Probability", "Probability (%)"),  # 0-100
         },
     },
     "hubspot": {
@@ -79,6 +80,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.DEAL_TYPE: ("Deal Type", "dealtype"),
             t.LEAD_SOURCE: ("Original Source Type", "hs_analytics_source"),
             t.OWNER_ID: ("Deal owner", "hubspot_owner_id", "owner_id"),
+            t.PROBABILITY: ("Deal probability", "hs_deal_stage_probability"),  # 0-1
         },
     },
     # Dynamics 365 Sales: the display names of an "Export to Excel" (saved as CSV), then the
@@ -90,7 +92,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.ACCOUNT_ID: ("(Do Not Modify) Account", "accountid", "Account ID"),
             t.NAME: ("Account Name", "name"),
             t.DOMAIN: ("Website", "websiteurl"),
-            t.PARENT_ID: ("parentaccountid", "_parentaccountid_value"),
+            t.PARENT_ID: ("Parent Account", "parentaccountid", "_parentaccountid_value"),
             t.INDUSTRY: ("Industry", "industrycode"),
             t.EMPLOYEES: ("Number of Employees", "numberofemployees"),
             t.ANNUAL_REVENUE: ("Annual Revenue", "revenue"),
@@ -112,8 +114,12 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
                            "actualclosedate"),
             t.CREATED_DATE: ("Created On", "createdon"),
             t.STAGE: ("Sales Stage", "salesstage", "stepname", "Pipeline Phase"),
+            # no IsWon or IsClosed: both come from the Status (Open, Won, Lost; statecode 0-2)
+            t.IS_WON: ("Status", "statecode"),
+            t.IS_CLOSED: ("Status", "statecode"),
             t.LEAD_SOURCE: ("Source Campaign",),
             t.OWNER_ID: ("Owner", "ownerid", "_ownerid_value"),
+            t.PROBABILITY: ("Probability", "closeprobability"),  # 0-100
         },
     },
 }
@@ -129,7 +135,20 @@ VALUE_KINDS: dict[str, dict[str, str]] = {
                    t.PARENT_ID: "salesforce_id", t.OWNER_ID: "owner"},
     "hubspot": {t.ACCOUNT_ID: "hubspot_id", t.DEAL_ID: "hubspot_id",
                 t.PARENT_ID: "hubspot_id", t.OWNER_ID: "owner"},
-    "dynamics": {t.OWNER_ID: "owner"},
+    "dynamics": {t.OWNER_ID: "owner", t.IS_WON: "dynamics_won", t.IS_CLOSED: "dynamics_closed"},
+}
+
+
+# Columns a CRM exports as ';'-separated lists (HubSpot's multiple-checkbox properties), by
+# preset and table, as headers: validation splits them into lists (`validate.parsers.parse_list`)
+# that rules can test with `"x" in column`. Salesforce multi-select picklists are custom fields,
+# so they are named in segmint.yaml (`multi_value:`), as any other column can be.
+MULTI_VALUE: dict[str, dict[str, tuple[str, ...]]] = {
+    "hubspot": {
+        "accounts": ("Merged Company IDs", "hs_merged_object_ids"),
+        "deals": ("Deal tags", "hs_tag_ids", "Deal collaborator", "hs_all_collaborator_owner_ids",
+                  "Merged Deal IDs", "hs_merged_object_ids"),
+    },
 }
 
 
@@ -167,11 +186,7 @@ def preset_columns(preset: str, table: str, headers: list[str]) -> dict[str, str
             f"Preset {preset!r} has no mapping for the {table} table (it maps {known}). "
             f"Map the columns of {table} under sources.{table}.columns instead."
         )
-    by_key = {}
-    for prefix in PREFIXES.get(preset, ()):
-        by_key |= {header_key(h[len(prefix):]): h for h in reversed(headers)
-                   if h.casefold().startswith(prefix)}
-    by_key |= {header_key(h): h for h in reversed(headers)}  # first header wins on a clash
+    by_key = _headers_by_key(preset, headers)
     found: dict[str, str] = {}
     for canonical, candidates in PRESETS[preset][table].items():
         for candidate in candidates:
@@ -179,6 +194,31 @@ def preset_columns(preset: str, table: str, headers: list[str]) -> dict[str, str
                 found[canonical] = by_key[header_key(candidate)]
                 break
     return found
+
+
+def _headers_by_key(preset: str, headers: list[str]) -> dict[str, str]:
+    """`header_key` → header; a connector's prefix is ignored, a header without it wins."""
+    by_key = {}
+    for prefix in PREFIXES.get(preset, ()):
+        by_key |= {header_key(h[len(prefix):]): h for h in reversed(headers)
+                   if h.casefold().startswith(prefix)}
+    by_key |= {header_key(h): h for h in reversed(headers)}  # first header wins on a clash
+    return by_key
+
+
+def multi_value_headers(preset: str | None, table: str, headers: list[str]) -> list[str]:
+    """The headers among `headers` that a preset knows to hold ``;``-separated lists.
+
+    Examples
+    --------
+    >>> multi_value_headers("hubspot", "deals", ["hs_object_id", "property_hs_tag_ids"])
+    ['property_hs_tag_ids']
+    >>> multi_value_headers("salesforce", "deals", ["Id", "Products__c"])
+    []
+    """
+    declared = MULTI_VALUE.get(preset or "", {}).get(table, ())
+    by_key = _headers_by_key(preset or "", headers)
+    return list(dict.fromkeys(by_key[header_key(h)] for h in declared if header_key(h) in by_key))
 
 
 def value_kinds(preset: str | None, mapping: dict[str, str]) -> dict[str, str]:

@@ -7,6 +7,7 @@ import string
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pycountry
 import yaml
 from pydantic import (
     BaseModel,
@@ -22,6 +23,8 @@ from segmint.config.presets import PRESETS
 from segmint.exceptions import ConfigError, closest_hint
 
 Engine = Literal["duckdb", "spark"]
+DateOrderSetting = Literal["day_first", "month_first"]
+ISO_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
 class Strict(BaseModel):
@@ -38,6 +41,11 @@ class Source(Strict):
     columns: dict[str, str] = Field(default_factory=dict)  # canonical -> source column
     encoding: str | None = None
     delimiter: str | None = None
+    # Slash dates such as 02/03/24: day_first (d/m/y) or month_first (m/d/y, US) for every date
+    # column of the source, or per column ({close_date: day_first}); unset, each text date
+    # column is decided from its values.
+    date_order: DateOrderSetting | dict[str, DateOrderSetting] | None = None
+    multi_value: list[str] = Field(default_factory=list)  # columns holding 'a;b' lists
 
     @field_validator("preset")
     @classmethod
@@ -217,6 +225,51 @@ class Audit(Strict):
     outlier_factor: float = Field(default=100.0, gt=1)  # revenue/employee vs sector median
 
 
+RATE_COLUMNS = ("currency", "date", "rate")  # the columns of an FX rates table
+RATE_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv",
+                ".parquet": "parquet", ".pq": "parquet"}
+
+
+class Currency(Strict):
+    """The currency money figures are reported in, and the FX rates that convert deals to it.
+
+    `rates` is a CSV or Parquet file with ``currency`` (ISO 4217), ``date`` (the day, or the
+    month, from which the rate holds until the currency's next one) and ``rate`` (units of
+    the reporting currency for 1 unit of ``currency``); `columns` renames them.
+    """
+
+    reporting: str = "USD"  # ISO 4217
+    rates: str | None = None  # path, relative to segmint.yaml
+    columns: dict[str, str] = Field(default_factory=dict)  # currency/date/rate -> your header
+
+    @field_validator("reporting", mode="before")
+    @classmethod
+    def _iso_code(cls, code: Any) -> Any:
+        if not isinstance(code, str):
+            return code
+        code = code.strip().upper()
+        if code not in ISO_CURRENCIES:
+            raise ValueError(f"{code!r} is not an ISO 4217 currency code (such as USD, EUR, GBP). "
+                             f"{closest_hint(code, sorted(ISO_CURRENCIES))}")
+        return code
+
+    @field_validator("rates")
+    @classmethod
+    def _csv_or_parquet(cls, rates: str | None) -> str | None:
+        if rates is not None and Path(rates).suffix.lower() not in RATE_FORMATS:
+            raise ValueError(f"{rates!r} is not a .csv or .parquet file; export the rates as CSV")
+        return rates
+
+    @field_validator("columns")
+    @classmethod
+    def _rate_columns(cls, columns: dict[str, str]) -> dict[str, str]:
+        for name in columns:
+            if name not in RATE_COLUMNS:
+                raise ValueError(f"{name!r} is not a column of the rates table. "
+                                 f"{closest_hint(name, RATE_COLUMNS)}")
+        return columns
+
+
 class Spark(Strict):
     """Where `engine: spark` runs: local mode on this machine by default, or a cluster."""
 
@@ -248,6 +301,7 @@ class Project(Strict):
     outputs: Outputs = Field(default_factory=Outputs)
     enrich: Enrich = Field(default_factory=Enrich)
     audit: Audit = Field(default_factory=Audit)
+    currency: Currency = Field(default_factory=Currency)
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
 
     def path(self, relative: str) -> Path:

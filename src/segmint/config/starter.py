@@ -82,6 +82,9 @@ sources:
   usage:
     path: usage.{ext}
 
+# EUR and GBP deals are converted to USD at the rate of their close month.
+currency: {{reporting: USD, rates: fx_rates.csv}}
+
 segmentation:
   dimensions:
     size:
@@ -124,6 +127,8 @@ def demo_project(file_format: str = "csv") -> str:
     Examples
     --------
     >>> "accounts.parquet" in demo_project("parquet")
+    True
+    >>> "rates: fx_rates.csv" in demo_project("parquet")  # the rates stay CSV
     True
     """
     return DEMO.format(ext=file_format)

@@ -377,7 +377,24 @@ _RATES = {  # planted mess, share of rows
     "deal_unknown": 0.005, "deal_negative": 0.001, "deal_absurd": 0.001, "deal_blank": 0.01,
     "deal_non_usd": 0.03, "revenue_negative": 0.0002, "revenue_unknown_accounts": 0.001,
 }
-_FX = {"EUR": 0.92, "GBP": 0.79}  # USD -> currency, fixed
+_FX = {"EUR": 0.92, "GBP": 0.79}  # units of the currency one USD buys, before the drift
+# drift of each month's rate: amplitude and phase of an 18-month wave, and a trend (the change
+# over the three years, centred on the fixed rate); within ±2.5% of it
+_FX_DRIFT = {"EUR": (0.02, 0.0, 0.01), "GBP": (0.015, 1.3, -0.01)}
+_FX_RATES_FILE = "fx_rates.csv"  # written in CSV whatever the format of the exports
+
+
+def _usd_per_unit() -> dict[str, np.ndarray]:
+    """Per currency, the USD that one unit buys from the first of each month of the window:
+    the fixed rate with a small wave and trend, to 4 decimals as rates are published. The deals'
+    amounts are made with these same rates, so converting them gives back the book's USD."""
+    month = np.arange(N_MONTHS)
+    return {code: np.round((1 + amp * np.sin(2 * np.pi * month / 18 + phase)
+                            + trend * (month / (N_MONTHS - 1) - 0.5)) / _FX[code], 4)
+            for code, (amp, phase, trend) in _FX_DRIFT.items()}
+
+
+_USD_PER_UNIT = _usd_per_unit()
 
 _SCHEMAS = {
     "accounts": pa.schema([("Id", pa.string()), ("Name", pa.string()), ("Website", pa.string()),
@@ -438,11 +455,15 @@ class DemoManifest:
         Rows written per table, header excluded.
     planted : dict[str, int]
         Count of every kind of mess planted on purpose; keys are `PLANTED_KEYS`.
+    fx_rates : Path
+        The FX rates (``currency, date, rate``: USD per unit, monthly) that convert the EUR and
+        GBP deals; always CSV.
     """
 
     files: dict[str, Path]
     rows: dict[str, int]
     planted: dict[str, int]
+    fx_rates: Path
 
 
 def generate_company(
@@ -476,8 +497,8 @@ def generate_company(
     Returns
     -------
     DemoManifest
-        Files written, rows per file and planted mess (see `PLANTED_KEYS`); also written as
-        ``planted.json`` next to the data.
+        Files written, rows per file, planted mess (see `PLANTED_KEYS`) and the FX rates file;
+        also written as ``planted.json`` next to the data.
 
     Notes
     -----
@@ -493,6 +514,11 @@ def generate_company(
       2026-09, one row per paying account, month and product.
     - ``usage``: account_id, date, metric (active_users, api_calls, seats_used), value; monthly
       per paying account.
+    - ``fx_rates.csv`` (CSV in either format): currency, date, rate: the USD one EUR or GBP
+      buys, from the first of each month 2023-10 to 2026-09, drifting up to 2.5% around
+      1/0.92 and 1/0.79. A deal in EUR or GBP was written at its close month's rate (the last
+      one after 2026-09), so converting it with this file gives back its USD amount to about a
+      cent.
 
     Company names are unique within a sector, country and language up to about 600,000
     (English), 12,000 (German, French) or 160 (Japanese) companies per cell; past that a
@@ -506,6 +532,8 @@ def generate_company(
     ['accounts', 'opportunities', 'revenue', 'usage']
     >>> manifest.rows["accounts"] - manifest.planted["duplicate_accounts"]
     300
+    >>> manifest.fx_rates.read_text().splitlines()[:2]
+    ['currency,date,rate', 'EUR,2023-10-01,1.0815']
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -534,12 +562,27 @@ def generate_company(
             writer.close()
     for name in files:
         os.replace(tmp[name], files[name])
-    manifest = DemoManifest(files=files, rows=rows, planted=planted)
+    fx_rates = out_dir / _FX_RATES_FILE
+    fx_rates.write_text(_fx_rates_csv(), encoding="utf-8")
+    manifest = DemoManifest(files=files, rows=rows, planted=planted, fx_rates=fx_rates)
     doc = {"seed": seed, "accounts": accounts, "as_of": str(AS_OF), "format": file_format,
            "files": {name: path.name for name, path in files.items()}, "rows": rows,
-           "planted": planted}
+           "planted": planted,
+           "fx_rates": {"file": fx_rates.name, "rate": "USD per unit, from the first of each month",
+                        "currencies": sorted(_USD_PER_UNIT), "rows": N_MONTHS * len(_USD_PER_UNIT),
+                        "first": str(FIRST_MONTH.astype("datetime64[D]")),
+                        "last": str((FIRST_MONTH + N_MONTHS - 1).astype("datetime64[D]"))}}
     (out_dir / "planted.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _fx_rates_csv() -> str:
+    """The rates as segmint reads them under `currency.rates`: one row per currency and month."""
+    days = (FIRST_MONTH + np.arange(N_MONTHS)).astype("datetime64[D]").astype(str)
+    lines = ["currency,date,rate"] + [f"{code},{day},{rate:.4f}"
+                                      for code, rates in sorted(_USD_PER_UNIT.items())
+                                      for day, rate in zip(days, rates)]
+    return "\n".join(lines) + "\n"
 
 
 def _open_writer(path: Path, schema: pa.Schema, file_format: str):
@@ -952,7 +995,12 @@ def _deals_table(rng, firms, book, acct_ids, names, state):
     currency = np.zeros(nd, np.int64)
     uk = firms["country"][d["acc"]] == _GB
     currency[non_usd] = np.where(uk[non_usd], 2, 1)
-    amount[non_usd] = np.round(amount[non_usd] * np.where(uk[non_usd], _FX["GBP"], _FX["EUR"]), 2)
+    # at the rate of the close month (a deal closing after the window takes the last one), as
+    # segmint converts them with fx_rates.csv
+    month = np.clip((d["close"].astype("datetime64[D]").astype("datetime64[M]") - FIRST_MONTH)
+                    .astype(np.int64), 0, N_MONTHS - 1)
+    usd_per_unit = np.where(uk, _USD_PER_UNIT["GBP"][month], _USD_PER_UNIT["EUR"][month])
+    amount[non_usd] = np.round(amount[non_usd] / usd_per_unit[non_usd], 2)
     amount[negative] = -amount[negative]
     amount[absurd] = np.round(amount[absurd] * 1e6 + 1e9, 2)  # a paste of too many zeros
     counts = {"deals_negative_amount": negative.sum(), "deals_absurd_amount": absurd.sum(),

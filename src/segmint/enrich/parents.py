@@ -1,7 +1,10 @@
-"""Fill what an account lacks from its parent company: industry, country and, optionally, size."""
+"""Parent accounts: find each account's parent (by id, or by name), then fill what an account
+lacks from it: industry, country and, optionally, size."""
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable
 
 import ibis
@@ -9,9 +12,14 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE, SECTOR_TITLE
+from segmint.enrich.names import company_name_first_word_expr, normalise_company_name_expr
 
 OWN, PARENT = "own", "parent"  # values of the <group>_source columns
 SOURCE_SUFFIX = "_source"
+
+# How parent_id found its parent, in the parent_source column (null: no parent given).
+PARENT_SOURCE = "parent_source"
+BY_ID, BY_NAME, AMBIGUOUS, UNKNOWN = "id", "name", "ambiguous", "unknown"
 
 # What can be inherited: group name -> (the column that says whether the account has it, the
 # columns copied together). A group moves as a whole, so a NAICS code never arrives without its
@@ -23,12 +31,95 @@ INHERITABLE: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def resolve_parent_names(accounts: ir.Table) -> ir.Table:
+    """Point parents given by name at their account's id, and say how each parent was found.
+
+    Dynamics exports (and some Salesforce reports) give the parent account as its *name*
+    ("Contoso Ltd"), not its id. A ``parent_id`` that is the id of an account is kept as it is.
+    One that is no account's id but equals the normalised name (`normalise_company_name`:
+    case, accents and legal form ignored) of exactly one other account is replaced by that
+    account's id. A name several accounts share stays as written and is ``ambiguous``; text
+    that matches no id and no name stays as written and is ``unknown``. An account is never
+    its own parent by name. All in the engine: a semi-join on ids, a join on name keys.
+
+    Parameters
+    ----------
+    accounts : ibis.Table
+        Accounts with ``account_id``, ``parent_id`` and ``name``.
+
+    Returns
+    -------
+    ibis.Table
+        The accounts, with ``parent_id`` resolved where a name identifies one account, and
+        ``parent_source``: 'id', 'name', 'ambiguous', 'unknown', or null when no parent is given.
+
+    Examples
+    --------
+    >>> accounts = ibis.memtable({"account_id": ["a1", "a2", "a3", "a4", "a5"],
+    ...     "name": ["Contoso Ltd", "Fabrikam Inc", "Northwind", "Northwind", "Tailspin"],
+    ...     "parent_id": [None, "CONTOSO, Ltd.", "a1", "Ghost Corp", "northwind"]})
+    >>> out = resolve_parent_names(accounts).order_by("account_id").execute()
+    >>> out[["account_id", "parent_id", "parent_source"]].values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['a1', None, None], ['a2', 'a1', 'name'], ['a3', 'a1', 'id'],
+     ['a4', 'Ghost Corp', 'unknown'], ['a5', 'northwind', 'ambiguous']]
+    """
+    if t.PARENT_ID not in accounts.columns:
+        return accounts
+    columns = [c for c in accounts.columns if c != PARENT_SOURCE]
+    ids = accounts.select(_known_id=accounts[t.ACCOUNT_ID])
+    flagged = accounts.mutate(_by_id=accounts[t.PARENT_ID].isin(ids._known_id).fill_null(False))
+    parent, me = flagged[t.PARENT_ID], flagged[t.ACCOUNT_ID]
+    if t.NAME in accounts.columns:
+        # Only parents no id matches are looked up by name: each distinct text keyed once, and
+        # only the names that can match one keyed (a cheap first word narrows them), since
+        # keying every name costs seconds a million.
+        values = flagged.filter(parent.notnull() & ~flagged._by_id)
+        values = values.select(_parent=values[t.PARENT_ID]).distinct()
+        values = values.mutate(_key=normalise_company_name_expr(values._parent))
+        values = values.mutate(_word=values._key.re_extract("^[^ ]+", 0))
+        word = company_name_first_word_expr(accounts[t.NAME])
+        names = accounts.filter(accounts[t.NAME].notnull()
+                                & (word.isnull() | word.isin(values._word).fill_null(False)))
+        names = names.select(_candidate=names[t.ACCOUNT_ID],
+                             _name_key=normalise_company_name_expr(names[t.NAME]))
+        keyed = values.join(names, values._key == names._name_key)
+        # Per parent text: how many accounts bear that name, the first and the last. An account
+        # is not its own parent, so one naming itself among two has one candidate: the other.
+        candidates = keyed.group_by("_parent").aggregate(_n=keyed._candidate.nunique(),
+                                                         _first=keyed._candidate.min(),
+                                                         _last=keyed._candidate.max())
+    else:
+        candidates = ibis.memtable({"_parent": [], "_n": [], "_first": [], "_last": []}, schema={
+            "_parent": parent.type(), "_n": "int64", "_first": me.type(), "_last": me.type()})
+    joined = flagged.left_join(candidates, flagged[t.PARENT_ID] == candidates._parent)
+    me = joined[t.ACCOUNT_ID]
+    named_itself = (joined._n <= 2) & ((me == joined._first) | (me == joined._last))
+    named_itself = named_itself.fill_null(False)
+    others = joined._n.fill_null(0) - named_itself.cast("int64")
+    by_name = ~joined._by_id & (others == 1)
+    source = ibis.cases(
+        (joined[t.PARENT_ID].isnull(), ibis.null("string")),
+        (joined._by_id, BY_ID),
+        (by_name, BY_NAME),
+        (others > 1, AMBIGUOUS),
+        else_=UNKNOWN,
+    )
+    other = ibis.ifelse(me == joined._first, joined._last, joined._first)
+    resolved = ibis.ifelse(by_name, other.cast(joined[t.PARENT_ID].type()), joined[t.PARENT_ID])
+    return joined.select(
+        *[resolved.name(c) if c == t.PARENT_ID else joined[c] for c in columns],
+        **{PARENT_SOURCE: source},
+    )
+
+
 def inherit_from_parents(
     accounts: ir.Table, groups: Iterable[str], *, max_depth: int = 8
 ) -> ir.Table:
     """Fill missing values from the nearest ancestor that has them, and say where each came from.
 
-    For each group (``industry``: NAICS code, sector, sector title and industry text;
+    Each account's parent is found by `resolve_parent_names` (a ``parent_id`` may be the parent's
+    name). For each group (``industry``: NAICS code, sector, sector title and industry text;
     ``country``: ISO country and region; ``employees``), an account whose own value is missing
     takes the value of its parent, else its grandparent, and so on up to `max_depth` levels, in
     the engine by one left join per level. A cycle in ``parent_id`` (A → B → A) stops when the
@@ -50,7 +141,9 @@ def inherit_from_parents(
     ibis.Table
         The accounts with the groups filled, and a ``<group>_source`` column per group:
         'own' (the account's value), 'parent' (inherited) or null (unknown). An inherited NAICS
-        code has ``naics_source`` 'parent'.
+        code has ``naics_source`` 'parent'. With groups to fill, ``parent_id`` and
+        ``parent_source`` are as `resolve_parent_names` leaves them; with none, the accounts
+        are returned as they are.
 
     Examples
     --------
@@ -66,14 +159,24 @@ def inherit_from_parents(
         raise ValueError(f"cannot inherit {unknown}; choose from {sorted(INHERITABLE)}")
     if not groups or t.PARENT_ID not in accounts.columns:
         return accounts
+    accounts = resolve_parent_names(accounts)
     present = {g: (INHERITABLE[g][0], [c for c in INHERITABLE[g][1] if c in accounts.columns])
                for g in groups if INHERITABLE[g][0] in accounts.columns}
     copied = list(dict.fromkeys(c for _, columns in present.values() for c in columns))
     found = {c: f"_inh_{c}" for c in copied}
-    ancestors = accounts.select(_anc_id=accounts[t.ACCOUNT_ID], _anc_parent=accounts[t.PARENT_ID],
-                                **{f"_anc_{c}": accounts[c] for c in copied})
-    walk = accounts.select(
-        _self=accounts[t.ACCOUNT_ID], _cursor=accounts[t.PARENT_ID],
+    # Only parents can be ancestors, and only accounts with a parent and a gap need the walk:
+    # usually a few percent of each. The walk joins `max_depth` levels in one query, so its
+    # hash tables are held together; over every account they outgrew a 1 GB memory limit.
+    is_parent = accounts[t.ACCOUNT_ID].isin(
+        accounts.filter(accounts[t.PARENT_ID].notnull()).select(_pid=accounts[t.PARENT_ID])._pid)
+    parents = accounts.filter(is_parent)
+    ancestors = parents.select(_anc_id=parents[t.ACCOUNT_ID], _anc_parent=parents[t.PARENT_ID],
+                               **{f"_anc_{c}": parents[c] for c in copied})
+    gap = functools.reduce(operator.or_, [accounts[key].isnull() for key, _ in present.values()],
+                           ibis.literal(False))
+    children = accounts.filter(accounts[t.PARENT_ID].notnull() & gap)
+    walk = children.select(
+        _self=children[t.ACCOUNT_ID], _cursor=children[t.PARENT_ID],
         **{found[c]: ibis.null(accounts[c].type()) for c in copied},
     )
     for _ in range(max_depth):

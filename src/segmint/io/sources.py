@@ -8,7 +8,7 @@ import io
 import re
 import tempfile
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import charset_normalizer
@@ -19,10 +19,10 @@ import pyarrow as pa
 
 from segmint import engine
 from segmint import tables as t
-from segmint.config.presets import preset_columns, value_kinds
+from segmint.config.presets import multi_value_headers, preset_columns, value_kinds
 from segmint.config.project import Project, Source
 from segmint.config.sniff import FileSample
-from segmint.exceptions import ColumnNotFoundError, SourceError
+from segmint.exceptions import ColumnNotFoundError, ConfigError, SourceError, closest_hint
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
@@ -40,6 +40,31 @@ _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}  # read as Latin-1 C1 control
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How a CSV file's bytes were read as text, for the audit to report.
+
+    `encoding` is what the file was read as (``utf-8``, ``cp1252``, ``utf-16``, ...; ``utf-8 +
+    cp1252`` for a UTF-8 file with some lines in cp1252), and `decided_by` says why: ``as is``
+    (it is UTF-8), ``declared`` (sources.<table>.encoding), ``byte-order mark`` (UTF-16),
+    ``detected`` (charset-normalizer) or ``line by line`` (the mixed file). `lines_transcoded`
+    counts the lines converted to UTF-8: every line of a converted file, the repaired lines of
+    a mixed one, none of a UTF-8 file. `records_spanning_lines` counts records with quoted
+    line breaks. `lines` counts the file's lines, the header's included.
+
+    Examples
+    --------
+    >>> Reading("cp1252", "detected", lines=3, lines_transcoded=3).records_spanning_lines
+    0
+    """
+
+    encoding: str
+    decided_by: str
+    lines: int
+    lines_transcoded: int
+    records_spanning_lines: int = 0
+
+
+@dataclass(frozen=True)
 class LoadedSource:
     """One source file in the engine: canonical columns (text for CSV), extras and lineage.
 
@@ -52,7 +77,11 @@ class LoadedSource:
     mojibake was repaired (``_source_file``, ``_source_row``, ``column`` (the file's
     header), ``before``, ``after``), or is None when the file showed no mojibake.
     `value_kinds` is canonical column → CRM value kind (``salesforce_id``, ``hubspot_id``,
-    ``owner``) for validation to read those columns with (`validate.crm_values`).
+    ``owner``) for validation to read those columns with (`validate.crm_values`). `reading`
+    says how a CSV file's bytes were read (None for Parquet and DuckDB tables). `date_order`
+    is canonical date column → ``day_first`` or ``month_first``, as configured. `multi_value`
+    names the columns of `rows` whose values are ``;``-separated lists, as the preset or
+    ``sources.<table>.multi_value`` declares them.
     """
 
     table: str
@@ -64,6 +93,9 @@ class LoadedSource:
     notes: tuple[str, ...] = ()
     repairs: ir.Table | None = None
     value_kinds: dict[str, str] = field(default_factory=dict)
+    reading: Reading | None = None
+    date_order: dict[str, str] = field(default_factory=dict)
+    multi_value: tuple[str, ...] = ()
 
 
 def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
@@ -94,9 +126,9 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         raise SourceError(f"{label} (sources.{table}.path) is a folder; point it at one file.")
     fmt = source.resolved_format
     notes: list[str] = []
-    repairs = None
+    repairs = reading = None
     if fmt == "csv":
-        read, headers, notes, repairs = _read_csv(con, path, label, table, source)
+        read, headers, notes, repairs, reading = _read_csv(con, path, label, table, source)
     elif fmt == "parquet":
         read = engine.read_parquet_text(con, path)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
@@ -118,17 +150,19 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         repairs = repairs.select(
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
-                        repairs, value_kinds(source.preset, mapping))
+                        repairs, value_kinds(source.preset, mapping), reading,
+                        date_order=_date_order(table, source),
+                        multi_value=_multi_value(table, source, headers, mapping, attributes))
 
 
 def _read_csv(
     con: ibis.BaseBackend, path: Path, label: str, table: str, source: Source
-) -> tuple[engine.RawRead, list[str], list[str], ir.Table | None]:
+) -> tuple[engine.RawRead, list[str], list[str], ir.Table | None, Reading]:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if not sample.strip():
         raise SourceError(f"{label} is empty: it has no header row. Export it again with headers.")
-    path, scan, notes = _as_utf8(path, label, table, source, sample)
+    path, scan, notes, reading = _as_utf8(path, label, table, source, sample)
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES).decode("utf-8-sig", errors="replace")
     first_line = text.splitlines()[0] if text.splitlines() else ""
@@ -147,6 +181,7 @@ def _read_csv(
         # Some record spans several lines (a quoted address with line breaks) or the file has
         # blank lines: the engine numbers records, not lines, so number them here.
         read, spanning = _number_by_line(read, path, delimiter)
+        reading = replace(reading, records_spanning_lines=spanning)
         changed = True
         if spanning:
             notes.append(f"{label}: {spanning:,} record(s) span several lines (quoted line "
@@ -163,7 +198,7 @@ def _read_csv(
         read = engine.RawRead(engine.materialise(con, read.rows, "csv_read"), read.parse_rejects)
         if repairs is not None:
             repairs = engine.materialise(con, repairs, "repairs")
-    return read, headers, notes, repairs
+    return read, headers, notes, repairs, reading
 
 
 @dataclass(frozen=True)
@@ -200,8 +235,9 @@ def _scan(path: Path) -> _Scan:
 
 def _as_utf8(
     path: Path, label: str, table: str, source: Source, sample: bytes
-) -> tuple[Path, _Scan, list[str]]:
-    """The file as UTF-8 (itself, or a converted copy), what a scan of it found, and notes.
+) -> tuple[Path, _Scan, list[str], Reading]:
+    """The file as UTF-8 (itself, or a converted copy), what a scan of it found, notes, and
+    how it was read.
 
     A declared `encoding` is used as given. Otherwise a file that is UTF-8 is read as it is;
     one that is mostly UTF-8 with some lines in cp1252 (rows pasted in from another export)
@@ -209,29 +245,32 @@ def _as_utf8(
     charset-normalizer detects, cp1252 when that is as likely (Salesforce's Data Export).
     """
     declared = (source.encoding or "").lower().replace("_", "-")
+
+    def converted(copy: Path, encoding: str, decided_by: str, note: str, lines: int | None = None):
+        scan = _scan(copy)  # every line was converted, unless told how many
+        return copy, scan, [note], Reading(encoding, decided_by, scan.lines,
+                                           scan.lines if lines is None else lines)
+
     if declared and declared not in ("utf-8", "utf8", "utf-8-sig"):
-        copy = _transcode(path, source.encoding, label, table)
-        return copy, _scan(copy), [f"{label}: read as {source.encoding} and converted to UTF-8"]
+        return converted(_transcode(path, source.encoding, label, table), source.encoding,
+                         "declared", f"{label}: read as {source.encoding} and converted to UTF-8")
     if not declared and sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        copy = _transcode(path, "utf-16", label, table)
-        return copy, _scan(copy), [f"{label}: read as UTF-16 and converted to UTF-8"]
+        return converted(_transcode(path, "utf-16", label, table), "utf-16", "byte-order mark",
+                         f"{label}: read as UTF-16 and converted to UTF-8")
     scan = _scan(path)
     if not scan.not_utf8:
-        return path, scan, []
+        return path, scan, [], Reading("utf-8", "as is", scan.lines, 0)
     if declared:
         _check_utf8(path, label, table, sample)
     if scan.high_bytes - scan.not_utf8 > scan.not_utf8:
         copy, repaired = _repair_lines(path)
-        return copy, _scan(copy), [
-            f"{label}: mostly UTF-8, but {repaired:,} line(s) had bytes that are not UTF-8; "
-            "those bytes were read as cp1252"
-        ]
+        return converted(copy, "utf-8 + cp1252", "line by line",
+                         f"{label}: mostly UTF-8, but {repaired:,} line(s) had bytes that are not "
+                         "UTF-8; those bytes were read as cp1252", lines=repaired)
     encoding = _detect_encoding(sample)
-    copy = _transcode(path, encoding, label, table)
-    return copy, _scan(copy), [
-        f"{label}: read as {encoding} (detected: the file is not UTF-8) and converted to "
-        f"UTF-8. If names look wrong, set sources.{table}.encoding in segmint.yaml."
-    ]
+    return converted(_transcode(path, encoding, label, table), encoding, "detected",
+                     f"{label}: read as {encoding} (detected: the file is not UTF-8) and converted "
+                     f"to UTF-8. If names look wrong, set sources.{table}.encoding in segmint.yaml.")
 
 
 def _detect_encoding(sample: bytes) -> str:
@@ -477,6 +516,44 @@ def _unique_headers(headers: list[str]) -> list[str]:
         seen[header] = seen.get(header, 0) + 1
         unique.append(header if seen[header] == 1 else f"{header}_{seen[header]}")
     return unique
+
+
+def _date_order(table: str, source: Source) -> dict[str, str]:
+    """Canonical date column → the order `sources.<table>.date_order` sets for it."""
+    dates = [c for c, kind in t.SPECS[table].columns.items() if kind == "date"]
+    if source.date_order is None:
+        return {}
+    if isinstance(source.date_order, str):
+        return dict.fromkeys(dates, source.date_order)
+    for column in source.date_order:
+        if column not in dates:
+            raise ConfigError(
+                f"sources.{table}.date_order has {column!r}, which is not a date column of "
+                f"{table} ({', '.join(dates)}). {closest_hint(column, dates)}")
+    return dict(source.date_order)
+
+
+def _multi_value(table: str, source: Source, headers: list[str], mapping: dict[str, str],
+                 attributes: dict[str, str]) -> tuple[str, ...]:
+    """The columns of the loaded rows holding ';'-separated lists: the preset's, then those
+    `sources.<table>.multi_value` names by canonical name, header or attribute name."""
+    listable = t.MULTI_VALUE_COLUMNS.get(table, ())
+    name_of = {**attributes, **{header: c for c, header in mapping.items()}}  # header → name
+    names = [name_of[h] for h in multi_value_headers(source.preset, table, headers)
+             if h in name_of and (name_of[h] not in mapping or name_of[h] in listable)]
+    known = {**name_of, **{n: n for n in attributes.values()}, **{c: c for c in mapping}}
+    for entry in source.multi_value:
+        if entry not in known:
+            raise ConfigError(
+                f"sources.{table}.multi_value has {entry!r}, which is no column of "
+                f"{source.path}. {closest_hint(entry, [*mapping, *headers])}")
+        if known[entry] in mapping and known[entry] not in listable:
+            allowed = f"{', '.join(listable)} and " if listable else ""
+            raise ConfigError(
+                f"sources.{table}.multi_value has {entry!r}, which segmint reads as one value "
+                f"({known[entry]}); in {table}, {allowed}extra attribute columns can hold lists.")
+        names.append(known[entry])
+    return tuple(dict.fromkeys(names))
 
 
 def _mapping(table: str, source: Source, headers: list[str], label: str) -> dict[str, str]:

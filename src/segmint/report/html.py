@@ -93,9 +93,54 @@ def data_quality_section(audit: AuditResult) -> str:
         "<h3>Invalid and unrecognised values</h3>",
         _table(audit.invalid_values) if len(audit.invalid_values) else "<p>None.</p>",
     ]
+    parts += _loading_sections(audit)
+    if len(audit.unsettled_date_orders):
+        parts += ["<h3>Date columns whose order the data does not settle</h3>",
+                  '<p class="muted">Slash dates such as 02/03/24 are read in one order per column: '
+                  "the one its values prove, else month first. Set sources.&lt;table&gt;.date_order "
+                  "in segmint.yaml to choose.</p>",
+                  _table(audit.unsettled_date_orders.rename(columns=DATE_HEADERS))]
     if len(audit.duplicates):
         parts += ["<h3>Duplicate accounts</h3>", _table(audit.duplicates)]
     return "\n".join(parts)
+
+
+DATE_HEADERS = {"order": "read", "first_over_12": "fit day first only",
+                "second_over_12": "fit month first only", "slash_dates": "slash dates"}
+
+
+def _loading_sections(audit: AuditResult) -> list[str]:
+    """What loading repaired or could not resolve: encodings, mojibake, id placeholders, parents.
+
+    Examples
+    --------
+    >>> audit = AuditResult(accounts=1, fill_rates=pd.DataFrame(), fill_by_segment=pd.DataFrame(),
+    ...     invalid_values=pd.DataFrame(), duplicates=pd.DataFrame(), orphans={}, no_owner=0,
+    ...     stale=0, stale_after_months=24, as_of=None, currency_mix=pd.DataFrame(),
+    ...     outliers=pd.DataFrame(), outlier_count=0, scores=pd.DataFrame(), fixes=pd.DataFrame(),
+    ...     unassigned_before=0, unassigned_after=0, left_unassigned=0,
+    ...     repairs=pd.DataFrame({"table": ["accounts"], "file": ["a.csv"], "column": ["Name"],
+    ...                           "values_repaired": [1], "examples": ["<Ã©> → <é>"]}))
+    >>> "&lt;Ã©&gt; → &lt;é&gt;" in "".join(_loading_sections(audit))
+    True
+    """
+    parts = []
+    reading = audit.file_reading
+    if len(reading) and ((reading.decided_by != "as is").any()
+                         or (reading.records_spanning_lines > 0).any()):
+        parts += ["<h3>How the files were read</h3>", _table(reading)]
+    if len(audit.repairs):
+        parts += ["<h3>Values repaired on loading (mojibake, before → after)</h3>",
+                  _table(audit.repairs)]
+    if len(audit.id_sentinels):
+        parts += ["<h3>Id placeholders: empty lookups, and ids a spreadsheet rewrote as "
+                  "floats</h3>",
+                  _table(audit.id_sentinels[["table", "file", "column", "what", "rows",
+                                             "examples"]])]
+    links = audit.parent_links
+    if len(links) and links.loc[links.found != "id", "accounts"].sum():
+        parts += ["<h3>Parent accounts: how parent_id found each parent</h3>", _table(links)]
+    return parts
 
 
 def _performance_sections(overview: PerformanceOverview) -> list[str]:

@@ -78,8 +78,10 @@ def products_held(accounts: ir.Table, spec: ProductsHeld, *, revenue: ir.Table |
     """Accounts with a sorted array column `name` of the products each one holds.
 
     From revenue: products with positive recurring revenue in the latest month of the
-    revenue table. From deals: products of won deals. An account holding nothing gets an
-    empty array (known to hold nothing), never a missing value.
+    revenue table. From deals: products of won deals; a deal whose product column is
+    multi-valued (``sources.deals.multi_value: [product]``, read as a list) counts for each of
+    its products. An account holding nothing gets an empty array (known to hold nothing),
+    never a missing value.
 
     Examples
     --------
@@ -91,6 +93,12 @@ def products_held(accounts: ir.Table, spec: ProductsHeld, *, revenue: ir.Table |
     ...                      deals=None, name="products")
     >>> held.order_by("account_id").products.execute().tolist()
     [['BI', 'Core'], []]
+    >>> deals = ibis.memtable({"account_id": ["a", "b"], "product": [["Core", "BI"], ["BI"]],
+    ...                        "is_won": [True, True]})
+    >>> held = products_held(accounts, ProductsHeld(kind="products", source="deals"),
+    ...                      revenue=None, deals=deals, name="products")
+    >>> held.order_by("account_id").products.execute().tolist()
+    [['BI', 'Core'], ['BI']]
     """
     if spec.source == "revenue":
         if revenue is None or t.PRODUCT not in revenue.columns:
@@ -107,6 +115,8 @@ def products_held(accounts: ir.Table, spec: ProductsHeld, *, revenue: ir.Table |
                 "table with a product column. Map sources.deals.columns.product."
             )
         holding = deals.filter(deals[t.IS_WON].fill_null(False))
+    if holding[t.PRODUCT].type().is_array():  # 'Core;BI' read as a list: each product counts
+        holding = holding.select(t.ACCOUNT_ID, **{t.PRODUCT: holding[t.PRODUCT].unnest()})
     holding = holding.filter(holding[t.PRODUCT].notnull())
     per_account = (
         holding.select(t.ACCOUNT_ID, t.PRODUCT).distinct()

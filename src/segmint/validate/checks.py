@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
 
+from segmint import engine
 from segmint import tables as t
-from segmint.io.sources import LoadedSource
-from segmint.validate import crm_values, parsers
+from segmint.io.sources import LoadedSource, Reading
+from segmint.validate import crm_values, decisions, parsers
 
 Action = Literal["row rejected", "value cleared"]
 
@@ -35,12 +36,15 @@ PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
     "money": parsers.parse_money,
     "date": parsers.parse_date,
     "boolean": parsers.parse_boolean,
+    "probability": parsers.parse_probability,
+    "list": parsers.parse_list,  # the columns a preset or the project declares multi-valued
     **crm_values.PARSERS,  # CRM ids and owners, for the columns a preset declares
 }
 
 
 ENGINE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "money": "float64",
-                "date": "date", "boolean": "boolean",
+                "date": "date", "boolean": "boolean", "probability": "float64",
+                "list": "array<string>",
                 **{kind: "string" for kind in crm_values.PARSERS}}
 
 
@@ -113,7 +117,14 @@ def _negative_mrr(rows: ir.Table) -> ir.BooleanValue:
 
 @dataclass(frozen=True)
 class Validated:
-    """A validated table: clean typed rows, its rejects, and the row counts that must add up."""
+    """A validated table: clean typed rows, its rejects, and the row counts that must add up.
+
+    `notes`, `repairs` and `reading` are the loaded source's (how the file was read, the values
+    whose mojibake was repaired); `notes` then say what validation decided per column when the
+    data does not make it obvious. `date_orders` has the order each text date column is read
+    in and why (`decisions.decide`). `id_sentinels` counts the id placeholders loading read as
+    no id (`crm_values.count_id_sentinels`). The audit reports them.
+    """
 
     table: str
     clean: ir.Table
@@ -121,6 +132,11 @@ class Validated:
     rows_in: int
     rows_used: int
     rows_rejected: int
+    notes: tuple[str, ...] = ()
+    repairs: ir.Table | None = None
+    reading: Reading | None = None
+    id_sentinels: tuple[crm_values.IdSentinels, ...] = ()
+    date_orders: dict[str, parsers.DateOrder] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -166,14 +182,19 @@ def validate(
     typed_columns: dict[str, ir.Value] = {}
     status: dict[str, ir.Value] = {}
     kinds = {**spec.columns, **loaded.value_kinds}  # a preset's CRM ids and owners
-    for column in spec.columns:
+    kinds |= dict.fromkeys(loaded.multi_value, "list")  # 'a;b' lists, attributes included
+    # per column, never per cell: the order of slash dates, the scale of probabilities
+    decided = decisions.decide(raw, kinds, table=loaded.table, date_order=loaded.date_order)
+    for column in kinds:
         if column not in raw.columns:
             continue
-        parsed = _parse(raw[column], kinds[column])
+        parsed = _parse(raw[column], kinds[column], **decided.options.get(column, {}))
         typed_columns[column] = parsed.value
         status[column] = parsed.status
     typed = raw.mutate(
-        **{f"_raw_{c}": _as_text(raw[c]) for c in typed_columns},
+        # the text a reject shows; a typed column (Parquet) shows its value, written when needed
+        **{f"_raw_{c}": _as_text(raw[c]) for c in typed_columns
+           if not _is_native(raw[c], kinds[c])},
         **{f"_status_{c}": s for c, s in status.items()},
     ).mutate(**typed_columns)
     typed, row_failures = _row_failures(typed, spec, known_accounts)
@@ -210,8 +231,11 @@ def validate(
         invalid = accepted[f"_status_{column}"] == "invalid"
         reject_records.append(
             _records(accepted.filter(invalid), loaded, column, "DQ010",
-                     value=accepted[f"_raw_{column}"],
-                     reason=ibis.literal(f"not a valid {spec.columns[column]}; the value was cleared"),
+                     value=_raw(accepted, column),
+                     reason=decided.invalid_reason(
+                         column, _raw(accepted, column),
+                         f"not a valid {spec.columns.get(column, kinds[column])}; the value "
+                         "was cleared"),
                      action="value cleared")
         )
     for registered in CHECKS.values():
@@ -223,7 +247,7 @@ def validate(
         clears[registered.column] = clears.get(registered.column, ibis.literal(False)) | failing
         reject_records.append(
             _records(accepted.filter(failing), loaded, registered.column, registered.code,
-                     value=accepted[f"_raw_{registered.column}"],
+                     value=_raw(accepted, registered.column),
                      reason=ibis.literal(registered.reason), action="value cleared")
         )
     clean_columns = {
@@ -253,23 +277,35 @@ def validate(
     rows_in = int(raw.count().execute()) + parse_rejected
     rows_used = int(clean.count().execute())
     rows_rejected = int(rejected.count().execute()) + parse_rejected
-    return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected)
+    # clean rows and rejects are kept: the wide working tables can go (at 1M accounts they
+    # held a quarter of DuckDB's memory limit through the rest of the run)
+    if materialise is not None:
+        engine.release(con, flagged, typed)
+    return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected,
+                     notes=(*loaded.notes, *decided.notes), repairs=loaded.repairs,
+                     reading=loaded.reading, date_orders=decided.date_orders,
+                     id_sentinels=crm_values.count_id_sentinels(loaded.rows, loaded.value_kinds))
 
 
-def _parse(column: ir.Value, kind: str) -> parsers.Parsed:
-    """Parse text; a column that already has the right type (Parquet, DuckDB) is used as is."""
+def _parse(column: ir.Value, kind: str, **options) -> parsers.Parsed:
+    """Parse text (with the column's `options`, such as its date order); a column that already
+    has the right type (Parquet, DuckDB) is used as is."""
     dtype = column.type()
-    native = (
-        (kind in ("number", "money") and dtype.is_numeric())
-        or (kind == "integer" and dtype.is_integer())
-        or (kind == "date" and dtype.is_temporal())
-        or (kind == "boolean" and dtype.is_boolean())
-    )
-    if native:
+    if _is_native(column, kind):
         target = ENGINE_TYPES[kind]
         status = ibis.ifelse(column.isnull(), "blank", "ok")
         return parsers.Parsed(value=column.cast(target), status=status, rule=ibis.literal("typed"))
-    return PARSERS[kind](column if dtype.is_string() else column.cast("string"))
+    return PARSERS[kind](column if dtype.is_string() else column.cast("string"), **options)
+
+
+def _is_native(column: ir.Value, kind: str) -> bool:
+    """Whether a column already has the type `kind` asks for (a typed file), so is used as is."""
+    dtype = column.type()
+    return ((kind in ("number", "money") and dtype.is_numeric())
+            or (kind == "integer" and dtype.is_integer())
+            or (kind == "date" and dtype.is_temporal())
+            or (kind == "boolean" and dtype.is_boolean())
+            or (kind == "list" and dtype.is_array()))
 
 
 def _row_failures(
@@ -295,7 +331,7 @@ def _row_failures(
         typed = typed.mutate(**helpers)
     failures = []
     for column in spec.required:
-        raw = typed[f"_raw_{column}"]
+        raw = _raw(typed, column)
         failures.append((
             "DQ001", typed[f"_status_{column}"] != "ok", column,
             ibis.ifelse(typed[f"_status_{column}"] == "blank",
@@ -353,8 +389,12 @@ def _as_text(value: ir.Value) -> ir.StringValue:
 
 
 def _raw(typed: ir.Table, column: str) -> ir.Value:
+    """The text a reject shows for `column`: the file's text, or a typed column's value as text
+    (its value is the file's, unchanged), or null for a column the file does not have."""
     name = f"_raw_{column}"
-    return typed[name] if name in typed.columns else ibis.null("string")
+    if name in typed.columns:
+        return typed[name]
+    return _as_text(typed[column]) if column in typed.columns else ibis.null("string")
 
 
 def _records(

@@ -29,6 +29,8 @@ from segmint.validate.parsers import (
     NULL_SPELLINGS,
     OK,
     Parsed,
+    parse_boolean,
+    parse_boolean_text,
     parse_string,
     parse_string_text,
 )
@@ -40,6 +42,10 @@ __all__ = [
     "IdSentinels",
     "ParsedOwner",
     "count_id_sentinels",
+    "parse_dynamics_closed",
+    "parse_dynamics_closed_text",
+    "parse_dynamics_won",
+    "parse_dynamics_won_text",
     "parse_hubspot_id",
     "parse_hubspot_id_text",
     "parse_owner",
@@ -212,7 +218,7 @@ def parse_salesforce_id_column(col: ir.StringValue) -> Parsed:
      {'v': 'x-1', 's': 'ok'}]
     """
     text = col.strip()
-    head, checksum = text.substr(0, 15), text.substr(15, 3).upper()
+    head, checksum = text.substr(0, 15), text.substr(15, 3)
     needs_work = text.re_search(_SF_15) | (text.re_search(_SF_18) & (_suffix(head) != checksum))
     if not needs_work.any().execute():  # None for an empty table
         blank = _blank_id(text) | text.isin(list(SALESFORCE_NULL_IDS))
@@ -357,12 +363,107 @@ def parse_owner_text(s: str | None) -> tuple[str | None, str, str | None, bool |
     return owner, OK, "deactivated" if inactive else "plain", not inactive
 
 
+# ---------------------------------------------------------------------------------------------
+# Dynamics 365
+
+# An opportunity's Status (Dataverse `statecode`): Open 0, Won 1, Lost 2. Dynamics exports no
+# IsWon or IsClosed, and its sales stage names are localised, so won and closed are read from
+# the status, one header feeding both columns. A column holding true/false flags instead (one
+# mapped by hand) reads as those flags: '1' and '0' mean the same either way.
+DYNAMICS_STATES = {"open": "open", "0": "open", "won": "won", "1": "won", "lost": "lost",
+                   "2": "lost"}
+_WON = {"open": False, "won": True, "lost": False}
+_CLOSED = {"open": False, "won": True, "lost": True}
+_ASCII_UPPER, _ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+
+
+def _dynamics_flag(col: ir.StringValue, flags: dict[str, bool]) -> Parsed:
+    text = parse_string(col).value
+    state = text.translate(_ASCII_UPPER, _ASCII_LOWER).substitute(
+        DYNAMICS_STATES, else_=ibis.null("string"))
+    flag = parse_boolean(col)
+    value = ibis.ifelse(state.notnull(), state.substitute(flags, else_=ibis.null("boolean")),
+                        flag.value)
+    status = ibis.cases((text.isnull(), BLANK), (value.notnull(), OK), else_=INVALID)
+    rule = ibis.cases((state.notnull(), "dynamics_status"), else_=flag.rule)
+    return Parsed(value, status, rule)
+
+
+def _dynamics_flag_text(s: str | None, flags: dict[str, bool]) -> tuple[bool | None, str, str | None]:
+    text, status, _ = parse_string_text(s)
+    if status == BLANK:
+        return None, BLANK, None
+    state = DYNAMICS_STATES.get(text.translate(str.maketrans(_ASCII_UPPER, _ASCII_LOWER)))
+    if state is not None:
+        return flags[state], OK, "dynamics_status"
+    return parse_boolean_text(text)
+
+
+def parse_dynamics_won(col: ir.StringValue) -> Parsed:
+    """Whether a Dynamics opportunity was won, from its Status (``statecode``).
+
+    ``Won`` (``1``) is won; ``Open`` (``0``) and ``Lost`` (``2``) are not. True/false flags
+    read as themselves. Any other text is invalid.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"status": ["Won", "Open", "lost", "2", "TRUE", "Cancelled", ""]})
+    >>> p = parse_dynamics_won(t.status)
+    >>> t.select(v=p.value, s=p.status, r=p.rule).to_pyarrow().to_pylist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'v': True, 's': 'ok', 'r': 'dynamics_status'}, {'v': False, 's': 'ok', 'r': 'dynamics_status'},
+     {'v': False, 's': 'ok', 'r': 'dynamics_status'}, {'v': False, 's': 'ok', 'r': 'dynamics_status'},
+     {'v': True, 's': 'ok', 'r': 'true_false'}, {'v': None, 's': 'invalid', 'r': None},
+     {'v': None, 's': 'blank', 'r': None}]
+    """
+    return _dynamics_flag(col, _WON)
+
+
+def parse_dynamics_won_text(s: str | None) -> tuple[bool | None, str, str | None]:
+    """Read one text as `parse_dynamics_won` does: (value, status, rule).
+
+    Examples
+    --------
+    >>> parse_dynamics_won_text(" Won "), parse_dynamics_won_text("2")
+    ((True, 'ok', 'dynamics_status'), (False, 'ok', 'dynamics_status'))
+    """
+    return _dynamics_flag_text(s, _WON)
+
+
+def parse_dynamics_closed(col: ir.StringValue) -> Parsed:
+    """Whether a Dynamics opportunity is closed, from its Status (``statecode``).
+
+    ``Won`` (``1``) and ``Lost`` (``2``) are closed; ``Open`` (``0``) is not. True/false flags
+    read as themselves. Any other text is invalid.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"status": ["Won", "Open", "Lost", "0"]})
+    >>> parse_dynamics_closed(t.status).value.to_pyarrow().to_pylist()
+    [True, False, True, False]
+    """
+    return _dynamics_flag(col, _CLOSED)
+
+
+def parse_dynamics_closed_text(s: str | None) -> tuple[bool | None, str, str | None]:
+    """Read one text as `parse_dynamics_closed` does: (value, status, rule).
+
+    Examples
+    --------
+    >>> parse_dynamics_closed_text("Lost"), parse_dynamics_closed_text("maybe")
+    ((True, 'ok', 'dynamics_status'), (None, 'invalid', None))
+    """
+    return _dynamics_flag_text(s, _CLOSED)
+
+
 # Parsers by value kind, for the kinds a preset declares (`config.presets.value_kinds`);
 # each takes raw text and gives `value`, `status` and `rule` as `validate.parsers` does.
 PARSERS: dict[str, Callable[[ir.StringValue], Parsed | ParsedOwner]] = {
     "salesforce_id": parse_salesforce_id_column,
     "hubspot_id": parse_hubspot_id,
     "owner": parse_owner,
+    "dynamics_won": parse_dynamics_won,  # is_won and is_closed from a Dynamics Status
+    "dynamics_closed": parse_dynamics_closed,
 }
 
 
