@@ -122,17 +122,44 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 def _tune_duckdb(con: ibis.BaseBackend) -> ibis.BaseBackend:
     """Bound DuckDB's memory and give it a private spill folder."""
     import os
-    import tempfile
 
-    global _SPILL
     limit = os.environ.get("SEGMINT_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
-    _SPILL = _SPILL or tempfile.mkdtemp(prefix="segmint-duckdb-")  # one per process
     con.raw_sql(f"SET memory_limit = {_sql_string(limit)}")
-    con.raw_sql(f"SET temp_directory = {_sql_string(_SPILL)}")
+    con.raw_sql(f"SET temp_directory = {_sql_string(str(scratch_folder() / 'duckdb'))}")
     return con
 
 
-_SPILL: str | None = None
+_SCRATCH: Path | None = None
+
+
+def scratch_folder() -> Path:
+    """This process's folder for working files (UTF-8 copies of source files, DuckDB's spill
+    files), removed with everything in it when the process exits.
+
+    Examples
+    --------
+    >>> scratch_folder() == scratch_folder() and scratch_folder().is_dir()
+    True
+    """
+    global _SCRATCH
+    if _SCRATCH is None:
+        import atexit
+        import shutil
+
+        _SCRATCH = Path(tempfile.mkdtemp(prefix="segmint-"))
+        atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+    return _SCRATCH
+
+
+def scratch_file(name: str) -> Path:
+    """A path named `name` in a fresh folder of `scratch_folder()`, for one working copy.
+
+    Examples
+    --------
+    >>> scratch_file("accounts.csv").parent.parent == scratch_folder()
+    True
+    """
+    return Path(tempfile.mkdtemp(dir=scratch_folder())) / name
 
 
 def _spark_session(master: str, conf: dict[str, str]):
@@ -158,7 +185,7 @@ def _spark_session(master: str, conf: dict[str, str]):
                 "(apt-get install openjdk-17-jre-headless) or set JAVA_HOME."
             )
         local = master.startswith("local")
-        log4j = Path(tempfile.mkdtemp(prefix="segmint-spark-")) / "log4j2.properties"
+        log4j = scratch_file("log4j2.properties")
         log4j.write_text(_LOG4J)
         settings = {**SPARK_CONF, **(SPARK_LOCAL_CONF if local else {}), **conf}
         java_options = f"-Dlog4j2.configurationFile={log4j.as_uri()}"

@@ -6,7 +6,6 @@ import codecs
 import csv
 import io
 import re
-import tempfile
 from array import array
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -303,7 +302,7 @@ def _repair_lines(path: Path) -> tuple[Path, int]:
     in UTF-8 or cp1252, so splitting on it cannot cut one. Returns the copy and the number
     of lines that needed it.
     """
-    target = Path(tempfile.mkdtemp(prefix="segmint-")) / path.name
+    target = engine.scratch_file(path.name)  # removed when the run ends
     repaired = 0
     with path.open("rb") as src, target.open("wb") as dst:
         for line in src:
@@ -433,7 +432,7 @@ def _transcode(path: Path, encoding: str, label: str, table: str) -> Path:
             f"sources.{table}.encoding: {encoding!r} is not an encoding Python knows. "
             "Try cp1252, latin-1 or utf-16."
         ) from None
-    target = Path(tempfile.mkdtemp(prefix="segmint-")) / path.name
+    target = engine.scratch_file(path.name)  # removed when the run ends
     try:
         with path.open(encoding=encoding, newline="") as src, target.open(
             "w", encoding="utf-8", newline=""
