@@ -263,3 +263,24 @@ def test_a_bad_rates_file_stops_the_run_before_loading(con, make_project):
                            fx_rates__csv="currency,date,rate\nEUR,2024-01-01,\n")
     with pytest.raises(SourceError, match="row 2, column rate: blank"):
         run(project, con=con, write=False)
+
+
+def test_a_currency_written_in_the_amount_fills_a_blank_currency(con, make_project):
+    # "€1,000" names its currency; a blank currency cell takes it, a filled one is kept, and a
+    # file without a currency column gets one from the amounts.
+    deals_csv = """
+deal_id,account_id,amount,currency,close_date
+d1,A,"€1,000",,2024-03-15
+d2,A,"1,000 GBP",,2024-03-15
+d3,A,$500,,2024-03-15
+d4,A,700,,2024-03-15
+"""
+    project = make_project(WITH_RATES, accounts__csv=ACCOUNTS_CSV, deals__csv=deals_csv,
+                           fx_rates__csv=RATES_CSV)
+    rows = con.to_pyarrow(load(project, con)["deals"].clean.order_by(t.DEAL_ID)).to_pylist()
+    assert [(r[t.AMOUNT], r[t.CURRENCY]) for r in rows] == [
+        (1100.0, "EUR"), (1250.0, "GBP"), (500.0, "USD"), (700.0, None)]
+    no_column = make_project(WITH_RATES, accounts__csv=ACCOUNTS_CSV, fx_rates__csv=RATES_CSV,
+                             deals__csv="deal_id,account_id,amount\nd1,A,€10\nd2,A,10\n")
+    rows = con.to_pyarrow(load(no_column, con)["deals"].clean.order_by(t.DEAL_ID)).to_pylist()
+    assert [(r[t.AMOUNT], r[t.CURRENCY]) for r in rows] == [(11.0, "EUR"), (10.0, None)]  # undated: latest rate

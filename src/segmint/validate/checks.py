@@ -48,6 +48,10 @@ ENGINE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "mo
                 **{kind: "string" for kind in crm_values.PARSERS}}
 
 
+# Money columns whose text may carry the row's currency ("€1,200", "1200 EUR").
+MONEY_WITH_CURRENCY = (t.AMOUNT, t.MRR)
+
+
 @dataclass(frozen=True)
 class Check:
     """A data check with a stable code: rows where `failing` is true are rejected or cleared."""
@@ -180,6 +184,7 @@ def validate(
     keep = materialise or (lambda table, prefix: table)
     raw = loaded.rows
     typed_columns: dict[str, ir.Value] = {}
+    written_currency: ir.StringValue | None = None  # a currency written in the amounts' text
     status: dict[str, ir.Value] = {}
     kinds = {**spec.columns, **loaded.value_kinds}  # a preset's CRM ids and owners
     kinds |= dict.fromkeys(loaded.multi_value, "list")  # 'a;b' lists, attributes included
@@ -191,12 +196,20 @@ def validate(
         parsed = _parse(raw[column], kinds[column], **decided.options.get(column, {}))
         typed_columns[column] = parsed.value
         status[column] = parsed.status
+        if isinstance(parsed, parsers.ParsedMoney) and column in MONEY_WITH_CURRENCY:
+            written_currency = parsed.currency
     typed = raw.mutate(
         # the text a reject shows; a typed column (Parquet) shows its value, written when needed
         **{f"_raw_{c}": _as_text(raw[c]) for c in typed_columns
            if not _is_native(raw[c], kinds[c])},
         **{f"_status_{c}": s for c, s in status.items()},
     ).mutate(**typed_columns)
+    if written_currency is not None and t.CURRENCY in spec.columns:
+        # "€1,200" in a row whose currency column is blank, or a file without one: the amount
+        # says its currency, so conversion (enrich.currency) does not take it for the
+        # reporting currency
+        own = typed[t.CURRENCY] if t.CURRENCY in typed.columns else ibis.null("string")
+        typed = typed.mutate(**{t.CURRENCY: own.fill_null(written_currency)})
     typed, row_failures = _row_failures(typed, spec, known_accounts)
     if not row_failures or not _is_blocking(typed):
         # nothing stops Ibis from inlining the parsers into each test below: compute them once
