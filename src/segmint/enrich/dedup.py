@@ -96,14 +96,21 @@ def find_duplicates(
            MATCH_KEY: ibis.ifelse(joined[_DOMAIN].notnull() | (joined._domains == 1),
                                   joined[_DOMAIN].fill_null(joined._one_domain), name_key)},
     ).filter(lambda r: r[_CLUSTER].notnull())
-    grouped = clustered.filter(clustered.count().over(group_by=clustered[_CLUSTER]) >= 2)
+    # clusters of two or more by a hash aggregate and a semi-join (a window over every
+    # account's cluster sorted a million rows); deals and revenue counted for their members only
+    shared = (clustered.group_by(_shared=clustered[_CLUSTER])
+              .aggregate(_size=lambda c: c.count()).filter(lambda c: c._size >= 2))
+    grouped = clustered.filter(clustered[_CLUSTER].isin(shared._shared))
+    members = grouped.select(_member=grouped[t.ACCOUNT_ID])
 
     weights = grouped.mutate(_deals=ibis.literal(0, "int64"), _mrr=ibis.literal(0.0, "float64"))
     if deals is not None:
+        deals = deals.filter(deals[t.ACCOUNT_ID].isin(members._member))
         per = deals.group_by(_d_id=deals[t.ACCOUNT_ID]).aggregate(_n=deals.count())
         weights = weights.left_join(per, weights[t.ACCOUNT_ID] == per._d_id).mutate(
             _deals=lambda r: r._n.fill_null(0)).drop("_d_id", "_n")
     if revenue is not None:
+        revenue = revenue.filter(revenue[t.ACCOUNT_ID].isin(members._member))
         per = revenue.group_by(_r_id=revenue[t.ACCOUNT_ID]).aggregate(_m=revenue[t.MRR].sum())
         weights = weights.left_join(per, weights[t.ACCOUNT_ID] == per._r_id).mutate(
             _mrr=lambda r: r._m.fill_null(0.0)).drop("_r_id", "_m")
