@@ -231,31 +231,38 @@ def arr_bridge(revenue: ir.Table, assignments: ir.Table, *, period: Period = "qu
         .aggregate(_c=ibis._._c.sum(), _o=ibis._._o.sum(), _a=ibis._._a.sum())
     )
     lines = lines.filter(lines[_IDX] <= last)
-    account_period = ibis.window(group_by=[ACCOUNT_ID, _IDX])
-    lines = lines.mutate(
-        _acct_o=lines._o.sum().over(account_period),
-        _acct_c=lines._c.sum().over(account_period),
-        _acct_a=lines._a.sum().over(account_period),
-        _first=ibis.cases((lines._c > 0, lines[_IDX])).min().over(group_by=ACCOUNT_ID),
-    )
+    # Every movement is a sum over an account's lines under a condition on the account's own
+    # totals (ARR at opening, at closing, a year earlier), so one aggregate per account and
+    # period takes the per-line parts, and the account conditions apply after it. No window
+    # over the lines: at 5M accounts (53M revenue rows) windows ran out of a 1 GB memory
+    # limit, and at 1M they took longer. The first period with ARR comes from the snapshots.
     c, o, a = lines._c, lines._o, lines._a
-    starts = (lines._acct_o == 0) & (lines._acct_c > 0)
-    stays = (lines._acct_o > 0) & (lines._acct_c > 0)
-    held_before = lines._acct_a > 0  # for trailing twelve months: had ARR a year earlier
-    per_line = {
-        NEW_LOGO: ibis.ifelse(starts & (lines[_IDX] == lines._first), c, zero),
-        EXPANSION: ibis.ifelse(stays & (o > 0) & (c > o), c - o, zero),
-        CROSS_SELL: ibis.ifelse(stays & (o == 0), c, zero),
-        CONTRACTION: ibis.ifelse(stays & (o > 0) & (c < o), c - o, zero),
-        CHURN: ibis.ifelse((lines._acct_o > 0) & (lines._acct_c == 0), -o, zero),
-        REACTIVATION: ibis.ifelse(starts & (lines[_IDX] > lines._first), c, zero),
-        TTM_BASE_ARR: ibis.ifelse(held_before, a, zero),
-        TTM_NET_ARR: ibis.ifelse(held_before, c, zero),
-        TTM_GROSS_ARR: ibis.ifelse(held_before, ibis.least(c, a), zero),
-    }
-    accounts = lines.group_by([ACCOUNT_ID, _IDX]).aggregate(
-        **{OPENING_ARR: o.sum(), CLOSING_ARR: c.sum(), CLOSING_PRODUCTS: (c > 0).cast("int64").sum()},
-        **{name: value.sum() for name, value in per_line.items()},
+    totals = lines.group_by([ACCOUNT_ID, _IDX]).aggregate(
+        _o=o.sum(), _c=c.sum(), _a=a.sum(),
+        _grew=ibis.ifelse((o > 0) & (c > o), c - o, zero).sum(),
+        _added=ibis.ifelse(o == 0, c, zero).sum(),
+        _shrank=ibis.ifelse((o > 0) & (c < o), c - o, zero).sum(),
+        _kept=ibis.least(c, a).sum(),
+        **{CLOSING_PRODUCTS: (c > 0).cast("int64").sum()},
+    )
+    firsts = snap.group_by(_f_id=snap[ACCOUNT_ID]).aggregate(_first=snap[_IDX].min())
+    totals = totals.left_join(firsts, totals[ACCOUNT_ID] == firsts._f_id)
+    O, C, A, first = totals._o, totals._c, totals._a, totals._first
+    starts = (O == 0) & (C > 0)
+    stays = (O > 0) & (C > 0)
+    held_before = A > 0  # for trailing twelve months: had ARR a year earlier
+    accounts = totals.select(
+        ACCOUNT_ID, _IDX,
+        **{OPENING_ARR: O, CLOSING_ARR: C, CLOSING_PRODUCTS: totals[CLOSING_PRODUCTS],
+           NEW_LOGO: ibis.ifelse(starts & (totals[_IDX] == first), C, zero),
+           EXPANSION: ibis.ifelse(stays, totals._grew, zero),
+           CROSS_SELL: ibis.ifelse(stays, totals._added, zero),
+           CONTRACTION: ibis.ifelse(stays, totals._shrank, zero),
+           CHURN: ibis.ifelse((O > 0) & (C == 0), -O, zero),
+           REACTIVATION: ibis.ifelse(starts & (totals[_IDX] > first), C, zero),
+           TTM_BASE_ARR: ibis.ifelse(held_before, A, zero),
+           TTM_NET_ARR: ibis.ifelse(held_before, C, zero),
+           TTM_GROSS_ARR: ibis.ifelse(held_before, totals._kept, zero)},
     )
     accounts = accounts.mutate(
         **{
