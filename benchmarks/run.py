@@ -256,16 +256,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.full and 5_000_000 not in sizes:
         sizes.append(5_000_000)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    results = []
+    results, failed = [], []
     for n in sizes:
         folder = ensure_data(n, args.seed, console.print)
         scratch = RESULTS / f".child-{os.getpid()}-{label(n)}.json"
         console.print(f"running {label(n)} accounts in a fresh process …")
         done = subprocess.run([sys.executable, __file__, "--child", str(folder),
                                "--child-out", str(scratch), "--repeat", str(args.repeat)])
-        if done.returncode != 0:
+        if done.returncode != 0:  # say so, and still report the sizes that ran
             console.print(f"[red]the {label(n)} run failed (exit {done.returncode})[/red]")
-            return done.returncode
+            failed.append(label(n))
+            continue
         measured = json.loads(scratch.read_text())
         scratch.unlink()
         results.append({"accounts": n, "label": label(n), "data": folder.name, **measured})
@@ -277,9 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or RESULTS / f"{stamp}-{sha}.json"
     out.write_text(json.dumps({"git": sha, "time": stamp, "machine": machine(),
-                               "seed": args.seed, "results": results}, indent=2, default=str))
+                               "seed": args.seed, "results": results, "failed": failed},
+                              indent=2, default=str))
     console.print(f"written {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
-    return 0
+    if failed:
+        console.print(f"[red]failed: {', '.join(failed)}[/red]")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
