@@ -76,6 +76,11 @@ def _blank_id(text: ir.StringValue) -> ir.BooleanValue:
     return text.isnull() | text.lower().isin(list(NULL_SPELLINGS))
 
 
+def _blank_salesforce_id(text: ir.StringValue) -> ir.BooleanValue:
+    """Empty, a null spelling, or the all-zero id Salesforce writes for an empty lookup."""
+    return _blank_id(text) | text.isin(list(SALESFORCE_NULL_IDS))
+
+
 def _is_upper(c: ir.StringValue) -> ir.BooleanValue:
     return (c >= "A") & (c <= "Z")  # byte order: ASCII capitals only
 
@@ -173,7 +178,7 @@ def parse_salesforce_id(col: ir.StringValue) -> Parsed:
     # The CASE branches are ordered so that the costly case restoration is evaluated only for
     # the 18-character ids whose case does not already match their checksum (rare).
     text = col.strip()
-    blank = _blank_id(text) | text.isin(list(SALESFORCE_NULL_IDS))
+    blank = _blank_salesforce_id(text)
     is15, is18 = text.re_search(_SF_15), text.re_search(_SF_18)
     head, checksum = text.substr(0, 15), text.substr(15, 3).upper()
     as_written = _suffix(head) == checksum  # case intact: the usual 18-character id
@@ -221,7 +226,7 @@ def parse_salesforce_id_column(col: ir.StringValue) -> Parsed:
     head, checksum = text.substr(0, 15), text.substr(15, 3)
     needs_work = text.re_search(_SF_15) | (text.re_search(_SF_18) & (_suffix(head) != checksum))
     if not needs_work.any().execute():  # None for an empty table
-        blank = _blank_id(text) | text.isin(list(SALESFORCE_NULL_IDS))
+        blank = _blank_salesforce_id(text)
         is18 = text.re_search(_SF_18)
         return Parsed(
             ibis.ifelse(blank, ibis.null("string"), text),
