@@ -26,15 +26,18 @@ def band(values: ir.NumericValue, spec: Bands) -> ir.StringValue:
     >>> band(table.employees, spec).execute().tolist()
     ['SMB', 'Mid-Market', 'Enterprise', None]
     """
+    # one flat CASE with the missing test first: DuckDB evaluates a CASE nested in another
+    # CASE's branch once per WHEN, which made a 250-entry map 12x slower
     cases = [(values < edge, label) for edge, label in zip(spec.edges, spec.labels)]
-    banded = ibis.cases(*cases, else_=ibis.literal(spec.labels[-1]))
-    return ibis.ifelse(values.isnull(), ibis.null("string"), banded)
+    return ibis.cases((values.isnull(), ibis.null("string")), *cases,
+                      else_=ibis.literal(spec.labels[-1]))
 
 
 def map_values(values: ir.Value, spec: ValueMap, *, builtin: dict[str, str] | None = None) -> ir.StringValue:
     """Map each value through `spec.values` (trimmed, case-insensitive) or a built-in map.
 
-    Values not in the map get `spec.default`, or stay missing when there is no default.
+    Values not in the map get `spec.default`, or stay missing when there is no default. A
+    missing or blank value stays missing.
 
     Examples
     --------
@@ -44,11 +47,14 @@ def map_values(values: ir.Value, spec: ValueMap, *, builtin: dict[str, str] | No
     ['A', 'B', None, None]
     """
     mapping = {**(builtin or {}), **spec.values}
-    keys = values.cast("string").strip().lower()
-    lowered = {str(k).strip().lower(): v for k, v in mapping.items()}
+    # A missing value becomes '' (as a blank does) and '' maps to missing, all in one flat
+    # CASE: a guard around the CASE made DuckDB redo the key's trim and lower once per WHEN
+    # (3.2 s instead of 0.1 s for the 250-country region map at 1M accounts).
+    keys = values.cast("string").strip().lower().fill_null("")
+    lowered = {str(k).strip().lower(): ibis.literal(v, "string") for k, v in mapping.items()}
+    lowered[""] = ibis.null("string")
     default = ibis.literal(spec.default) if spec.default is not None else ibis.null("string")
-    mapped = keys.substitute(lowered, else_=default) if lowered else default
-    return ibis.ifelse(values.isnull(), ibis.null("string"), mapped)
+    return keys.substitute(lowered, else_=default)
 
 
 def sector_group(naics: ir.StringValue, spec: SectorGroups) -> ir.StringValue:
@@ -69,8 +75,7 @@ def sector_group(naics: ir.StringValue, spec: SectorGroups) -> ir.StringValue:
     default = ibis.literal(spec.default) if spec.default is not None else ibis.null("string")
     code = naics.cast("string")
     cases = [(code.startswith(prefix), ibis.literal(group)) for prefix, group in prefixes]
-    grouped = ibis.cases(*cases, else_=default) if cases else default
-    return ibis.ifelse(code.isnull(), ibis.null("string"), grouped)
+    return ibis.cases((code.isnull(), ibis.null("string")), *cases, else_=default)
 
 
 def products_held(accounts: ir.Table, spec: ProductsHeld, *, revenue: ir.Table | None,
