@@ -80,7 +80,7 @@ def load(project: Project, con: ibis.BaseBackend | None = None) -> dict[str, Val
 
 
 def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[str, Validated]:
-    keep = lambda table, prefix: engine.materialise(con, table, prefix)  # noqa: E731
+    keep = functools.partial(engine.materialise, con)
     fx = load_fx_rates(project)  # first: a bad rates file stops the run before any loading
     progress("load accounts")
     validated = {"accounts": validate(con, load_source(con, project, "accounts"), materialise=keep)}

@@ -153,7 +153,7 @@ def validate(
     loaded: LoadedSource,
     *,
     known_accounts: ir.Table | None = None,
-    materialise: Callable[[ir.Table, str], ir.Table] | None = None,
+    materialise: Callable[..., ir.Table] | None = None,  # as engine.materialise, con bound
 ) -> Validated:
     """Type every canonical column, apply the checks and split rows into clean and rejected.
 
@@ -182,7 +182,7 @@ def validate(
     [120.0, nan]
     """
     spec = t.SPECS[loaded.table]
-    keep = materialise or (lambda table, prefix: table)
+    keep = materialise or (lambda table, prefix, **how: table)
     raw = loaded.rows
     typed_columns: dict[str, ir.Value] = {}
     written_currency: ir.StringValue | None = None  # a currency written in the amounts' text
@@ -217,7 +217,7 @@ def validate(
     typed = _with_row_helpers(typed, spec, known_accounts)
     if not _is_blocking(typed):
         # nothing stops Ibis from inlining the parsers into each test below: compute them once
-        typed = keep(typed, f"{loaded.table}_typed")
+        typed = keep(typed, f"{loaded.table}_typed", short_lived=True)
     row_failures = _row_failures(typed, spec, known_accounts)
 
     def first(pick: Callable[[tuple], ir.Value], null_type: str) -> ir.Value:
@@ -233,6 +233,7 @@ def validate(
             _reject_reason=first(lambda f: f[3], "string"),
         ),
         f"{loaded.table}_flagged",
+        short_lived=True,
     )
     rejected = flagged.filter(flagged._reject.notnull())
     reject_records = [
