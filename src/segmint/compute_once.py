@@ -94,8 +94,7 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
     # its parents), so that every field left to replace belongs to `table`
     plain = table.mutate(**columns).op()
     roots = {name: plain.values[name] for name in columns}
-    table = plain.parent.to_expr()
-    current = table
+    current = plain.parent.to_expr()
     hidden: list[str] = []
     while True:
         uses, children = _expanded_counts(list(roots.values()))

@@ -125,7 +125,7 @@ def connect(
 DUCKDB_MEMORY_LIMIT = "1GB"
 # The tables a run keeps live in DuckDB's memory by default, compressed as in a database file:
 # at 1M accounts they take a third of the memory uncompressed tables took (which spilled 7.5 GB
-# past the limit), and queries over them read less (the bridge: 13.0 -> 11.0 s). Tables read
+# past the limit), and queries over them read less (the ARR bridge: 13.0 -> 10.2 s). Tables read
 # once and dropped (`materialise(short_lived=True)`) skip the compression, which would cost
 # more than it saves. At 5M accounts (200M input rows) even compressed tables outgrow any
 # limit that fits a laptop: SEGMINT_DUCKDB_STORAGE=disk keeps them in a database file in the
