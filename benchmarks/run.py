@@ -147,7 +147,7 @@ def child(folder: Path, out: Path, repeat: int) -> None:
         "rows_rejected": int(result.row_counts["rows_rejected"].sum()),
         "segments": {r.segment: int(r.accounts) for r in result.segment_summary.itertuples()},
     }
-    bridge = result.performance.frames.get("arr_bridge")
+    bridge = result.analyses.frames.get("arr_bridge")
     closing = {}
     if bridge is not None:
         everything = bridge[bridge["segment"] == "All"]

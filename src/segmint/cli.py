@@ -100,12 +100,12 @@ def check(
     """Audit the CRM data: fill rates, invalid values, duplicates, orphans, and what to fix first."""
     import json
 
-    from segmint.audit import audit
+    from segmint.pipeline import audit_project
 
     project = load_project(path)
     with _progress() as bar:
         bar.add_task("auditing", total=None)
-        result = audit(project)
+        result = audit_project(project)
     _print_frame("Data-quality score per table (100 × kept × valid × complete × unique)",
                  result.scores, percent=("kept", "valid", "complete", "unique"))
     figures = Table(title=f"Key figures (as of {result.as_of})", title_justify="left")

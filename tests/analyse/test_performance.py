@@ -16,6 +16,8 @@ from segmint.analyse.performance import (
     segment_readings,
 )
 from segmint.analyse.registry import run_analyses
+from segmint.config.project import Project
+from segmint.context import RunContext
 from segmint.exceptions import ConfigError
 from segmint.tables import (
     ACCOUNT_ID,
@@ -248,14 +250,21 @@ def test_segment_readings_quote_the_tables(con, main_bridge):
     assert readings["Empty"] == "Empty: no recurring revenue up to 2025-Q1."
 
 
+def context_of(tables, assignments):
+    project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+                                      "segmentation": {"default": "S"}})
+    return RunContext(project, datetime.date(2024, 3, 31), tables, assignments, assignments)
+
+
 def test_registry_runs_what_it_can_and_skips_the_rest(con):
     revenue = revenue_of([("z", "2024-03", "x", 100)])
-    run = run_analyses({"revenue": revenue}, assignments_of({"z": "S"}),
+    run = run_analyses(context_of({"revenue": revenue}, assignments_of({"z": "S"})),
                        names=["arr_bridge", "deal_metrics"])
-    assert list(run.results) == ["arr_bridge"]
+    assert list(run.tables) == ["arr_bridge", "retention", "nrr_trend"]
+    assert [name for name, _ in run.sections] == ["arr_bridge"]
     assert run.skipped == {"deal_metrics": "needs the deals table, which this project does not load"}
     with pytest.raises(ConfigError, match="Did you mean 'arr_bridge'"):
-        run_analyses({}, assignments_of({"z": "S"}), names=["arr_brige"])
+        run_analyses(context_of({}, assignments_of({"z": "S"})), names=["arr_brige"])
 
 
 def test_movements_constant_matches_bridge_columns(main_bridge):

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from segmint.audit import audit
+from segmint.pipeline import audit_project as audit
 from segmint.report.html import data_quality_section
 
 YAML = """

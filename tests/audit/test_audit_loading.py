@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from segmint.audit import audit
+from segmint.pipeline import audit_project as audit
 from segmint.config.project import Project
 from segmint.report.html import data_quality_section
 

@@ -83,18 +83,19 @@ def test_same_segment_summary(runs):
 
 
 def test_same_arr_bridge(runs):
-    duck = runs["duckdb"].performance.tables["arr_bridge"]
-    spark = runs["spark"].performance.tables["arr_bridge"]
+    duck = runs["duckdb"].analyses.tables["arr_bridge"]
+    spark = runs["spark"].analyses.tables["arr_bridge"]
     assert duck.schema() == spark.schema()
     assert rows(duck, t.SEGMENT, t.PERIOD) == rows(spark, t.SEGMENT, t.PERIOD)
 
 
 def test_same_performance_tables(runs):
-    duck, spark = runs["duckdb"].performance, runs["spark"].performance
+    duck, spark = runs["duckdb"].analyses, runs["spark"].analyses
     assert duck.skipped == spark.skipped
     assert sorted(duck.tables) == sorted(spark.tables)
     for name in duck.tables:
         assert duck.tables[name].schema() == spark.tables[name].schema(), name
         ours, theirs = rows(duck.tables[name]), rows(spark.tables[name])
         assert same(ours, theirs), (name, len(ours), len(theirs), differences(ours, theirs))
-    assert duck.readings == spark.readings
+    readings = duck.frames["segment_readings"].to_dict("records")
+    assert readings == spark.frames["segment_readings"].to_dict("records") and readings

@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from segmint import tables as t
-from segmint.enrich.currency import FxRates, convert_amounts, load_fx_rates
+from segmint.enrich.currency import FxRates, convert_amounts, fx_rates
+from segmint.io.rates import read_rates
 from segmint.exceptions import ColumnNotFoundError, ConfigError, SourceError
 from segmint.pipeline import load, run
 
@@ -185,7 +186,7 @@ def test_win_sizes_are_in_the_reporting_currency(con, make_project):
     project = make_project(WITH_RATES, accounts__csv=ACCOUNTS_CSV, deals__csv=deals_csv,
                            fx_rates__csv=RATES_CSV)
     result = run(project, con=con, write=False)
-    metrics = result.performance.frames["deal_metrics"].set_index(t.SEGMENT).loc["Everyone"]
+    metrics = result.analyses.frames["deal_metrics"].set_index(t.SEGMENT).loc["Everyone"]
     # won: 1,000 EUR → 1,100 USD and 900 USD; the JPY deal (no rate) counts as won, no amount
     assert (metrics["won_deals"], metrics["won_amount"]) == (3, 2000.0)
     assert (metrics["avg_won_amount"], metrics["median_won_amount"]) == (1000.0, 1000.0)
@@ -203,7 +204,7 @@ def test_rates_can_be_parquet_with_their_own_column_names(make_project, tmp_path
                              "Rate": [1.10, 1.08]}), tmp_path / "fx.parquet")
     project = make_project(YAML + "currency:\n  rates: fx.parquet\n  columns: {currency: Code, "
                            "date: From}\n")
-    assert load_fx_rates(project).rates == {"EUR": ((d(2024, 1, 1), 1.08), (d(2024, 3, 1), 1.10))}
+    assert fx_rates(read_rates(project), project.currency).rates == {"EUR": ((d(2024, 1, 1), 1.08), (d(2024, 3, 1), 1.10))}
 
 
 @pytest.mark.parametrize(("rates", "message"), [
@@ -233,19 +234,19 @@ def test_rates_can_be_parquet_with_their_own_column_names(make_project, tmp_path
 def test_a_bad_rates_file_names_the_row_the_column_and_the_fix(make_project, rates, message):
     project = make_project(WITH_RATES, fx_rates__csv=rates)
     with pytest.raises(SourceError) as error:
-        load_fx_rates(project)
+        fx_rates(read_rates(project), project.currency)
     assert message in str(error.value)
 
 
 def test_a_missing_rates_column_or_file_says_what_to_fix(make_project, tmp_path):
     project = make_project(WITH_RATES, fx_rates__csv="Currency,Day,Rate\nEUR,2024-01-01,1.08\n")
     with pytest.raises(ColumnNotFoundError) as error:
-        load_fx_rates(project)
+        fx_rates(read_rates(project), project.currency)
     assert str(error.value) == ("fx_rates.csv has no column 'date'. Known names: Day. "
                                 "Fix currency.columns.date in segmint.yaml.")
     (tmp_path / "fx_rates.csv").unlink()
     with pytest.raises(SourceError, match="fx_rates.csv .currency.rates. does not exist"):
-        load_fx_rates(project)
+        fx_rates(read_rates(project), project.currency)
 
 
 @pytest.mark.parametrize(("currency", "message"), [

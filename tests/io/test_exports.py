@@ -64,7 +64,7 @@ def test_the_files_are_what_the_generator_writes():
 @pytest.mark.parametrize(("file", "table", "preset", "records"), CORPUS, ids=[c[0] for c in CORPUS])
 def test_every_record_is_used_or_rejected(con, file, table, preset, records):
     loaded = load_source(con, project(file, table, preset), table)
-    result = validate(con, loaded)
+    result = validate(loaded)
     assert result.rows_in == records
     assert result.rows_in == result.rows_used + result.rows_rejected
 
@@ -76,7 +76,7 @@ def test_bom_crlf_repeated_header_extra_and_empty_columns(duck):
     assert column(loaded, "name") == ["Müller Maschinenbau GmbH", "Société Générale",
                                       "O’Connor & Sons"]
     assert column(loaded, "phone_2") == ["+49 2", None, None]
-    clean = validate(duck, loaded).clean.order_by("_source_row")
+    clean = validate(loaded).clean.order_by("_source_row")
     assert clean.annual_revenue.to_pyarrow().to_pylist() == [None, None, None]  # empty, run goes on
     assert loaded.value_kinds == {"account_id": "salesforce_id", "parent_id": "salesforce_id",
                                   "owner_id": "owner"}
@@ -178,7 +178,7 @@ def test_dynamics_status_gives_won_and_closed(con, file, expected):
     status = loaded.mapping["is_won"]
     assert status in ("Status", "statecode") and loaded.mapping["is_closed"] == status
     assert loaded.value_kinds["is_won"] == "dynamics_won"
-    result = validate(con, loaded)
+    result = validate(loaded)
     rows = result.clean.order_by("_source_row").to_pyarrow().to_pylist()
     assert [(r["name"], r["is_won"], r["is_closed"], r["probability"], str(r["close_date"]))
             for r in rows] == expected
@@ -281,12 +281,12 @@ SENTINELS = [
 @pytest.mark.parametrize(("file", "table", "preset", "expected"), SENTINELS,
                          ids=[s[0] for s in SENTINELS])
 def test_id_placeholders_are_counted_per_column(con, file, table, preset, expected):
-    result = validate(con, load_source(con, project(file, table, preset), table))
+    result = validate(load_source(con, project(file, table, preset), table))
     assert [(s.column, s.kind, s.rows, s.examples) for s in result.id_sentinels] == expected
 
 
 def test_validation_carries_what_loading_repaired(duck):
-    result = validate(duck, load_source(duck, project("sf_mojibake_utf8.csv"), "accounts"))
+    result = validate(load_source(duck, project("sf_mojibake_utf8.csv"), "accounts"))
     assert result.reading == Reading("utf-8", "as is", 5, 0)
     assert result.notes[0].startswith("sf_mojibake_utf8.csv: repaired mojibake in 3 value(s)")
     repaired = result.repairs.group_by("column").aggregate(n=lambda r: r.count())

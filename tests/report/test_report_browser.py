@@ -11,6 +11,7 @@ from segmint.config.project import load_project
 from segmint.config.starter import demo_project
 from segmint.demo.generator import generate_company
 from segmint.pipeline import run
+from segmint.sections import Chart, Readings, Section, TableView
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -46,18 +47,37 @@ def test_report_renders_in_chromium_without_console_errors(report):
             f"the report fetched {request.url}"))
         page.goto(path.as_uri())
         title = page.title()
-        headings = page.locator("h2").all_inner_texts()
-        charts = page.locator("figure svg").count()
         readings = page.locator("ul.readings li").count()
-        rendered = page.locator("figure svg").first.bounding_box()
+        drawn = {}  # section -> [(chart kind, width, height)] of the charts it rendered
+        for name, _ in sections(result):
+            figures = page.locator(f'section[data-section="{name}"] figure[data-chart]')
+            drawn[name] = [(figures.nth(i).get_attribute("data-chart"),
+                            *_size(figures.nth(i).locator("svg").bounding_box()))
+                           for i in range(figures.count())]
+        headings = {name: page.locator(f'section[data-section="{name}"] h2').inner_text()
+                    for name, _ in sections(result)}
+        bars = page.locator('figure[data-chart="segment_bars"] svg').bounding_box()
         browser.close()
     assert problems == []
     assert title == "Demo Company: segmint report"
-    assert "Performance: conversion, retention, penetration" in headings
-    # Segment bars, bridge waterfalls, NRR/GRR lines, win rate vs deal size, cohort heatmap.
-    assert charts == 5
-    assert readings == len(result.performance.readings) > 1
-    assert rendered["width"] > 300 and rendered["height"] > 100
+    assert bars["width"] > 300 and bars["height"] > 100
+    assert len(sections(result)) >= 4  # readings, bridge, deals, cohorts at least
+    for name, section in sections(result):
+        assert headings[name] == section.title
+        expected = [block.kind for block in section.blocks if isinstance(block, Chart)
+                    and len(result.frames.get(block.table, ()))]
+        assert [kind for kind, _, _ in drawn[name]] == expected, name
+        assert all(width > 200 and height > 100 for _, width, height in drawn[name]), drawn[name]
+    assert readings == len(result.frames["segment_readings"]) > 1
+
+
+def sections(result):
+    """Every registered section the run rendered: the analyses' and the scores'."""
+    return [*result.analyses.sections, *(result.scores.sections if result.scores else [])]
+
+
+def _size(box):
+    return (box or {}).get("width", 0), (box or {}).get("height", 0)
 
 
 def test_report_escapes_what_it_shows(tmp_path):
@@ -73,7 +93,10 @@ def test_report_escapes_what_it_shows(tmp_path):
                                  "rows_used": [1], "rows_rejected": [0]}),
         unassigned_reasons=pd.DataFrame({"reason": [hostile], "accounts": [1]}),
         rejects_by_check=pd.DataFrame({"table": [], "check": [], "rows": []}),
+        sections=[(hostile, Section(hostile, 1, (Readings("said"), TableView("said"))))],
+        frames={"said": pd.DataFrame({"reading": [hostile]})},
+        skipped={hostile: hostile},
     )
     write_text(tmp_path / "report.html", page)
     assert "<script>" not in page
-    assert page.count("&lt;script&gt;") >= 3
+    assert page.count("&lt;script&gt;") >= 8

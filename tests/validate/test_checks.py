@@ -42,8 +42,8 @@ d4,C,,true
 
 def validated(con, make_project):
     project = make_project(ACCOUNTS_YAML, accounts__csv=ACCOUNTS, deals__csv=DEALS)
-    accounts = validate(con, load_source(con, project, "accounts"))
-    deals = validate(con, load_source(con, project, "deals"), known_accounts=accounts.clean)
+    accounts = validate(load_source(con, project, "accounts"))
+    deals = validate(load_source(con, project, "deals"), known_accounts=accounts.clean)
     return accounts, deals
 
 
@@ -113,7 +113,7 @@ def test_every_row_is_used_or_rejected_never_both(tmp_path_factory, body):
         "segmentation": {"segments": [{"name": "All", "when": "true"}]},
     })
     con = engine.connect()
-    result = validate(con, load_source(con, project, "accounts"))
+    result = validate(load_source(con, project, "accounts"))
     used = set(result.clean.execute()._source_row)
     rejected = result.rejects.filter(result.rejects.action == "row rejected").execute()
     rejected_rows = set(rejected._source_row)

@@ -139,7 +139,7 @@ d4,A,31/01/2024 17:00,
 
 def load_deals(con, make_project, deals=DEALS, options=""):
     project = make_project(YAML % options, accounts__csv=ACCOUNTS, deals__csv=deals)
-    return validate(con, load_source(con, project, "deals"))
+    return validate(load_source(con, project, "deals"))
 
 
 def dates(result, column):
@@ -226,7 +226,7 @@ def test_typed_date_columns_need_no_decision(con, tmp_path):
     project = Project.model_validate({
         "root": tmp_path, "sources": {"accounts": {"path": "accounts.parquet"}},
         "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
-    result = validate(con, load_source(con, project, "accounts"))
+    result = validate(load_source(con, project, "accounts"))
     assert result.date_orders == {} or all(
         o.basis == "no_slash_dates" for o in result.date_orders.values())
     assert dates(result, "created_date") == [D(2024, 1, 2)]

@@ -90,14 +90,14 @@ def project_with(make_project, accounts="", deals=""):
 
 def test_a_declared_product_column_is_read_as_lists(con, make_project):
     project = project_with(make_project, deals=", multi_value: [product]")
-    deals = validate(con, load_source(con, project, "deals"))
+    deals = validate(load_source(con, project, "deals"))
     assert deals.clean.order_by("_source_row").product.to_pyarrow().to_pylist() == [
         ["Core", "BI"], ["Core"], ["BI", "Core"], ["Core", "Support"]]
 
 
 def test_an_undeclared_column_keeps_its_semicolons(con, make_project):
     project = project_with(make_project)
-    deals = validate(con, load_source(con, project, "deals"))
+    deals = validate(load_source(con, project, "deals"))
     assert deals.clean.order_by("_source_row").product.to_pyarrow().to_pylist() == [
         "Core;BI", "Core", "BI ; Core", "Core;;Support"]
     accounts = load_source(con, project, "accounts")
@@ -124,7 +124,7 @@ def test_the_hubspot_preset_splits_its_multiple_checkbox_columns(con, make_proje
                    "1,A,Acme renewal,Renewal;Priority,jane@acme.com;raj@acme.com\n")
     loaded = load_source(con, project, "deals")
     assert loaded.multi_value == ("hs_tag_ids", "deal_collaborator")
-    row = validate(con, loaded).clean.to_pyarrow().to_pylist()[0]
+    row = validate(loaded).clean.to_pyarrow().to_pylist()[0]
     assert (row["hs_tag_ids"], row["deal_collaborator"], row["name"]) == (
         ["Renewal", "Priority"], ["jane@acme.com", "raj@acme.com"], "Acme renewal")
 

@@ -123,7 +123,7 @@ segmentation:
 
 def load_deals(con, make_project, preset, deals):
     project = make_project(YAML % preset, accounts__csv="account_id\nA\n", deals__csv=deals)
-    return validate(con, load_source(con, project, "deals"))
+    return validate(load_source(con, project, "deals"))
 
 
 def probabilities(result):
@@ -164,5 +164,5 @@ def test_a_typed_column_is_scaled_too(con, tmp_path):
         "root": tmp_path, "segmentation": {"segments": [{"name": "All", "when": "true"}]},
         "sources": {"accounts": {"path": "accounts.csv"},
                     "deals": {"path": "deals.parquet", "preset": "salesforce"}}})
-    result = validate(con, load_source(con, project, "deals"))
+    result = validate(load_source(con, project, "deals"))
     assert probabilities(result) == [0.2, 0.9]

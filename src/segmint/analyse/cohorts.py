@@ -7,6 +7,8 @@ import ibis.expr.types as ir
 
 from segmint.analyse.performance import Period, arr_snapshots, period_index
 from segmint.analyse.registry import analysis
+from segmint.context import RunContext
+from segmint.sections import Chart, Section
 from segmint.tables import (
     ACCOUNT_ID,
     AGE,
@@ -21,7 +23,6 @@ from segmint.tables import (
 )
 
 
-@analysis("cohorts", needs=(REVENUE,))
 def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quarter") -> ir.Table:
     """Logo and revenue retention per segment, start cohort and age.
 
@@ -94,6 +95,15 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
         **{ARR: arr.cast(starts.start_arr.type())},
         revenue_retention=arr.cast("float64") / full.start_arr.cast("float64"),
     )
+
+
+@analysis("cohorts", needs=(REVENUE,), section=Section(
+    "Cohorts: logos still paying by start quarter", order=40,
+    blocks=(Chart("cohort_heatmap", table="cohorts",
+                  empty="No account has had recurring revenue at a quarter end yet."),)))
+def cohort_analysis(context: RunContext) -> ir.Table:
+    """The registered analysis: `cohorts` of the clean revenue by the run's segments."""
+    return cohorts(context.tables[REVENUE.name], context.segments)
 
 
 __all__ = ["cohorts"]

@@ -7,6 +7,8 @@ import ibis.expr.types as ir
 
 from segmint.analyse.performance import Period, period_index, period_start
 from segmint.analyse.registry import analysis
+from segmint.context import RunContext
+from segmint.sections import Chart, Section
 from segmint.tables import (
     ACCOUNT_ID,
     ALL_SEGMENTS,
@@ -68,7 +70,6 @@ def normalise_deal_type(deal_type: ir.StringValue) -> ir.StringValue:
     return text.substitute(DEAL_TYPES, else_="other").fill_null("other")
 
 
-@analysis("deal_metrics", needs=(DEALS,))
 def deal_metrics(
     deals: ir.Table, assignments: ir.Table, *, period: Period | None = None
 ) -> ir.Table:
@@ -168,7 +169,6 @@ def _cents(amount: ir.FloatingValue) -> ir.FloatingValue:
     return (amount * 100).round(0) / 100
 
 
-@analysis("open_pipeline", needs=(DEALS,))
 def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     """Open deals and their amount per segment and stage (plus ``All``), weighted by probability.
 
@@ -204,7 +204,6 @@ def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     return table.group_by([SEGMENT, STAGE]).aggregate(**metrics)
 
 
-@analysis("lead_source_mix", needs=(DEALS,))
 def lead_source_mix(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     """Each lead source's share of a segment's deals and of its won amount (plus ``All``).
 
@@ -241,6 +240,29 @@ def lead_source_mix(deals: ir.Table, assignments: ir.Table) -> ir.Table:
         won_amount=mix.won_amount.round(2),
         won_amount_share=mix.won_amount / mix.won_amount.sum().over(in_segment).nullif(0),
     )
+
+
+@analysis("deal_metrics", needs=(DEALS,), section=Section(
+    "New business: win rate and deal size", order=30,
+    blocks=(Chart("win_rate_vs_deal_size", table="deal_metrics",
+                  empty="No closed deals with an amount yet."),)))
+def deal_analysis(context: RunContext) -> dict[str, ir.Table]:
+    """The registered analysis: `deal_metrics` per segment, and per segment and quarter."""
+    deals, segments = context.tables[DEALS.name], context.segments
+    return {"deal_metrics": deal_metrics(deals, segments),
+            "deal_metrics_by_quarter": deal_metrics(deals, segments, period="quarter")}
+
+
+@analysis("open_pipeline", needs=(DEALS,))
+def open_pipeline_analysis(context: RunContext) -> ir.Table:
+    """The registered analysis: `open_pipeline` of the clean deals by the run's segments."""
+    return open_pipeline(context.tables[DEALS.name], context.segments)
+
+
+@analysis("lead_source_mix", needs=(DEALS,))
+def lead_source_analysis(context: RunContext) -> ir.Table:
+    """The registered analysis: `lead_source_mix` of the clean deals by the run's segments."""
+    return lead_source_mix(context.tables[DEALS.name], context.segments)
 
 
 def _prepared(deals: ir.Table, assignments: ir.Table) -> ir.Table:

@@ -10,6 +10,8 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from segmint.analyse.registry import analysis
+from segmint.context import RunContext
+from segmint.sections import Chart, Readings, Section
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.tables import (
     ACCOUNT_ID,
@@ -157,7 +159,6 @@ def arr_snapshots(revenue: ir.Table, *, period: Period = "quarter") -> ir.Table:
     )
 
 
-@analysis("arr_bridge", needs=(REVENUE,))
 def arr_bridge(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quarter") -> ir.Table:
     """Opening ARR, movements and closing ARR per segment and period, with logo counts.
 
@@ -614,6 +615,32 @@ def _with_segment(table: ir.Table, assignments: ir.Table) -> ir.Table:
     """`table` with each account's segment; accounts without one are ``Unassigned``."""
     joined = table.left_join(assignments.select(ACCOUNT_ID, SEGMENT), ACCOUNT_ID)
     return joined.select(*table.columns, **{SEGMENT: joined[SEGMENT].fill_null(UNASSIGNED)})
+
+
+@analysis("arr_bridge", needs=(REVENUE,), section=Section(
+    "Revenue: ARR bridge and retention", order=20,
+    blocks=(Chart("bridge_waterfalls", table="arr_bridge",
+                  empty="No account has had recurring revenue at a quarter end yet."),
+            Chart("retention_lines", table="retention",
+                  empty="No segment had ARR at the start of a quarter yet, so no retention."))))
+def bridge_analysis(context: RunContext) -> dict[str, ir.Table]:
+    """The registered analysis: the quarterly `arr_bridge`, its `retention` and `nrr_trend`."""
+    bridge = context.keep(arr_bridge(context.tables[REVENUE.name], context.segments), "arr_bridge")
+    rates = context.keep(retention(bridge), "retention")
+    return {"arr_bridge": bridge, "retention": rates, "nrr_trend": nrr_trend(rates)}
+
+
+READING = "reading"
+
+
+@analysis("segment_readings", needs=(REVENUE,), after=("arr_bridge", "deal_metrics"),
+          section=Section("Readings", order=10, blocks=(Readings("segment_readings"),)))
+def readings_analysis(context: RunContext) -> ir.Table:
+    """The registered analysis: `segment_readings` as a table of ``segment`` and ``reading``."""
+    readings = segment_readings(context.results["arr_bridge"], context.results["nrr_trend"],
+                                deals=context.results.get("deal_metrics_by_quarter"))
+    return ibis.memtable({SEGMENT: list(readings), READING: list(readings.values())},
+                         schema={SEGMENT: "string", READING: "string"})
 
 
 __all__ = [

@@ -1,109 +1,179 @@
-"""The analysis registry: each analysis by name, with the tables it needs; missing ones skip it."""
+"""The analysis registry: each analysis by name, with the tables it needs and its report section."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis.expr.types as ir
+import pandas as pd
 
+from segmint.context import RunContext
 from segmint.exceptions import ConfigError, closest_hint
+from segmint.sections import Section
 from segmint.tables import TableSpec
+
+Computed = ir.Table | Mapping[str, ir.Table]
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """A registered analysis: ``compute(*needed_tables, assignments)`` returns one table."""
+    """A registered analysis: ``compute(context)`` returns one table or several, by name."""
 
     name: str
     needs: tuple[TableSpec, ...]
-    compute: Callable[..., ir.Table]
+    after: tuple[str, ...]
+    compute: Callable[[RunContext], Computed]
+    section: Section | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class AnalysisRun:
-    """What `run_analyses` computed (name → table) and what it skipped (name → reason)."""
+    """What `run_analyses` computed and what it skipped.
 
-    results: dict[str, ir.Table]
-    skipped: dict[str, str]
+    ``tables`` maps each output name to its engine table (every table an analysis returned;
+    all are small: a row per segment × period or fewer); ``frames`` holds the same as pandas
+    once `collect` has run; ``sections`` are the report sections of the analyses that ran, in
+    report order; ``skipped`` maps each analysis that could not run to the reason.
+    """
+
+    tables: dict[str, ir.Table] = field(default_factory=dict)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sections: list[tuple[str, Section]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def collect(self) -> AnalysisRun:
+        """Fetch every result table as pandas (they are small by contract); returns self."""
+        self.frames = {name: table.to_pandas() for name, table in self.tables.items()}
+        return self
 
 
 ANALYSES: dict[str, Analysis] = {}
 
 
-def analysis(name: str, *, needs: tuple[TableSpec, ...]):
+def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, ...] = (),
+             section: Section | None = None):
     """Register an analysis; if a table it needs is missing, it is skipped with a reason.
 
-    The decorated function takes the needed tables in the order of `needs`, then the
-    segment assignments (``account_id``, ``segment``), and returns an Ibis table.
-    Built-in analyses register this way too, as a user's would.
+    The decorated function takes a `segmint.context.RunContext` (enriched and scored accounts,
+    clean tables, assignments, settings, ``as_of`` and the results of the analyses named in
+    `after`, which run first) and returns an Ibis table, named after the analysis, or a
+    mapping of output name to table. Each table is written as an output of that name, and
+    `section` says what the report shows of them. Built-in analyses register this way too,
+    as a user's would.
 
     Examples
     --------
     >>> from segmint.tables import REVENUE
     >>> @analysis("example_rows", needs=(REVENUE,))
-    ... def example_rows(revenue, assignments):
-    ...     return revenue.count().as_table()
+    ... def example_rows(context):
+    ...     return context.tables["revenue"].count().as_table()
     >>> ANALYSES["example_rows"].needs[0].name
     'revenue'
     >>> del ANALYSES["example_rows"]
     """
 
-    def register(fn: Callable[..., ir.Table]) -> Callable[..., ir.Table]:
-        ANALYSES[name] = Analysis(name=name, needs=needs, compute=fn)
+    def register(fn: Callable[[RunContext], Computed]) -> Callable[[RunContext], Computed]:
+        ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section)
         return fn
 
     return register
 
 
-def run_analyses(
-    tables: Mapping[str, ir.Table],
-    assignments: ir.Table,
-    *,
-    names: Iterable[str] | None = None,
-) -> AnalysisRun:
-    """Run the named analyses (all registered ones by default) over the tables at hand.
+def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
+                 registry: Mapping[str, Analysis] | None = None) -> AnalysisRun:
+    """Run the named analyses (all registered ones by default) over the run's context.
+
+    Each table an analysis returns is kept in the engine (``context.keep``) under its output
+    name, unless the analysis kept it itself, and added to ``context.results`` for the
+    analyses after it.
 
     Parameters
     ----------
-    tables : mapping of str to ibis.Table
-        Clean canonical tables by name (``revenue``, ``deals``, ...); absent ones are
-        simply not in the mapping.
-    assignments : ibis.Table
-        ``account_id`` and ``segment``, one row per account.
+    context : RunContext
+        The run so far; ``context.assignments`` must be set.
     names : iterable of str, optional
         Which analyses to run. An unknown name raises `ConfigError` with the closest match.
+    registry : mapping, optional
+        The analyses to choose from (default: every registered one).
 
     Returns
     -------
     AnalysisRun
-        ``results`` maps each analysis that could run to its (lazy) table; ``skipped``
-        maps each one that could not to the reason, e.g. ``needs the deals table, which
-        this project does not load``.
+        ``tables`` maps each output to its (kept) table; ``skipped`` maps each analysis that
+        could not run to the reason, e.g. ``needs the deals table, which this project does
+        not load``.
 
     Examples
     --------
-    >>> import ibis
+    >>> import datetime, ibis
     >>> import segmint.analyse  # registers the built-in analyses
+    >>> from segmint.config.project import Project
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "SMB", "when": "true"}]}})
     >>> assignments = ibis.memtable({"account_id": ["a"], "segment": ["SMB"]})
-    >>> run = run_analyses({}, assignments, names=["arr_bridge"])
+    >>> context = RunContext(project, datetime.date(2024, 6, 30), {}, assignments, assignments)
+    >>> run = run_analyses(context, names=["arr_bridge"])
     >>> run.skipped["arr_bridge"]
     'needs the revenue table, which this project does not load'
     """
-    wanted = list(ANALYSES) if names is None else list(names)
+    registry = ANALYSES if registry is None else registry
+    wanted = list(registry) if names is None else list(names)
     for name in wanted:
-        if name not in ANALYSES:
-            raise ConfigError(f"No analysis named {name!r}. {closest_hint(name, ANALYSES)}")
-    results: dict[str, ir.Table] = {}
-    skipped: dict[str, str] = {}
-    for name in wanted:
-        entry = ANALYSES[name]
-        missing = [spec.name for spec in entry.needs if spec.name not in tables]
+        if name not in registry:
+            raise ConfigError(f"No analysis named {name!r}. {closest_hint(name, registry)}")
+    run = AnalysisRun()
+    kept: set[int] = set()
+
+    def keep(table: ir.Table, name: str) -> ir.Table:
+        stored = context.keep(table, name)
+        kept.add(id(stored))
+        return stored
+
+    own = RunContext(context.project, context.as_of, context.tables, context.accounts,
+                     context.assignments, keep=keep, results=context.results)
+    for name in _in_order(wanted, registry):
+        entry = registry[name]
+        missing = [spec.name for spec in entry.needs if spec.name not in context.tables]
         if missing:
-            skipped[name] = (
+            run.skipped[name] = (
                 f"needs the {' and '.join(missing)} table{'s' if len(missing) > 1 else ''}, "
                 "which this project does not load"
             )
             continue
-        results[name] = entry.compute(*(tables[spec.name] for spec in entry.needs), assignments)
-    return AnalysisRun(results=results, skipped=skipped)
+        computed = entry.compute(own)
+        outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)
+        for output, table in outputs.items():
+            if output in run.tables:
+                raise ConfigError(f"Analyses {name!r} and another both return a table named "
+                                  f"{output!r}; output names must be unique.")
+            stored = table if id(table) in kept else keep(table, output)
+            run.tables[output] = context.results[output] = stored
+        if entry.section is not None:
+            run.sections.append((name, entry.section))
+    run.sections.sort(key=lambda item: item[1].order)
+    return run
+
+
+def _in_order(wanted: list[str], registry: Mapping[str, Analysis]) -> list[str]:
+    """`wanted` with each analysis after those it names in ``after`` (registration order else).
+
+    >>> a = Analysis("a", (), ("b",), compute=None)
+    >>> b = Analysis("b", (), (), compute=None)
+    >>> _in_order(["a", "b"], {"a": a, "b": b})
+    ['b', 'a']
+    """
+    ordered: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in ordered or name not in wanted:
+            return
+        if name in path:
+            raise ConfigError(f"Analyses run after each other in a circle: {' → '.join(path)}.")
+        for before in registry[name].after:
+            visit(before, (*path, name))
+        ordered.append(name)
+
+    for name in wanted:
+        visit(name, ())
+    return ordered

@@ -233,6 +233,7 @@ def audit_tables(
     duplicates: ir.Table,
     rejects: ir.Table,
     keep: Callable[[ir.Table, str], ir.Table] | None = None,
+    as_of: dt.date | None = None,
 ) -> AuditResult:
     """Audit a run from its tables; every count is computed in the engine.
 
@@ -252,6 +253,9 @@ def audit_tables(
         Output of `segmint.enrich.dedup.find_duplicates`.
     rejects : ibis.Table
         Every table's rejects.
+    as_of : datetime.date, optional
+        The run's date (`segmint.dates.resolve_as_of`); staleness is counted back from it.
+        Unset, from the latest account, deal or revenue date.
     """
     keep = keep or (lambda table, name: table)
     labels = source_labels(project)
@@ -268,7 +272,7 @@ def audit_tables(
     orphan_counts |= {row.table: int(row.rows) for row in orphans.itertuples()}
     no_owner = int(enriched[t.OWNER_ID].isnull().sum().execute())
     months = project.audit.stale_after_months
-    as_of, stale = _stale(enriched, used.get("deals"), used.get("revenue"), months)
+    as_of, stale = _stale(enriched, used.get("deals"), used.get("revenue"), months, as_of)
     currency = _currency_mix(used.get("deals"))
     outliers, outlier_count = _outliers(enriched, project.audit.outlier_factor)
     scores = _scores(validated, rejects, len(dup_frame) and int(
@@ -477,9 +481,12 @@ def _duplicates(duplicates: ir.Table, accounts: ir.Table) -> pd.DataFrame:
 
 
 def _stale(accounts: ir.Table, deals: ir.Table | None, revenue: ir.Table | None,
-           months: int) -> tuple[dt.date | None, int]:
-    """As of the latest date in the data, accounts with no deal created or closed, and not
-    created, in the last `months` months; an account with no date at all counts as stale."""
+           months: int, as_of: dt.date | None = None) -> tuple[dt.date | None, int]:
+    """As of `as_of` (else the latest date in the data), accounts with no deal created or
+    closed, and not created, in the last `months` months; an account with no date at all
+    counts as stale."""
+    if as_of is not None:
+        return as_of, _stale_count(accounts, deals, as_of, months)
     latest = [accounts[t.CREATED_DATE].max()]
     if deals is not None:
         latest.append(deals[t.CREATED_DATE].max())
@@ -489,6 +496,10 @@ def _stale(accounts: ir.Table, deals: ir.Table | None, revenue: ir.Table | None,
     if not dates:
         return None, int(accounts.count().execute())
     as_of = max(pd.Timestamp(v).date() for v in dates)
+    return as_of, _stale_count(accounts, deals, as_of, months)
+
+
+def _stale_count(accounts: ir.Table, deals: ir.Table | None, as_of: dt.date, months: int) -> int:
     cutoff = _months_before(as_of, months)
     last = accounts.select(t.ACCOUNT_ID, _last=accounts[t.CREATED_DATE])
     if deals is not None:
@@ -498,7 +509,7 @@ def _stale(accounts: ir.Table, deals: ir.Table | None, revenue: ir.Table | None,
         last = last.left_join(activity, last[t.ACCOUNT_ID] == activity._d_id).select(
             t.ACCOUNT_ID, _last=lambda r: ibis.greatest(r._last, r._deal))
     stale = last._last.isnull() | (last._last < cutoff)
-    return as_of, int(stale.cast("int64").sum().execute() or 0)
+    return int(stale.cast("int64").sum().execute() or 0)
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

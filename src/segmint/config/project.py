@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from pathlib import Path
@@ -270,6 +271,13 @@ class Currency(Strict):
         return columns
 
 
+class Backtest(Strict):
+    """How the scores are back-tested: fitted on what was known `months` before ``as_of`` and
+    measured on what happened after; 0 turns back-tests off."""
+
+    months: int = Field(default=6, ge=0, le=60)
+
+
 class Spark(Strict):
     """Where `engine: spark` runs: local mode on this machine by default, or a cluster."""
 
@@ -302,6 +310,12 @@ class Project(Strict):
     enrich: Enrich = Field(default_factory=Enrich)
     audit: Audit = Field(default_factory=Audit)
     currency: Currency = Field(default_factory=Currency)
+    # The date the run is "as of"; unset, the end of the last complete month in the data.
+    as_of: dt.date | None = None
+    # Account-level models to fit before segments, by name, each with its settings
+    # ({potential: {quantile: 0.8}}); checked against the registered models before any data is read.
+    scores: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    backtest: Backtest = Field(default_factory=Backtest)
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
 
     def path(self, relative: str) -> Path:

@@ -13,9 +13,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from segmint import tables as t
-from segmint.config.project import ISO_CURRENCIES, RATE_COLUMNS, Currency, Project
+from segmint.config.project import ISO_CURRENCIES, RATE_COLUMNS, Currency
 from segmint.exceptions import ColumnNotFoundError, SourceError, closest_hint
-from segmint.io.rates import RatesFile, read_rates
+from segmint.loaded import RatesFile
 from segmint.validate.checks import REJECTS_SCHEMA, Action, Validated
 from segmint.validate.parsers import parse_number_text
 
@@ -74,15 +74,6 @@ class FxRates:
 
     def has_rates(self, code: str) -> bool:
         return code in self.rates
-
-
-def load_fx_rates(project: Project) -> FxRates:
-    """The project's FX rates, read and checked; no rates without `currency.rates`.
-
-    Raises `SourceError` (or `ColumnNotFoundError`) naming the file, the row, the column and
-    the fix when the file cannot be used; see `fx_rates`.
-    """
-    return fx_rates(read_rates(project), project.currency)
 
 
 def fx_rates(file: RatesFile | None, settings: Currency) -> FxRates:

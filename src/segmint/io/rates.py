@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 from segmint.config.project import RATE_FORMATS, Project
 from segmint.exceptions import SourceError
+from segmint.loaded import RatesFile
 
 DELIMITERS = (",", ";", "\t", "|")
-
-
-@dataclass(frozen=True)
-class RatesFile:
-    """An FX rates file as read: its header and every record, numbered as rejects number rows.
-
-    `rows` holds ``(row, values)`` pairs, `values` aligned with `headers`: text for a CSV (the
-    row is its line number, the header being line 1), the file's own types for Parquet (the
-    row is the 1-based position). `label` is the path as segmint.yaml writes it.
-    """
-
-    label: str
-    headers: list[str]
-    rows: list[tuple[int, tuple[object, ...]]]
 
 
 def read_rates(project: Project) -> RatesFile | None:

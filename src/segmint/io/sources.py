@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from array import array
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import charset_normalizer
@@ -22,6 +22,7 @@ from segmint.config.presets import multi_value_headers, preset_columns, value_ki
 from segmint.config.project import Project, Source
 from segmint.config.sniff import FileSample
 from segmint.exceptions import ColumnNotFoundError, ConfigError, SourceError, closest_hint
+from segmint.loaded import LoadedSource, Reading
 
 SAMPLE_BYTES = 1 << 20
 DELIMITERS = (",", ";", "\t", "|")
@@ -36,65 +37,6 @@ MOJIBAKE = f"[ÃÂ][\u0080-\u00bf{_CP1252_PUNCTUATION}]|â€|‚Ä|√[\u00a0-\
 _MOJIBAKE_RE = re.compile(MOJIBAKE)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a byte UTF-8 refuses
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}  # read as Latin-1 C1 controls instead
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How a CSV file's bytes were read as text, for the audit to report.
-
-    `encoding` is what the file was read as (``utf-8``, ``cp1252``, ``utf-16``, ...; ``utf-8 +
-    cp1252`` for a UTF-8 file with some lines in cp1252), and `decided_by` says why: ``as is``
-    (it is UTF-8), ``declared`` (sources.<table>.encoding), ``byte-order mark`` (UTF-16),
-    ``detected`` (charset-normalizer) or ``line by line`` (the mixed file). `lines_transcoded`
-    counts the lines converted to UTF-8: every line of a converted file, the repaired lines of
-    a mixed one, none of a UTF-8 file. `records_spanning_lines` counts records with quoted
-    line breaks. `lines` counts the file's lines, the header's included.
-
-    Examples
-    --------
-    >>> Reading("cp1252", "detected", lines=3, lines_transcoded=3).records_spanning_lines
-    0
-    """
-
-    encoding: str
-    decided_by: str
-    lines: int
-    lines_transcoded: int
-    records_spanning_lines: int = 0
-
-
-@dataclass(frozen=True)
-class LoadedSource:
-    """One source file in the engine: canonical columns (text for CSV), extras and lineage.
-
-    `rows` carries ``_source_file`` and ``_source_row`` on every row; `parse_rejects` has
-    the records the file parser could not split (``_source_row``, ``error``, ``raw_line``).
-    `mapping` is canonical column → source header; `attributes` is source header → the
-    column name it got in `rows` (unmapped columns, kept for use in rules). `notes` say how
-    the file was read when that was not plain UTF-8 CSV (an encoding detected, lines
-    repaired, records spanning several lines). `repairs` has one row per value whose
-    mojibake was repaired (``_source_file``, ``_source_row``, ``column`` (the file's
-    header), ``before``, ``after``), or is None when the file showed no mojibake.
-    `value_kinds` is canonical column → CRM value kind (``salesforce_id``, ``hubspot_id``,
-    ``owner``) for validation to read those columns with (`validate.crm_values`). `reading`
-    says how a CSV file's bytes were read (None for Parquet and DuckDB tables). `date_order`
-    is canonical date column → ``day_first`` or ``month_first``, as configured. `multi_value`
-    names the columns of `rows` whose values are ``;``-separated lists, as the preset or
-    ``sources.<table>.multi_value`` declares them.
-    """
-
-    table: str
-    file: str
-    rows: ir.Table
-    parse_rejects: ir.Table
-    mapping: dict[str, str]
-    attributes: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    repairs: ir.Table | None = None
-    value_kinds: dict[str, str] = field(default_factory=dict)
-    reading: Reading | None = None
-    date_order: dict[str, str] = field(default_factory=dict)
-    multi_value: tuple[str, ...] = ()
 
 
 def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
@@ -152,6 +94,31 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
                         repairs, value_kinds(source.preset, mapping), reading,
                         date_order=_date_order(table, source),
                         multi_value=_multi_value(table, source, headers, mapping, attributes))
+
+
+def source_columns(project: Project, table: str) -> list[str] | None:
+    """The columns `load_source` would give `table` (canonical names, then unmapped headers as
+    attribute names), read from the file's header alone; None for a DuckDB table or a file
+    that is not there (loading says what is wrong with it).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("Id,Tier__c,NumberOfEmployees\\n001A,Gold,5\\n")
+    >>> project = Project.model_validate({"root": folder,
+    ...     "sources": {"accounts": {"path": "a.csv", "preset": "salesforce"}},
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    >>> source_columns(project, "accounts")
+    ['account_id', 'employees', 'tier__c']
+    """
+    source: Source = getattr(project.sources, table)
+    path = project.path(source.path)
+    if source.resolved_format == "duckdb" or not path.is_file():
+        return None
+    headers = sample_file(path, rows=1).headers
+    mapping = _mapping(table, source, headers, source.path)
+    return [*mapping, *_attribute_names(headers, mapping).values()]
 
 
 def _read_csv(
@@ -557,8 +524,9 @@ def _multi_value(table: str, source: Source, headers: list[str], mapping: dict[s
 
 def _mapping(table: str, source: Source, headers: list[str], label: str) -> dict[str, str]:
     mapping = preset_columns(source.preset, table, headers) if source.preset else {}
-    if not source.preset and not source.columns:
-        # No preset and no mapping: take headers that already carry canonical names.
+    if not source.preset:
+        # No preset: headers that already carry canonical names are taken as they are, and
+        # `columns` maps the others (columns: {period: month} beside account_id and mrr).
         mapping = {h: h for h in headers if h in t.SPECS[table].columns}
     for canonical, header in source.columns.items():
         if header not in headers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import matplotlib
 
@@ -13,6 +14,32 @@ from matplotlib.figure import Figure  # noqa: E402
 from segmint import tables as t  # noqa: E402
 
 PALETTE = {"accounts": "#c9d3e3", "customers": "#2f5d9e", "arr": "#d9822b"}
+
+Drawing = Callable[..., Figure | None]  # (frame, **options) -> figure, or None: nothing to draw
+CHARTS: dict[str, Drawing] = {}
+
+
+def chart(kind: str) -> Callable[[Drawing], Drawing]:
+    """Register a drawing under the chart `kind` that report sections name (`segmint.sections.Chart`).
+
+    A drawing takes the result table as pandas and the chart's options, and returns a figure,
+    or None when the table holds nothing it can draw.
+
+    Examples
+    --------
+    >>> @chart("example_bars")
+    ... def example_bars(frame):
+    ...     return None
+    >>> CHARTS["example_bars"] is example_bars
+    True
+    >>> del CHARTS["example_bars"]
+    """
+
+    def register(drawing: Drawing) -> Drawing:
+        CHARTS[kind] = drawing
+        return drawing
+
+    return register
 
 
 def segment_bars(summary: pd.DataFrame) -> Figure:
@@ -45,6 +72,24 @@ def segment_bars(summary: pd.DataFrame) -> Figure:
         ax.grid(axis="x", color="#eeeeee")
         ax.set_axisbelow(True)
     return figure
+
+
+def load_drawings() -> dict[str, Drawing]:
+    """Every chart kind: imports each ``*_charts`` module of this package, which register
+    their drawings, so a new chart module needs no other change.
+
+    >>> {"bridge_waterfalls", "decile_lift"} <= set(load_drawings())
+    True
+    """
+    import importlib
+    import pkgutil
+
+    import segmint.report as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.endswith("_charts"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    return CHARTS
 
 
 def to_svg(figure: Figure) -> str:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from html import escape
 
 import pandas as pd
 
-from segmint.analyse.overview import PerformanceOverview
 from segmint.audit.quality import AuditResult
 from segmint.report import charts
-from segmint.report import performance_charts as pc
+from segmint.sections import Chart, Note, Readings, Section, TableView
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -30,10 +30,16 @@ def render_report(
     row_counts: pd.DataFrame,
     unassigned_reasons: pd.DataFrame,
     rejects_by_check: pd.DataFrame,
-    performance: PerformanceOverview | None = None,
+    sections: Sequence[tuple[str, Section]] = (),
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    skipped: Mapping[str, str] | None = None,
     data_quality: AuditResult | None = None,
 ) -> str:
     """The report page as a string, from finished (small) result tables.
+
+    `sections` are the registered sections of the analyses, scores and plans that ran (name,
+    `Section`), drawn in their order from `frames` (result tables as pandas, by name);
+    `skipped` names what could not run and why.
 
     Examples
     --------
@@ -49,14 +55,16 @@ def render_report(
     """
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     total = int(summary["accounts"].sum()) if len(summary) else 0
-    sections = [
+    parts = [
         f"<h1>{escape(project_name)}: segments</h1>",
         f'<p class="muted">{total:,} accounts in {len(summary)} segments. Generated {generated} '
         "by segmint.</p>",
         "<h2>Segments</h2>",
-        f"<figure>{charts.to_svg(charts.segment_bars(summary))}</figure>" if len(summary) else "",
+        f'<figure data-chart="segment_bars">{charts.to_svg(charts.segment_bars(summary))}</figure>'
+        if len(summary) else "",
         _table(summary),
-        *_performance_sections(performance or PerformanceOverview()),
+        *(render_section(name, section, frames or {}) for name, section in sections),
+        _skipped_section(skipped or {}, ran=bool(sections)),
         "<h2>Why accounts are unassigned</h2>",
         _table(unassigned_reasons) if len(unassigned_reasons) else "<p>Every account has a segment.</p>",
         data_quality_section(data_quality) if data_quality is not None else "",
@@ -65,7 +73,7 @@ def render_report(
         "<h2>Rejected rows and cleared values, by check</h2>",
         _table(rejects_by_check) if len(rejects_by_check) else "<p>Nothing was rejected.</p>",
     ]
-    body = "\n".join(s for s in sections if s)
+    body = "\n".join(part for part in parts if part)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(project_name)}: segmint report</title>"
@@ -143,28 +151,60 @@ def _loading_sections(audit: AuditResult) -> list[str]:
     return parts
 
 
-def _performance_sections(overview: PerformanceOverview) -> list[str]:
-    """Conversion, retention and penetration: readings first, then the pictures."""
-    frames = overview.frames
-    sections = ["<h2>Performance: conversion, retention, penetration</h2>"]
-    if overview.readings:
-        sections.append("<ul class=\"readings\">" + "".join(
-            f"<li>{escape(text)}</li>" for text in overview.readings.values()) + "</ul>")
-    figures = []
-    if "arr_bridge" in frames and len(frames["arr_bridge"]):
-        figures.append(pc.bridge_waterfalls(frames["arr_bridge"]))
-    if "retention" in frames and frames["retention"]["nrr"].notna().any():
-        figures.append(pc.retention_lines(frames["retention"]))
-    if "deal_metrics" in frames and len(frames["deal_metrics"]):
-        figures.append(pc.win_rate_vs_deal_size(frames["deal_metrics"]))
-    if "cohorts" in frames and len(frames["cohorts"]):
-        figures.append(pc.cohort_heatmap(frames["cohorts"]))
-    sections += [f"<figure>{charts.to_svg(figure)}</figure>" for figure in figures]
-    for name, reason in overview.skipped.items():
-        sections.append(f'<p class="muted">{escape(name)} skipped: {escape(reason)}.</p>')
-    if len(sections) == 1:
-        sections.append("<p>No revenue or deals table: add sources.revenue or sources.deals.</p>")
-    return sections
+def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFrame]) -> str:
+    """One registered section as HTML: its title, then each block drawn from `frames`.
+
+    A chart whose table has no rows (or nothing its drawing can show) says so in words
+    instead of drawing an empty axis.
+
+    Examples
+    --------
+    >>> section = Section("Tiers", 5, (Note("Counted today."), TableView("tiers"),
+    ...                                Chart("cohort_heatmap", table="empty", empty="No cohorts.")))
+    >>> html = render_section("tiers", section, {"tiers": pd.DataFrame({"tier": ["<A>"]}),
+    ...                                          "empty": pd.DataFrame()})
+    >>> "&lt;A&gt;" in html and "No cohorts." in html and 'data-section="tiers"' in html
+    True
+    """
+    parts = [f'<section class="analysis" data-section="{escape(name)}">',
+             f"<h2>{escape(section.title)}</h2>"]
+    for block in section.blocks:
+        if isinstance(block, Note):
+            parts.append(f'<p class="muted">{escape(block.text)}</p>')
+            continue
+        frame = frames.get(block.table)
+        if isinstance(block, Readings):
+            if frame is not None and len(frame):
+                parts.append('<ul class="readings">' + "".join(
+                    f"<li>{escape(str(text))}</li>" for text in frame[block.column]) + "</ul>")
+        elif isinstance(block, TableView):
+            if block.title:
+                parts.append(f"<h3>{escape(block.title)}</h3>")
+            if frame is None or not len(frame):
+                parts.append(f"<p>{escape(block.empty)}</p>")
+                continue
+            shown = frame[list(block.columns)] if block.columns else frame
+            parts.append(_table(shown.head(block.limit) if block.limit else shown))
+        elif isinstance(block, Chart):
+            figure = (charts.load_drawings()[block.kind](frame, **dict(block.options))
+                      if frame is not None and len(frame) else None)
+            if figure is None:
+                parts.append(f'<p class="muted empty" data-chart="{escape(block.kind)}">'
+                             f"{escape(block.empty)}</p>")
+            else:
+                parts.append(f'<figure data-chart="{escape(block.kind)}">'
+                             f"{charts.to_svg(figure)}</figure>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _skipped_section(skipped: Mapping[str, str], *, ran: bool) -> str:
+    """What could not run and why; a hint when no analysis ran at all."""
+    parts = [f'<p class="muted">{escape(name)} skipped: {escape(reason)}.</p>'
+             for name, reason in skipped.items()]
+    if not ran:
+        parts.insert(0, "<p>No revenue or deals table: add sources.revenue or sources.deals.</p>")
+    return "\n".join(parts)
 
 
 def _table(frame: pd.DataFrame) -> str:

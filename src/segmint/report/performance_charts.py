@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from segmint.analyse.performance import Period, period_label  # noqa: E402
+from segmint.report.charts import chart  # noqa: E402
 from segmint.tables import (  # noqa: E402
     AGE,
     ALL_SEGMENTS,
@@ -74,6 +75,7 @@ def bridge_waterfall(
     return figure
 
 
+@chart("bridge_waterfalls")
 def bridge_waterfalls(
     bridge: pd.DataFrame, *, when=None, period: Period = "quarter", columns: int = 3
 ) -> Figure:
@@ -95,12 +97,15 @@ def bridge_waterfalls(
     return figure
 
 
-def retention_lines(retention: pd.DataFrame, *, period: Period = "quarter") -> Figure:
+@chart("retention_lines")
+def retention_lines(retention: pd.DataFrame, *, period: Period = "quarter") -> Figure | None:
     """NRR and GRR per segment over time, beside a 100% line (growing above, shrinking below).
 
     Draws `retention` output as it is; ``All`` is the thick dark line. Periods with no
-    opening ARR (null ratios) leave gaps.
+    opening ARR (null ratios) leave gaps; with no ratio at all there is nothing to draw (None).
     """
+    if not retention[NRR].notna().any():
+        return None
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
     names = sorted(retention[SEGMENT].unique(), key=lambda name: (name == ALL_SEGMENTS, name))
@@ -132,6 +137,7 @@ def retention_lines(retention: pd.DataFrame, *, period: Period = "quarter") -> F
     return figure
 
 
+@chart("win_rate_vs_deal_size")
 def win_rate_vs_deal_size(metrics: pd.DataFrame) -> Figure:
     """Win rate against average won deal size, one labelled point per segment.
 
@@ -170,6 +176,7 @@ def win_rate_vs_deal_size(metrics: pd.DataFrame) -> Figure:
     return figure
 
 
+@chart("cohort_heatmap")
 def cohort_heatmap(
     cohorts: pd.DataFrame, segment: str = ALL_SEGMENTS, *, period: Period = "quarter"
 ) -> Figure:

@@ -64,6 +64,31 @@ def assign(
     return table.mutate(**{t.SEGMENT: segment, t.REASON: reason})
 
 
+def assignment_table(
+    accounts: ir.Table,
+    model: Segmentation,
+    *,
+    revenue: ir.Table | None = None,
+    deals: ir.Table | None = None,
+    score_columns: tuple[str, ...] | list[str] = (),
+) -> ir.Table:
+    """`assign`, kept to the columns the outputs show: ``account_id``, ``name``, each dimension,
+    each score column, ``segment``, ``reason``, ``is_customer`` and ``arr`` (those present).
+
+    Examples
+    --------
+    >>> from segmint.config.project import Segmentation
+    >>> model = Segmentation.model_validate({"segments": [{"name": "Everyone", "when": "true"}]})
+    >>> accounts = ibis.memtable({"account_id": ["a"], "fit": [80.0], "country": ["FR"]})
+    >>> assignment_table(accounts, model, score_columns=["fit"]).columns
+    ('account_id', 'fit', 'segment', 'reason')
+    """
+    assigned = assign(accounts, model, revenue=revenue, deals=deals)
+    wanted = [t.ACCOUNT_ID, t.NAME, *model.dimensions, *score_columns, t.SEGMENT, t.REASON,
+              t.IS_CUSTOMER, t.ARR]
+    return assigned.select(*(c for c in dict.fromkeys(wanted) if c in assigned.columns))
+
+
 def _dimension(table: ir.Table, name: str, spec: Bands | ValueMap | SectorGroups) -> ir.StringValue:
     values = dims.field_of(table, name, spec.field)
     if isinstance(spec, Bands):

@@ -9,10 +9,9 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from segmint import engine
 from segmint import tables as t
 from segmint.compute_once import compute_once
-from segmint.io.sources import LoadedSource, Reading
+from segmint.loaded import LoadedSource, Reading
 from segmint.validate import crm_values, decisions, parsers
 
 Action = Literal["row rejected", "value cleared"]
@@ -149,11 +148,11 @@ class Validated:
 
 
 def validate(
-    con: ibis.BaseBackend,
     loaded: LoadedSource,
     *,
     known_accounts: ir.Table | None = None,
     materialise: Callable[..., ir.Table] | None = None,  # as engine.materialise, con bound
+    release: Callable[..., None] | None = None,  # as engine.release, con bound
 ) -> Validated:
     """Type every canonical column, apply the checks and split rows into clean and rejected.
 
@@ -161,7 +160,8 @@ def validate(
     an unknown account, a registered ``row rejected`` check) reject the row, with one
     rejects record naming the first failure. Value-level failures (an unparseable optional
     value, a registered ``value cleared`` check) clear that value and keep the row, with a
-    rejects record per value.
+    rejects record per value. `materialise` keeps a working table in the engine and
+    `release` drops those no later stage reads, both bound to the run's connection.
 
     Examples
     --------
@@ -175,7 +175,7 @@ def validate(
     ...     "sources": {"accounts": {"path": "a.csv", "preset": "salesforce"}},
     ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
     >>> con = engine.connect()
-    >>> result = validate(con, load_source(con, project, "accounts"))
+    >>> result = validate(load_source(con, project, "accounts"))
     >>> (result.rows_in, result.rows_used, result.rows_rejected)
     (4, 2, 2)
     >>> result.clean.order_by("_source_row").employees.execute().tolist()
@@ -297,8 +297,8 @@ def validate(
     rows_rejected = int(rejected.count().execute()) + parse_rejected
     # clean rows and rejects are kept: the wide working tables can go (at 1M accounts they
     # held a quarter of DuckDB's memory limit through the rest of the run)
-    if materialise is not None:
-        engine.release(con, flagged, typed)
+    if release is not None:
+        release(flagged, typed)
     return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected,
                      notes=(*loaded.notes, *decided.notes), repairs=loaded.repairs,
                      reading=loaded.reading, date_orders=decided.date_orders,

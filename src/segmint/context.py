@@ -1,0 +1,70 @@
+"""What every stage after enrichment sees: the project, its as_of date and the tables so far."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import ibis.expr.types as ir
+
+from segmint import tables as t
+from segmint.config.project import Project
+
+Keep = Callable[[ir.Table, str], ir.Table]  # compute a table once in the engine, by name
+
+
+def keep_lazily(table: ir.Table, name: str) -> ir.Table:
+    """A `Keep` that keeps nothing: the table stays an expression (tests, small runs)."""
+    return table
+
+
+@dataclass
+class RunContext:
+    """The tables and settings a score, an analysis or a plan works from.
+
+    Attributes
+    ----------
+    project : Project
+        The project's settings (segmentation, scores, outputs, ...).
+    as_of : datetime.date
+        The one date the whole run is "as of" (`segmint.as_of.resolve_as_of`).
+    tables : mapping of str to ibis.Table
+        The clean canonical tables by name (``accounts``, ``deals``, ``revenue``, ``usage``,
+        ...), duplicates merged when the project says so; absent tables are not in it.
+    accounts : ibis.Table
+        The enriched accounts (ISO country, region, NAICS, parents filled, customers marked),
+        with every score's columns once the score stage has run.
+    assignments : ibis.Table or None
+        One row per account: ``account_id``, ``name``, each dimension, each score column,
+        ``segment``, ``reason``, ``is_customer``, ``arr``; None before segments are assigned.
+    keep : callable
+        ``keep(table, name)`` computes a table once in the engine and returns it.
+    results : dict of str to ibis.Table
+        The tables the analyses and plans before this one returned, by output name.
+
+    Examples
+    --------
+    >>> import ibis, datetime
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    >>> assignments = ibis.memtable({"account_id": ["a"], "segment": ["Everyone"], "arr": [1.0]})
+    >>> context = RunContext(project, datetime.date(2024, 6, 30), {}, assignments, assignments)
+    >>> context.segments.columns
+    ('account_id', 'segment')
+    """
+
+    project: Project
+    as_of: dt.date
+    tables: Mapping[str, ir.Table]
+    accounts: ir.Table
+    assignments: ir.Table | None = None
+    keep: Keep = keep_lazily
+    results: dict[str, ir.Table] = field(default_factory=dict)
+
+    @property
+    def segments(self) -> ir.Table:
+        """``account_id`` and ``segment`` of every account (once segments are assigned)."""
+        if self.assignments is None:
+            raise RuntimeError("segments are assigned after the score stage; nothing to read yet")
+        return self.assignments.select(t.ACCOUNT_ID, t.SEGMENT)

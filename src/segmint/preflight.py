@@ -1,0 +1,96 @@
+"""The whole project file checked before any data is read: scores, rules and every name they use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from segmint import tables as t
+from segmint.config.project import Bands, ProductsHeld, Project, SectorGroups, ValueMap
+from segmint.enrich import ENRICHED_COLUMNS
+from segmint.exceptions import ConfigError, RuleError, closest_hint
+from segmint.io.sources import source_columns
+from segmint.score.registry import SCORES, ScoreSpec, configured, score_columns
+from segmint.segment.rules import parse_rule
+
+
+def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None = None) -> None:
+    """Check what segmint.yaml asks for, reading no more than the accounts file's header.
+
+    - each configured score exists, its settings are valid, and the tables it needs are
+      configured sources;
+    - a products dimension reads a table the project loads;
+    - each rule parses (a `RuleSyntaxError` names the segment and points at the problem);
+    - each name a rule or a dimension reads is an account column (canonical, added by
+      enrichment, an unmapped column of the accounts file under its snake_case name), a
+      dimension, or a column of a configured score. A column of a score the project does not
+      configure, and a name close to a known one, are named in the error.
+
+    Raises
+    ------
+    ConfigError
+        A score or its settings are wrong, or a needed table is not configured.
+    RuleError
+        A rule does not parse or names something that does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("account_id,employees\\nA,5\\n")
+    >>> project = Project.model_validate({"root": folder, "sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Big", "when": "employes > 1000"}]}})
+    >>> check_project(project)
+    Traceback (most recent call last):
+    ...
+    segmint.exceptions.RuleError: segmentation.segments[1] (Big): the rule reads 'employes', which is not an account column, a dimension or a score column. Did you mean 'employees'?
+    """
+    registry = SCORES if registry is None else registry
+    chosen = configured(project.scores, registry)
+    for name, (spec, _) in chosen.items():
+        missing = [need.name for need in spec.needs if getattr(project.sources, need.name, None) is None]
+        if missing:
+            raise ConfigError(
+                f"scores.{name} needs the {' and '.join(missing)} table"
+                f"{'s' if len(missing) > 1 else ''}: add sources.{missing[0]} to segmint.yaml "
+                f"or remove scores.{name}.")
+    segmentation = project.segmentation
+    rules = []
+    for position, segment in enumerate(segmentation.segments, start=1):
+        where = f"segmentation.segments[{position}] ({segment.name})"
+        try:
+            rules.append((where, parse_rule(segment.when)))
+        except RuleError as err:
+            raise type(err)(f"{where}: {err}") from None
+    offered = score_columns(registry)
+    ours = {column for spec, _ in chosen.values() for column in spec.adds}
+    file_columns = source_columns(project, "accounts")
+    known = {*t.ACCOUNTS.columns, *ENRICHED_COLUMNS, *segmentation.dimensions, *ours,
+             *(file_columns or ())}
+    for dimension, spec in segmentation.dimensions.items():
+        if isinstance(spec, ProductsHeld) and getattr(project.sources, spec.source) is None:
+            raise ConfigError(
+                f"segmentation.dimensions.{dimension} reads the products held from "
+                f"{spec.source}, which this project does not load: add sources.{spec.source} "
+                f"or set source: {'deals' if spec.source == 'revenue' else 'revenue'}.")
+        if isinstance(spec, Bands | ValueMap | SectorGroups):
+            _check_name(spec.field, f"segmentation.dimensions.{dimension}.field", known,
+                        offered, ours, exact=file_columns is not None, reads="reads field")
+    for where, rule in rules:
+        for field in sorted(rule.fields):
+            _check_name(field, where, known, offered, ours, exact=file_columns is not None,
+                        reads="the rule reads")
+
+
+def _check_name(name: str, where: str, known: set[str], offered: Mapping[str, str],
+                ours: set[str], *, exact: bool, reads: str) -> None:
+    if name in known:
+        return
+    if name in offered:
+        score = offered[name]
+        raise RuleError(f"{where}: {reads} {name!r}, a column of the {score!r} score, which "
+                        f"this project does not configure. Add scores: {{{score}: {{}}}} to "
+                        "segmint.yaml.")
+    if not exact:  # a DuckDB table's columns are only known once it is read
+        return
+    raise RuleError(f"{where}: {reads} {name!r}, which is not an account column, a dimension "
+                    f"or a score column. {closest_hint(name, sorted(known | set(offered)))}")

@@ -1,0 +1,81 @@
+"""Report sections as data: what each analysis, score or plan shows (tables, charts, readings).
+
+An analysis declares its section beside itself, naming the tables it returns and the chart
+kinds that draw them; `segmint.report` renders every registered section the same way. So the
+analysis never imports the report, and adding one touches no other module.
+
+>>> section = Section("ARR bridge", order=20, blocks=(
+...     Chart("bridge_waterfalls", table="arr_bridge"),
+...     TableView("retention", columns=("segment", "nrr")),
+... ))
+>>> [block.table for block in section.blocks]
+['arr_bridge', 'retention']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture of one result table, drawn by the report's chart of that `kind`.
+
+    `options` are passed to the drawing as keyword arguments (e.g. ``{"period": "quarter"}``);
+    `empty` is what the report says instead of an empty axis when the table has no rows.
+    """
+
+    kind: str
+    table: str
+    options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    empty: str = "Nothing to draw yet."
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A result table shown as an HTML table, optionally only some `columns` and `limit` rows."""
+
+    table: str
+    columns: tuple[str, ...] | None = None
+    limit: int | None = None
+    title: str = ""
+    empty: str = "None."
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Plain-language paragraphs: one list item per row of `table`'s `column`, in table order."""
+
+    table: str
+    column: str = "reading"
+
+
+@dataclass(frozen=True)
+class Note:
+    """A fixed sentence under the section title (what the figures mean, how they were made)."""
+
+    text: str
+    table: None = None
+
+
+Block = Chart | TableView | Readings | Note
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section: its title, where it goes (lower `order` first) and what it shows."""
+
+    title: str
+    order: int
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The result tables the section reads, in block order, each once.
+
+        >>> Section("x", 1, (Chart("a", table="t1"), TableView("t1"), Readings("t2"))).tables
+        ('t1', 't2')
+        """
+        return tuple(dict.fromkeys(b.table for b in self.blocks if b.table is not None))
