@@ -21,7 +21,7 @@ from segmint.enrich.industry import (
     susb_us_naics_size,
 )
 
-DATA = resources.files("segmint.enrich") / "data"
+DATA = resources.files("segmint.data")  # the packaged reference data, as installed
 
 
 @pytest.fixture(scope="module")

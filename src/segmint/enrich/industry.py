@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.enrich.geography import RAW_SUFFIX, normalise_key, normalise_key_expr
+from segmint.io.reference import read_reference
 from segmint.tables import INDUSTRY, NAICS
 
 NAICS_SOURCE, NAICS_SECTOR, SECTOR_TITLE = "naics_source", "naics_sector", "sector_title"
@@ -24,14 +24,9 @@ _WHITESPACE = "[ \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+"
 _WHITESPACE_RE = re.compile(_WHITESPACE)
 
 
-def _read_packaged(name: str, dtype: dict) -> pd.DataFrame:
-    with (resources.files("segmint.enrich") / "data" / name).open("rb") as f:
-        return pd.read_csv(f, dtype=dtype, keep_default_na=False, na_values=[""])
-
-
 @functools.cache
 def _naics_frame() -> pd.DataFrame:
-    return _read_packaged("naics_titles.csv", {"naics": str, "title": str, "level": "int64"})
+    return read_reference("naics_titles.csv", {"naics": str, "title": str, "level": "int64"})
 
 
 @functools.cache
@@ -39,7 +34,7 @@ def _susb_frame() -> pd.DataFrame:
     dtype = {"naics": str, "naics_description": str, "size_class": str, "entrsize_code": str,
              "employment_noise_flag": str, "size_min_employees": "Int64",
              "size_max_employees": "Int64"}  # blank for open-ended classes
-    return _read_packaged("susb_us_naics_size.csv", dtype)
+    return read_reference("susb_us_naics_size.csv", dtype)
 
 
 def naics_titles() -> pd.DataFrame:
