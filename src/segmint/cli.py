@@ -16,7 +16,7 @@ from rich.table import Table
 from segmint.config.project import load_project
 from segmint.config.starter import STARTER, demo_project
 from segmint.exceptions import SegmintError
-from segmint.io.outputs import write_text
+from segmint.io.atomic import write_text
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -32,13 +32,16 @@ def run(
     engine: Annotated[Optional[str], typer.Option(help="Override the project's engine.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when any row was rejected.")] = False,
 ) -> None:
-    """Run a project: load, validate, enrich, assign segments and write the outputs."""
-    from segmint.pipeline import STAGES
-    from segmint.pipeline import run as run_project
+    """Run a project: load, validate, enrich, score, assign segments and write the outputs."""
+    from segmint.preflight import check_project
 
     project = load_project(path)
     if engine:
         project = project.model_copy(update={"engine": engine})
+    check_project(project)  # a typo in a rule stops here, before the engine is even imported
+    from segmint.pipeline import STAGES
+    from segmint.pipeline import run as run_project
+
     with _progress() as bar:
         task = bar.add_task("starting", total=len(STAGES))
         result = run_project(project, progress=lambda stage: bar.update(
@@ -100,9 +103,12 @@ def check(
     """Audit the CRM data: fill rates, invalid values, duplicates, orphans, and what to fix first."""
     import json
 
-    from segmint.pipeline import audit_project
+    from segmint.preflight import check_project
 
     project = load_project(path)
+    check_project(project)
+    from segmint.pipeline import audit_project
+
     with _progress() as bar:
         bar.add_task("auditing", total=None)
         result = audit_project(project)
@@ -188,7 +194,7 @@ def init(
 ) -> None:
     """Write a commented segmint.yaml: a starter, or one mapped from your exports (--from)."""
     from segmint.config.sniff import propose, render
-    from segmint.io.sources import sample_file
+    from segmint.io.text import sample_file
 
     if from_files and path.suffix.lower() not in (".yaml", ".yml"):
         raise SegmintError(

@@ -23,11 +23,12 @@ from segmint.context import RunContext
 from segmint.dates import resolve_as_of
 from segmint.enrich import enrich_tables
 from segmint.enrich.currency import fx_rates, to_reporting_currency
-from segmint.io.outputs import write_table, write_text
+from segmint.io.atomic import write_text
+from segmint.io.outputs import write_table
 from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
 from segmint.preflight import check_project
-from segmint.score import ScoreRun, score_accounts
+from segmint.score.stage import ScoreRun, score_accounts
 from segmint.segment.assign import assignment_table
 from segmint.segment.summary import segment_summary, unassigned_reasons
 from segmint.validate.checks import Validated, validate

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 
 from segmint import tables as t
 from segmint.config.project import Bands, ProductsHeld, Project, SectorGroups, ValueMap
-from segmint.enrich import ENRICHED_COLUMNS
 from segmint.exceptions import ConfigError, RuleError, closest_hint
-from segmint.io.sources import source_columns
+from segmint.io.columns import source_columns
 from segmint.score.registry import SCORES, ScoreSpec, configured, score_columns
 from segmint.segment.rules import parse_rule
 
@@ -64,7 +63,7 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     offered = score_columns(registry)
     ours = {column for spec, _ in chosen.values() for column in spec.adds}
     file_columns = source_columns(project, "accounts")
-    known = {*t.ACCOUNTS.columns, *ENRICHED_COLUMNS, *segmentation.dimensions, *ours,
+    known = {*t.ACCOUNTS.columns, *t.ENRICHED_COLUMNS, *segmentation.dimensions, *ours,
              *(file_columns or ())}
     for dimension, spec in segmentation.dimensions.items():
         if isinstance(spec, ProductsHeld) and getattr(project.sources, spec.source) is None:

@@ -44,6 +44,18 @@ DATE = "date"
 METRIC = "metric"
 VALUE = "value"
 
+# enrichment (enrich/): what it adds to the accounts beside the canonical columns
+RAW_SUFFIX = "_raw"  # the text the CRM had, where normalising replaced it (country_raw)
+SOURCE_SUFFIX = "_source"  # where a filled group came from: 'own' or 'parent' (country_source)
+NAICS_SOURCE, NAICS_SECTOR, SECTOR_TITLE = "naics_source", "naics_sector", "sector_title"
+PARENT_SOURCE = "parent_source"  # how parent_id found its parent: id, name, ambiguous, unknown
+INHERITED_GROUPS = ("industry", "country", "employees")  # what a child may take from its parent
+ENRICHED_COLUMNS = (
+    REGION, ARR, NAICS_SECTOR, SECTOR_TITLE, NAICS_SOURCE, PARENT_SOURCE,
+    *(f"{column}{RAW_SUFFIX}" for column in (COUNTRY, STATE, NAICS)),
+    *(f"{group}{SOURCE_SUFFIX}" for group in INHERITED_GROUPS),
+)
+
 # lineage, added by load to every row of every table
 SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"

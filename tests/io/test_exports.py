@@ -12,7 +12,8 @@ import pytest
 
 from segmint import engine
 from segmint.config.project import Project
-from segmint.io.sources import Reading, load_source, sample_file
+from segmint.io.sources import Reading, load_source
+from segmint.io.text import sample_file
 from segmint.validate import crm_values
 from segmint.validate.checks import validate
 

@@ -81,7 +81,7 @@ def _size(box):
 
 
 def test_report_escapes_what_it_shows(tmp_path):
-    from segmint.io.outputs import write_text
+    from segmint.io.atomic import write_text
     from segmint.report.html import render_report
     import pandas as pd
 

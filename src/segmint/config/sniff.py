@@ -38,7 +38,7 @@ GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
 
 @dataclass(frozen=True)
 class FileSample:
-    """A file's header and first records, as text (see `io.sources.sample_file`)."""
+    """A file's header and first records, as text (see `segmint.io.text.sample_file`)."""
 
     path: Path
     headers: list[str]

@@ -16,26 +16,18 @@ import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import ibis
+import ibis  # noqa: F401  (the examples use it)
 import ibis.expr.types as ir
 
-from segmint import tables as t
 from segmint.config.project import Enrich, Project
 from segmint.enrich.customers import mark_customers
 from segmint.enrich.dedup import find_duplicates, merge_duplicates
-from segmint.enrich.geography import RAW_SUFFIX, attach_geography
-from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE, SECTOR_TITLE, attach_industry
-from segmint.enrich.parents import INHERITABLE, PARENT_SOURCE, SOURCE_SUFFIX, inherit_from_parents
+from segmint.enrich.geography import attach_geography
+from segmint.enrich.industry import attach_industry
+from segmint.enrich.parents import inherit_from_parents
+from segmint.tables import ENRICHED_COLUMNS
 
 Keep = Callable[[ir.Table, str], ir.Table]
-
-# The columns enrichment adds to the accounts, beside the canonical ones: rules may use them.
-ENRICHED_COLUMNS = (
-    t.REGION, t.ARR, NAICS_SECTOR, SECTOR_TITLE, NAICS_SOURCE, PARENT_SOURCE,
-    *(f"{column}{RAW_SUFFIX}" for column in (t.COUNTRY, t.STATE, t.NAICS)),
-    *(f"{group}{SOURCE_SUFFIX}" for group in INHERITABLE),
-)
-
 
 def enrich(accounts: ir.Table, revenue: ir.Table | None = None, *,
            settings: Enrich | None = None) -> ir.Table:

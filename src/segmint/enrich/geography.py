@@ -9,11 +9,10 @@ import ibis
 import ibis.expr.types as ir
 import pycountry
 
-from segmint.tables import COUNTRY, REGION, STATE
+from segmint.tables import COUNTRY, RAW_SUFFIX, REGION, STATE  # attach_* keep "<column>_raw"
 
 NORTH_AMERICA, LATAM, EMEA, APAC = "North America", "LATAM", "EMEA", "APAC"
 REGIONS = (NORTH_AMERICA, LATAM, EMEA, APAC)
-RAW_SUFFIX = "_raw"  # attach_* keep the original text in "<column>_raw"
 
 # --- the one normalisation, twice ------------------------------------------------------------
 

@@ -11,9 +11,8 @@ import pandas as pd
 
 from segmint.enrich.geography import RAW_SUFFIX, normalise_key, normalise_key_expr
 from segmint.io.reference import read_reference
-from segmint.tables import INDUSTRY, NAICS
+from segmint.tables import INDUSTRY, NAICS, NAICS_SECTOR, NAICS_SOURCE, SECTOR_TITLE
 
-NAICS_SOURCE, NAICS_SECTOR, SECTOR_TITLE = "naics_source", "naics_sector", "sector_title"
 FROM_NAICS, FROM_INDUSTRY = "naics", "industry"  # values of naics_source
 
 # NAICS publishes three sectors as ranges; their 2-digit parts never appear on their own.

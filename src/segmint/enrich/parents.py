@@ -11,14 +11,12 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
-from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE, SECTOR_TITLE
+from segmint.tables import NAICS_SECTOR, NAICS_SOURCE, PARENT_SOURCE, SECTOR_TITLE, SOURCE_SUFFIX
 from segmint.enrich.names import company_name_first_word_expr, normalise_company_name_expr
 
 OWN, PARENT = "own", "parent"  # values of the <group>_source columns
-SOURCE_SUFFIX = "_source"
 
 # How parent_id found its parent, in the parent_source column (null: no parent given).
-PARENT_SOURCE = "parent_source"
 BY_ID, BY_NAME, AMBIGUOUS, UNKNOWN = "id", "name", "ambiguous", "unknown"
 
 # What can be inherited: group name -> (the column that says whether the account has it, the

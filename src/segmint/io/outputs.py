@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+
+from segmint.io.atomic import atomic
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = r"^[=+\-@\t\r]"
@@ -46,38 +46,10 @@ def write_table(
     written = []
     for fmt in formats:
         target = folder / f"{name}.{fmt}"
-        with _atomic(target) as temporary:
+        with atomic(target) as temporary:
             if fmt == "parquet":
                 con.to_parquet(table, temporary)
             else:
                 con.to_csv(neutralise_formulas(table), temporary)
         written.append(target)
     return written
-
-
-def write_text(path: Path, text: str) -> Path:
-    """Write text (UTF-8) atomically: readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _atomic(path) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-    return path
-
-
-class _atomic:
-    """A temporary path beside `target`, renamed over it only if the write succeeds."""
-
-    def __init__(self, target: Path):
-        self.target = target
-
-    def __enter__(self) -> Path:
-        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
-        os.close(handle)
-        os.unlink(name)  # writers create the file themselves
-        self.temporary = Path(name)
-        return self.temporary
-
-    def __exit__(self, kind, value, traceback) -> None:
-        if kind is None:
-            os.replace(self.temporary, self.target)
-        else:
-            self.temporary.unlink(missing_ok=True)

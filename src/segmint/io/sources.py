@@ -10,7 +10,6 @@ from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import charset_normalizer
 import ftfy
 import ibis
 import ibis.expr.types as ir
@@ -18,14 +17,13 @@ import pyarrow as pa
 
 from segmint import engine
 from segmint import tables as t
-from segmint.config.presets import multi_value_headers, preset_columns, value_kinds
+from segmint.config.presets import value_kinds
 from segmint.config.project import Project, Source
-from segmint.config.sniff import FileSample
-from segmint.exceptions import ColumnNotFoundError, ConfigError, SourceError, closest_hint
+from segmint.exceptions import SourceError
+from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
+from segmint.io.text import NOT_UTF8, SAMPLE_BYTES, detect_encoding, sniff_delimiter, unique_headers
 from segmint.loaded import LoadedSource, Reading
 
-SAMPLE_BYTES = 1 << 20
-DELIMITERS = (",", ";", "\t", "|")
 MAX_FIELD_CHARS = 10_000_000  # engine.read_csv_text's max_line_size
 
 # Mojibake: UTF-8 text that was decoded as cp1252, Latin-1 or Mac Roman and encoded again
@@ -35,8 +33,6 @@ MAX_FIELD_CHARS = 10_000_000  # engine.read_csv_text's max_line_size
 _CP1252_PUNCTUATION = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
 MOJIBAKE = f"[ÃÂ][\u0080-\u00bf{_CP1252_PUNCTUATION}]|â€|‚Ä|√[\u00a0-\u2122]"
 _MOJIBAKE_RE = re.compile(MOJIBAKE)
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a byte UTF-8 refuses
-_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}  # read as Latin-1 C1 controls instead
 
 
 def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
@@ -78,8 +74,8 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
             raise SourceError(f"sources.{table} reads a DuckDB file; name its table with table:.")
         read = engine.read_duckdb_table(con, path, source.table)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
-    mapping = _mapping(table, source, headers, label)
-    attributes = _attribute_names(headers, mapping)
+    mapping = canonical_mapping(table, source, headers, label)
+    attributes = attribute_names(headers, mapping)
     columns = {canonical: read.rows[header] for canonical, header in mapping.items()}
     columns |= {name: read.rows[header] for header, name in attributes.items()}
     rows = read.rows.select(
@@ -92,33 +88,8 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
                         repairs, value_kinds(source.preset, mapping), reading,
-                        date_order=_date_order(table, source),
-                        multi_value=_multi_value(table, source, headers, mapping, attributes))
-
-
-def source_columns(project: Project, table: str) -> list[str] | None:
-    """The columns `load_source` would give `table` (canonical names, then unmapped headers as
-    attribute names), read from the file's header alone; None for a DuckDB table or a file
-    that is not there (loading says what is wrong with it).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "a.csv").write_text("Id,Tier__c,NumberOfEmployees\\n001A,Gold,5\\n")
-    >>> project = Project.model_validate({"root": folder,
-    ...     "sources": {"accounts": {"path": "a.csv", "preset": "salesforce"}},
-    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
-    >>> source_columns(project, "accounts")
-    ['account_id', 'employees', 'tier__c']
-    """
-    source: Source = getattr(project.sources, table)
-    path = project.path(source.path)
-    if source.resolved_format == "duckdb" or not path.is_file():
-        return None
-    headers = sample_file(path, rows=1).headers
-    mapping = _mapping(table, source, headers, source.path)
-    return [*mapping, *_attribute_names(headers, mapping).values()]
+                        date_order=date_order(table, source),
+                        multi_value=multi_value(table, source, headers, mapping, attributes))
 
 
 def _read_csv(
@@ -132,12 +103,12 @@ def _read_csv(
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES).decode("utf-8-sig", errors="replace")
     first_line = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = source.delimiter or _sniff_delimiter(first_line)
+    delimiter = source.delimiter or sniff_delimiter(first_line)
     try:
         headers = next(csv.reader(io.StringIO(text), delimiter=delimiter))
     except (csv.Error, StopIteration) as err:
         raise SourceError(f"{label}: the header row cannot be read ({err}).") from None
-    headers = _unique_headers([h.strip() for h in headers])
+    headers = unique_headers([h.strip() for h in headers])
     if not any(headers):
         raise SourceError(f"{label}: the header row is blank. Export it again with headers.")
     read = engine.read_csv_text(con, path, headers, delimiter=delimiter)
@@ -189,12 +160,12 @@ def _scan(path: Path) -> _Scan:
             lines += chunk.count(b"\n")
             last = chunk[-1:]
             text = decoder.decode(chunk)
-            not_utf8 += len(_NOT_UTF8.findall(text))
+            not_utf8 += len(NOT_UTF8.findall(text))
             # a few characters of overlap, so a sequence split between chunks is still seen
             mojibake = mojibake or _MOJIBAKE_RE.search(tail + text) is not None
             tail = text[-4:]
     text = decoder.decode(b"", final=True)
-    not_utf8 += len(_NOT_UTF8.findall(text))
+    not_utf8 += len(NOT_UTF8.findall(text))
     lines += 1 if last and last != b"\n" else 0
     return _Scan(high, not_utf8, lines, mojibake)
 
@@ -233,33 +204,10 @@ def _as_utf8(
         return converted(copy, "utf-8 + cp1252", "line by line",
                          f"{label}: mostly UTF-8, but {repaired:,} line(s) had bytes that are not "
                          "UTF-8; those bytes were read as cp1252", lines=repaired)
-    encoding = _detect_encoding(sample)
+    encoding = detect_encoding(sample)
     return converted(_transcode(path, encoding, label, table), encoding, "detected",
                      f"{label}: read as {encoding} (detected: the file is not UTF-8) and converted "
                      f"to UTF-8. If names look wrong, set sources.{table}.encoding in segmint.yaml.")
-
-
-def _detect_encoding(sample: bytes) -> str:
-    """The sample's encoding per charset-normalizer; cp1252 when it fits as well as the best.
-
-    On a few accented names charset-normalizer cannot tell cp1252 from cp1250 or cp1006
-    (they decode é, ü, ö alike), but CRM exports in a single-byte Western encoding are
-    nearly always cp1252, so it wins ties.
-    """
-    best = charset_normalizer.from_bytes(sample).best()
-    western = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252"]).best()
-    if western is not None and (best is None or western.chaos <= best.chaos + 0.02):
-        return "cp1252"
-    return best.encoding if best is not None else "cp1252"
-
-
-def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
-    bad = err.object[err.start:err.end]
-    return "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252")
-                   for b in bad), err.end
-
-
-codecs.register_error("segmint-cp1252", _cp1252_fallback)
 
 
 def _repair_lines(path: Path) -> tuple[Path, int]:
@@ -378,7 +326,7 @@ def _check_utf8(path: Path, label: str, table: str, sample: bytes) -> None:
             except UnicodeDecodeError as err:
                 where = offset + err.start
                 line = 1 + sample.count(b"\n", 0, where) if where < len(sample) else None
-                guess = _detect_encoding(chunk)
+                guess = detect_encoding(chunk)
                 at = f"line {line}" if line else f"byte {where:,}"
                 raise SourceError(
                     f"{label} is not UTF-8 (byte {chunk[err.start:err.start + 1]!r} at {at}), "
@@ -411,153 +359,3 @@ def _transcode(path: Path, encoding: str, label: str, table: str) -> Path:
             f"{label} is not valid {encoding} ({err.reason}). Check sources.{table}.encoding."
         ) from None
     return target
-
-
-def sample_file(path: Path, *, rows: int = 200) -> FileSample:
-    """The header and first `rows` records of a CSV or Parquet file, for `segmint init --from`.
-
-    Reads at most the first MiB of a CSV, decoded as `load_source` would decode it.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "accounts.csv"
-    >>> _ = path.write_bytes("Id;Name\\n001A;Müller\\n".encode("cp1252"))
-    >>> sample = sample_file(path)
-    >>> sample.headers, sample.rows, sample.delimiter
-    (['Id', 'Name'], [['001A', 'Müller']], ';')
-    """
-    if not path.exists():
-        raise SourceError(f"{path} does not exist.")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        head = pq.ParquetFile(path).iter_batches(batch_size=rows)
-        batch = next(head, None)
-        names = pq.ParquetFile(path).schema_arrow.names
-        records = [] if batch is None else [
-            ["" if v is None else str(v) for v in row.values()] for row in batch.to_pylist()]
-        return FileSample(path=path, headers=names, rows=records, format="parquet")
-    with path.open("rb") as handle:
-        raw = handle.read(SAMPLE_BYTES)
-        truncated = bool(handle.read(1))
-    if not raw.strip():
-        raise SourceError(f"{path.name} is empty: it has no header row.")
-    encoding = None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding, text = "utf-16", raw.decode("utf-16", errors="replace")
-    else:
-        text = raw.decode("utf-8-sig", errors="surrogateescape")
-        bad = len(_NOT_UTF8.findall(text))
-        high = len(raw) - len(raw.translate(None, bytes(range(128, 256))))
-        if bad and high - bad <= bad:
-            encoding = _detect_encoding(raw)
-            text = raw.decode(encoding, errors="replace").removeprefix("\ufeff")
-        elif bad:
-            text = raw.decode("utf-8-sig", errors="segmint-cp1252")
-    lines = text.splitlines()
-    delimiter = _sniff_delimiter(lines[0] if lines else "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = list(reader)
-    if truncated and records:
-        records.pop()  # the sample may end inside a record
-    headers = _unique_headers([h.strip() for h in records[0]]) if records else []
-    body = [r for r in records[1:rows + 1] if r]
-    return FileSample(path=path, headers=headers, rows=body, delimiter=delimiter,
-                      encoding=encoding)
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    """The delimiter that splits the header into the most fields (comma on a tie)."""
-    outside_quotes = re.sub(r'"[^"]*"', "", header_line)
-    return max(DELIMITERS, key=lambda d: (outside_quotes.count(d), d == ","))
-
-
-def _unique_headers(headers: list[str]) -> list[str]:
-    """Blank headers become column_N; repeated headers get _2, _3 (HubSpot repeats some)."""
-    seen: dict[str, int] = {}
-    unique = []
-    for position, header in enumerate(headers, start=1):
-        header = header or f"column_{position}"
-        seen[header] = seen.get(header, 0) + 1
-        unique.append(header if seen[header] == 1 else f"{header}_{seen[header]}")
-    return unique
-
-
-def _date_order(table: str, source: Source) -> dict[str, str]:
-    """Canonical date column → the order `sources.<table>.date_order` sets for it."""
-    dates = [c for c, kind in t.SPECS[table].columns.items() if kind == "date"]
-    if source.date_order is None:
-        return {}
-    if isinstance(source.date_order, str):
-        return dict.fromkeys(dates, source.date_order)
-    for column in source.date_order:
-        if column not in dates:
-            raise ConfigError(
-                f"sources.{table}.date_order has {column!r}, which is not a date column of "
-                f"{table} ({', '.join(dates)}). {closest_hint(column, dates)}")
-    return dict(source.date_order)
-
-
-def _multi_value(table: str, source: Source, headers: list[str], mapping: dict[str, str],
-                 attributes: dict[str, str]) -> tuple[str, ...]:
-    """The columns of the loaded rows holding ';'-separated lists: the preset's, then those
-    `sources.<table>.multi_value` names by canonical name, header or attribute name."""
-    listable = t.MULTI_VALUE_COLUMNS.get(table, ())
-    name_of = {**attributes, **{header: c for c, header in mapping.items()}}  # header → name
-    names = [name_of[h] for h in multi_value_headers(source.preset, table, headers)
-             if h in name_of and (name_of[h] not in mapping or name_of[h] in listable)]
-    known = {**name_of, **{n: n for n in attributes.values()}, **{c: c for c in mapping}}
-    for entry in source.multi_value:
-        if entry not in known:
-            raise ConfigError(
-                f"sources.{table}.multi_value has {entry!r}, which is no column of "
-                f"{source.path}. {closest_hint(entry, [*mapping, *headers])}")
-        if known[entry] in mapping and known[entry] not in listable:
-            allowed = f"{', '.join(listable)} and " if listable else ""
-            raise ConfigError(
-                f"sources.{table}.multi_value has {entry!r}, which segmint reads as one value "
-                f"({known[entry]}); in {table}, {allowed}extra attribute columns can hold lists.")
-        names.append(known[entry])
-    return tuple(dict.fromkeys(names))
-
-
-def _mapping(table: str, source: Source, headers: list[str], label: str) -> dict[str, str]:
-    mapping = preset_columns(source.preset, table, headers) if source.preset else {}
-    if not source.preset:
-        # No preset: headers that already carry canonical names are taken as they are, and
-        # `columns` maps the others (columns: {period: month} beside account_id and mrr).
-        mapping = {h: h for h in headers if h in t.SPECS[table].columns}
-    for canonical, header in source.columns.items():
-        if header not in headers:
-            raise ColumnNotFoundError(header, label, f"sources.{table}.columns.{canonical}", headers)
-        mapping[canonical] = header
-    for required in t.SPECS[table].required:
-        if required not in mapping:
-            expected = f" (preset {source.preset} looks for one of its usual names)" if source.preset else ""
-            raise SourceError(
-                f"{label} has no column for {required}{expected}. Its columns are: "
-                f"{', '.join(headers)}. Map one under sources.{table}.columns.{required} "
-                "in segmint.yaml."
-            )
-    return mapping
-
-
-def _attribute_names(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    """Unmapped columns stay, as snake_case names a rule can use (Product__c → product__c)."""
-    taken = set(mapping) | set(t.LINEAGE)
-    mapped = set(mapping.values())
-    names = {}
-    for header in headers:
-        if header in mapped:
-            continue
-        name = re.sub(r"\W+", "_", header).strip("_").lower() or "column"
-        if name[0].isdigit():
-            name = f"c_{name}"
-        base, n = name, 1
-        while name in taken:
-            n += 1
-            name = f"{base}_{n}"
-        taken.add(name)
-        names[header] = name
-    return names

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-import ibis.expr.types as ir
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from segmint.context import RunContext
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.sections import Section
 from segmint.tables import TableSpec
+
+if TYPE_CHECKING:  # the registry stays light: the project check imports it before any engine
+    import ibis.expr.types as ir
+    import pandas as pd
+
+    from segmint.context import RunContext
 
 PARAMETER, VALUE, DETAIL = "parameter", "value", "detail"  # a fitted-parameters table's columns
 
@@ -26,6 +29,10 @@ class NoSettings(BaseModel):
 
 class ScoreModel:
     """Base of every account-level model: settings in, `fit` on summaries, `score` in the engine.
+
+    A model's module imports NumPy, Ibis, scikit-learn and pandas inside its methods, not at
+    the top: importing it registers the model, and the project check imports every model
+    before any data is read, which must stay well under a second.
 
     Follows scikit-learn's contract: `__init__` stores the settings, `fit` learns from
     compact summaries (one row per account or per distinct statistic, fetched into NumPy)
@@ -54,6 +61,8 @@ class ScoreModel:
 
     def parameters(self) -> pd.DataFrame:
         """What the fit learned: ``parameter``, ``value`` and a ``detail`` in words."""
+        import pandas as pd
+
         return pd.DataFrame({PARAMETER: pd.Series(dtype="string"),
                              VALUE: pd.Series(dtype="float64"), DETAIL: pd.Series(dtype="string")})
 

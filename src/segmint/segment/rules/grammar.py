@@ -1,4 +1,4 @@
-"""The segment rule language: text → typed AST → Ibis boolean expression."""
+"""The segment rule language: its grammar, the typed AST, parsing with located errors, and canonical text."""
 
 from __future__ import annotations
 
@@ -6,21 +6,12 @@ import math
 import operator
 import re
 from dataclasses import dataclass
-from functools import reduce
-from typing import Any, Union
+from typing import Union
 
-import ibis
-import ibis.expr.types as ir
 from lark import Lark, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
-from segmint.exceptions import RuleError, RuleSyntaxError, closest_hint
-
-__all__ = [
-    "And", "Arithmetic", "Boolean", "Compare", "Contains", "Expr", "Field", "InList", "IsNull",
-    "Negate", "Not", "Null", "Number", "Or", "Rule", "String",
-    "compile_rule", "evaluate_python", "parse_rule", "unparse",
-]
+from segmint.exceptions import RuleSyntaxError
 
 # Rules are one-liners in segmint.yaml; the caps keep a pasted blob or `not not not ...` from
 # exhausting the stack in the recursive walks below (each level costs a few Python frames).
@@ -31,6 +22,10 @@ KEYWORDS = frozenset({"and", "or", "not", "in", "is", "null", "true", "false"})
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ARITHMETIC = ("+", "-", "*", "/")
 _INT64_MAX = 2**63 - 1
+# Each operator as Python applies it: the reference evaluator, and literals folded in compiling.
+OPERATORS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+           ">": operator.gt, ">=": operator.ge, "+": operator.add, "-": operator.sub,
+           "*": operator.mul, "/": operator.truediv}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,7 +368,7 @@ def parse_rule(text: str) -> Rule:
         raise RuleSyntaxError("Rule is empty: write a condition such as 'employees >= 1000'.")
     if len(text) > MAX_RULE_LENGTH:
         raise RuleSyntaxError(
-            f"Rule {_short(text)} is {len(text):,} characters long; the limit is "
+            f"Rule {short_text(text)} is {len(text):,} characters long; the limit is "
             f"{MAX_RULE_LENGTH:,}. Use 'in [...]' lists, or split it into several segments."
         )
     try:
@@ -383,7 +378,7 @@ def parse_rule(text: str) -> Rule:
     depth = _depth(tree)
     if depth > MAX_DEPTH:
         raise RuleSyntaxError(
-            f"Rule {_short(text)} nests {depth} levels deep; the limit is {MAX_DEPTH}. "
+            f"Rule {short_text(text)} nests {depth} levels deep; the limit is {MAX_DEPTH}. "
             "Use 'in [...]' lists, or split it into several segments."
         )
     try:
@@ -495,13 +490,13 @@ def _located(text: str, pos: int, problem: str, hint: str = "", *, found: str = 
     window = max(0, column - 60)
     shown = "".join(" " if c.isspace() else c for c in line[window:window + 100]).rstrip()
     caret = " " * (column - 1 - window) + "^"
-    message = f"Rule {_short(text)} is not valid: {problem} at {where}{found}."
+    message = f"Rule {short_text(text)} is not valid: {problem} at {where}{found}."
     if hint:
         message += f" {hint}"
     return RuleSyntaxError(f"{message}\n    {shown}\n    {caret}")
 
 
-def _short(text: str) -> str:
+def short_text(text: str) -> str:
     return repr(text if len(text) <= 120 else text[:117] + "...")
 
 
@@ -510,10 +505,10 @@ def _short(text: str) -> str:
 
 # Binding strength of each form, loosest first: or, and, not, predicate, sum, product, unary,
 # atom. A child printed below the strength its slot needs gets parentheses.
-_OR_LEVEL, _AND_LEVEL, _NOT_LEVEL, _PREDICATE, _SUM, _PRODUCT, _UNARY, _ATOM = range(1, 9)
+_OR_LEVEL, _AND_LEVEL, _NOT_LEVEL, _PREDICATE, SUM_LEVEL, _PRODUCT, _UNARY, _ATOM = range(1, 9)
 
 
-def _level(node: Expr) -> int:
+def precedence(node: Expr) -> int:
     match node:
         case Or():
             return _OR_LEVEL
@@ -524,7 +519,7 @@ def _level(node: Expr) -> int:
         case Compare() | InList() | Contains() | IsNull():
             return _PREDICATE
         case Arithmetic(op=("+" | "-")):
-            return _SUM
+            return SUM_LEVEL
         case Arithmetic():
             return _PRODUCT
         case Negate():
@@ -552,7 +547,7 @@ def unparse(node: Rule | Expr) -> str:
 
     def wrap(child: Expr, needs: int) -> str:
         text = unparse(child)
-        return f"({text})" if _level(child) < needs else text
+        return f"({text})" if precedence(child) < needs else text
 
     match node:
         case Field(name):
@@ -568,17 +563,17 @@ def unparse(node: Rule | Expr) -> str:
         case Negate(operand):
             return "-" + wrap(operand, _UNARY)
         case Arithmetic(op, left, right):
-            level = _SUM if op in "+-" else _PRODUCT
+            level = SUM_LEVEL if op in "+-" else _PRODUCT
             return f"{wrap(left, level)} {op} {wrap(right, level + 1)}"  # left-associative
         case Compare(op, left, right):
-            return f"{wrap(left, _SUM)} {op} {wrap(right, _SUM)}"
+            return f"{wrap(left, SUM_LEVEL)} {op} {wrap(right, SUM_LEVEL)}"
         case InList(value, options, negated):
             listed = ", ".join(unparse(o) for o in options)
-            return f"{wrap(value, _SUM)} {'not in' if negated else 'in'} [{listed}]"
+            return f"{wrap(value, SUM_LEVEL)} {'not in' if negated else 'in'} [{listed}]"
         case Contains(item, array, negated):
-            return f"{wrap(item, _SUM)} {'not in' if negated else 'in'} {array.name}"
+            return f"{wrap(item, SUM_LEVEL)} {'not in' if negated else 'in'} {array.name}"
         case IsNull(value, negated):
-            return f"{wrap(value, _SUM)} is {'not null' if negated else 'null'}"
+            return f"{wrap(value, SUM_LEVEL)} is {'not null' if negated else 'null'}"
         case Not(operand):
             return "not " + wrap(operand, _NOT_LEVEL)
         case And(operands):
@@ -586,337 +581,3 @@ def unparse(node: Rule | Expr) -> str:
         case Or(operands):
             return " or ".join(wrap(o, _AND_LEVEL) for o in operands)
     raise TypeError(f"not a rule node: {node!r}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Compiling to Ibis
-
-_KIND_WORDS = {"number": "a number", "text": "text", "boolean": "true/false", "list": "a list",
-               "null": "null", "date": "a date", "timestamp": "a timestamp", "time": "a time"}
-_COLUMN_WORDS = {"number": "a number column", "text": "a text column",
-                 "boolean": "a true/false column", "list": "a list column"}
-_ORDERED = {"number", "text", "date", "timestamp", "time"}
-_COMPARABLE = _ORDERED | {"boolean"}
-_PY_OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
-           ">": operator.gt, ">=": operator.ge, "+": operator.add, "-": operator.sub,
-           "*": operator.mul, "/": operator.truediv}
-
-
-def _kind(dtype) -> str:
-    if dtype.is_null():
-        return "null"
-    if dtype.is_boolean():
-        return "boolean"
-    if dtype.is_numeric():
-        return "number"
-    if dtype.is_string():
-        return "text"
-    if dtype.is_array():
-        return "list"
-    for kind in ("date", "timestamp", "time"):
-        if getattr(dtype, f"is_{kind}")():
-            return kind
-    return str(dtype)
-
-
-def compile_rule(rule: Rule, table: ir.Table) -> ir.BooleanValue:
-    """Compile a rule to a boolean Ibis expression over `table`.
-
-    Null follows SQL: a comparison with a null value is null, ``and``/``or``/``not`` use
-    three-valued logic, and dividing by zero gives null on every engine. Callers treat a null
-    result as "no match".
-
-    Parameters
-    ----------
-    rule : Rule
-        From `parse_rule`.
-    table : ibis.Table
-        Holds every column the rule names.
-
-    Returns
-    -------
-    ibis.expr.types.BooleanValue
-        True, false or null per row.
-
-    Raises
-    ------
-    RuleError
-        A name is not a column of `table`, or the rule mixes types (text compared with a
-        number, arithmetic on text, ``"x" in col`` where col is not a list column, ...).
-
-    Examples
-    --------
-    >>> accounts = ibis.memtable({"employees": [50, 5000, None, None],
-    ...                           "region": ["EMEA", "EMEA", "EMEA", "APAC"]})
-    >>> rule = parse_rule('employees >= 1000 and region == "EMEA"')
-    >>> accounts.select(hit=compile_rule(rule, accounts)).to_pyarrow()["hit"].to_pylist()
-    [False, True, None, False]
-    """
-    compiler = _Compiler(rule, table)
-    result = compiler.compile(rule.expr)
-    kind = _kind(result.type())
-    if kind != "boolean":
-        raise compiler.error(
-            f"a rule must be a condition (true or false), not {_what(rule.expr, kind)}.",
-            f"Compare it, for example '{_example_condition(rule.expr, kind)}'.",
-        )
-    return result
-
-
-def _example_condition(node: Expr, kind: str) -> str:
-    text = unparse(node)
-    if _level(node) < _SUM:
-        text = f"({text})"
-    return {"number": f"{text} > 0", "text": f'{text} == "..."', "list": f'"..." in {text}',
-            "null": "employees >= 1000"}.get(kind, f"{text} is not null")
-
-
-class _Compiler:
-    def __init__(self, rule: Rule, table: ir.Table):
-        self.rule, self.table = rule, table
-
-    def error(self, problem: str, fix: str = "") -> RuleError:
-        return RuleError(f"Rule {_short(self.rule.text)}: {problem}" + (f" {fix}" if fix else ""))
-
-    def typed(self, node: Expr) -> tuple[ir.Value, str]:
-        value = self.compile(node)
-        return value, _kind(value.type())
-
-    def compile(self, node: Expr) -> ir.Value:
-        match node:
-            case Field(name):
-                if name not in self.table.columns:
-                    raise self.error(f"{name!r} is not a column.",
-                                     closest_hint(name, self.table.columns))
-                return self.table[name]
-            case Number(value) if isinstance(value, int):
-                # Typed as BIGINT, or DuckDB takes small literals as INT32 and 100000 * 100000
-                # overflows.
-                return ibis.literal(value).cast("int64")
-            case Number(value):
-                # Cast from text so engines read a DOUBLE: a bare 0.1 is DECIMAL in DuckDB and
-                # Spark, which would make 3 * 0.1 == 0.3 true there but not in Python.
-                return ibis.literal(repr(value)).cast("float64")
-            case String(value):
-                return ibis.literal(value, type="string")
-            case Boolean(value):
-                return ibis.literal(value, type="boolean")
-            case Null():
-                return ibis.null()
-            case Negate(operand):
-                return -self.numeric(operand, "-")
-            case Arithmetic(op, left, right):
-                left_value, right_value = self.numeric(left, op), self.numeric(right, op)
-                if op == "/":  # DuckDB gives inf, Spark null or an error: make it null everywhere
-                    return left_value / right_value.nullif(0)
-                return _PY_OPS[op](left_value, right_value)
-            case Compare(op, left, right):
-                return self.compare(op, left, right)
-            case InList(value, options, negated):
-                return self.in_list(value, options, negated)
-            case Contains(item, array, negated):
-                return self.contains(item, array, negated)
-            case IsNull(value, negated):
-                compiled = self.compile(value)
-                return compiled.notnull() if negated else compiled.isnull()
-            case Not(operand):
-                return ~self.condition(operand, "not")
-            case And(operands):
-                return reduce(operator.and_, (self.condition(o, "and") for o in operands))
-            case Or(operands):
-                return reduce(operator.or_, (self.condition(o, "or") for o in operands))
-        raise TypeError(f"not a rule node: {node!r}")
-
-    def numeric(self, node: Expr, op: str) -> ir.NumericValue:
-        value, kind = self.typed(node)
-        if kind != "number":
-            fix = "Arithmetic works on number columns only"
-            if kind == "text":
-                fix += '; compare text with == or in ["a", "b"]'
-            raise self.error(f"'{op}' needs numbers, not {_what(node, kind)}.", fix + ".")
-        return value
-
-    def condition(self, node: Expr, word: str) -> ir.BooleanValue:
-        value, kind = self.typed(node)
-        if kind != "boolean":
-            raise self.error(
-                f"'{word}' joins conditions, not {_what(node, kind)}.",
-                f"Compare it, for example '{_example_condition(node, kind)}'.",
-            )
-        return value
-
-    def compare(self, op: str, left: Expr, right: Expr) -> ir.BooleanValue:
-        (left_value, left_kind), (right_value, right_kind) = self.typed(left), self.typed(right)
-        if "null" in (left_kind, right_kind):
-            other = unparse(right if left_kind == "null" else left)
-            raise self.error(f"'{op}' with null is never true.",
-                             f"Write '{other} is null' or '{other} is not null'.")
-        if left_kind != right_kind:
-            raise self.error(
-                f"cannot compare {_what(left, left_kind)} with {_what(right, right_kind)}.",
-                _mismatch_fix(left_kind, right_kind),
-            )
-        allowed = _ORDERED if op not in ("==", "!=") else _COMPARABLE
-        if left_kind not in allowed:
-            fix = ("Use '==' or '!='." if left_kind in _COMPARABLE
-                   else 'Test membership with "x" in column, or use "is null".')
-            raise self.error(f"'{op}' cannot compare {_what(left, left_kind)}.", fix)
-        return _PY_OPS[op](left_value, right_value)
-
-    def in_list(self, value: Expr, options: tuple[Literal, ...], negated: bool):
-        compiled, kind = self.typed(value)
-        shown = f"[{', '.join(unparse(o) for o in options)}]"
-        if any(isinstance(o, Null) for o in options):
-            bare = unparse(value)
-            raise self.error(f"the list {shown} holds null, which 'in' never matches.",
-                             f"Write '{bare} is null or {bare} in [...]' instead.")
-        option_kinds = sorted({_kind(self.compile(o).type()) for o in options})
-        if len(option_kinds) > 1:
-            words = " and ".join(_plural(k) for k in option_kinds)
-            raise self.error(f"the list {shown} mixes {words}.",
-                             "Make every value the same type: all text in quotes, or all numbers.")
-        if option_kinds != [kind]:
-            raise self.error(
-                f"cannot look for {_what(value, kind)} in a list of {_plural(option_kinds[0])}.",
-                _mismatch_fix(kind, option_kinds[0]))
-        if kind not in _COMPARABLE:
-            raise self.error(f"'in [...]' cannot test {_what(value, kind)}.")
-        values = [self.compile(o) for o in options]
-        return compiled.notin(values) if negated else compiled.isin(values)
-
-    def contains(self, item: Expr, array: Field, negated: bool):
-        array_value, array_kind = self.typed(array)
-        item_value, item_kind = self.typed(item)
-        if array_kind != "list":
-            raise self.error(
-                f"'{unparse(item)} in {array.name}' needs {array.name} to be a list column, but "
-                f"it is {_COLUMN_WORDS.get(array_kind, f'a {array_kind} column')}.",
-                f"To compare values write '{array.name} == {unparse(item)}'; to test a list of "
-                f"options write '{array.name} in [{unparse(item)}, ...]'.",
-            )
-        element_kind = _kind(array_value.type().value_type)
-        if item_kind != element_kind:
-            raise self.error(
-                f"cannot look for {_what(item, item_kind)} in {array.name}, a list of "
-                f"{_plural(element_kind)}.",
-                _mismatch_fix(item_kind, element_kind),
-            )
-        found = array_value.contains(item_value)
-        return ~found if negated else found
-
-
-def _what(node: Expr, kind: str) -> str:
-    """`employees (a number column)`, `"1000" (text)`, `'a + b' (a number)`."""
-    if isinstance(node, Field):
-        return f"{node.name} ({_COLUMN_WORDS.get(kind, f'a {kind} column')})"
-    text = unparse(node)
-    shown = text if isinstance(node, (Number, String, Boolean, Null)) else repr(text)
-    return shown if kind == "null" else f"{shown} ({_KIND_WORDS.get(kind, kind)})"
-
-
-def _plural(kind: str) -> str:
-    return {"number": "numbers", "boolean": "true/false values"}.get(kind, kind)
-
-
-def _mismatch_fix(kind: str, other: str) -> str:
-    if {kind, other} == {"number", "text"}:
-        return 'Write numbers without quotes (employees >= 1000) and text in quotes (region == "EMEA").'
-    if "boolean" in (kind, other):
-        return "Write true and false without quotes, and compare them only with conditions."
-    return "Compare values of the same type."
-
-
-# ---------------------------------------------------------------------------------------------
-# Reference evaluator
-
-
-def evaluate_python(rule: Rule, row: dict[str, Any]) -> bool | None:
-    """Evaluate a rule on one account in plain Python, with the same nulls as `compile_rule`.
-
-    It is the reference the compiled Ibis expression is tested against, and explains a rule on a
-    single account. Missing values must be ``None`` (not NaN).
-
-    Parameters
-    ----------
-    rule : Rule
-        From `parse_rule`.
-    row : dict
-        Column name → value; list columns hold lists.
-
-    Returns
-    -------
-    bool or None
-        None when the answer is unknown because a value it needs is null.
-
-    Examples
-    --------
-    >>> rule = parse_rule('employees >= 1000 and "Analytics" in products')
-    >>> evaluate_python(rule, {"employees": 5000, "products": ["Analytics", "CRM"]})
-    True
-    >>> evaluate_python(rule, {"employees": None, "products": ["Analytics"]}) is None
-    True
-    >>> evaluate_python(rule, {"employees": None, "products": ["CRM"]})
-    False
-    """
-    try:
-        result = _evaluate(rule.expr, row)
-    except TypeError as err:
-        raise RuleError(f"Rule {_short(rule.text)} mixes types on this row: {err}.") from None
-    if result is not None and not isinstance(result, bool):
-        raise RuleError(f"Rule {_short(rule.text)} gives {result!r}, not true or false.")
-    return result
-
-
-def _evaluate(node: Expr, row: dict[str, Any]) -> Any:
-    match node:
-        case Field(name):
-            if name not in row:
-                raise RuleError(f"The row has no column {name!r}. {closest_hint(name, row)}")
-            return row[name]
-        case Number(value) | String(value) | Boolean(value):
-            return value
-        case Null():
-            return None
-        case Negate(operand):
-            value = _evaluate(operand, row)
-            return None if value is None else -value
-        case Arithmetic(op, left, right):
-            a, b = _evaluate(left, row), _evaluate(right, row)
-            if a is None or b is None or (op == "/" and b == 0):
-                return None
-            return _PY_OPS[op](a, b)
-        case Compare(op, left, right):
-            a, b = _evaluate(left, row), _evaluate(right, row)
-            return None if a is None or b is None else _PY_OPS[op](a, b)
-        case InList(value, options, negated):
-            found = _in(_evaluate(value, row), [o.value if not isinstance(o, Null) else None
-                                                 for o in options])
-            return _not(found) if negated else found
-        case Contains(item, array, negated):
-            values, wanted = _evaluate(array, row), _evaluate(item, row)
-            found = None if values is None or wanted is None else wanted in values
-            return _not(found) if negated else found
-        case IsNull(value, negated):
-            return (_evaluate(value, row) is None) != negated
-        case Not(operand):
-            return _not(_evaluate(operand, row))
-        case And(operands):
-            values = [_evaluate(o, row) for o in operands]  # no short-circuit: SQL has none
-            return False if False in values else None if None in values else True
-        case Or(operands):
-            values = [_evaluate(o, row) for o in operands]
-            return True if True in values else None if None in values else False
-    raise TypeError(f"not a rule node: {node!r}")
-
-
-def _not(value: bool | None) -> bool | None:
-    return None if value is None else not value
-
-
-def _in(value: Any, options: list[Any]) -> bool | None:
-    # SQL's x IN (...): null if x is null, or if nothing matched and the list holds a null.
-    if value is None:
-        return None
-    if any(value == o for o in options if o is not None):
-        return True
-    return None if None in options else False

@@ -1,0 +1,54 @@
+"""The segment rule language: text → typed AST (`grammar`) → Ibis expression (`compile`), with a
+plain-Python twin (`evaluate`) that the compiled expression is tested against.
+
+Parsing imports no engine, so the project check reads every rule in a fraction of a second;
+`compile_rule` is imported when first used.
+
+>>> from segmint.segment.rules import parse_rule
+>>> parse_rule("employees >= 1e3").text
+'employees >= 1000.0'
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from segmint.segment.rules.evaluate import evaluate_python
+from segmint.segment.rules.grammar import (
+    ARITHMETIC,
+    COMPARISONS,
+    KEYWORDS,
+    MAX_DEPTH,
+    MAX_RULE_LENGTH,
+    And,
+    Arithmetic,
+    Boolean,
+    Compare,
+    Contains,
+    Expr,
+    Field,
+    InList,
+    IsNull,
+    Negate,
+    Not,
+    Null,
+    Number,
+    Or,
+    Rule,
+    String,
+    parse_rule,
+    unparse,
+)
+
+__all__ = [
+    "ARITHMETIC", "COMPARISONS", "KEYWORDS", "MAX_DEPTH", "MAX_RULE_LENGTH",
+    "And", "Arithmetic", "Boolean", "Compare", "Contains", "Expr", "Field", "InList", "IsNull",
+    "Negate", "Not", "Null", "Number", "Or", "Rule", "String",
+    "compile_rule", "evaluate_python", "parse_rule", "unparse",
+]
+
+
+def __getattr__(name: str):
+    if name == "compile_rule":  # needs Ibis: imported on first use
+        return import_module("segmint.segment.rules.compile").compile_rule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
