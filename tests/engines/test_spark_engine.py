@@ -20,7 +20,9 @@ def spark(request):
 @pytest.fixture
 def native(monkeypatch):
     """Every CSV read by Spark's own reader, as a file too big to hand over would be."""
-    monkeypatch.setattr(engine, "SPARK_HANDOFF_BYTES", -1)
+    from segmint.engine import spark as spark_engine
+
+    monkeypatch.setattr(spark_engine, "SPARK_HANDOFF_BYTES", -1)
 
 
 def read(con, path, headers=HEADERS, delimiter=","):

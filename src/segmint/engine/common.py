@@ -1,0 +1,64 @@
+"""What every engine module shares: names, SQL quoting, a raw read's shape, short messages."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+ENGINES = ("duckdb", "spark")
+_ALIASES = {"pyspark": "spark"}  # Ibis calls the Spark backend 'pyspark'
+_names = itertools.count()
+
+
+def name_of(con: ibis.BaseBackend) -> str:
+    """The engine a connection runs on: ``duckdb`` or ``spark``."""
+    return _ALIASES.get(con.name, con.name)
+
+
+def fresh_name(prefix: str) -> str:
+    """A table name not used before in this process."""
+    return f"_segmint_{prefix}_{next(_names)}"
+
+
+@dataclass(frozen=True)
+class RawRead:
+    """A file read as text columns, in file order, plus the records the parser refused.
+
+    `rows` has the file's columns (all strings), ``_source_row`` (the line number for a CSV,
+    the header being line 1; the 1-based row for Parquet and tables). `parse_rejects` has
+    ``_source_row``, ``error`` and ``raw_line`` for records that could not be split into
+    the file's columns (an unclosed quote, too many or too few fields).
+    """
+
+    rows: ir.Table
+    parse_rejects: ir.Table
+
+
+def _is_remote(path: Path | str) -> bool:
+    return "://" in str(path)
+
+
+def _file_name(path: Path | str) -> str:
+    return str(path).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _unused_name(name: str, taken: list[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -1,0 +1,66 @@
+"""Tables a run keeps: computed once in the engine and dropped when nothing reads them again."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint.engine.common import fresh_name, name_of
+from segmint.engine.duck import _COMPRESSED
+from segmint.engine.spark import _keep_frame, _spark_view
+
+def materialise(
+    con: ibis.BaseBackend, table: ir.Table, prefix: str, *, short_lived: bool = False
+) -> ir.Table:
+    """Compute `table` once and keep it in the engine, so later stages don't recompute it.
+
+    DuckDB writes a table in the run's database (compressed in memory, or a scratch file);
+    a `short_lived` table, read once or twice and then `release`d, goes uncompressed into
+    DuckDB's own in-memory catalog, which is quicker to write. Spark computes it now and
+    keeps it in executor memory (spilling to disk), behind a temporary view, with its lineage
+    cut so later plans stay small (`_keep_frame`).
+
+    Examples
+    --------
+    >>> from segmint.engine import connect
+    >>> con = connect()
+    >>> kept = materialise(con, ibis.memtable({"x": [1, 2]}), "example", short_lived=True)
+    >>> int(kept.x.sum().execute())
+    3
+    """
+    if name_of(con) == "spark":
+        con._run_pre_execute_hooks(table)  # registers the in-memory tables it reads
+        frame = con._session.sql(con.compile(table))
+        return _spark_view(con, _keep_frame(frame), prefix)
+    if short_lived and con.current_catalog == _COMPRESSED:
+        return con.create_table(fresh_name(prefix), table, database=("memory", "main"))
+    return con.create_table(fresh_name(prefix), table)
+
+
+def release(con: ibis.BaseBackend, *tables: ir.Table) -> None:
+    """Drop tables `materialise` kept, once nothing will read them again; others are ignored.
+
+    DuckDB frees their memory (and spill files) at once. Spark's checkpoints go with the
+    session, so nothing is done there.
+
+    Examples
+    --------
+    >>> from segmint.engine import connect
+    >>> con = connect()
+    >>> kept = materialise(con, ibis.memtable({"x": [1]}), "scratch")
+    >>> brief = materialise(con, ibis.memtable({"x": [1]}), "scratch", short_lived=True)
+    >>> release(con, kept, brief, ibis.memtable({"y": [2]}))
+    >>> [t for t in con.list_tables() + con.list_tables(database=("memory", "main"))
+    ...  if t.startswith("_segmint_scratch")]
+    []
+    """
+    if name_of(con) == "spark":
+        return
+    import ibis.expr.operations as ops
+
+    for table in tables:
+        op = table.op()
+        if isinstance(op, ops.DatabaseTable) and op.name.startswith("_segmint_"):
+            where = op.namespace
+            database = (where.catalog, where.database) if where.catalog else where.database
+            con.drop_table(op.name, database=database, force=True)
