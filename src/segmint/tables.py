@@ -20,6 +20,9 @@ OWNER_ID = "owner_id"
 IS_CUSTOMER = "is_customer"
 ACCOUNT_TYPE = "account_type"
 CREATED_DATE = "created_date"
+# Derived by the parent walk (enrich.parents), not read from a file: the top ancestor of each
+# account, its own id when it has no parent. Accounts with one family_id are one company.
+FAMILY_ID = "family_id"
 
 # deals
 DEAL_ID = "deal_id"
