@@ -16,6 +16,10 @@ ANNUAL_REVENUE = "annual_revenue"
 COUNTRY = "country"
 REGION = "region"
 STATE = "state"
+POSTAL_CODE = "postal_code"  # text: "02139" keeps its leading zero
+CITY = "city"
+LATITUDE = "latitude"  # decimal degrees, -90 to 90
+LONGITUDE = "longitude"  # decimal degrees, -180 to 180
 OWNER_ID = "owner_id"
 IS_CUSTOMER = "is_customer"
 ACCOUNT_TYPE = "account_type"
@@ -65,7 +69,8 @@ class TableSpec:
 
     `columns` maps each canonical column to its type name: one of
     ``string``, ``integer``, ``number``, ``money``, ``date``, ``boolean``, ``probability``
-    (a fraction from 0 to 1, read from 0-100 or 0-1).
+    (a fraction from 0 to 1, read from 0-100 or 0-1), ``coordinate`` (decimal degrees, with a
+    decimal point or comma).
     `required` columns must be mapped for the table to load.
 
     Examples
@@ -99,6 +104,10 @@ ACCOUNTS = TableSpec(
         ANNUAL_REVENUE: "money",
         COUNTRY: "string",
         STATE: "string",
+        POSTAL_CODE: "string",
+        CITY: "string",
+        LATITUDE: "coordinate",
+        LONGITUDE: "coordinate",
         OWNER_ID: "string",
         ACCOUNT_TYPE: "string",
         IS_CUSTOMER: "boolean",

@@ -141,3 +141,28 @@ def test_hubspot_deal_export():
 def test_preset_for_a_table_it_does_not_cover():
     with pytest.raises(ConfigError, match="has no mapping for the revenue table"):
         preset_columns("salesforce", "revenue", ["Id"])
+
+
+def test_salesforce_account_address_api_names_and_report_labels():
+    api = ["Id", "BillingCity", "BillingPostalCode", "BillingLatitude", "BillingLongitude"]
+    assert preset_columns("salesforce", "accounts", api) == {
+        "account_id": "Id", "postal_code": "BillingPostalCode", "city": "BillingCity",
+        "latitude": "BillingLatitude", "longitude": "BillingLongitude"}
+    labels = ["Account ID", "Billing City", "Billing Zip/Postal Code", "Billing Latitude",
+              "Billing Longitude"]
+    assert preset_columns("salesforce", "accounts", labels) == {
+        "account_id": "Account ID", "postal_code": "Billing Zip/Postal Code",
+        "city": "Billing City", "latitude": "Billing Latitude", "longitude": "Billing Longitude"}
+
+
+def test_hubspot_and_dynamics_account_address_columns():
+    hubspot = ["Record ID", "City", "Postal Code"]
+    assert preset_columns("hubspot", "accounts", hubspot) == {
+        "account_id": "Record ID", "postal_code": "Postal Code", "city": "City"}
+    assert preset_columns("hubspot", "accounts", ["hs_object_id", "city", "zip"]) == {
+        "account_id": "hs_object_id", "postal_code": "zip", "city": "city"}
+    dynamics = ["accountid", "address1_city", "address1_postalcode", "address1_latitude",
+                "address1_longitude"]
+    assert preset_columns("dynamics", "accounts", dynamics) == {
+        "account_id": "accountid", "postal_code": "address1_postalcode", "city": "address1_city",
+        "latitude": "address1_latitude", "longitude": "address1_longitude"}
