@@ -31,8 +31,8 @@ from segmint.segment.assign import assign
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
-STAGES = ("load accounts", "load deals", "load revenue", "load usage", "enrich", "assign",
-          "analyse", "write")
+STAGES = ("load accounts", "load deals", "load revenue", "load usage", "load owners", "enrich",
+          "assign", "analyse", "write")
 
 
 @dataclass
@@ -64,6 +64,9 @@ def connect(project: Project) -> ibis.BaseBackend:
 def load(project: Project, con: ibis.BaseBackend | None = None) -> dict[str, Validated]:
     """Load and validate every configured table; deals, revenue and usage must name known accounts.
 
+    Owners are not checked against accounts, nor accounts against owners: an owner_id no owner
+    has is counted by the audit, never rejected.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -85,7 +88,7 @@ def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[s
     progress("load accounts")
     validated = {"accounts": validate(con, load_source(con, project, "accounts"), materialise=keep)}
     known = validated["accounts"].clean
-    for name in ("deals", "revenue", "usage"):
+    for name in ("deals", "revenue", "usage", "owners"):
         progress(f"load {name}")
         if getattr(project.sources, name) is None:
             continue

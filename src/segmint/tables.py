@@ -51,6 +51,15 @@ DATE = "date"
 METRIC = "metric"
 VALUE = "value"
 
+# owners: the reps (CRM users) who hold accounts and deals; accounts' and deals' owner_id
+# name them by id, email or full name (enrich.owners.link_owners)
+EMAIL = "email"
+ROLE = "role"
+CAPACITY_HOURS = "capacity_hours"  # selling hours a year the rep has for their book
+CAPACITY_ACCOUNTS = "capacity_accounts"  # accounts the rep can hold
+START_DATE = "start_date"
+ACTIVE = "active"
+
 # lineage, added by load to every row of every table
 SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
@@ -160,7 +169,29 @@ USAGE = TableSpec(
     references={ACCOUNT_ID: "accounts"},
 )
 
-SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (ACCOUNTS, DEALS, REVENUE, USAGE)}
+# Capacity is two columns, not a number and a unit: a rep may have both an hours budget and a
+# cap on accounts held, each sums across reps without converting units, and a plan reads the
+# one it needs (a capacity plan works in hours). Either may be left empty.
+OWNERS = TableSpec(
+    "owners",
+    key=(OWNER_ID,),
+    grain="one rep (CRM user or owner)",
+    columns={
+        OWNER_ID: "string",
+        NAME: "string",
+        EMAIL: "string",
+        ROLE: "string",
+        REGION: "string",  # the rep's sales region or team, as the CRM names it
+        CAPACITY_HOURS: "number",
+        CAPACITY_ACCOUNTS: "integer",
+        START_DATE: "date",
+        ACTIVE: "boolean",
+    },
+    required=(OWNER_ID,),
+)
+
+SPECS: dict[str, TableSpec] = {spec.name: spec
+                               for spec in (ACCOUNTS, DEALS, REVENUE, USAGE, OWNERS)}
 
 # Canonical columns that may hold ';'-separated lists (sources.<table>.multi_value), read as
 # arrays of strings: a deal sold several products ("Analytics;CRM"). Any extra attribute column

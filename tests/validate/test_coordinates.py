@@ -1,4 +1,5 @@
-"""Coordinates: decimal degrees read with a point or a comma; points off the globe are cleared."""
+"""Coordinates: decimal degrees read with a point or a comma; points off the globe are cleared.
+Owners' capacity: negative or more hours than a year has is cleared."""
 
 from __future__ import annotations
 
@@ -79,6 +80,9 @@ def failing(code: str, **columns: list) -> list[bool]:
 @pytest.mark.parametrize(("code", "column", "kept", "cleared"), [
     ("DQ105", "latitude", [-90.0, 0.0, 42.3736, 90.0], [-90.0001, 90.5, 191.5]),
     ("DQ106", "longitude", [-180.0, -0.128, 180.0], [-180.5, 191.5, 360.0]),
+    ("DQ501", "capacity_hours", [0.0, 1400.0], [-5.0]),
+    ("DQ502", "capacity_hours", [1400.0, 8784.0], [8784.5, 9000.0]),
+    ("DQ503", "capacity_accounts", [0, 120], [-1]),
 ])
 def test_range_checks_keep_the_edges(code, column, kept, cleared):
     assert CHECKS[code].column == column and CHECKS[code].action == "value cleared"

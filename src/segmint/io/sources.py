@@ -18,7 +18,8 @@ import pyarrow as pa
 
 from segmint import engine
 from segmint import tables as t
-from segmint.config.presets import multi_value_headers, preset_columns, value_kinds
+from segmint.config.presets import (composed_columns, multi_value_headers, preset_columns,
+                                   value_kinds)
 from segmint.config.project import Project, Source
 from segmint.config.sniff import FileSample
 from segmint.exceptions import ColumnNotFoundError, ConfigError, SourceError, closest_hint
@@ -80,7 +81,10 @@ class LoadedSource:
     says how a CSV file's bytes were read (None for Parquet and DuckDB tables). `date_order`
     is canonical date column → ``day_first`` or ``month_first``, as configured. `multi_value`
     names the columns of `rows` whose values are ``;``-separated lists, as the preset or
-    ``sources.<table>.multi_value`` declares them.
+    ``sources.<table>.multi_value`` declares them. `composed` is canonical column → the
+    headers whose values were joined with a space to make it, when the preset builds it from
+    several (a user's name from ``FirstName`` and ``LastName``, `config.presets.COMPOSED`);
+    the parts also stay as attributes.
     """
 
     table: str
@@ -95,6 +99,7 @@ class LoadedSource:
     reading: Reading | None = None
     date_order: dict[str, str] = field(default_factory=dict)
     multi_value: tuple[str, ...] = ()
+    composed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
@@ -137,8 +142,11 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         read = engine.read_duckdb_table(con, path, source.table)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
     mapping = _mapping(table, source, headers, label)
-    attributes = _attribute_names(headers, mapping)
+    composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
+    attributes = _attribute_names(headers, mapping, taken=set(composed))
     columns = {canonical: read.rows[header] for canonical, header in mapping.items()}
+    columns |= {canonical: _joined([read.rows[h] for h in parts])
+                for canonical, parts in composed.items()}
     columns |= {name: read.rows[header] for header, name in attributes.items()}
     rows = read.rows.select(
         **columns,
@@ -149,9 +157,27 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         repairs = repairs.select(
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
-                        repairs, value_kinds(source.preset, mapping), reading,
+                        repairs, value_kinds(source.preset, mapping, table), reading,
                         date_order=_date_order(table, source),
-                        multi_value=_multi_value(table, source, headers, mapping, attributes))
+                        multi_value=_multi_value(table, source, headers, mapping, attributes),
+                        composed=composed)
+
+
+def _joined(parts: list[ir.Value]) -> ir.StringValue:
+    """The parts' text joined with a space, blank parts left out; null when every part is.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"first": ["Ana", " ", None, "Li "], "last": ["Ruiz", "Okafor", None, ""]})
+    >>> t.select(name=_joined([t.first, t["last"]])).to_pyarrow().column("name").to_pylist()
+    ['Ana Ruiz', 'Okafor', None, 'Li']
+    """
+    joined: ir.StringValue = ibis.null("string")
+    for part in parts:
+        text = part.cast("string").strip().nullif("")
+        joined = ibis.cases((joined.isnull(), text), (text.isnull(), joined),
+                            else_=joined + " " + text)
+    return joined
 
 
 def _read_csv(
@@ -575,9 +601,11 @@ def _mapping(table: str, source: Source, headers: list[str], label: str) -> dict
     return mapping
 
 
-def _attribute_names(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    """Unmapped columns stay, as snake_case names a rule can use (Product__c → product__c)."""
-    taken = set(mapping) | set(t.LINEAGE)
+def _attribute_names(headers: list[str], mapping: dict[str, str],
+                     taken: set[str] | None = None) -> dict[str, str]:
+    """Unmapped columns stay, as snake_case names a rule can use (Product__c → product__c),
+    none of them a canonical or lineage name, nor one of `taken`."""
+    taken = set(mapping) | set(t.LINEAGE) | (taken or set())
     mapped = set(mapping.values())
     names = {}
     for header in headers:

@@ -135,6 +135,28 @@ def _negative_mrr(rows: ir.Table) -> ir.BooleanValue:
     return rows[t.MRR] < 0
 
 
+HOURS_A_YEAR = 8784  # in a leap year: no rep has more selling hours than that
+
+
+@check("DQ501", table="owners", column=t.CAPACITY_HOURS, action="value cleared",
+       reason="negative capacity in hours")
+def _negative_hours(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.CAPACITY_HOURS] < 0
+
+
+@check("DQ502", table="owners", column=t.CAPACITY_HOURS, action="value cleared",
+       reason=f"capacity above {HOURS_A_YEAR:,} hours, more than a year has; capacity_hours "
+              "is hours per year")
+def _hours_beyond_a_year(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.CAPACITY_HOURS] > HOURS_A_YEAR
+
+
+@check("DQ503", table="owners", column=t.CAPACITY_ACCOUNTS, action="value cleared",
+       reason="negative capacity in accounts")
+def _negative_accounts_capacity(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.CAPACITY_ACCOUNTS] < 0
+
+
 @dataclass(frozen=True)
 class Validated:
     """A validated table: clean typed rows, its rejects, and the row counts that must add up.
