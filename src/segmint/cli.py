@@ -160,6 +160,9 @@ def _print_loading(result) -> None:
     links = result.parent_links
     if len(links) and links.loc[links.found != "id", "accounts"].sum():  # some not found by id
         _print_frame("Parent accounts: how parent_id found each parent", links)
+    if len(result.owner_links):
+        _print_frame("Account owners: how owner_id found each owner in the owners table",
+                     result.owner_links)
 
 
 def _print_frame(title: str, frame, percent: tuple[str, ...] = ()) -> None:

@@ -52,7 +52,10 @@ class LoadedSource:
     says how a CSV file's bytes were read (None for Parquet and DuckDB tables). `date_order`
     is canonical date column → ``day_first`` or ``month_first``, as configured. `multi_value`
     names the columns of `rows` whose values are ``;``-separated lists, as the preset or
-    ``sources.<table>.multi_value`` declares them.
+    ``sources.<table>.multi_value`` declares them. `composed` is canonical column → the
+    headers whose values were joined with a space to make it, when the preset builds it from
+    several (a user's name from ``FirstName`` and ``LastName``, `config.presets.COMPOSED`);
+    the parts also stay as attributes.
     """
 
     table: str
@@ -67,6 +70,7 @@ class LoadedSource:
     reading: Reading | None = None
     date_order: dict[str, str] = field(default_factory=dict)
     multi_value: tuple[str, ...] = ()
+    composed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ from segmint.segment.summary import segment_summary, unassigned_reasons
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
-STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage", "enrich",
-          "score", "assign", "analyse", "audit", "write")
-LOADED = ("deals", "revenue", "usage")  # loaded after accounts, in this order
+STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage", "load owners",
+          "enrich", "score", "assign", "analyse", "audit", "write")
+LOADED = ("deals", "revenue", "usage", "owners")  # loaded after accounts, in this order
 
 
 @dataclass
@@ -86,6 +86,9 @@ def connect(project: Project) -> ibis.BaseBackend:
 
 def load(project: Project, con: ibis.BaseBackend | None = None) -> dict[str, Validated]:
     """Load and validate every configured table; deals, revenue and usage must name known accounts.
+
+    Owners are not checked against accounts, nor accounts against owners: an owner_id no owner
+    has is counted by the audit, never rejected.
 
     Examples
     --------

@@ -16,10 +16,17 @@ ANNUAL_REVENUE = "annual_revenue"
 COUNTRY = "country"
 REGION = "region"
 STATE = "state"
+POSTAL_CODE = "postal_code"  # text: "02139" keeps its leading zero
+CITY = "city"
+LATITUDE = "latitude"  # decimal degrees, -90 to 90
+LONGITUDE = "longitude"  # decimal degrees, -180 to 180
 OWNER_ID = "owner_id"
 IS_CUSTOMER = "is_customer"
 ACCOUNT_TYPE = "account_type"
 CREATED_DATE = "created_date"
+# Derived by the parent walk (enrich.parents), not read from a file: the top ancestor of each
+# account, its own id when it has no parent. Accounts with one family_id are one company.
+FAMILY_ID = "family_id"
 
 # deals
 DEAL_ID = "deal_id"
@@ -51,10 +58,19 @@ NAICS_SOURCE, NAICS_SECTOR, SECTOR_TITLE = "naics_source", "naics_sector", "sect
 PARENT_SOURCE = "parent_source"  # how parent_id found its parent: id, name, ambiguous, unknown
 INHERITED_GROUPS = ("industry", "country", "employees")  # what a child may take from its parent
 ENRICHED_COLUMNS = (
-    REGION, ARR, NAICS_SECTOR, SECTOR_TITLE, NAICS_SOURCE, PARENT_SOURCE,
+    REGION, ARR, NAICS_SECTOR, SECTOR_TITLE, NAICS_SOURCE, PARENT_SOURCE, FAMILY_ID,
     *(f"{column}{RAW_SUFFIX}" for column in (COUNTRY, STATE, NAICS)),
     *(f"{group}{SOURCE_SUFFIX}" for group in INHERITED_GROUPS),
 )
+
+# owners: the reps (CRM users) who hold accounts and deals; accounts' and deals' owner_id
+# name them by id, email or full name (enrich.owners.link_owners)
+EMAIL = "email"
+ROLE = "role"
+CAPACITY_HOURS = "capacity_hours"  # selling hours a year the rep has for their book
+CAPACITY_ACCOUNTS = "capacity_accounts"  # accounts the rep can hold
+START_DATE = "start_date"
+ACTIVE = "active"
 
 # lineage, added by load to every row of every table
 SOURCE_FILE = "_source_file"
@@ -74,7 +90,8 @@ class TableSpec:
 
     `columns` maps each canonical column to its type name: one of
     ``string``, ``integer``, ``number``, ``money``, ``date``, ``boolean``, ``probability``
-    (a fraction from 0 to 1, read from 0-100 or 0-1).
+    (a fraction from 0 to 1, read from 0-100 or 0-1), ``coordinate`` (decimal degrees, with a
+    decimal point or comma).
     `required` columns must be mapped for the table to load.
 
     Examples
@@ -108,6 +125,10 @@ ACCOUNTS = TableSpec(
         ANNUAL_REVENUE: "money",
         COUNTRY: "string",
         STATE: "string",
+        POSTAL_CODE: "string",
+        CITY: "string",
+        LATITUDE: "coordinate",
+        LONGITUDE: "coordinate",
         OWNER_ID: "string",
         ACCOUNT_TYPE: "string",
         IS_CUSTOMER: "boolean",
@@ -160,7 +181,29 @@ USAGE = TableSpec(
     references={ACCOUNT_ID: "accounts"},
 )
 
-SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (ACCOUNTS, DEALS, REVENUE, USAGE)}
+# Capacity is two columns, not a number and a unit: a rep may have both an hours budget and a
+# cap on accounts held, each sums across reps without converting units, and a plan reads the
+# one it needs (a capacity plan works in hours). Either may be left empty.
+OWNERS = TableSpec(
+    "owners",
+    key=(OWNER_ID,),
+    grain="one rep (CRM user or owner)",
+    columns={
+        OWNER_ID: "string",
+        NAME: "string",
+        EMAIL: "string",
+        ROLE: "string",
+        REGION: "string",  # the rep's sales region or team, as the CRM names it
+        CAPACITY_HOURS: "number",
+        CAPACITY_ACCOUNTS: "integer",
+        START_DATE: "date",
+        ACTIVE: "boolean",
+    },
+    required=(OWNER_ID,),
+)
+
+SPECS: dict[str, TableSpec] = {spec.name: spec
+                               for spec in (ACCOUNTS, DEALS, REVENUE, USAGE, OWNERS)}
 
 # Canonical columns that may hold ';'-separated lists (sources.<table>.multi_value), read as
 # arrays of strings: a deal sold several products ("Analytics;CRM"). Any extra attribute column

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from segmint.config.presets import header_key, preset_columns
+from segmint.config.presets import composed_columns, header_key, preset_columns, value_kinds
 from segmint.config.project import load_project
 from segmint.exceptions import ConfigError
 
@@ -141,3 +141,76 @@ def test_hubspot_deal_export():
 def test_preset_for_a_table_it_does_not_cover():
     with pytest.raises(ConfigError, match="has no mapping for the revenue table"):
         preset_columns("salesforce", "revenue", ["Id"])
+
+
+def test_salesforce_account_address_api_names_and_report_labels():
+    api = ["Id", "BillingCity", "BillingPostalCode", "BillingLatitude", "BillingLongitude"]
+    assert preset_columns("salesforce", "accounts", api) == {
+        "account_id": "Id", "postal_code": "BillingPostalCode", "city": "BillingCity",
+        "latitude": "BillingLatitude", "longitude": "BillingLongitude"}
+    labels = ["Account ID", "Billing City", "Billing Zip/Postal Code", "Billing Latitude",
+              "Billing Longitude"]
+    assert preset_columns("salesforce", "accounts", labels) == {
+        "account_id": "Account ID", "postal_code": "Billing Zip/Postal Code",
+        "city": "Billing City", "latitude": "Billing Latitude", "longitude": "Billing Longitude"}
+
+
+def test_hubspot_and_dynamics_account_address_columns():
+    hubspot = ["Record ID", "City", "Postal Code"]
+    assert preset_columns("hubspot", "accounts", hubspot) == {
+        "account_id": "Record ID", "postal_code": "Postal Code", "city": "City"}
+    assert preset_columns("hubspot", "accounts", ["hs_object_id", "city", "zip"]) == {
+        "account_id": "hs_object_id", "postal_code": "zip", "city": "city"}
+    dynamics = ["accountid", "address1_city", "address1_postalcode", "address1_latitude",
+                "address1_longitude"]
+    assert preset_columns("dynamics", "accounts", dynamics) == {
+        "account_id": "accountid", "postal_code": "address1_postalcode", "city": "address1_city",
+        "latitude": "address1_latitude", "longitude": "address1_longitude"}
+
+
+SALESFORCE_USER = ["Id", "Username", "FirstName", "LastName", "Email", "Title", "UserRoleId",
+                   "UserRole.Name", "Division", "Region__c", "IsActive", "CreatedDate"]
+
+
+def test_salesforce_user_preset_maps_the_user_object():
+    assert preset_columns("salesforce", "owners", SALESFORCE_USER) == {
+        "owner_id": "Id", "email": "Email", "role": "UserRole.Name", "region": "Region__c",
+        "start_date": "CreatedDate", "active": "IsActive"}
+    # without a role name or a region field: the title, then the division
+    fallback = [h for h in SALESFORCE_USER if h not in ("UserRole.Name", "Region__c")]
+    found = preset_columns("salesforce", "owners", fallback)
+    assert (found["role"], found["region"]) == ("Title", "Division")
+
+
+def test_a_full_name_is_built_from_first_and_last_only_without_a_name_column():
+    assert composed_columns("salesforce", "owners", SALESFORCE_USER,
+                            preset_columns("salesforce", "owners", SALESFORCE_USER)) == {
+        "name": ("FirstName", "LastName")}
+    with_name = [*SALESFORCE_USER, "Name"]
+    assert composed_columns("salesforce", "owners", with_name,
+                            preset_columns("salesforce", "owners", with_name)) == {}
+    hubspot = ["User ID", "First Name", "Last Name", "Email"]
+    assert composed_columns("hubspot", "owners", hubspot, {}) == {
+        "name": ("First Name", "Last Name")}
+    assert composed_columns("hubspot", "owners", ["User ID", "First Name"], {}) == {}
+    assert composed_columns("hubspot", "accounts", hubspot, {}) == {}
+
+
+def test_owners_ids_are_read_as_the_crm_writes_record_ids():
+    # an owners export's id is a record id (widened, exact digits), not an owner reference
+    assert value_kinds("salesforce", {"owner_id": "Id"}, "owners") == {"owner_id": "salesforce_id"}
+    assert value_kinds("hubspot", {"owner_id": "User ID"}, "owners") == {"owner_id": "hubspot_id"}
+    assert value_kinds("salesforce", {"owner_id": "OwnerId"}, "accounts") == {"owner_id": "owner"}
+
+
+def test_owners_source_is_checked_like_the_others(tmp_path):
+    text = GOOD.replace("  accounts: {path: accounts.csv, preset: salesforce}",
+                        "  accounts: {path: accounts.csv, preset: salesforce}\n"
+                        "  owners: {path: users.csv, preset: salesforce, "
+                        "columns: {capacity: Capacity__c}}")
+    with pytest.raises(ConfigError, match="sources.owners.columns has 'capacity', which is not a "
+                                          "column of the owners table. Did you mean"):
+        load_project(write(tmp_path, text))
+    good = text.replace("capacity: Capacity__c", "capacity_hours: Capacity__c")
+    assert load_project(write(tmp_path, good)).sources.owners.columns == {
+        "capacity_hours": "Capacity__c"}

@@ -52,6 +52,38 @@ def test_without_an_accounts_file_init_says_what_is_missing():
         propose([sample("mrr.csv", ["account_id", "month", "mrr"])])
 
 
+SF_USERS = ["Id", "Username", "FirstName", "LastName", "Email", "Title", "UserRoleId", "IsActive",
+            "CreatedDate"]
+
+
+def test_a_user_export_is_placed_as_owners():
+    proposal = propose([sample("users.csv", SF_USERS),
+                        sample("accounts.csv", ["Id", "Name", "BillingCity", "OwnerId"]),
+                        sample("hubspot_users.csv", ["User ID", "First Name", "Last Name",
+                                                     "Email", "Teams", "Role"])])
+    assert placed(proposal) == {"owners": ("users.csv", "salesforce"),
+                                "accounts": ("accounts.csv", "salesforce")}
+    owners = proposal.placements["owners"]
+    assert owners.composed == {"name": ("FirstName", "LastName")}
+    assert "name" not in owners.missing and "Username" in owners.unmapped
+    assert proposal.unplaced[0][1] == "it could also be owners, but those come from users.csv"
+    hubspot = propose([sample("a.csv", ["Record ID", "Company name"]),
+                       sample("hubspot_users.csv", ["User ID", "First Name", "Last Name",
+                                                    "Email", "Teams", "Role"])])
+    assert placed(hubspot)["owners"] == ("hubspot_users.csv", "hubspot")
+
+
+def test_a_file_with_an_id_and_no_sign_of_people_is_not_owners():
+    # every CRM export has an Id: an owners export must also have an email, active flag or role
+    proposal = propose([sample("a.csv", ["Id", "Name", "Industry"]), sample("b.csv", ["Id", "Name"])])
+    assert placed(proposal) == {"accounts": ("a.csv", "salesforce")}
+
+
+def test_a_user_export_alone_is_named_as_owners_in_the_error():
+    with pytest.raises(SegmintError, match="users.csv looks like owners. Add the accounts file"):
+        propose([sample("users.csv", SF_USERS)])
+
+
 def test_deals_that_name_their_accounts_key_accounts_by_name():
     accounts = sample("acc.csv", ["(Do Not Modify) Account", "Account Name"],
                       [["6f9f-1", "Contoso Ltd"], ["7a0a-2", "Fabrikam Inc"]])
@@ -68,10 +100,12 @@ def segmint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(("files", "expected"), [
-    (["sf_accounts_api.csv", "sf_opportunities_report.csv", "billing_mrr.csv"],
-     {"accounts": ("salesforce", 3), "deals": ("salesforce", 2), "revenue": (None, 3)}),
-    (["hubspot_companies_ui.csv", "hubspot_deals_api.csv"],
-     {"accounts": ("hubspot", 3), "deals": ("hubspot", 2)}),
+    (["sf_accounts_api.csv", "sf_opportunities_report.csv", "billing_mrr.csv",
+      "sf_users_report.csv"],
+     {"accounts": ("salesforce", 3), "deals": ("salesforce", 2), "revenue": (None, 3),
+      "owners": ("salesforce", 5)}),
+    (["hubspot_companies_ui.csv", "hubspot_deals_api.csv", "hubspot_users.csv"],
+     {"accounts": ("hubspot", 3), "deals": ("hubspot", 2), "owners": ("hubspot", 3)}),
     (["dynamics_opportunities.csv", "dynamics_accounts.csv"],
      {"accounts": ("dynamics", 2), "deals": ("dynamics", 3)}),
 ], ids=["salesforce", "hubspot", "dynamics"])
@@ -81,7 +115,10 @@ def test_init_from_exports_writes_a_project_that_runs_unedited(tmp_path, files, 
     done = segmint("init", *[arg for name in files for arg in ("--from", name)], cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not found, left empty" in done.stdout
-    document = yaml.safe_load((tmp_path / "segmint.yaml").read_text(encoding="utf-8"))
+    written = (tmp_path / "segmint.yaml").read_text(encoding="utf-8")
+    if "owners" in expected:
+        assert "name <- First Name + Last Name" in " ".join(written.replace("#", "").split())
+    document = yaml.safe_load(written)
     assert {table: (source.get("preset"), None) for table, source in document["sources"].items()} \
         == {table: (preset, None) for table, (preset, _) in expected.items()}
     ran = segmint("run", cwd=tmp_path)

@@ -131,3 +131,61 @@ def test_the_cheap_first_word_is_the_first_word_of_the_key(names):
     for name, row in zip(names, got):
         if row["word"] is not None and row["key"] is not None:
             assert row["key"].split(" ")[0] == row["word"], name
+
+
+def test_every_account_of_a_hierarchy_has_the_top_as_its_family():
+    out = rows(["industry", "country"])
+    assert out["family_id"].to_dict() == {
+        "top": "top", "mid": "top", "leaf": "top",  # 3 levels
+        "x": "x", "y": "x",  # a cycle: its smallest id
+        "z": "z",  # its parent 'ghost' is no account: the top in the data is z itself
+        "w": "w",  # no parent
+    }
+
+
+# g <- c <- p: three levels; k -> n -> m -> k: a cycle, with t hanging from n; s is its own
+# parent; o names a parent that is no account, and oc hangs from o.
+FAMILIES = {
+    "account_id": ["g", "c", "p", "m", "k", "n", "t", "s", "o", "oc"],
+    "parent_id": ["c", "p", None, "k", "n", "m", "n", "s", "Ghost Corp", "o"],
+    "name": ["Gamma", "Charlie", "Papa", "Mike", "Kilo", "November", "Tango", "Sierra", "Oscar",
+             "Oscar Child"],
+}
+
+
+def families(con, accounts=FAMILIES, groups=(), **kwargs) -> dict[str, str]:
+    out = con.to_pyarrow(inherit_from_parents(ibis.memtable(accounts), groups, **kwargs))
+    found = {r["account_id"]: r["family_id"] for r in out.to_pylist()}
+    assert len(found) == len(accounts["account_id"])  # never adds or drops an account
+    return found
+
+
+def test_families_of_a_hierarchy_a_cycle_and_an_orphan(con):
+    assert families(con) == {
+        "g": "p", "c": "p", "p": "p",
+        "m": "k", "k": "k", "n": "k", "t": "k",  # the cycle's smallest id, its tail too
+        "s": "s",  # its own parent
+        "o": "o", "oc": "o",  # the orphan heads its family
+    }
+
+
+def test_families_do_not_depend_on_row_order(con):
+    reversed_rows = {column: values[::-1] for column, values in FAMILIES.items()}
+    assert families(con, reversed_rows) == families(con)
+
+
+def test_a_walk_cut_at_max_depth_takes_the_smallest_id_it_met(con):
+    found = families(con, max_depth=1)
+    # g reaches c, not p: the smallest id met is c. c reaches p, a top, as before.
+    assert (found["g"], found["c"], found["p"]) == ("c", "p", "p")
+    assert found["t"] == "n"  # t meets n only
+
+
+def test_a_parent_given_by_name_joins_its_family(con):
+    accounts = {"account_id": ["a", "b"], "name": ["Contoso Ltd", "Fabrikam"],
+                "parent_id": [None, "CONTOSO LTD."]}
+    assert families(con, accounts, ["country"]) == {"a": "a", "b": "a"}
+
+
+def test_without_parent_ids_every_account_is_its_own_family(con):
+    assert families(con, {"account_id": ["a", "b"]}) == {"a": "a", "b": "b"}

@@ -34,6 +34,12 @@ CORPUS = [
     ("dynamics_opportunities.csv", "deals", "dynamics", 3),
     ("dynamics_opportunities_api.csv", "deals", "dynamics", 3),
     ("billing_mrr.csv", "revenue", None, 3),
+    ("sf_users_api.csv", "owners", "salesforce", 3),
+    ("sf_users_report.csv", "owners", "salesforce", 5),
+    ("hubspot_users.csv", "owners", "hubspot", 3),
+    ("sf_accounts_report_addresses.csv", "accounts", "salesforce", 4),
+    ("hubspot_companies_addresses.csv", "accounts", "hubspot", 3),
+    ("dynamics_accounts_addresses.csv", "accounts", "dynamics", 3),
 ]
 
 
@@ -88,7 +94,7 @@ def test_cp1252_weekly_export_is_detected_and_its_double_encoded_row_repaired(du
     loaded = load_source(duck, project("sf_weekly_export_cp1252.csv"), "accounts")
     assert column(loaded, "name") == ["Müller Maschinenbau GmbH", "Société Générale",
                                       "O’Connor & Sons"]
-    assert column(loaded, "billingcity") == ["Köln", "Paris", "Dún Laoghaire"]
+    assert column(loaded, "city") == ["Köln", "Paris", "Dún Laoghaire"]  # BillingCity
     assert "sf_weekly_export_cp1252.csv: read as cp1252" in loaded.notes[0]
     assert "repaired mojibake in 1 value(s)" in loaded.notes[1]
     assert loaded.repairs.to_pyarrow().to_pylist() == [{
@@ -154,7 +160,8 @@ def test_dynamics_display_names_map_and_do_not_modify_columns_stay(duck):
         "account_id": "(Do Not Modify) Account", "name": "Account Name", "industry": "Industry",
         "employees": "Number of Employees", "annual_revenue": "Annual Revenue",
         "country": "Address 1: Country/Region", "state": "Address 1: State/Province",
-        "parent_id": "Parent Account", "owner_id": "Owner", "created_date": "Created On"}
+        "city": "Address 1: City", "parent_id": "Parent Account", "owner_id": "Owner",
+        "created_date": "Created On"}
     assert column(loaded, "parent_id") == [None, "Contoso Ltd"]  # a name: enrich resolves it
     deals = load_source(duck, project("dynamics_opportunities.csv", "deals", "dynamics"), "deals")
     assert (deals.mapping["deal_id"], deals.mapping["amount"], deals.mapping["stage"]) == (

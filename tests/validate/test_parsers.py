@@ -20,6 +20,8 @@ from segmint.validate.parsers import (
     infer_day_first,
     parse_boolean,
     parse_boolean_text,
+    parse_coordinate,
+    parse_coordinate_text,
     parse_date,
     parse_date_text,
     parse_integer,
@@ -277,7 +279,7 @@ def test_no_null_spelling_parses_as_any_type(con):
     # _outcome relies on it: a blank text never yields a value
     spellings = sorted(NULL_SPELLINGS | {s.upper() for s in NULL_SPELLINGS})
     parsers = {"n": parse_number, "i": parse_integer, "m": parse_money, "b": parse_boolean,
-               "d": parse_date, "s": parse_string}  # fmt: skip
+               "d": parse_date, "s": parse_string, "c": parse_coordinate}  # fmt: skip
     for name, rows in run_many(con, spellings, parsers).items():
         assert {row[:3] for row in rows} == {(None, BLANK, None)}, name
 
@@ -392,6 +394,7 @@ TWINS = {
     "money": (parse_money, parse_money_text),
     "boolean": (parse_boolean, parse_boolean_text),
     "string": (parse_string, parse_string_text),
+    "coordinate": (parse_coordinate, parse_coordinate_text),
     "date": (parse_date, parse_date_text),
     "dayfirst": (
         lambda col: parse_date(col, day_first=True),

@@ -18,6 +18,8 @@ from segmint.config.project import Project
 from segmint.enrich.currency import LOCAL_SUFFIX
 from segmint.enrich.dedup import SURVIVOR_ID
 from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE
+from segmint.enrich.owners import (BY_EMAIL, MATCHED_OWNER_ID, OWNER_ACTIVE, OWNER_MATCH,
+                                   link_owners)
 from segmint.enrich.parents import (
     AMBIGUOUS, BY_ID, BY_NAME, INHERITABLE, PARENT, PARENT_SOURCE, SOURCE_SUFFIX, UNKNOWN,
 )
@@ -76,6 +78,14 @@ class AuditResult:
         How accounts' ``parent_id`` found a parent: ``found`` (``id``, ``name``, ``ambiguous``,
         ``unknown``; see `segmint.enrich.parents.resolve_parent_names`), ``accounts``,
         ``meaning`` and up to 3 ``examples`` of the parents left unresolved.
+    owner_links : DataFrame
+        With an owners table: how accounts' ``owner_id`` found their owner, ``found`` (``id``,
+        ``email``, ``name``, ``ambiguous``, ``unknown``; see
+        `segmint.enrich.owners.link_owners`), ``accounts``, ``meaning`` and up to 3
+        ``examples`` of the owners not found. Empty without one.
+    inactive_owners, accounts_with_inactive_owner : int or None
+        Owners whose ``active`` is false that still hold accounts, and the accounts they
+        hold; None without an owners table.
     load_notes : list of str
         The notes of loading and validation, in words: how a file was read when that was not
         plain UTF-8, and what was decided for a column when the data did not make it obvious.
@@ -115,6 +125,9 @@ class AuditResult:
     repairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     id_sentinels: pd.DataFrame = field(default_factory=pd.DataFrame)
     parent_links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    owner_links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inactive_owners: int | None = None
+    accounts_with_inactive_owner: int | None = None
     load_notes: list[str] = field(default_factory=list)
     date_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
     reporting_currency: str = "USD"
@@ -172,8 +185,20 @@ class AuditResult:
             "unassigned_after_enrichment": self.unassigned_after,
             "accounts_leaving_unassigned": self.left_unassigned,
             **{f"{g}_from_parent": n for g, n in self.filled_from_parent.items()},
+            **self._owner_figures(),
             **self._loading_figures(),
         }
+
+    def _owner_figures(self) -> dict[str, int]:
+        """With an owners table: accounts whose owner it does not have, and inactive owners."""
+        if self.inactive_owners is None:
+            return {}
+        links = self.owner_links
+        found = links.set_index("found")["accounts"] if len(links) else pd.Series(dtype="int64")
+        return {"accounts_owner_not_in_owners": int(found.get(UNKNOWN, 0)),
+                "accounts_owner_ambiguous": int(found.get(AMBIGUOUS, 0)),
+                "inactive_owners_holding_accounts": self.inactive_owners,
+                "accounts_held_by_inactive_owners": self.accounts_with_inactive_owner or 0}
 
     def _loading_figures(self) -> dict[str, int]:
         """What loading repaired or could not resolve: repaired values, placeholder ids, parents."""
@@ -209,6 +234,7 @@ class AuditResult:
             "file_reading": records(self.file_reading), "repairs": records(self.repairs),
             "id_sentinels": records(self.id_sentinels),
             "parent_links": records(self.parent_links), "load_notes": self.load_notes,
+            "owner_links": records(self.owner_links),
             "date_orders": records(self.date_orders),
         }
 
@@ -294,6 +320,7 @@ def audit_tables(
         unassigned_before=before, unassigned_after=after, left_unassigned=left_count,
         filled_from_parent=inherited, dedupe=project.enrich.dedupe,
         **_what_loading_did(project, validated), parent_links=_parent_links(enriched),
+        **_owner_links(enriched, used.get("owners")),
         date_orders=date_orders(validated), reporting_currency=project.currency.reporting,
     )
 
@@ -374,28 +401,62 @@ PARENT_MEANINGS = {
 
 def _parent_links(accounts: ir.Table) -> pd.DataFrame:
     """Accounts per way their parent was found, with examples of the parents left unresolved."""
-    columns = ["found", "accounts", "meaning", "examples"]
     if PARENT_SOURCE not in accounts.columns:
-        return pd.DataFrame(columns=columns)
-    source = accounts[PARENT_SOURCE]
-    per_way = accounts.filter(source.notnull()).group_by(found=source).aggregate(
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    return _links(accounts.select(_found=accounts[PARENT_SOURCE], _value=accounts[t.PARENT_ID]),
+                  PARENT_MEANINGS)
+
+
+OWNER_MEANINGS = {
+    BY_ID: "owner_id is an owner's id",
+    BY_EMAIL: "owner_id is one owner's email",
+    BY_NAME: "owner_id is one owner's full name",
+    AMBIGUOUS: "owner_id is an email or name several owners share",
+    UNKNOWN: "owner_id is not in the owners table (no id, email or name matches)",
+}
+
+
+def _owner_links(accounts: ir.Table, owners: ir.Table | None) -> dict[str, Any]:
+    """With an owners table: accounts per way their owner was found (examples of those not
+    found), and the inactive owners holding accounts, as `AuditResult` fields."""
+    if owners is None:
+        return {}
+    linked = link_owners(accounts.select(t.ACCOUNT_ID, t.OWNER_ID), owners)
+    inactive = linked.filter((~linked[OWNER_ACTIVE]).fill_null(False))
+    counts = inactive.aggregate(accounts=inactive.count(),
+                                owners=inactive[MATCHED_OWNER_ID].nunique())
+    counts = counts.to_pyarrow().to_pylist()[0]
+    return {
+        "owner_links": _links(linked.select(_found=linked[OWNER_MATCH],
+                                            _value=linked[t.OWNER_ID]), OWNER_MEANINGS),
+        "inactive_owners": int(counts["owners"] or 0),
+        "accounts_with_inactive_owner": int(counts["accounts"] or 0),
+    }
+
+
+LINK_COLUMNS = ["found", "accounts", "meaning", "examples"]
+
+
+def _links(links: ir.Table, meanings: dict[str, str]) -> pd.DataFrame:
+    """Accounts per way a reference was resolved (`_found`, null when there is none), with up to
+    3 examples of the values (`_value`) left ambiguous or unknown; a row per meaning."""
+    per_way = links.filter(links._found.notnull()).group_by(found=links._found).aggregate(
         n=lambda r: r.count())
     counts = {row["found"]: int(row["n"]) for row in per_way.to_pyarrow().to_pylist()}
     if not counts:
-        return pd.DataFrame(columns=columns)
-    unresolved = accounts.filter(source.isin([AMBIGUOUS, UNKNOWN]))
-    per_parent = unresolved.group_by(found=unresolved[PARENT_SOURCE],
-                                     parent=unresolved[t.PARENT_ID]).aggregate(
+        return pd.DataFrame(columns=LINK_COLUMNS)
+    unresolved = links.filter(links._found.isin([AMBIGUOUS, UNKNOWN]))
+    per_value = unresolved.group_by(found=unresolved._found, value=unresolved._value).aggregate(
         n=lambda r: r.count())
-    ranked = per_parent.mutate(_rank=ibis.row_number().over(
-        group_by=per_parent.found, order_by=[ibis.desc(per_parent.n), per_parent.parent]))
+    ranked = per_value.mutate(_rank=ibis.row_number().over(
+        group_by=per_value.found, order_by=[ibis.desc(per_value.n), per_value.value]))
     examples: dict[str, list[str]] = {}
     top = ranked.filter(ranked._rank < EXAMPLES).order_by("found", "_rank")
     for row in top.to_pyarrow().to_pylist():
-        examples.setdefault(row["found"], []).append(f"{row['parent']} ({row['n']:,})")
+        examples.setdefault(row["found"], []).append(f"{row['value']} ({row['n']:,})")
     return pd.DataFrame([{"found": found, "accounts": counts.get(found, 0),
                           "meaning": meaning, "examples": ", ".join(examples.get(found, []))}
-                         for found, meaning in PARENT_MEANINGS.items()], columns=columns)
+                         for found, meaning in meanings.items()], columns=LINK_COLUMNS)
 
 
 def source_labels(project: Project) -> dict[str, str]:

@@ -23,6 +23,10 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.ANNUAL_REVENUE: ("AnnualRevenue", "Annual Revenue"),
             t.COUNTRY: ("BillingCountry", "Billing Country"),
             t.STATE: ("BillingState", "Billing State/Province"),
+            t.POSTAL_CODE: ("BillingPostalCode", "Billing Zip/Postal Code"),
+            t.CITY: ("BillingCity", "Billing City"),
+            t.LATITUDE: ("BillingLatitude", "Billing Latitude"),
+            t.LONGITUDE: ("BillingLongitude", "Billing Longitude"),
             t.OWNER_ID: ("OwnerId", "Account Owner ID", "Owner ID", "Account Owner"),
             t.ACCOUNT_TYPE: ("Type", "Account Type"),
             t.CREATED_DATE: ("CreatedDate", "Created Date"),
@@ -43,6 +47,21 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.OWNER_ID: ("OwnerId", "Opportunity Owner ID", "Owner ID", "Opportunity Owner"),
             t.PROBABILITY: ("Probability", "Probability (%)"),  # 0-100
         },
+        # The User object: Data Loader / Workbench API names, then the labels of a users report.
+        # Salesforce has no standard region, start date or capacity on a user: Region__c (or
+        # the standard Division) stands in for the region, the user's CreatedDate for the start
+        # date unless the export has a Start Date; capacity is mapped under columns:.
+        "owners": {
+            t.OWNER_ID: ("Id", "User ID"),
+            t.NAME: ("Name", "Full Name"),  # else FirstName + LastName (COMPOSED)
+            t.EMAIL: ("Email",),
+            t.ROLE: ("UserRole.Name", "Role", "Role Name", "Title", "UserRoleId", "Role ID"),
+            t.REGION: ("Region__c", "Region", "Division"),
+            t.CAPACITY_HOURS: ("Capacity Hours",),
+            t.CAPACITY_ACCOUNTS: ("Capacity Accounts",),
+            t.START_DATE: ("Start Date", "CreatedDate", "Created Date"),
+            t.ACTIVE: ("IsActive", "Active"),
+        },
     },
     "hubspot": {
         "accounts": {
@@ -55,6 +74,8 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.ANNUAL_REVENUE: ("Annual Revenue", "annualrevenue"),
             t.COUNTRY: ("Country/Region", "country"),
             t.STATE: ("State/Region", "state"),
+            t.POSTAL_CODE: ("Postal Code", "zip"),
+            t.CITY: ("City", "city"),
             t.OWNER_ID: ("Company owner", "hubspot_owner_id", "owner_id"),
             t.ACCOUNT_TYPE: ("Lifecycle Stage", "lifecyclestage", "Type", "type"),
             t.CREATED_DATE: ("Create Date", "createdate"),
@@ -82,6 +103,27 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.OWNER_ID: ("Deal owner", "hubspot_owner_id", "owner_id"),
             t.PROBABILITY: ("Deal probability", "hs_deal_stage_probability"),  # 0-1
         },
+        # Settings > Users & Teams > Export users. HubSpot documents what the file holds (user
+        # ID, first and last name, email address, last login date, assigned teams, assigned
+        # role, permissions) but not its exact headers; those below are our best reading, and
+        # headers match ignoring case and punctuation. That export has the *user* ID, which is
+        # not the owner ID records carry (hubspot_owner_id): owners are therefore also matched
+        # to accounts by email and name (`enrich.owners.link_owners`). The owners API and its
+        # connectors (id, email, firstName, lastName; Fivetran's owner_id, is_active) give the
+        # owner ID. HubSpot has no region on a user: the team stands in. Whether deactivated
+        # users are in the Users & Teams export is not documented; the API's `archived` (the
+        # opposite of active) is not read as `active`.
+        "owners": {
+            t.OWNER_ID: ("Owner ID", "owner_id", "id", "User ID", "user_id"),
+            t.NAME: ("Full Name", "Name"),  # none in HubSpot's exports: First + Last (COMPOSED)
+            t.EMAIL: ("Email", "Email address"),
+            t.ROLE: ("Role", "Assigned role", "Job title"),
+            t.REGION: ("Primary team", "Team", "Teams", "Assigned teams"),
+            t.CAPACITY_HOURS: ("Capacity Hours",),
+            t.CAPACITY_ACCOUNTS: ("Capacity Accounts",),
+            t.START_DATE: ("Created At", "created_at"),
+            t.ACTIVE: ("Active", "is_active"),
+        },
     },
     # Dynamics 365 Sales: the display names of an "Export to Excel" (saved as CSV), then the
     # Dataverse logical names of an API or Power Query export. Excel exports carry the record's
@@ -98,6 +140,10 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.ANNUAL_REVENUE: ("Annual Revenue", "revenue"),
             t.COUNTRY: ("Address 1: Country/Region", "Address 1: Country", "address1_country"),
             t.STATE: ("Address 1: State/Province", "address1_stateorprovince"),
+            t.POSTAL_CODE: ("Address 1: ZIP/Postal Code", "address1_postalcode"),
+            t.CITY: ("Address 1: City", "address1_city"),
+            t.LATITUDE: ("Address 1: Latitude", "address1_latitude"),
+            t.LONGITUDE: ("Address 1: Longitude", "address1_longitude"),
             t.OWNER_ID: ("Owner", "ownerid", "_ownerid_value"),
             t.ACCOUNT_TYPE: ("Relationship Type", "customertypecode"),
             t.CREATED_DATE: ("Created On", "createdon"),
@@ -136,6 +182,20 @@ VALUE_KINDS: dict[str, dict[str, str]] = {
     "hubspot": {t.ACCOUNT_ID: "hubspot_id", t.DEAL_ID: "hubspot_id",
                 t.PARENT_ID: "hubspot_id", t.OWNER_ID: "owner"},
     "dynamics": {t.OWNER_ID: "owner", t.IS_WON: "dynamics_won", t.IS_CLOSED: "dynamics_closed"},
+}
+# Where a table reads a column otherwise: an owners export's owner_id is the user's record id
+# (widened to 18 characters like any Salesforce id), not a reference that may carry a status.
+TABLE_VALUE_KINDS: dict[str, dict[str, dict[str, str]]] = {
+    "salesforce": {"owners": {t.OWNER_ID: "salesforce_id"}},
+    "hubspot": {"owners": {t.OWNER_ID: "hubspot_id"}},
+}
+
+# Canonical columns an export spreads over several headers, by preset and table: the parts
+# are joined with a space (blank parts left out) when the export has no header of its own for
+# the column. User exports give a first and a last name; some give no full name.
+COMPOSED: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "salesforce": {"owners": {t.NAME: ("FirstName", "LastName")}},
+    "hubspot": {"owners": {t.NAME: ("First Name", "Last Name")}},
 }
 
 
@@ -221,15 +281,41 @@ def multi_value_headers(preset: str | None, table: str, headers: list[str]) -> l
     return list(dict.fromkeys(by_key[header_key(h)] for h in declared if header_key(h) in by_key))
 
 
-def value_kinds(preset: str | None, mapping: dict[str, str]) -> dict[str, str]:
+def value_kinds(preset: str | None, mapping: dict[str, str],
+                table: str | None = None) -> dict[str, str]:
     """The CRM value kind of each mapped column a preset knows (canonical column → kind).
 
     Examples
     --------
     >>> value_kinds("salesforce", {"account_id": "Id", "name": "Name", "owner_id": "OwnerId"})
     {'account_id': 'salesforce_id', 'owner_id': 'owner'}
+    >>> value_kinds("salesforce", {"owner_id": "Id"}, table="owners")
+    {'owner_id': 'salesforce_id'}
     >>> value_kinds(None, {"account_id": "id"})
     {}
     """
-    kinds = VALUE_KINDS.get(preset or "", {})
+    kinds = VALUE_KINDS.get(preset or "", {}) | TABLE_VALUE_KINDS.get(preset or "", {}).get(
+        table or "", {})
     return {column: kinds[column] for column in mapping if column in kinds}
+
+
+def composed_columns(preset: str | None, table: str, headers: list[str],
+                     mapped: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The canonical columns a preset builds from several headers (`COMPOSED`), as headers.
+
+    Only columns not already `mapped` and whose every part is among `headers`.
+
+    Examples
+    --------
+    >>> composed_columns("salesforce", "owners", ["Id", "FirstName", "LastName"], {"owner_id": "Id"})
+    {'name': ('FirstName', 'LastName')}
+    >>> composed_columns("salesforce", "owners", ["Id", "Name", "FirstName", "LastName"],
+    ...                  {"owner_id": "Id", "name": "Name"})
+    {}
+    """
+    by_key = _headers_by_key(preset or "", headers)
+    found = {}
+    for canonical, parts in COMPOSED.get(preset or "", {}).get(table, {}).items():
+        if canonical not in mapped and all(header_key(p) in by_key for p in parts):
+            found[canonical] = tuple(by_key[header_key(p)] for p in parts)
+    return found

@@ -75,10 +75,11 @@ class Sources(Strict):
     deals: Source | None = None
     revenue: Source | None = None
     usage: Source | None = None
+    owners: Source | None = None  # reps: a CRM user export, for territories and capacity
 
     @model_validator(mode="after")
     def _known_columns(self) -> Sources:
-        for name in ("accounts", "deals", "revenue", "usage"):
+        for name in t.SPECS:
             source = getattr(self, name)
             if source is None:
                 continue

@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from segmint import tables as t
-from segmint.config.presets import PRESETS, header_key, preset_columns
+from segmint.config.presets import PRESETS, composed_columns, header_key, preset_columns
 from segmint.exceptions import SegmintError
 
-TABLES = ("accounts", "deals", "revenue", "usage")
+TABLES = ("accounts", "deals", "revenue", "usage", "owners")
+
+# Beyond its required columns, what a file must have to be taken for a table: every CRM
+# export has an Id, so an owners (user) export is one that also says who a person is.
+SIGNATURE: dict[str, tuple[str, ...]] = {"owners": (t.EMAIL, t.ACTIVE, t.ROLE)}
 
 # Tables no preset covers (billing and product exports are not CRM-shaped): the usual names.
 GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
@@ -32,6 +36,17 @@ GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
         t.DATE: ("date", "day", "event_date", "usage_date"),
         t.METRIC: ("metric", "metric_name", "event", "feature"),
         t.VALUE: ("value", "count", "quantity", "amount"),
+    },
+    "owners": {
+        t.OWNER_ID: ("owner_id", "user_id", "rep_id", "Owner ID", "User ID"),
+        t.NAME: ("name", "full_name", "owner_name", "rep_name"),
+        t.EMAIL: ("email", "email_address"),
+        t.ROLE: ("role", "title", "job_title"),
+        t.REGION: ("region", "team", "territory"),
+        t.CAPACITY_HOURS: ("capacity_hours",),
+        t.CAPACITY_ACCOUNTS: ("capacity_accounts",),
+        t.START_DATE: ("start_date", "hire_date"),
+        t.ACTIVE: ("active", "is_active"),
     },
 }
 
@@ -62,15 +77,17 @@ class Placement:
     mapping: dict[str, str]  # canonical -> header, everything that will be read
     columns: dict[str, str] = field(default_factory=dict)  # what segmint.yaml must spell out
     notes: list[str] = field(default_factory=list)
+    composed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the preset joins them
 
     @property
     def unmapped(self) -> list[str]:
-        used = set(self.mapping.values())
+        used = set(self.mapping.values()) | {h for parts in self.composed.values() for h in parts}
         return [h for h in self.sample.headers if h not in used]
 
     @property
     def missing(self) -> list[str]:
-        return [c for c in t.SPECS[self.table].columns if c not in self.mapping]
+        return [c for c in t.SPECS[self.table].columns
+                if c not in self.mapping and c not in self.composed]
 
 
 @dataclass
@@ -93,7 +110,11 @@ def _generic_columns(table: str, headers: list[str]) -> dict[str, str]:
 
 
 def _candidates(sample: FileSample) -> list[tuple[int, int, str, str | None, dict[str, str]]]:
-    """(score, -preference, table, preset, mapping) for every table the file can load as."""
+    """(score, -preference, table, preset, mapping) for every table the file can load as.
+
+    The score counts the canonical columns found, one a preset builds from several headers
+    (`config.presets.COMPOSED`: a user's name) included.
+    """
     found = []
     for order, table in enumerate(TABLES):
         options: list[tuple[str | None, dict[str, str]]] = [
@@ -102,15 +123,18 @@ def _candidates(sample: FileSample) -> list[tuple[int, int, str, str | None, dic
         ]
         options.append((None, _generic_columns(table, sample.headers)))
         for preset, mapping in options:
-            if all(column in mapping for column in t.SPECS[table].required):
-                found.append((len(mapping), -order, table, preset, mapping))
+            composed = composed_columns(preset, table, sample.headers, mapping)
+            if all(column in mapping for column in t.SPECS[table].required) and (
+                    table not in SIGNATURE or any(c in mapping for c in SIGNATURE[table])):
+                found.append((len(mapping) + len(composed), -order, table, preset, mapping))
     return sorted(found, key=lambda c: (c[0], c[1]), reverse=True)
 
 
 def propose(samples: list[FileSample]) -> Proposal:
     """Place each file as the table (and preset) that maps the most of its columns.
 
-    A file is accounts, deals, revenue or usage when it has that table's required columns;
+    A file is accounts, deals, revenue, usage or owners when it has that table's required
+    columns (owners: also an email, an active flag or a role, as a user export has);
     among those, the table and preset mapping the most headers win, and each table takes
     one file (the best-matching one).
 
@@ -134,7 +158,9 @@ def propose(samples: list[FileSample]) -> Proposal:
             continue
         sample = samples[index]
         columns = {} if preset else dict(mapping)
-        placements[table] = Placement(sample, table, preset, dict(mapping), columns)
+        placements[table] = Placement(sample, table, preset, dict(mapping), columns,
+                                      composed=composed_columns(preset, table, sample.headers,
+                                                                mapping))
         placed.add(index)
     unplaced = []
     for index, sample in enumerate(samples):
@@ -147,10 +173,12 @@ def propose(samples: list[FileSample]) -> Proposal:
         unplaced.append((sample, why))
     if "accounts" not in placements:
         names = ", ".join(s.path.name for s in samples)
+        placed_as = "".join(f" {p.sample.path.name} looks like {table}." for table, p in
+                            placements.items())
         raise SegmintError(
             f"None of {names} looks like an accounts export: no column reads as an account id "
-            "(Id, Record ID, (Do Not Modify) Account, account_id). Add the accounts file, or "
-            "write segmint.yaml by hand with `segmint init`."
+            f"(Id, Record ID, (Do Not Modify) Account, account_id).{placed_as} Add the accounts "
+            "file, or write segmint.yaml by hand with `segmint init`."
         )
     _key_accounts_like_their_references(placements)
     return Proposal(placements, unplaced)
@@ -208,7 +236,8 @@ def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
     kind = f"a {placement.preset.capitalize()} export" if placement.preset else "a file"
     out = [f"  # {sample.path.name}: {kind} of {placement.table} "
            f"({len(placement.mapping)} canonical columns found)."]
-    mapped = ", ".join(f"{c} <- {h}" for c, h in placement.mapping.items())
+    mapped = ", ".join([*(f"{c} <- {h}" for c, h in placement.mapping.items()),
+                        *(f"{c} <- {' + '.join(parts)}" for c, parts in placement.composed.items())])
     out += [f"  #   {line}" for line in _wrap(f"mapped: {mapped}")]
     if placement.unmapped:
         out += [f"  #   {line}" for line in _wrap(

@@ -1,5 +1,6 @@
-"""Parent accounts: find each account's parent (by id, or by name), then fill what an account
-lacks from it: industry, country and, optionally, size."""
+"""Parent accounts: find each account's parent (by id, or by name) and its family (the top
+ancestor), then fill what an account lacks from its ancestors: industry, country and,
+optionally, size."""
 
 from __future__ import annotations
 
@@ -114,15 +115,25 @@ def resolve_parent_names(accounts: ir.Table) -> ir.Table:
 def inherit_from_parents(
     accounts: ir.Table, groups: Iterable[str], *, max_depth: int = 8
 ) -> ir.Table:
-    """Fill missing values from the nearest ancestor that has them, and say where each came from.
+    """Find each account's family (its top ancestor), and fill missing values from the
+    nearest ancestor that has them, saying where each came from.
 
     Each account's parent is found by `resolve_parent_names` (a ``parent_id`` may be the parent's
-    name). For each group (``industry``: NAICS code, sector, sector title and industry text;
-    ``country``: ISO country and region; ``employees``), an account whose own value is missing
-    takes the value of its parent, else its grandparent, and so on up to `max_depth` levels, in
-    the engine by one left join per level. A cycle in ``parent_id`` (A → B → A) stops when the
-    walk comes back to the account, or at `max_depth`. Values the account has are never
-    replaced; the industry text is only filled when the account has none.
+    name). One walk up ``parent_id``, in the engine by one left join per level, up to
+    `max_depth` levels, does both:
+
+    - ``family_id``: the topmost account the walk reaches. An account without a parent is its
+      own family, and so is one whose parent is not an account (an id or name not in the file):
+      the family is the top *in the data*. When the walk reaches no top within `max_depth`
+      levels (a cycle A → B → A, an account above one, or a longer chain), the family is the
+      smallest ``account_id`` the walk met, the account's own included when the walk came back
+      to it: every account of a cycle and those hanging from it share the cycle's smallest id
+      (when it fits in `max_depth` levels), whatever order the rows come in.
+    - For each group (``industry``: NAICS code, sector, sector title and industry text;
+      ``country``: ISO country and region; ``employees``), an account whose own value is missing
+      takes the value of its parent, else its grandparent, and so on. A cycle stops when the
+      walk comes back to the account, or at `max_depth`. Values the account has are never
+      replaced; the industry text is only filled when the account has none.
 
     Parameters
     ----------
@@ -130,69 +141,86 @@ def inherit_from_parents(
         Enriched accounts (after `attach_geography` and `attach_industry`, so ``country`` is an
         ISO code and ``naics`` the best known code), with ``account_id`` and ``parent_id``.
     groups : iterable of str
-        Keys of `INHERITABLE`.
+        Keys of `INHERITABLE`; none to find families only.
     max_depth : int
         How many levels to walk up at most.
 
     Returns
     -------
     ibis.Table
-        The accounts with the groups filled, and a ``<group>_source`` column per group:
-        'own' (the account's value), 'parent' (inherited) or null (unknown). An inherited NAICS
-        code has ``naics_source`` 'parent'. With groups to fill, ``parent_id`` and
-        ``parent_source`` are as `resolve_parent_names` leaves them; with none, the accounts
-        are returned as they are.
+        The accounts with the groups filled, a ``<group>_source`` column per group: 'own' (the
+        account's value), 'parent' (inherited) or null (unknown), and ``family_id``. An
+        inherited NAICS code has ``naics_source`` 'parent'. ``parent_id`` and
+        ``parent_source`` are as `resolve_parent_names` leaves them. Without a ``parent_id``
+        column, every account is its own family and nothing else changes.
 
     Examples
     --------
-    >>> accounts = ibis.memtable({"account_id": ["top", "mid", "leaf"],
-    ...     "parent_id": [None, "top", "mid"], "employees": [5000.0, None, None]})
+    >>> accounts = ibis.memtable({"account_id": ["top", "mid", "leaf", "x", "y"],
+    ...     "parent_id": [None, "top", "mid", "y", "x"],
+    ...     "employees": [5000.0, None, None, None, None]})
     >>> out = inherit_from_parents(accounts, ["employees"]).order_by("account_id").execute()
-    >>> out[["account_id", "employees", "employees_source"]].values.tolist()
-    [['leaf', 5000.0, 'parent'], ['mid', 5000.0, 'parent'], ['top', 5000.0, 'own']]
+    >>> out[["account_id", "employees", "employees_source", "family_id"]].values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['leaf', 5000.0, 'parent', 'top'], ['mid', 5000.0, 'parent', 'top'],
+     ['top', 5000.0, 'own', 'top'], ['x', nan, None, 'x'], ['y', nan, None, 'x']]
     """
     groups = list(dict.fromkeys(groups))
     unknown = [g for g in groups if g not in INHERITABLE]
     if unknown:
         raise ValueError(f"cannot inherit {unknown}; choose from {sorted(INHERITABLE)}")
-    if not groups or t.PARENT_ID not in accounts.columns:
-        return accounts
+    if t.PARENT_ID not in accounts.columns:
+        return accounts.mutate(**{t.FAMILY_ID: accounts[t.ACCOUNT_ID]})
     accounts = resolve_parent_names(accounts)
     present = {g: (INHERITABLE[g][0], [c for c in INHERITABLE[g][1] if c in accounts.columns])
                for g in groups if INHERITABLE[g][0] in accounts.columns}
     copied = list(dict.fromkeys(c for _, columns in present.values() for c in columns))
     found = {c: f"_inh_{c}" for c in copied}
-    # Only parents can be ancestors, and only accounts with a parent and a gap need the walk:
-    # usually a few percent of each. The walk joins `max_depth` levels in one query, so its
-    # hash tables are held together; over every account they outgrew a 1 GB memory limit.
+    # Only parents can be ancestors, and only accounts with a parent need the walk: usually a
+    # few percent of each. The walk joins `max_depth` levels in one query, so its hash tables
+    # are held together; over every account they outgrew a 1 GB memory limit.
     is_parent = accounts[t.ACCOUNT_ID].isin(
         accounts.filter(accounts[t.PARENT_ID].notnull()).select(_pid=accounts[t.PARENT_ID])._pid)
     parents = accounts.filter(is_parent)
     ancestors = parents.select(_anc_id=parents[t.ACCOUNT_ID], _anc_parent=parents[t.PARENT_ID],
                                **{f"_anc_{c}": parents[c] for c in copied})
-    gap = functools.reduce(operator.or_, [accounts[key].isnull() for key, _ in present.values()],
-                           ibis.literal(False))
-    children = accounts.filter(accounts[t.PARENT_ID].notnull() & gap)
+    children = accounts.filter(accounts[t.PARENT_ID].notnull())
     walk = children.select(
         _self=children[t.ACCOUNT_ID], _cursor=children[t.PARENT_ID],
+        _top=ibis.null("string"),  # the last account reached
+        _low=ibis.null("string"),  # the smallest id reached
+        _cycle=ibis.literal(False),  # the walk came back to the account
         **{found[c]: ibis.null(accounts[c].type()) for c in copied},
     )
     for _ in range(max_depth):
         level = ancestors.view()  # a self-join: each level is a fresh view of the accounts
         step = walk.left_join(level, [("_cursor", "_anc_id")])
+        reached = step._anc_id.notnull()
         updates = {}
         for key, columns in present.values():
             take = step[found[key]].isnull() & step[f"_anc_{key}"].notnull()
             for c in columns:
                 updates[found[c]] = ibis.ifelse(take, step[f"_anc_{c}"], step[found[c]])
         next_cursor = step._anc_parent
+        back = (next_cursor == step._self).fill_null(False)
+        lower = reached & (step._low.isnull() | (step._anc_id < step._low))
         walk = step.select(
             "_self",
-            _cursor=ibis.ifelse(next_cursor == step._self, ibis.null("string"), next_cursor),
+            _cursor=ibis.ifelse(back, ibis.null("string"), next_cursor),
+            _top=ibis.ifelse(reached, step._anc_id.cast("string"), step._top),
+            _low=ibis.ifelse(lower, step._anc_id.cast("string"), step._low),
+            _cycle=step._cycle | back,
             **updates,
         ).view()  # a view, so the next join starts a new chain rather than extending this one
     walk = walk.view()
     joined = accounts.left_join(walk, accounts[t.ACCOUNT_ID] == walk._self)
+    me = joined[t.ACCOUNT_ID].cast("string")
+    family = ibis.cases(
+        (joined._self.isnull(), me),  # no parent
+        (joined._cycle, ibis.ifelse(joined._low < me, joined._low, me)),
+        (joined._cursor.notnull(), joined._low),  # stopped at max_depth
+        else_=joined._top.fill_null(me),  # the top; itself when its parent is no account
+    )
     replaced: dict[str, ir.Value] = {}
     sources: dict[str, ir.Value] = {}
     for group, (key, columns) in present.items():
@@ -207,6 +235,8 @@ def inherit_from_parents(
             replaced[NAICS_SOURCE] = ibis.ifelse(inherited, PARENT, joined[NAICS_SOURCE])
         sources[group + SOURCE_SUFFIX] = ibis.cases((own, OWN), (inherited, PARENT)).cast("string")
     return joined.select(
-        *[replaced[c].name(c) if c in replaced else joined[c] for c in accounts.columns],
+        *[replaced[c].name(c) if c in replaced else joined[c] for c in accounts.columns
+          if c != t.FAMILY_ID],
         **sources,
+        **{t.FAMILY_ID: family},
     )

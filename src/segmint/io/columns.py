@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from segmint import tables as t
-from segmint.config.presets import multi_value_headers, preset_columns
+from segmint.config.presets import composed_columns, multi_value_headers, preset_columns
 from segmint.config.project import Project, Source
 from segmint.exceptions import ColumnNotFoundError, ConfigError, SourceError, closest_hint
 from segmint.io.text import sample_file
@@ -36,7 +36,8 @@ def source_columns(project: Project, table: str) -> list[str] | None:
         return None
     headers = sample_file(path, rows=1).headers
     mapping = canonical_mapping(table, source, headers, source.path)
-    return [*mapping, *attribute_names(headers, mapping).values()]
+    composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
+    return [*mapping, *composed, *attribute_names(headers, mapping, taken=set(composed)).values()]
 
 
 def date_order(table: str, source: Source) -> dict[str, str]:
@@ -98,9 +99,11 @@ def canonical_mapping(table: str, source: Source, headers: list[str], label: str
     return mapping
 
 
-def attribute_names(headers: list[str], mapping: dict[str, str]) -> dict[str, str]:
-    """Unmapped columns stay, as snake_case names a rule can use (Product__c → product__c)."""
-    taken = set(mapping) | set(t.LINEAGE)
+def attribute_names(headers: list[str], mapping: dict[str, str],
+                    taken: set[str] | None = None) -> dict[str, str]:
+    """Unmapped columns stay, as snake_case names a rule can use (Product__c → product__c),
+    none of them a canonical or lineage name, nor one of `taken`."""
+    taken = set(mapping) | set(t.LINEAGE) | (taken or set())
     mapped = set(mapping.values())
     names = {}
     for header in headers:

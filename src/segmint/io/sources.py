@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from segmint import engine
 from segmint import tables as t
-from segmint.config.presets import value_kinds
+from segmint.config.presets import composed_columns, value_kinds
 from segmint.config.project import Project, Source
 from segmint.exceptions import SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
@@ -75,8 +75,11 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         read = engine.read_duckdb_table(con, path, source.table)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
     mapping = canonical_mapping(table, source, headers, label)
-    attributes = attribute_names(headers, mapping)
+    composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
+    attributes = attribute_names(headers, mapping, taken=set(composed))
     columns = {canonical: read.rows[header] for canonical, header in mapping.items()}
+    columns |= {canonical: _joined([read.rows[h] for h in parts])
+                for canonical, parts in composed.items()}
     columns |= {name: read.rows[header] for header, name in attributes.items()}
     rows = read.rows.select(
         **columns,
@@ -87,9 +90,27 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
         repairs = repairs.select(
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
-                        repairs, value_kinds(source.preset, mapping), reading,
+                        repairs, value_kinds(source.preset, mapping, table), reading,
                         date_order=date_order(table, source),
-                        multi_value=multi_value(table, source, headers, mapping, attributes))
+                        multi_value=multi_value(table, source, headers, mapping, attributes),
+                        composed=composed)
+
+
+def _joined(parts: list[ir.Value]) -> ir.StringValue:
+    """The parts' text joined with a space, blank parts left out; null when every part is.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"first": ["Ana", " ", None, "Li "], "last": ["Ruiz", "Okafor", None, ""]})
+    >>> t.select(name=_joined([t.first, t["last"]])).to_pyarrow().column("name").to_pylist()
+    ['Ana Ruiz', 'Okafor', None, 'Li']
+    """
+    joined: ir.StringValue = ibis.null("string")
+    for part in parts:
+        text = part.cast("string").strip().nullif("")
+        joined = ibis.cases((joined.isnull(), text), (text.isnull(), joined),
+                            else_=joined + " " + text)
+    return joined
 
 
 def _read_csv(

@@ -108,6 +108,8 @@ def data_quality_section(audit: AuditResult) -> str:
                   "the one its values prove, else month first. Set sources.&lt;table&gt;.date_order "
                   "in segmint.yaml to choose.</p>",
                   _table(audit.unsettled_date_orders.rename(columns=DATE_HEADERS))]
+    if len(audit.owner_links):
+        parts += ["<h3>Account owners in the owners table</h3>", _table(audit.owner_links)]
     if len(audit.duplicates):
         parts += ["<h3>Duplicate accounts</h3>", _table(audit.duplicates)]
     return "\n".join(parts)

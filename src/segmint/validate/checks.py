@@ -37,6 +37,7 @@ PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
     "date": parsers.parse_date,
     "boolean": parsers.parse_boolean,
     "probability": parsers.parse_probability,
+    "coordinate": parsers.parse_coordinate,
     "list": parsers.parse_list,  # the columns a preset or the project declares multi-valued
     **crm_values.PARSERS,  # CRM ids and owners, for the columns a preset declares
 }
@@ -44,6 +45,7 @@ PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
 
 ENGINE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "money": "float64",
                 "date": "date", "boolean": "boolean", "probability": "float64",
+                "coordinate": "float64",
                 "list": "array<string>",
                 **{kind: "string" for kind in crm_values.PARSERS}}
 
@@ -101,6 +103,19 @@ def _absurd_revenue(rows: ir.Table) -> ir.BooleanValue:
     return rows[t.ANNUAL_REVENUE] > 1e12
 
 
+@check("DQ105", table="accounts", column=t.LATITUDE, action="value cleared",
+       reason="latitude outside -90 to 90 degrees; map the decimal latitude (not longitude, "
+              "not degrees-minutes-seconds)")
+def _latitude_off_the_globe(rows: ir.Table) -> ir.BooleanValue:
+    return (rows[t.LATITUDE] < -90) | (rows[t.LATITUDE] > 90)
+
+
+@check("DQ106", table="accounts", column=t.LONGITUDE, action="value cleared",
+       reason="longitude outside -180 to 180 degrees; map the decimal longitude")
+def _longitude_off_the_globe(rows: ir.Table) -> ir.BooleanValue:
+    return (rows[t.LONGITUDE] < -180) | (rows[t.LONGITUDE] > 180)
+
+
 @check("DQ201", table="deals", column=t.AMOUNT, action="row rejected",
        reason="negative deal amount; credit notes belong in billing, not in deals")
 def _negative_amount(rows: ir.Table) -> ir.BooleanValue:
@@ -117,6 +132,28 @@ def _absurd_amount(rows: ir.Table) -> ir.BooleanValue:
        reason="negative recurring revenue; refunds and credits are not recurring revenue")
 def _negative_mrr(rows: ir.Table) -> ir.BooleanValue:
     return rows[t.MRR] < 0
+
+
+HOURS_A_YEAR = 8784  # in a leap year: no rep has more selling hours than that
+
+
+@check("DQ501", table="owners", column=t.CAPACITY_HOURS, action="value cleared",
+       reason="negative capacity in hours")
+def _negative_hours(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.CAPACITY_HOURS] < 0
+
+
+@check("DQ502", table="owners", column=t.CAPACITY_HOURS, action="value cleared",
+       reason=f"capacity above {HOURS_A_YEAR:,} hours, more than a year has; capacity_hours "
+              "is hours per year")
+def _hours_beyond_a_year(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.CAPACITY_HOURS] > HOURS_A_YEAR
+
+
+@check("DQ503", table="owners", column=t.CAPACITY_ACCOUNTS, action="value cleared",
+       reason="negative capacity in accounts")
+def _negative_accounts_capacity(rows: ir.Table) -> ir.BooleanValue:
+    return rows[t.CAPACITY_ACCOUNTS] < 0
 
 
 @dataclass(frozen=True)
@@ -319,7 +356,7 @@ def _parse(column: ir.Value, kind: str, **options) -> parsers.Parsed:
 def _is_native(column: ir.Value, kind: str) -> bool:
     """Whether a column already has the type `kind` asks for (a typed file), so is used as is."""
     dtype = column.type()
-    return ((kind in ("number", "money") and dtype.is_numeric())
+    return ((kind in ("number", "money", "coordinate") and dtype.is_numeric())
             or (kind == "integer" and dtype.is_integer())
             or (kind == "date" and dtype.is_temporal())
             or (kind == "boolean" and dtype.is_boolean())

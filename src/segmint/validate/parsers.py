@@ -30,6 +30,8 @@ __all__ = [
     "infer_probability_scale",
     "parse_boolean",
     "parse_boolean_text",
+    "parse_coordinate",
+    "parse_coordinate_text",
     "parse_date",
     "parse_date_text",
     "parse_integer",
@@ -474,6 +476,62 @@ def parse_integer_text(s: str | None) -> tuple[int | None, str, str | None]:
     if value % 1 == 0 and abs(value) <= _INTEGER_LIMIT:
         return int(value), OK, rule
     return None, INVALID, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinates. Decimal degrees are never grouped in thousands, so a comma in one is a decimal
+# comma (a European export: '45,7578'): read as numbers, '0,123' would be the longitude 123.
+_COORDINATE = r"^[-+]?[0-9]{1,3}(?:[.,][0-9]{1,15})?$"
+
+
+def parse_coordinate(col: ir.StringValue) -> Parsed:
+    """Read a latitude or longitude in decimal degrees, with a decimal point or comma.
+
+    ``'42.3736'``, ``'-71.1097'``, ``'+48'`` (``plain``); ``'45,7578'``, ``'0,123'``
+    (``decimal_comma``). Anything else is invalid: thousands separators, degrees-minutes-seconds
+    (``'40°26′46″N'``), hemisphere letters. Whether the value is on the globe is the
+    validator's call (checks DQ105, DQ106).
+
+    Parameters
+    ----------
+    col : ibis.StringValue
+        Raw text.
+
+    Returns
+    -------
+    Parsed
+        `value` is float64.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"lon": ["-71.1097", "0,123", "1,234.5", "N/A"]})
+    >>> p = parse_coordinate(t.lon)
+    >>> t.select(v=p.value, s=p.status, r=p.rule).to_pyarrow().to_pylist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'v': -71.1097, 's': 'ok', 'r': 'plain'}, {'v': 0.123, 's': 'ok', 'r': 'decimal_comma'},
+     {'v': None, 's': 'invalid', 'r': None}, {'v': None, 's': 'blank', 'r': None}]
+    """
+    t = _strip(col)
+    shaped = t.re_search(_COORDINATE)
+    value = ibis.ifelse(shaped, t.replace(",", ".").cast("float64"), ibis.null("float64"))
+    return _outcome(_is_blank(t), value,
+                    ibis.ifelse(t.contains(","), "decimal_comma", "plain"))
+
+
+def parse_coordinate_text(s: str | None) -> tuple[float | None, str, str | None]:
+    """Read one text as `parse_coordinate` does: (value, status, rule).
+
+    Examples
+    --------
+    >>> parse_coordinate_text(" 45,7578 "), parse_coordinate_text("4,832.1")
+    ((45.7578, 'ok', 'decimal_comma'), (None, 'invalid', None))
+    """
+    t = None if s is None else _strip_text(s)
+    if _is_blank_text(t):
+        return None, BLANK, None
+    if not re.fullmatch(_COORDINATE, t):
+        return None, INVALID, None
+    return float(t.replace(",", ".")), OK, "decimal_comma" if "," in t else "plain"
 
 
 # ---------------------------------------------------------------------------------------------
