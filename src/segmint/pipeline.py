@@ -27,7 +27,7 @@ from segmint.enrich.parents import (BY_NAME, INHERITABLE, PARENT, PARENT_SOURCE,
 from segmint.io.outputs import write_table, write_text
 from segmint.io.sources import load_source
 from segmint.report.html import render_report
-from segmint.segment.assign import assign
+from segmint.segment.assign import assign, unassigned_reasons
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
@@ -48,6 +48,7 @@ class RunResult:
     performance: PerformanceOverview = field(default_factory=PerformanceOverview)
     audit: AuditResult | None = None
     duplicates: ir.Table | None = None  # account_id -> survivor_id, see enrich.dedup
+    reasons: ir.Table | None = None  # every reason of each Unassigned account, one row each
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -173,10 +174,13 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     progress("assign")
     assigned = assign(accounts, project.segmentation, revenue=revenue, deals=deals)
     dimension_names = list(project.segmentation.dimensions)
-    wanted = [t.ACCOUNT_ID, t.NAME, *dimension_names, t.SEGMENT, t.REASON, t.IS_CUSTOMER, t.ARR]
+    wanted = [t.ACCOUNT_ID, t.NAME, *dimension_names, t.SEGMENT, *t.REASON_COLUMNS, t.IS_CUSTOMER,
+              t.ARR]
     seen: set[str] = set()
     columns = [c for c in wanted if c in assigned.columns and not (c in seen or seen.add(c))]
     assignments = engine.materialise(con, assigned.select(*columns), "assignments")
+    reason_rows = keep(unassigned_reasons(assignments, accounts, project.segmentation),
+                       "unassigned_reasons")
     rejects = engine.materialise(con, ibis.union(*(v.rejects for v in validated.values())), "rejects")
 
     summary = segment_summary(assignments).to_pandas()
@@ -194,7 +198,7 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     quality = _audit(project, validated, clean, normalised, accounts, assignments, duplicates,
                      rejects, keep)
     result = RunResult(assignments, rejects, validated, summary, row_counts, reasons, performance,
-                       audit=quality, duplicates=duplicates,
+                       audit=quality, duplicates=duplicates, reasons=reason_rows,
                        notes=[note for v in validated.values() for note in v.notes])
     if write:
         progress("write")
@@ -264,6 +268,9 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
     folder = project.path(project.outputs.dir)
     formats = project.outputs.formats
     result.files += write_table(con, result.assignments, folder, "assignments", formats)
+    if result.reasons is not None:
+        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
+                                    folder, "unassigned_reasons", formats)
     result.files += write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
                                 folder, "rejects", formats)
     result.files += write_table(con, ibis.memtable(result.segment_summary), folder,

@@ -70,6 +70,14 @@ def test_same_assignments(runs):
     assert len(rows(duck)) > 0.9 * ACCOUNTS
 
 
+def test_same_unassigned_reasons(runs):
+    duck, spark = runs["duckdb"], runs["spark"]
+    assert duck.reasons.schema() == spark.reasons.schema()
+    assert rows(duck.reasons, t.ACCOUNT_ID, t.DIMENSION) == rows(spark.reasons, t.ACCOUNT_ID,
+                                                                t.DIMENSION)
+    assert len(rows(duck.reasons)) > 0  # the demo plants accounts with no employees
+
+
 def test_same_row_counts_and_rejects(runs):
     duck, spark = runs["duckdb"], runs["spark"]
     assert duck.row_counts.to_dict("records") == spark.row_counts.to_dict("records")
