@@ -195,8 +195,8 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     )
     progress("analyse")
     performance = performance_overview(clean, assignments, keep=keep)
-    quality = _audit(project, validated, clean, normalised, accounts, assignments, duplicates,
-                     rejects, keep)
+    quality = _audit(project, validated, clean, normalised, accounts, assignments, reason_rows,
+                     duplicates, rejects, keep)
     result = RunResult(assignments, rejects, validated, summary, row_counts, reasons, performance,
                        audit=quality, duplicates=duplicates, reasons=reason_rows,
                        notes=[note for v in validated.values() for note in v.notes])
@@ -206,14 +206,14 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     return result
 
 
-def _audit(project, validated, used, normalised, accounts, assignments, duplicates, rejects,
-           keep) -> AuditResult:
+def _audit(project, validated, used, normalised, accounts, assignments, reasons, duplicates,
+           rejects, keep) -> AuditResult:
     """The data-quality audit, comparing with accounts only normalised (no parents, no merge)."""
     baseline = keep(_baseline_assignments(project, validated, normalised, accounts, assignments),
                     "baseline_assignments")
     return audit_tables(project, validated, used=used, normalised=normalised, enriched=accounts,
-                        baseline=baseline, assignments=assignments, duplicates=duplicates,
-                        rejects=rejects, keep=keep)
+                        baseline=baseline, assignments=assignments, reasons=reasons,
+                        duplicates=duplicates, rejects=rejects, keep=keep)
 
 
 def _baseline_assignments(project, validated, normalised, enriched, assignments) -> ir.Table:
