@@ -41,7 +41,8 @@ def test_run_prints_the_segment_table_and_writes_outputs(tmp_path):
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["assignments.csv", "assignments.parquet", "rejects.csv", "rejects.parquet",
                        "report.html", "row_counts.csv", "row_counts.parquet",
-                       "segment_summary.csv", "segment_summary.parquet"]
+                       "segment_summary.csv", "segment_summary.parquet",
+                       "unassigned_reasons.csv", "unassigned_reasons.parquet"]
 
 
 @pytest.mark.parametrize(

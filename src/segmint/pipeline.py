@@ -29,8 +29,8 @@ from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
 from segmint.preflight import check_project
 from segmint.score.stage import ScoreRun, score_accounts
-from segmint.segment.assign import assignment_table
-from segmint.segment.summary import segment_summary, unassigned_reasons
+from segmint.segment.assign import assignment_table, unassigned_reasons
+from segmint.segment.summary import reason_counts, segment_summary
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
@@ -59,6 +59,7 @@ class RunResult:
     scores: ScoreRun | None = None
     audit: AuditResult | None = None
     duplicates: ir.Table | None = None  # account_id -> survivor_id, see enrich.dedup
+    reasons: ir.Table | None = None  # every reason of each Unassigned account, one row each
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -159,18 +160,20 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     context.assignments = keep(assignment_table(
         scores.accounts, project.segmentation, revenue=tables.get("revenue"),
         deals=tables.get("deals"), score_columns=scores.columns), "assignments")
+    reasons = keep(unassigned_reasons(context.assignments, scores.accounts, project.segmentation),
+                   "unassigned_reasons")
     rejects = keep(ibis.union(*(v.rejects for v in validated.values())), "rejects")
     progress("analyse")
     analyses = run_analyses(context).collect()
     progress("audit")
-    quality = audit_run(project, validated, enriched, context.assignments, rejects,
+    quality = audit_run(project, validated, enriched, context.assignments, reasons, rejects,
                         scored=scores.accounts, score_columns=scores.columns, as_of=as_of,
                         keep=keep)
     result = RunResult(
         context.assignments, rejects, validated,
         segment_summary(context.assignments).to_pandas(), _row_counts(project, validated),
-        unassigned_reasons(context.assignments).to_pandas(), as_of, analyses, scores,
-        audit=quality, duplicates=enriched.duplicates,
+        reason_counts(context.assignments).to_pandas(), as_of, analyses, scores,
+        audit=quality, duplicates=enriched.duplicates, reasons=reasons,
         notes=[*(note for v in validated.values() for note in v.notes), *scores.notes])
     if write:
         progress("write")
@@ -201,6 +204,12 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
     folder = project.path(project.outputs.dir)
     formats = project.outputs.formats
     result.files += write_table(con, result.assignments, folder, "assignments", formats)
+    if result.reasons is not None:
+        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
+                                    folder, "unassigned_reasons", formats)
+    if result.reasons is not None:
+        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
+                                    folder, "unassigned_reasons", formats)
     result.files += write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
                                 folder, "rejects", formats)
     result.files += write_table(con, ibis.memtable(result.segment_summary), folder,

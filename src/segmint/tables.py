@@ -79,9 +79,25 @@ LINEAGE = (SOURCE_FILE, SOURCE_ROW)
 
 # segmentation outputs
 SEGMENT = "segment"
-REASON = "reason"
+REASON = "reason"  # readable: "employees missing; country Earth not recognised"
 UNASSIGNED = "Unassigned"
 PRODUCTS = "products"
+# ... and the same reason as data (segment/assign.py): a stable code, the dimension and field
+# it is about, and the value in question (VALUE, "value", above). Documented in the README.
+REASON_CODE = "reason_code"
+DIMENSION = "dimension"
+FIELD = "field"
+REASON_COLUMNS = (REASON, REASON_CODE, DIMENSION, FIELD, VALUE)
+RULE = "rule"  # field: the rule's segment name; value: its `when`
+DEFAULT = "default"  # value: the default template
+MISSING = "missing"  # the field a template dimension reads is blank
+UNRECOGNISED = "unrecognised"  # ... as enrichment could not read it; value: what the CRM said
+UNMAPPED = "unmapped"  # value: the field's value, which the dimension's map has no entry for
+NO_DEFAULT = "no_default"  # no rule matched and there is no template
+REASON_CODES = (RULE, DEFAULT, MISSING, UNRECOGNISED, UNMAPPED, NO_DEFAULT)
+# The template's dimensions fail one by one: an Unassigned account can have several of these
+# (one row each in `unassigned_reasons`); the other codes come one per account.
+TEMPLATE_FAILURES = (MISSING, UNRECOGNISED, UNMAPPED)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,9 @@ import sys
 import textwrap
 
 import duckdb
-import pandas as pd
 import pytest
 
 from segmint import tables as t
-from segmint.audit import unassigned_fixes
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +78,6 @@ def test_enrichment_only_adds_values_and_moves_accounts_out_of_unassigned(demo):
     assert result.unassigned_before - result.unassigned_after == result.left_unassigned
     assert result.fixes["accounts_affected"].sum() >= result.unassigned_after
     assert 0 <= result.scores.set_index("table").loc["accounts", "score"] <= 100
-
-
-def test_fixes_are_ranked_by_accounts_freed():
-    # 243 miss employees only, 2 miss both, 3 have an unknown country only.
-    reasons = pd.DataFrame({"reason": ["employees missing", "country missing; employees missing",
-                                       "country Earth not recognised"], "accounts": [243, 2, 3]})
-    fixes = unassigned_fixes(reasons, {"employees": "NumberOfEmployees", "country": "BillingCountry"})
-    assert fixes[["accounts_freed", "accounts_affected"]].values.tolist() == [[243, 245], [3, 3], [0, 2]]
-    assert fixes.fix[0] == "fill NumberOfEmployees for 245 accounts"
 
 
 def test_check_command_prints_the_audit_and_writes_json(tmp_path):

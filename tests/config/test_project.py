@@ -49,6 +49,9 @@ def test_good_file_loads_with_paths_relative_to_it(tmp_path):
         (("kind: map", "kind: mapp"), "kind 'mapp' is not a dimension kind"),
         (('"{size}-{region}"', '"{size}-{regoin}"'), "uses {regoin}, which is not a dimension. Did you mean 'region'?"),
         (('[52, "5415"]', '["Finance"]'), "NAICS prefixes are 2 to 6 digits"),
+        (("    size: {kind", "    value: {kind"), "dimension 'value' has the name of a column "
+         "assignments carry beside the dimensions (segment, reason, reason_code, dimension, "
+         "field, value). Rename it, and the rules and default using it."),
         (("accounts: {path", "acounts: {path"), "sources.acounts: unknown key 'acounts'. Did you mean 'accounts'?"),
     ],
 )

@@ -70,6 +70,15 @@ def test_same_assignments(runs):
     assert len(rows(duck)) > 0.9 * ACCOUNTS
 
 
+def test_same_unassigned_reasons_and_fixes(runs):
+    duck, spark = runs["duckdb"], runs["spark"]
+    assert duck.reasons.schema() == spark.reasons.schema()
+    assert rows(duck.reasons, t.ACCOUNT_ID, t.DIMENSION) == rows(spark.reasons, t.ACCOUNT_ID,
+                                                                t.DIMENSION)
+    assert len(rows(duck.reasons)) > 0  # the demo plants accounts with no employees
+    assert duck.audit.fixes.to_dict("records") == spark.audit.fixes.to_dict("records")
+
+
 def test_same_row_counts_and_rejects(runs):
     duck, spark = runs["duckdb"], runs["spark"]
     assert duck.row_counts.to_dict("records") == spark.row_counts.to_dict("records")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 import pytest
 
+from segmint import tables as t
 from segmint.config.project import Segmentation
 from segmint.exceptions import RuleError
-from segmint.segment.assign import assign
+from segmint.segment.assign import assign, unassigned_reasons
 
 MODEL = {
     "dimensions": {
@@ -123,3 +126,85 @@ def test_rule_with_unknown_column_is_a_clear_error():
     model = {**MODEL, "segments": [{"name": "X", "when": "regoin == 'EMEA'"}]}
     with pytest.raises(RuleError, match="region"):
         run(model)
+
+
+# What the CRM said beside each enriched value: country_raw is kept by enrichment, and a
+# country it could not read is blank with the raw value kept.
+RAW = {
+    #        id    employees  country  country_raw           naics
+    "a": ("a", 199.0, "US", "USA", "541511"),            # default
+    "e": ("e", 50000.0, "DE", "Germany", "522110"),      # rule 1
+    "h": ("h", None, "US", "US", "541511"),              # no employees
+    "k": ("k", 10.0, "ZZ", "ZZ", "541511"),              # a code the region map lacks
+    "m": ("m", None, None, "Earth; Mars", "541511"),     # no employees, country unreadable
+    "n": ("n", 10.0, None, None, "541511"),              # no country at all
+}
+
+
+def raw_accounts(rows=RAW):
+    columns = list(zip(*rows.values()))
+    return ibis.memtable(
+        dict(zip(["account_id", "employees", "country", "country_raw", "naics"], columns)),
+        schema={"account_id": "string", "employees": "float64", "country": "string",
+                "country_raw": "string", "naics": "string"})
+
+
+def reason_rows(con, model=MODEL):
+    out = assign(raw_accounts(), Segmentation.model_validate(model))
+    out = out.select(t.ACCOUNT_ID, t.SEGMENT, *t.REASON_COLUMNS).order_by(t.ACCOUNT_ID)
+    return {r[t.ACCOUNT_ID]: tuple(list(r.values())[1:]) for r in con.to_pyarrow(out).to_pylist()}
+
+
+def test_reason_as_data_beside_the_readable_reason(con):
+    # segment, reason, reason_code, dimension, field, value
+    assert reason_rows(con) == {
+        "a": ("SMB-North America", "default {size}-{region}", "default", None, None,
+              "{size}-{region}"),
+        "e": ("Strategic", "rule 1: employees >= 20000", "rule", None, "Strategic",
+              "employees >= 20000"),
+        "h": ("Unassigned", "employees missing", "missing", "size", "employees", None),
+        "k": ("Unassigned", "country ZZ has no region", "unmapped", "region", "country", "ZZ"),
+        # two reasons: the columns hold the first in the template's order, the text both
+        "m": ("Unassigned", "employees missing; country Earth; Mars not recognised", "missing",
+              "size", "employees", None),
+        "n": ("Unassigned", "country missing", "missing", "region", "country", None),
+    }
+
+
+def test_unassigned_reasons_has_one_row_per_reason(con):
+    model = Segmentation.model_validate(MODEL)
+    accounts = raw_accounts()
+    rows = unassigned_reasons(assign(accounts, model), accounts, model)
+    assert con.to_pyarrow(rows.order_by(t.ACCOUNT_ID, t.DIMENSION)).to_pylist() == [
+        {"account_id": "h", "reason_code": "missing", "dimension": "size", "field": "employees",
+         "value": None},
+        {"account_id": "k", "reason_code": "unmapped", "dimension": "region", "field": "country",
+         "value": "ZZ"},
+        {"account_id": "m", "reason_code": "unrecognised", "dimension": "region",
+         "field": "country", "value": "Earth; Mars"},
+        {"account_id": "m", "reason_code": "missing", "dimension": "size", "field": "employees",
+         "value": None},
+        {"account_id": "n", "reason_code": "missing", "dimension": "region", "field": "country",
+         "value": None},
+    ]
+
+
+def test_without_a_default_the_reason_code_is_no_default(con):
+    model = {**MODEL, "default": None}
+    rows = reason_rows(con, model)
+    assert rows["a"] == ("Unassigned", "no rule matched and there is no default", "no_default",
+                         None, None, None)
+    assert rows["e"][:3] == ("Strategic", "rule 1: employees >= 20000", "rule")
+    validated = Segmentation.model_validate(model)
+    accounts = raw_accounts()
+    long = unassigned_reasons(assign(accounts, validated), accounts, validated)
+    assert con.to_pyarrow(long.order_by(t.ACCOUNT_ID)).to_pylist() == [
+        {"account_id": a, "reason_code": "no_default", "dimension": None, "field": None,
+         "value": None} for a in ("a", "h", "k", "m", "n")]
+
+
+def test_every_reason_code_is_documented_in_the_readme():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| reason_code |", 1)[1].split("\n\n", 1)[0]
+    documented = [line.split("|")[1].strip(" `") for line in table.splitlines()[2:]]
+    assert documented == list(t.REASON_CODES)

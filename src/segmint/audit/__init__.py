@@ -20,10 +20,13 @@ __all__ = ["AuditResult", "audit_run", "audit_tables", "baseline_assignments", "
 
 
 def audit_run(project: Project, validated: Mapping[str, Validated], enriched: Enriched,
-              assignments: ir.Table, rejects: ir.Table, *, scored: ir.Table,
+              assignments: ir.Table, reasons: ir.Table, rejects: ir.Table, *, scored: ir.Table,
               score_columns: Sequence[str] = (), as_of: dt.date | None = None,
               keep: Callable[[ir.Table, str], ir.Table] = lambda table, name: table) -> AuditResult:
     """The data-quality audit of a run, comparing with the accounts only normalised.
+
+    `reasons` is every reason of each Unassigned account (`segmint.segment.assign.unassigned_reasons`),
+    which the fixes that free the most accounts are counted from.
 
     The same figures as the report's data-quality section and `segmint check`
     (`segmint.pipeline.audit_project` runs a project and returns them).
@@ -33,4 +36,4 @@ def audit_run(project: Project, validated: Mapping[str, Validated], enriched: En
                                          score_columns), "baseline_assignments")
     return audit_tables(project, validated, used=enriched.tables, normalised=enriched.normalised,
                         enriched=enriched.accounts, baseline=baseline, assignments=assignments,
-                        duplicates=enriched.duplicates, rejects=rejects, keep=keep, as_of=as_of)
+                        reasons=reasons, duplicates=enriched.duplicates, rejects=rejects, keep=keep, as_of=as_of)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from segmint.validate.crm_values import ID_SENTINELS
 FILL_COLUMNS = tuple(c for c in t.ACCOUNTS.columns if c not in (t.ACCOUNT_ID, t.IS_CUSTOMER))
 UNRECOGNISED = "unrecognised"  # check name of a value present but not understood
 EXAMPLES = 3  # example values shown per problem
+FIX_EXAMPLES = 5  # values shown per fix of Unassigned accounts
 MAX_LISTED = 50  # outliers listed by name; all are counted
 
 
@@ -61,9 +61,10 @@ class AuditResult:
         (rows used × columns with any value); C = mean share filled over those columns;
         U = 1 − duplicate accounts / accounts (1 for other tables).
     fixes : DataFrame
-        What would move accounts out of Unassigned: ``fix``, ``field``, ``accounts_freed`` (whose
-        only problem it is), ``accounts_affected`` (with it among others), ``examples``; most
-        accounts freed first.
+        What would move accounts out of Unassigned: ``fix``, the ``reason_code``, ``dimension``
+        and ``field`` it is about, ``accounts_freed`` (whose only problem it is),
+        ``accounts_affected`` (with it among others), ``examples``; most accounts freed first
+        (see `unassigned_fixes`).
     file_reading : DataFrame
         Per CSV file: ``table``, ``file``, ``encoding`` it was read as, ``decided_by`` (``as is``,
         ``declared``, ``byte-order mark``, ``detected``, ``line by line``), ``lines``,
@@ -256,6 +257,7 @@ def audit_tables(
     enriched: ir.Table,
     baseline: ir.Table,
     assignments: ir.Table,
+    reasons: ir.Table,
     duplicates: ir.Table,
     rejects: ir.Table,
     keep: Callable[[ir.Table, str], ir.Table] | None = None,
@@ -275,6 +277,9 @@ def audit_tables(
         Accounts after normalising only, and after every enrichment step.
     baseline, assignments : ibis.Table
         Segments assigned to `normalised` and to `enriched` accounts.
+    reasons : ibis.Table
+        Every reason of each Unassigned account in `assignments`, one row each
+        (`segmint.segment.assign.unassigned_reasons`).
     duplicates : ibis.Table
         Output of `segmint.enrich.dedup.find_duplicates`.
     rejects : ibis.Table
@@ -303,7 +308,7 @@ def audit_tables(
     outliers, outlier_count = _outliers(enriched, project.audit.outlier_factor)
     scores = _scores(validated, rejects, len(dup_frame) and int(
         (dup_frame[t.ACCOUNT_ID] != dup_frame[SURVIVOR_ID]).sum()))
-    fixes = unassigned_fixes(_reasons(assignments), labels)
+    fixes = unassigned_fixes(reasons, labels)
     before = _unassigned(baseline)
     after = _unassigned(assignments)
     left = baseline.filter(baseline[t.SEGMENT] == t.UNASSIGNED).select(_id=baseline[t.ACCOUNT_ID])
@@ -452,7 +457,7 @@ def _links(links: ir.Table, meanings: dict[str, str]) -> pd.DataFrame:
         group_by=per_value.found, order_by=[ibis.desc(per_value.n), per_value.value]))
     examples: dict[str, list[str]] = {}
     top = ranked.filter(ranked._rank < EXAMPLES).order_by("found", "_rank")
-    for row in top.to_pyarrow().to_pylist():
+    for row in sorted(top.to_pyarrow().to_pylist(), key=lambda row: row["_rank"]):
         examples.setdefault(row["found"], []).append(f"{row['value']} ({row['n']:,})")
     return pd.DataFrame([{"found": found, "accounts": counts.get(found, 0),
                           "meaning": meaning, "examples": ", ".join(examples.get(found, []))}
@@ -643,84 +648,99 @@ def _scores(validated: dict[str, Validated], rejects: ir.Table, duplicates: int)
     return pd.DataFrame(rows)
 
 
-def _reasons(assignments: ir.Table) -> pd.DataFrame:
-    unassigned = assignments.filter(assignments[t.SEGMENT] == t.UNASSIGNED)
-    return unassigned.group_by(t.REASON).aggregate(accounts=lambda a: a.count()).to_pandas()
-
-
 def _unassigned(assignments: ir.Table) -> int:
     return int((assignments[t.SEGMENT] == t.UNASSIGNED).cast("int64").sum().execute() or 0)
 
 
-_MISSING = re.compile(r"^(?P<field>\S+) missing$")
-_NOT_RECOGNISED = re.compile(r"^(?P<field>\S+) (?P<value>.*) not recognised$")
-_NO_DIMENSION = re.compile(r"^(?P<field>\S+) (?P<value>.*) has no (?P<dimension>\S+)$")
-
-
-def unassigned_fixes(reasons: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
+def unassigned_fixes(reasons: ir.Table, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """Rank the fixes that would move the most accounts out of Unassigned.
 
-    Reads the ``reason`` of unassigned accounts ("employees missing; country Earth not
-    recognised"): each part is one fix. An account leaves Unassigned only when every part of
-    its reason is fixed, so fixes are ranked by the accounts whose only problem they are
+    A fix is what the user does: fill a missing field, or correct the values enrichment could
+    not read (one fix per field, whichever dimensions read it), or add the values a dimension's
+    map has no entry for (one fix per dimension). An account leaves Unassigned only when all
+    its fixes are made, so fixes are ranked by the accounts they alone would free
     (``accounts_freed``), then by all the accounts they concern (``accounts_affected``).
+    Values are taken as they are, never split: a country ``Earth; Mars`` is one value.
 
     Parameters
     ----------
-    reasons : DataFrame
-        ``reason`` and ``accounts``: unassigned accounts grouped by reason.
+    reasons : ibis.Table
+        Output of `segmint.segment.assign.unassigned_reasons`: one row per reason of each
+        Unassigned account (``account_id``, ``reason_code``, ``dimension``, ``field``,
+        ``value``).
     labels : dict, optional
         Column → header in the export, to name the field to fix as the user knows it.
 
+    Returns
+    -------
+    DataFrame
+        ``fix`` (in words), ``reason_code``, ``dimension`` (of a map, for ``unmapped``),
+        ``field``, ``accounts_freed``, ``accounts_affected`` and ``examples`` (the 5 commonest
+        values, most accounts first), most accounts freed first.
+
     Examples
     --------
-    >>> reasons = pd.DataFrame({"reason": ["employees missing", "employees missing; country Earth "
-    ...     "not recognised", "country TBD not recognised"], "accounts": [243, 2, 3]})
+    >>> reasons = ibis.memtable({"account_id": ["a", "b", "b", "c", "d"],
+    ...     "reason_code": ["missing", "missing", "unrecognised", "unrecognised", "unrecognised"],
+    ...     "dimension": ["size", "size", "region", "region", "region"],
+    ...     "field": ["employees", "employees", "country", "country", "country"],
+    ...     "value": [None, None, "Earth", "TBD", "Earth"]})
     >>> fixes = unassigned_fixes(reasons, {"employees": "NumberOfEmployees"})
-    >>> fixes.fix.tolist()
-    ['fill NumberOfEmployees for 245 accounts', 'correct country for 5 accounts (not recognised: TBD, Earth)']
-    >>> fixes.accounts_freed.tolist()
-    [243, 3]
+    >>> fixes.fix.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['correct country for 3 accounts (not recognised: Earth, TBD)',
+     'fill NumberOfEmployees for 2 accounts']
+    >>> fixes[["accounts_freed", "accounts_affected"]].values.tolist()
+    [[2, 3], [1, 2]]
     """
     labels = labels or {}
-    fixes: dict[tuple[str, str], dict] = {}
-    for reason, accounts in zip(reasons[t.REASON], reasons["accounts"]):
-        parts = [p for p in str(reason).split("; ") if p]
-        for part in parts:
-            key, value = _fix_of(part)
-            fix = fixes.setdefault(key, {"freed": 0, "affected": 0, "values": {}})
-            fix["affected"] += int(accounts)
-            fix["freed"] += int(accounts) if len(parts) == 1 else 0
-            if value is not None:
-                fix["values"][value] = fix["values"].get(value, 0) + int(accounts)
+    key = [t.REASON_CODE, t.DIMENSION, t.FIELD]
+    code = reasons[t.REASON_CODE]
+    fixes = reasons.select(  # a blank country is one fix, if region and territory both need it
+        t.ACCOUNT_ID, t.REASON_CODE, t.FIELD, t.VALUE,
+        **{t.DIMENSION: ibis.ifelse(code == t.UNMAPPED, reasons[t.DIMENSION], ibis.null("string"))},
+    ).distinct()
+    per_account = fixes.group_by(_id=fixes[t.ACCOUNT_ID]).aggregate(_fixes=fixes.count())
+    joined = fixes.join(per_account, fixes[t.ACCOUNT_ID] == per_account._id)
+    totals = joined.group_by(key).aggregate(
+        accounts_freed=lambda r: (r._fixes == 1).cast("int64").sum(),
+        accounts_affected=lambda r: r.count())
+    valued = fixes.filter(fixes[t.VALUE].notnull())
+    per_value = valued.group_by([*key, t.VALUE]).aggregate(_n=lambda r: r.count())
+    ranked = per_value.mutate(_rank=ibis.row_number().over(
+        group_by=[per_value[k] for k in key],
+        order_by=[ibis.desc(per_value._n), per_value[t.VALUE]]))
+    top = ranked.filter(ranked._rank <= FIX_EXAMPLES + 1)  # one more than shown: "..."
+    examples: dict[tuple, list[str]] = {}
+    for row in sorted(top.to_pyarrow().to_pylist(), key=lambda row: row["_rank"]):
+        examples.setdefault(tuple(row[k] for k in key), []).append(row[t.VALUE])
     rows = []
-    for (kind, what), fix in fixes.items():
-        n, label = fix["affected"], labels.get(what, what)
-        values = sorted(fix["values"], key=lambda v: (-fix["values"][v], v))
-        shown = ", ".join(values[:5]) + (", ..." if len(values) > 5 else "")
-        if kind == "fill":
-            text = f"fill {label} for {n:,} accounts"
-        elif kind == "correct":
-            text = f"correct {label} for {n:,} accounts (not recognised: {shown})"
-        elif kind == "map":
-            field_name, dimension = what.split(" -> ")
-            text = (f"map {labels.get(field_name, field_name)} values to a {dimension} for {n:,} "
-                    f"accounts ({shown}): add them under the dimension's values")
-        else:
-            text = f"{what} ({n:,} accounts)"
-        rows.append({"fix": text, "field": what, "accounts_freed": fix["freed"],
-                     "accounts_affected": n, "examples": shown})
-    frame = pd.DataFrame(rows, columns=["fix", "field", "accounts_freed", "accounts_affected",
+    for fix in totals.to_pyarrow().to_pylist():
+        code, dimension, field_name = (fix[k] for k in key)
+        values = examples.get((code, dimension, field_name), [])
+        shown = ", ".join(values[:FIX_EXAMPLES]) + (", ..." if len(values) > FIX_EXAMPLES else "")
+        rows.append({"fix": _fix_text(code, dimension, field_name, fix["accounts_affected"],
+                                      shown, labels),
+                     **{k: fix[k] for k in (*key, "accounts_freed", "accounts_affected")},
+                     "examples": shown})
+    frame = pd.DataFrame(rows, columns=["fix", *key, "accounts_freed", "accounts_affected",
                                         "examples"])
     return frame.sort_values(["accounts_freed", "accounts_affected", "fix"],
                              ascending=[False, False, True], ignore_index=True)
 
 
-def _fix_of(part: str) -> tuple[tuple[str, str], str | None]:
-    if m := _MISSING.match(part):
-        return ("fill", m["field"]), None
-    if m := _NO_DIMENSION.match(part):
-        return ("map", f"{m['field']} -> {m['dimension']}"), m["value"]
-    if m := _NOT_RECOGNISED.match(part):
-        return ("correct", m["field"]), m["value"]
-    return ("other", part), None
+def _fix_text(code: str | None, dimension: str | None, field_name: str | None, n: int,
+              shown: str, labels: dict[str, str]) -> str:
+    label = labels.get(field_name, field_name) if field_name else ""
+    if code == t.MISSING:
+        return f"fill {label} for {n:,} accounts"
+    if code == t.UNRECOGNISED:
+        return f"correct {label} for {n:,} accounts (not recognised: {shown})"
+    if code == t.UNMAPPED:
+        return (f"map {label} values to a {dimension} for {n:,} accounts ({shown}): add them "
+                "under the dimension's values")
+    if code == t.NO_DEFAULT:
+        return (f"no rule matched and there is no default ({n:,} accounts): add a rule or "
+                "segmentation.default")
+    if code == t.RULE:
+        return f"rule {field_name!r} names {n:,} accounts Unassigned"
+    return f"{code} ({n:,} accounts)"

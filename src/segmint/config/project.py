@@ -179,6 +179,18 @@ class Segmentation(Strict):
     default: str | None = None  # e.g. "{size}-{region}"
 
     @model_validator(mode="after")
+    def _dimension_names_are_free(self) -> Segmentation:
+        taken = (t.SEGMENT, *t.REASON_COLUMNS)  # assign writes these over a dimension so named
+        for name in self.dimensions:
+            if name in taken:
+                raise ValueError(
+                    f"dimension {name!r} has the name of a column assignments carry beside the "
+                    f"dimensions ({', '.join(taken)}). Rename it, and the rules and default "
+                    "using it."
+                )
+        return self
+
+    @model_validator(mode="after")
     def _template_names_dimensions(self) -> Segmentation:
         for name in self.template_fields:
             if name not in self.dimensions:

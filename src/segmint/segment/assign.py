@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from typing import NamedTuple
 
 import ibis
 import ibis.expr.types as ir
@@ -23,9 +24,28 @@ def assign(
 ) -> ir.Table:
     """Segment every account: rules in order (first match wins), then the default template.
 
-    Returns the accounts with one column per dimension, ``segment`` and ``reason``. An
-    account that no rule matches and whose default name cannot be formed (a dimension it
-    needs is missing) is ``Unassigned``, and its reason names the missing field.
+    Returns the accounts with one column per dimension, ``segment``, the readable ``reason``
+    and the same reason as data: ``reason_code`` (stable codes, `segmint.tables.REASON_CODES`),
+    ``dimension``, ``field`` and ``value``. By code, with the readable reason:
+
+    - ``rule``: field is the rule's segment name, value its ``when``
+      (``rule 2: employees >= 20000``, rules counted from 1).
+    - ``default``: value is the template (``default {size}-{region}``).
+    - ``missing``: the template's `dimension` has no value as its `field` is blank
+      (``employees missing``).
+    - ``unrecognised``: the field is blank because enrichment could not read what the CRM
+      said, which value holds (from ``country_raw``, ``naics_raw``:
+      ``country Earth not recognised``).
+    - ``unmapped``: value is the field's value, which the dimension's map or sector groups
+      have no entry for (``country ZZ has no region``).
+    - ``no_default``: no rule matched and there is no template.
+
+    Columns a code does not use are null.
+
+    An account that no rule matches and whose default name cannot be formed (a dimension it
+    needs is missing) is ``Unassigned``. Its reason names every missing dimension, in the
+    template's order ("employees missing; country missing"); the columns hold the first,
+    and `unassigned_reasons` gives all of them, one row each.
 
     Examples
     --------
@@ -42,26 +62,105 @@ def assign(
     ['Strategic', 'Enterprise', 'SMB', 'Unassigned']
     >>> out.reason.tolist()[-1]
     'employees missing'
+    >>> out.iloc[-1][["reason_code", "dimension", "field", "value"]].tolist()
+    ['missing', 'size', 'employees', None]
     """
+    table = _with_dimensions(accounts, model, revenue=revenue, deals=deals)
+    return _segment_and_reason(table, model)
+
+
+def unassigned_reasons(assignments: ir.Table, accounts: ir.Table, model: Segmentation) -> ir.Table:
+    """Every reason each Unassigned account has, one row per reason.
+
+    An account the default template cannot name may miss several dimensions at once (no
+    employees and no country). `assign` keeps one row per account, so its ``reason_code``,
+    ``dimension``, ``field`` and ``value`` hold the first reason only; this long table holds
+    all of them, keyed by ``account_id`` and ``dimension``, with those four columns as
+    `assign` defines them (an account Unassigned for another reason, such as ``no_default``,
+    has its one row). A long table rather than an array of structs in the assignments: its
+    columns are flat text, which a CSV holds, a spreadsheet filters and every engine Ibis
+    reaches groups by, and the fixes that free the most accounts are a plain group-by on it
+    (see `segmint.audit.unassigned_fixes`).
+
+    Parameters
+    ----------
+    assignments : ibis.Table
+        `assign`'s output for `model`, or the part of it a run keeps: ``account_id``,
+        ``segment``, the reason's columns and the dimensions.
+    accounts : ibis.Table
+        The accounts `assign` was given, for the fields the template's dimensions read (and
+        what the CRM said, ``country_raw``), read for the Unassigned accounts only: the
+        segments are not worked out again.
+
+    Examples
+    --------
+    >>> from segmint.config.project import Segmentation
+    >>> model = Segmentation.model_validate({"dimensions": {
+    ...     "size": {"kind": "bands", "field": "employees", "edges": [1000], "labels": ["S", "L"]},
+    ...     "region": {"kind": "map", "field": "country", "values": {"FR": "EMEA"}}},
+    ...     "default": "{size}-{region}"})
+    >>> accounts = ibis.memtable({"account_id": ["a", "b", "c"], "employees": [None, 5.0, 5.0],
+    ...                           "country": [None, "ZZ; YY", "FR"]})
+    >>> rows = unassigned_reasons(assign(accounts, model), accounts, model)
+    >>> rows = rows.order_by("account_id", "field").execute()
+    >>> rows.values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['a', 'missing', 'region', 'country', None], ['a', 'missing', 'size', 'employees', None],
+     ['b', 'unmapped', 'region', 'country', 'ZZ; YY']]
+    """
+    reason = {c: f"_reason_{c}" for c in (t.REASON_CODE, t.DIMENSION, t.FIELD, t.VALUE)}
+    unassigned = assignments.filter(assignments[t.SEGMENT] == t.UNASSIGNED)
+    template = [name for name in dict.fromkeys(model.template_fields)
+                if not isinstance(model.dimensions[name], ProductsHeld)]
+    # the fields as assign read them: where a dimension is named like its field, the dimension
+    fields = {c for name in template for c in (model.dimensions[name].field,
+                                               f"{model.dimensions[name].field}_raw")
+              if c in accounts.columns and c not in model.dimensions and c != t.ACCOUNT_ID}
+    read = accounts.select(_account=accounts[t.ACCOUNT_ID], *sorted(fields))
+    joined = unassigned.select(t.ACCOUNT_ID, *template,
+                               **{private: unassigned[c] for c, private in reason.items()})
+    joined = joined.join(read, joined[t.ACCOUNT_ID] == read._account)
+    failed = joined[reason[t.REASON_CODE]].isin(t.TEMPLATE_FAILURES).fill_null(False)
+    rows = [joined.filter(~failed).select(  # one reason: no_default, or a rule named Unassigned
+        t.ACCOUNT_ID, **{c: joined[private] for c, private in reason.items()})]
+    for name, why in _template_whys(joined, model).items():  # a row per dimension without value
+        rows.append(joined.filter(failed & why.code.notnull()).select(
+            t.ACCOUNT_ID, **{t.REASON_CODE: why.code, t.DIMENSION: ibis.literal(name),
+                             t.FIELD: ibis.literal(why.field), t.VALUE: why.value}))
+    return ibis.union(*rows)
+
+
+def _with_dimensions(accounts: ir.Table, model: Segmentation, *, revenue: ir.Table | None,
+                     deals: ir.Table | None) -> ir.Table:
     table = accounts
     for name, spec in model.dimensions.items():
         if isinstance(spec, ProductsHeld):
             table = dims.products_held(table, spec, revenue=revenue, deals=deals, name=name)
         else:
             table = table.mutate(**{name: _dimension(table, name, spec)})
+    return table
 
+
+def _segment_and_reason(table: ir.Table, model: Segmentation) -> ir.Table:
+    """`table` with ``segment`` and the reason's columns."""
     compiled = [
         (rule, compile_rule(parse_rule(rule.when), table).fill_null(False))
         for rule in model.segments
     ]
-    default_name, default_reason = _default(table, model)
-    segment = ibis.cases(*[(hit, ibis.literal(rule.name)) for rule, hit in compiled],
-                         else_=default_name) if compiled else default_name
-    reason = ibis.cases(
-        *[(hit, ibis.literal(f"rule {i}: {rule.when}")) for i, (rule, hit) in enumerate(compiled, 1)],
-        else_=default_reason,
-    ) if compiled else default_reason
-    return table.mutate(**{t.SEGMENT: segment, t.REASON: reason})
+    default = _default(table, model, _template_whys(table, model))
+    by_rule = {  # what each column holds when rule i matched
+        t.SEGMENT: lambda i, rule: ibis.literal(rule.name),
+        t.REASON: lambda i, rule: ibis.literal(f"rule {i}: {rule.when}"),
+        t.REASON_CODE: lambda i, rule: ibis.literal(t.RULE),
+        t.DIMENSION: lambda i, rule: ibis.null("string"),
+        t.FIELD: lambda i, rule: ibis.literal(rule.name),
+        t.VALUE: lambda i, rule: ibis.literal(rule.when),
+    }
+    if not compiled:
+        return table.mutate(**default)
+    return table.mutate(**{
+        column: ibis.cases(*[(hit, of(i, rule)) for i, (rule, hit) in enumerate(compiled, 1)],
+                           else_=default[column])
+        for column, of in by_rule.items()})
 
 
 def assignment_table(
@@ -81,11 +180,11 @@ def assignment_table(
     >>> model = Segmentation.model_validate({"segments": [{"name": "Everyone", "when": "true"}]})
     >>> accounts = ibis.memtable({"account_id": ["a"], "fit": [80.0], "country": ["FR"]})
     >>> assignment_table(accounts, model, score_columns=["fit"]).columns
-    ('account_id', 'fit', 'segment', 'reason')
+    ('account_id', 'fit', 'segment', 'reason', 'reason_code', 'dimension', 'field', 'value')
     """
     assigned = assign(accounts, model, revenue=revenue, deals=deals)
-    wanted = [t.ACCOUNT_ID, t.NAME, *model.dimensions, *score_columns, t.SEGMENT, t.REASON,
-              t.IS_CUSTOMER, t.ARR]
+    wanted = [t.ACCOUNT_ID, t.NAME, *model.dimensions, *score_columns, t.SEGMENT,
+              *t.REASON_COLUMNS, t.IS_CUSTOMER, t.ARR]
     return assigned.select(*(c for c in dict.fromkeys(wanted) if c in assigned.columns))
 
 
@@ -99,49 +198,88 @@ def _dimension(table: ir.Table, name: str, spec: Bands | ValueMap | SectorGroups
     return dims.map_values(values, spec, builtin=builtin)
 
 
-def _default(table: ir.Table, model: Segmentation) -> tuple[ir.StringValue, ir.StringValue]:
-    """The default segment name from the template, and the reason when it cannot be formed."""
+def _default(table: ir.Table, model: Segmentation, whys: dict[str, _Why]) -> dict[str, ir.Value]:
+    """The columns when no rule matched: the default name and why it is that, or Unassigned."""
+    null = ibis.null("string")
     if model.default is None:
-        return ibis.literal(t.UNASSIGNED), ibis.literal("no rule matched and there is no default")
+        return {t.SEGMENT: ibis.literal(t.UNASSIGNED),
+                t.REASON: ibis.literal("no rule matched and there is no default"),
+                t.REASON_CODE: ibis.literal(t.NO_DEFAULT), t.DIMENSION: null, t.FIELD: null,
+                t.VALUE: null}
     pieces: list[ir.StringValue] = []
-    missing: list[ir.StringValue] = []
+    texts: list[ir.StringValue] = []
     for literal_text, name, _, _ in string.Formatter().parse(model.default):
         if literal_text:
             pieces.append(ibis.literal(literal_text))
         if not name:
             continue
-        spec = model.dimensions[name]
         value = table[name]
-        if isinstance(spec, ProductsHeld):
+        if isinstance(model.dimensions[name], ProductsHeld):
             value = ibis.ifelse(value.length() == 0, dims.NO_PRODUCTS, value.join("+"))
         pieces.append(value)
-        missing.append(_why_missing(table, name, spec))
+        if name in whys:
+            texts.append(whys[name].text)
     formed = pieces[0]
     for piece in pieces[1:]:
         formed = formed + piece  # concatenation is null when any dimension is null
-    name_or_unassigned = formed.fill_null(t.UNASSIGNED)
     why = ibis.literal("")
-    for part in missing:
-        why = why + ibis.ifelse(part.isnull(), "", part + "; ")
+    for text in texts:
+        why = why + ibis.ifelse(text.isnull(), "", text + "; ")
     reason = ibis.ifelse(
         formed.isnull(), why.re_replace(r"; $", ""), "default " + ibis.literal(model.default)
     )
-    return name_or_unassigned, reason
+
+    def first(of, otherwise: ir.Value) -> ir.Value:
+        """`of(name, why)` of the template's first dimension without a value."""
+        if not whys:
+            return otherwise
+        branches = [(why.code.notnull(), of(name, why)) for name, why in whys.items()]
+        return ibis.ifelse(formed.isnull(), ibis.cases(*branches, else_=null), otherwise)
+
+    return {
+        t.SEGMENT: formed.fill_null(t.UNASSIGNED), t.REASON: reason,
+        t.REASON_CODE: first(lambda name, why: why.code, ibis.literal(t.DEFAULT)),
+        t.DIMENSION: first(lambda name, why: ibis.literal(name), null),
+        t.FIELD: first(lambda name, why: ibis.literal(why.field), null),
+        t.VALUE: first(lambda name, why: why.value, ibis.literal(model.default)),
+    }
 
 
-def _why_missing(table: ir.Table, name: str, spec) -> ir.StringValue:
-    """Null when dimension `name` has a value; else which field is missing or unmapped."""
-    if isinstance(spec, ProductsHeld):
-        return ibis.null("string")
+class _Why(NamedTuple):
+    """Why a dimension has no value: each expression is null while it has one."""
+
+    field: str  # the account field the dimension reads
+    code: ir.StringValue  # missing, unrecognised or unmapped
+    value: ir.StringValue  # what the CRM said (unrecognised) or the value not mapped
+    text: ir.StringValue  # as the readable reason says it
+
+
+def _template_whys(table: ir.Table, model: Segmentation) -> dict[str, _Why]:
+    """Per dimension the default template uses, in its order, why it may have no value."""
+    whys = {}
+    for name in model.template_fields:
+        spec = model.dimensions[name]
+        if name not in whys and not isinstance(spec, ProductsHeld):  # 'none' when nothing held
+            whys[name] = _why_missing(table, name, spec)
+    return whys
+
+
+def _why_missing(table: ir.Table, name: str, spec: Bands | ValueMap | SectorGroups) -> _Why:
     field = table[spec.field]
-    if isinstance(spec, Bands):
-        unmapped = ibis.null("string")  # a present number always falls in a band
-    else:
-        unmapped = f"{spec.field} " + field.cast("string") + f" has no {name}"
-    missing = ibis.literal(f"{spec.field} missing")
+    null = ibis.null("string")
+    branches = [(table[name].notnull(), (null, null, null))]
     raw = f"{spec.field}_raw"  # enrichment keeps what the CRM said (country_raw, naics_raw)
     if raw in table.columns:
-        missing = ibis.ifelse(table[raw].isnull(), missing,
-                              f"{spec.field} " + table[raw].cast("string") + " not recognised")
-    because = ibis.ifelse(field.isnull(), missing, unmapped)
-    return ibis.ifelse(table[name].isnull(), because, ibis.null("string"))
+        said = table[raw].cast("string")
+        branches.append((field.isnull() & table[raw].notnull(), (
+            ibis.literal(t.UNRECOGNISED), said, f"{spec.field} " + said + " not recognised")))
+    branches.append((field.isnull(), (ibis.literal(t.MISSING), null,
+                                      ibis.literal(f"{spec.field} missing"))))
+    if isinstance(spec, Bands):
+        otherwise = (null, null, null)  # a present number always falls in a band
+    else:
+        value = field.cast("string")
+        otherwise = (ibis.literal(t.UNMAPPED), value, f"{spec.field} " + value + f" has no {name}")
+    code, value, text = (ibis.cases(*[(when, then[i]) for when, then in branches],
+                                    else_=otherwise[i]) for i in range(3))
+    return _Why(spec.field, code, value, text)

@@ -29,14 +29,14 @@ def segment_summary(assignments: ir.Table) -> ir.Table:
     return grouped.order_by(ibis.desc("accounts"), t.SEGMENT)
 
 
-def unassigned_reasons(assignments: ir.Table, *, limit: int = 20) -> ir.Table:
+def reason_counts(assignments: ir.Table, *, limit: int = 20) -> ir.Table:
     """The reasons accounts are unassigned, with how many accounts each, most first.
 
     Examples
     --------
     >>> a = ibis.memtable({"segment": ["Unassigned", "Unassigned", "SMB"],
     ...                    "reason": ["employees missing", "employees missing", "default"]})
-    >>> unassigned_reasons(a).execute().values.tolist()
+    >>> reason_counts(a).execute().values.tolist()
     [['employees missing', 2]]
     """
     return (
