@@ -38,6 +38,17 @@ def test_waterfall_floats_each_movement_from_the_running_total():
     assert labels == ["1k", "+200", "+50", "−30", "−100", "1.12k"]
 
 
+def test_waterfall_zooms_when_opening_and_closing_dwarf_the_movements_and_says_so():
+    # levels 1000 to 1250, all above half of 1250: the axis starts a quarter of the spread
+    # (250 / 4) below 1000, at the round value 900, and the right-hand title says so.
+    ax = charts.bridge_waterfall(bridge_frame(), "SMB").axes[0]
+    assert ax.get_ylim()[0] == 900
+    assert ax.get_title(loc="right") == "axis starts at 900"
+    # In 2024-Q1 SMB rose from 0 to 1000: nothing to zoom, the axis starts at zero, unmarked.
+    first = charts.bridge_waterfall(bridge_frame(), "SMB", when=Q[0]).axes[0]
+    assert first.get_ylim()[0] == 0 and first.get_title(loc="right") == ""
+
+
 def test_waterfalls_one_panel_per_segment_all_first():
     figure = charts.bridge_waterfalls(bridge_frame(), columns=3)
     titles = [ax.get_title(loc="left") for ax in figure.axes if ax.get_visible()]

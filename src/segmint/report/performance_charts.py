@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
 
 from segmint.analyse.performance import Period, period_label  # noqa: E402
 from segmint.report.charts import chart  # noqa: E402
@@ -79,12 +79,14 @@ def bridge_waterfall(
 def bridge_waterfalls(
     bridge: pd.DataFrame, *, when=None, period: Period = "quarter", columns: int = 3
 ) -> Figure:
-    """Every segment's ARR bridge for one period, one small panel each (``All`` first).
+    """Every segment's ARR bridge for one period, one small panel each: ``All`` first, then
+    by closing ARR, largest first.
 
-    Each panel has its own scale, so a small segment's movements stay readable.
+    Each panel has its own scale, so a small segment's movements stay readable, and starts
+    above zero where opening and closing would dwarf the movements (marked; `zoomed_range`).
     """
     when = bridge[PERIOD].max() if when is None else when
-    names = sorted(bridge[SEGMENT].unique(), key=lambda name: (name != ALL_SEGMENTS, name))
+    names = by_arr(bridge[bridge[PERIOD] == when])
     rows_needed = math.ceil(len(names) / columns)
     figure = Figure(figsize=(4.2 * columns, 3.0 * rows_needed + 0.6), layout="constrained")
     axes = figure.subplots(rows_needed, columns, squeeze=False).ravel()
@@ -205,6 +207,17 @@ def cohort_heatmap(
     return figure
 
 
+def by_arr(bridge: pd.DataFrame) -> list[str]:
+    """The segments of one period's `arr_bridge` rows: ``All`` first, then by closing ARR,
+    largest first (ties by name).
+
+    >>> by_arr(pd.DataFrame({"segment": ["B", "All", "A", "C"], "closing_arr": [5, 9, 1, 5]}))
+    ['All', 'B', 'C', 'A']
+    """
+    rows = bridge.assign(_arr=bridge[CLOSING_ARR].astype(float), _rest=bridge[SEGMENT] != ALL_SEGMENTS)
+    return rows.sort_values(["_rest", "_arr", SEGMENT], ascending=[True, False, True])[SEGMENT].tolist()
+
+
 def _bridge_row(bridge: pd.DataFrame, segment: str, when) -> pd.Series:
     rows = bridge[bridge[SEGMENT] == segment]
     when = rows[PERIOD].max() if when is None else when
@@ -231,6 +244,8 @@ def _draw_waterfall(ax: Axes, row: pd.Series, *, labels: bool) -> None:
     ax.set_xticks(list(positions), [_STEP_NAMES[name] for name in BRIDGE], rotation=35, ha="right",
                   fontsize=9 if labels else 7)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _money(value)))
+    levels = [bottom + height for bottom, height in zip(bottoms, heights, strict=True)]
+    low, high = zoomed_range(levels)
     if labels:
         for x, bottom, height in zip(positions, bottoms, heights, strict=True):
             level = x in (0, len(BRIDGE) - 1)
@@ -239,8 +254,44 @@ def _draw_waterfall(ax: Axes, row: pd.Series, *, labels: bool) -> None:
             text = _money(height) if level else f"{'+' if height > 0 else '−'}{_money(abs(height))}"
             ax.annotate(text, (x, bottom + max(height, 0.0)), xytext=(0, 3), textcoords="offset points",
                         ha="center", fontsize=8)
+    if low > 0:
+        _mark_zoomed(ax, low, high + (0.1 if labels else 0.05) * (high - low), len(BRIDGE))
+    elif labels:
         ax.set_ylim(top=ax.get_ylim()[1] * 1.08)  # room for the labels above the tallest bar
     _tidy(ax, grid="y")
+
+
+def zoomed_range(levels: list[float], *, zoom_above: float = 0.5) -> tuple[float, float]:
+    """Where a waterfall's value axis starts and its highest level: (0, high) unless zoomed.
+
+    The axis is zoomed when every running level (opening, after each movement, closing)
+    lies above `zoom_above` × the highest one, so opening and closing would dwarf the
+    movements: it then starts at a round value a quarter of the levels' spread below the
+    lowest level.
+
+    >>> zoomed_range([100.0, 104.0, 103.0, 106.0])  # spread 6: start at or below 100 − 1.5
+    (98.0, 106.0)
+    >>> zoomed_range([100.0, 20.0, 60.0])  # a fall below half the top: from zero
+    (0.0, 100.0)
+    """
+    low, high = min(levels), max(levels)
+    if high <= 0 or low <= zoom_above * high or low == high:
+        return 0.0, max(high, 0.0)
+    start = low - (high - low) / 4
+    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(start, high)
+    return float(max(tick for tick in ticks if tick <= start)), high
+
+
+def _mark_zoomed(ax: Axes, low: float, top: float, bars: int) -> None:
+    """Start the value axis at `low`, with a break on the axis and across the bars, and say so."""
+    ax.set_ylim(low, top)
+    ax.set_xlim(-0.6, bars - 0.4)
+    ax.axhline(low + 0.045 * (top - low), color="white", linewidth=2.5, zorder=3)  # the bars' cut
+    for y in (0.035, 0.06):  # "//" across the y axis
+        ax.plot((-0.012, 0.012), (y - 0.012, y + 0.012), transform=ax.transAxes, color="#444444",
+                linewidth=1, clip_on=False, zorder=4)
+    ax.set_title(f"axis starts at {_money(low)}", loc="right", fontsize=8, color="#475467",
+                 style="italic")
 
 
 def _colours(n: int) -> list:
