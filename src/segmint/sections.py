@@ -24,13 +24,17 @@ class Chart:
     """A picture of one result table, drawn by the report's chart of that `kind`.
 
     `options` are passed to the drawing as keyword arguments (e.g. ``{"period": "quarter"}``);
-    `empty` is what the report says instead of an empty axis when the table has no rows.
+    `also` names other result tables it reads, by keyword (``{"bridge": "arr_bridge"}``: the
+    drawing gets ``bridge=`` that table, or None when the run has none), e.g. to order
+    segments by ARR; `empty` is what the report says instead of an empty axis when `table`
+    has no rows.
     """
 
     kind: str
     table: str
     options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     empty: str = "Nothing to draw yet."
+    also: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,10 @@ class Section:
     def tables(self) -> tuple[str, ...]:
         """The result tables the section reads, in block order, each once.
 
-        >>> Section("x", 1, (Chart("a", table="t1"), TableView("t1"), Readings("t2"))).tables
-        ('t1', 't2')
+        >>> Section("x", 1, (Chart("a", table="t1", also={"bridge": "t3"}), TableView("t1"),
+        ...                  Readings("t2"))).tables
+        ('t1', 't3', 't2')
         """
-        return tuple(dict.fromkeys(b.table for b in self.blocks if b.table is not None))
+        names = (name for block in self.blocks if block.table is not None
+                 for name in (block.table, *getattr(block, "also", {}).values()))
+        return tuple(dict.fromkeys(names))

@@ -55,14 +55,27 @@ def test_waterfalls_one_panel_per_segment_all_first():
     assert titles == ["All", "SMB"]
 
 
-def test_retention_lines_draw_each_segment_and_the_100_percent_line():
-    retention = pd.DataFrame({SEGMENT: ["A", "A", "B", "B"], "period": Q * 2,
-                              "nrr": [None, 1.1, None, 0.9], "grr": [None, 0.95, None, 0.8]})
-    figure = charts.retention_lines(retention)
-    nrr_axes = figure.axes[0]
-    lines = {line.get_label(): list(line.get_ydata()) for line in nrr_axes.lines if not line.get_label().startswith("_")}
-    assert lines["A"][1] == 1.1 and lines["B"][1] == 0.9
-    assert any(list(line.get_ydata()) == [1.0, 1.0] for line in nrr_axes.lines)  # the 100% reference
+def test_nrr_small_multiples_one_panel_per_segment_by_arr_with_all_as_reference():
+    retention = pd.DataFrame({SEGMENT: ["A", "A", "B", "B", "All", "All"], "period": Q * 3,
+                              "nrr": [None, 1.1, None, 0.9, None, 1.0],
+                              "grr": [None, 0.95, None, 0.8, None, 0.9]})
+    bridge = pd.DataFrame({SEGMENT: ["A", "B", "All"], "period": [Q[1]] * 3,
+                           "closing_arr": [Decimal("100.00"), Decimal("300.00"), Decimal("400.00")]})
+    figure = charts.nrr_small_multiples(retention, bridge=bridge)
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in panels] == ["All", "B", "A"]  # B has more ARR
+    lines = {ax.get_title(loc="left"): [(line.get_label(), list(line.get_ydata())) for line in ax.lines]
+             for ax in panels}
+    # Q1 has no ratio anywhere, so only Q2 is drawn; first in each panel the 100% line (no label).
+    assert [y for _, y in lines["B"]] == [[1.0, 1.0], [1.0], [0.8], [0.9]]
+    assert [label for label, _ in lines["B"]][1:] == ["All: NRR", "GRR", "NRR"]
+    assert [(label, y) for label, y in lines["All"]][1:] == [("GRR", [0.9]), ("NRR", [1.0])]
+    assert len({ax.get_ylim() for ax in panels}) == 1  # one shared y-axis
+
+
+def test_nrr_small_multiples_without_any_ratio_draw_nothing():
+    retention = pd.DataFrame({SEGMENT: ["A"], "period": Q[:1], "nrr": [None], "grr": [None]})
+    assert charts.nrr_small_multiples(retention) is None
 
 
 def test_win_rate_scatter_labels_each_segment_and_lists_those_without_wins():

@@ -667,7 +667,7 @@ def _with_segment(table: ir.Table, assignments: ir.Table) -> ir.Table:
     "Revenue: ARR bridge and retention", order=20,
     blocks=(Chart("bridge_waterfalls", table="arr_bridge",
                   empty="No account has had recurring revenue at a quarter end yet."),
-            Chart("retention_lines", table="retention",
+            Chart("nrr_small_multiples", table="retention", also={"bridge": "arr_bridge"},
                   empty="No segment had ARR at the start of a quarter yet, so no retention."))))
 def bridge_analysis(context: RunContext) -> dict[str, ir.Table]:
     """The registered analysis: the quarterly `arr_bridge`, its `retention` and `nrr_trend`."""

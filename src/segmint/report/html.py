@@ -186,7 +186,8 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
             shown = frame[list(block.columns)] if block.columns else frame
             parts.append(_table(shown.head(block.limit) if block.limit else shown))
         elif isinstance(block, Chart):
-            figure = (charts.load_drawings()[block.kind](frame, **dict(block.options))
+            also = {keyword: frames.get(table) for keyword, table in block.also.items()}
+            figure = (charts.load_drawings()[block.kind](frame, **also, **dict(block.options))
                       if frame is not None and len(frame) else None)
             if figure is None:
                 parts.append(f'<p class="muted empty" data-chart="{escape(block.kind)}">'

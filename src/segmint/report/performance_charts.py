@@ -99,43 +99,55 @@ def bridge_waterfalls(
     return figure
 
 
-@chart("retention_lines")
-def retention_lines(retention: pd.DataFrame, *, period: Period = "quarter") -> Figure | None:
-    """NRR and GRR per segment over time, beside a 100% line (growing above, shrinking below).
+@chart("nrr_small_multiples")
+def nrr_small_multiples(
+    retention: pd.DataFrame,
+    *,
+    bridge: pd.DataFrame | None = None,
+    period: Period = "quarter",
+    columns: int = 4,
+) -> Figure | None:
+    """Net (solid) and gross (dashed) retention over time, one small panel per segment.
 
-    Draws `retention` output as it is; ``All`` is the thick dark line. Periods with no
-    opening ARR (null ratios) leave gaps; with no ratio at all there is nothing to draw (None).
+    Draws `retention` output as it is. Panels share one y-axis and the 100% line (growing
+    above, shrinking below); each but ``All``'s has ``All``'s NRR as a light grey line to
+    compare with. ``All`` comes first, then the segments by closing ARR in the latest
+    period of `bridge` (`arr_bridge` output; by name without it). Periods with no opening
+    ARR (null ratios) leave gaps; with no ratio at all there is nothing to draw (None).
     """
-    if not retention[NRR].notna().any():
+    known = retention[retention[NRR].notna() | retention[GRR].notna()]
+    if known.empty:
         return None
-    figure = Figure(figsize=(11, 4.6), layout="constrained")
-    axes = figure.subplots(1, 2, sharey=True)
-    names = sorted(retention[SEGMENT].unique(), key=lambda name: (name == ALL_SEGMENTS, name))
-    colours = _colours(len(names))
-    periods = sorted(retention[PERIOD].unique())
-    positions = {p: i for i, p in enumerate(periods)}
-    for ax, column, title in ((axes[0], NRR, "Net revenue retention"), (axes[1], GRR, "Gross revenue retention")):
-        for colour, name in zip(colours, names, strict=True):
-            rows = retention[retention[SEGMENT] == name].sort_values(PERIOD)
-            total = name == ALL_SEGMENTS
-            ax.plot(
-                [positions[p] for p in rows[PERIOD]],
-                rows[column].astype(float),
-                marker="o",
-                markersize=3,
-                linewidth=2.6 if total else 1.4,
-                color="#222222" if total else colour,
-                label=name,
-                zorder=3 if total else 2,
-            )
+    periods = sorted(known[PERIOD].unique())
+    names = _ordered_segments(known[SEGMENT].unique(), bridge)
+    rows_needed = math.ceil(len(names) / columns)
+    figure = Figure(figsize=(2.75 * columns, 1.9 * rows_needed + 0.7), layout="constrained")
+    axes = figure.subplots(rows_needed, columns, sharex=True, sharey=True, squeeze=False).ravel()
+    x = {p: i for i, p in enumerate(periods)}
+
+    def line(ax: Axes, name: str, column: str, **style) -> None:
+        rows = known[known[SEGMENT] == name].sort_values(PERIOD)
+        ax.plot([x[p] for p in rows[PERIOD]], rows[column].astype(float), **style)
+
+    ticks = list(range(len(periods) - 1, -1, -4))[::-1]  # every fourth period, ending at the latest
+    for ax, name in zip(axes, names, strict=False):
         ax.axhline(1.0, color="#555555", linestyle=":", linewidth=1)  # 100%
-        ax.set_title(title, loc="left", fontsize=11)
-        ax.set_xlabel(period)
-        ax.set_xticks(range(len(periods)), [period_label(p, period) for p in periods], rotation=45, ha="right")
+        if name != ALL_SEGMENTS:
+            line(ax, ALL_SEGMENTS, NRR, color="#c4c9d2", linewidth=1.6, label="All: NRR")
+        line(ax, name, GRR, color=TOTAL, linewidth=1, linestyle="--", alpha=0.7, label="GRR")
+        line(ax, name, NRR, color="#222222" if name == ALL_SEGMENTS else TOTAL, linewidth=1.8,
+             marker="o", markersize=2.5, label="NRR")
+        ax.set_title(name, loc="left", fontsize=9)
+        ax.set_xticks(ticks, [period_label(periods[i], period) for i in ticks], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         _tidy(ax, grid="y")
-    axes[0].set_ylabel("ARR retained from opening accounts")
-    axes[1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8, title="segment")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    handles, labels = axes[min(1, len(names) - 1)].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside upper right", ncols=3, frameon=False, fontsize=8)
+    figure.suptitle(f"Net and gross revenue retention per {period}, by segment", x=0.01, ha="left",
+                    fontsize=11)
     return figure
 
 
@@ -218,6 +230,13 @@ def by_arr(bridge: pd.DataFrame) -> list[str]:
     return rows.sort_values(["_rest", "_arr", SEGMENT], ascending=[True, False, True])[SEGMENT].tolist()
 
 
+def _ordered_segments(names, bridge: pd.DataFrame | None) -> list[str]:
+    """`names` in `by_arr` order of `bridge`'s latest period; ``All`` then by name without it."""
+    ranked = [] if bridge is None or bridge.empty else by_arr(bridge[bridge[PERIOD] == bridge[PERIOD].max()])
+    rank = {name: i for i, name in enumerate(ranked)}
+    return sorted(names, key=lambda name: (name != ALL_SEGMENTS, rank.get(name, len(rank)), name))
+
+
 def _bridge_row(bridge: pd.DataFrame, segment: str, when) -> pd.Series:
     rows = bridge[bridge[SEGMENT] == segment]
     when = rows[PERIOD].max() if when is None else when
@@ -292,11 +311,6 @@ def _mark_zoomed(ax: Axes, low: float, top: float, bars: int) -> None:
                 linewidth=1, clip_on=False, zorder=4)
     ax.set_title(f"axis starts at {_money(low)}", loc="right", fontsize=8, color="#475467",
                  style="italic")
-
-
-def _colours(n: int) -> list:
-    cmap = matplotlib.colormaps["tab20" if n > 10 else "tab10"]
-    return [cmap(i % cmap.N) for i in range(n)]
 
 
 def _tidy(ax: Axes, *, grid: str) -> None:
