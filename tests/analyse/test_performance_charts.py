@@ -88,6 +88,34 @@ def test_win_rate_scatter_labels_each_segment_and_lists_those_without_wins():
     assert figure.texts[0].get_text() == "No won deals: Empty"
 
 
+def test_win_rate_scatter_labels_never_overlap_and_land_the_same_every_time():
+    # Six segments crowded around 40% and 5k-6k, as SMB segments are on the demo.
+    names = ["SMB-North America", "SMB-EMEA", "SMB-APAC", "SMB-LATAM", "Mid-Market-EMEA", "All"]
+    metrics = pd.DataFrame({SEGMENT: names, "win_rate": [0.40, 0.401, 0.399, 0.402, 0.398, 0.40],
+                            "avg_won_amount": [5000.0, 5100.0, 5200.0, 5050.0, 5150.0, 5120.0],
+                            "closed_deals": [400, 300, 100, 80, 60, 940]})
+
+    def boxes():
+        figure = charts.win_rate_vs_deal_size(metrics)
+        renderer = figure.canvas.get_renderer()
+        return [tuple(t.get_window_extent(renderer).extents.round(1)) for t in figure.axes[0].texts]
+
+    placed = boxes()
+    assert len(placed) == 6
+    for i, a in enumerate(placed):
+        for b in placed[i + 1:]:
+            assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (a, b)
+    assert boxes() == placed
+
+
+def test_win_rate_scatter_uses_a_log_scale_for_sizes_far_apart():
+    metrics = pd.DataFrame({SEGMENT: ["SMB", "Ent"], "win_rate": [0.25, 0.4],
+                            "avg_won_amount": [1000.0, 50000.0], "closed_deals": [40, 10]})
+    assert charts.win_rate_vs_deal_size(metrics).axes[0].get_xscale() == "log"  # 50× apart
+    metrics["avg_won_amount"] = [1000.0, 5000.0]
+    assert charts.win_rate_vs_deal_size(metrics).axes[0].get_xscale() == "linear"
+
+
 def test_cohort_heatmap_prints_the_share_in_each_cell():
     cohorts = pd.DataFrame({SEGMENT: ["All"] * 3, "cohort": [Q[0], Q[0], Q[1]], "age": [0, 1, 0],
                             "logo_retention": [1.0, 0.5, 1.0]})

@@ -11,7 +11,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter  # noqa: E402
 
 from segmint.analyse.performance import Period, period_label  # noqa: E402
 from segmint.report.charts import chart  # noqa: E402
@@ -156,38 +157,108 @@ def win_rate_vs_deal_size(metrics: pd.DataFrame) -> Figure:
     """Win rate against average won deal size, one labelled point per segment.
 
     Draws `deal_metrics` output (per segment, no period) as it is; point area follows
-    the number of closed deals; ``All`` is the dark point. Segments with no won deal
-    have no size and are listed under the chart instead.
+    the number of closed deals; ``All`` is the dark point. Deal sizes more than 10× apart
+    are drawn on a log scale. Labels are placed by `place_labels`, so none overlaps
+    another or a point. Segments with no won deal have no size and are listed under the
+    chart instead.
     """
     figure = Figure(figsize=(8.5, 5.5), layout="constrained")
     ax = figure.subplots()
     shown = metrics[metrics["avg_won_amount"].notna() & metrics[WIN_RATE].notna()]
     largest = max(float(shown["closed_deals"].max()), 1.0) if len(shown) else 1.0
+    points, areas = [], []
     for _, row in shown.iterrows():
         total = row[SEGMENT] == ALL_SEGMENTS
-        ax.scatter(
-            float(row["avg_won_amount"]),
-            float(row[WIN_RATE]),
-            s=40 + 400 * float(row["closed_deals"]) / largest,
-            color="#222222" if total else TOTAL,
-            alpha=0.75,
-            edgecolor="white",
-            zorder=3,
-        )
-        ax.annotate(
-            row[SEGMENT], (float(row["avg_won_amount"]), float(row[WIN_RATE])),
-            xytext=(6, 4), textcoords="offset points", fontsize=8,
-        )
-    ax.set_xlabel("average won deal size")
+        points.append((float(row["avg_won_amount"]), float(row[WIN_RATE])))
+        areas.append(40 + 400 * float(row["closed_deals"]) / largest)
+        ax.scatter(*points[-1], s=areas[-1], color="#222222" if total else TOTAL, alpha=0.75,
+                   edgecolor="white", zorder=3)
+    sizes = [x for x, _ in points]
+    log = bool(sizes) and min(sizes) > 0 and max(sizes) > 10 * min(sizes)
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("average won deal size" + (" (log scale)" if log else ""))
     ax.set_ylabel("win rate (won / closed)")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _money(value)))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.margins(x=0.12, y=0.12)  # room for labels beside the outermost points
     ax.set_title("Win rate and deal size by segment (area: closed deals)", loc="left", fontsize=11)
     missing = metrics.loc[~metrics.index.isin(shown.index), SEGMENT].tolist()
     if missing:
         figure.text(0.01, 0.0, "No won deals: " + ", ".join(map(str, missing)), fontsize=8, va="bottom")
     _tidy(ax, grid="both")
+    first = sorted(range(len(points)), key=lambda i: (shown[SEGMENT].iloc[i] != ALL_SEGMENTS,
+                                                       -areas[i], str(shown[SEGMENT].iloc[i])))
+    place_labels(ax, points, [str(name) for name in shown[SEGMENT]],
+                 [math.sqrt(area / math.pi) for area in areas], order=first)
     return figure
+
+
+# Where a label may go around its point, nearest first: right, left, above, below, then the
+# diagonals; each ring further out (with a leader line) when every nearer place is taken.
+_PLACES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+_RINGS = (3.0, 14.0, 28.0, 44.0)  # points beyond the marker's edge
+
+
+def place_labels(ax: Axes, points: list[tuple[float, float]], labels: list[str],
+                 radii: list[float], *, order: list[int] | None = None, fontsize: float = 8) -> None:
+    """Label each point (data coordinates) where its label overlaps no other label or point.
+
+    Deterministic: points are labelled in `order` (default: as given); each takes the first
+    place in `_PLACES` × `_RINGS` (nearest first) that overlaps nothing placed so far, no
+    marker (radius in points, from `radii`) and stays inside the axes; if none is free, the
+    place overlapping least. Labels away from the first ring get a thin leader line. The
+    figure's layout is settled first and then fixed, so the places hold when it is saved.
+    """
+    figure = ax.get_figure()
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw_without_rendering()  # settle the layout, then keep it as it is
+    figure.set_layout_engine("none")
+    px = figure.dpi / 72
+    frame = ax.get_window_extent(renderer)
+    centres = ax.transData.transform(points) if points else np.empty((0, 2))
+    markers = [(x - r * px, y - r * px, x + r * px, y + r * px)
+               for (x, y), r in zip(centres, radii, strict=True)]
+    taken: list[tuple[float, float, float, float]] = []
+    chosen: dict[int, tuple[float, float, str, str, bool]] = {}
+    for i in order if order is not None else range(len(points)):
+        text = ax.text(0, 0, labels[i], fontsize=fontsize)
+        extent = text.get_window_extent(renderer)
+        text.remove()
+        best = None
+        for ring, (ux, uy) in ((ring, place) for ring in _RINGS for place in _PLACES):
+            reach = (radii[i] + ring) * (0.75 if ux and uy else 1.0)
+            dx, dy = ux * reach, uy * reach
+            x0 = centres[i][0] + dx * px - (extent.width if ux < 0 else extent.width / 2 if ux == 0 else 0)
+            y0 = centres[i][1] + dy * px - (extent.height if uy < 0 else extent.height / 2 if uy == 0 else 0)
+            box = (x0, y0, x0 + extent.width, y0 + extent.height)
+            others = taken + [m for j, m in enumerate(markers) if j != i]
+            cost = sum(_overlap(box, other) for other in others) + _outside(box, frame.extents)
+            if best is None or cost < best[0]:
+                ha = "left" if ux > 0 else "right" if ux < 0 else "center"
+                va = "bottom" if uy > 0 else "top" if uy < 0 else "center"
+                best = (cost, box, (dx, dy, ha, va, ring != _RINGS[0]))
+            if cost == 0:
+                break
+        taken.append(best[1])
+        chosen[i] = best[2]
+    for i in sorted(chosen):  # labels in the table's order
+        dx, dy, ha, va, far = chosen[i]
+        ax.annotate(labels[i], points[i], xytext=(dx, dy), textcoords="offset points", ha=ha,
+                    va=va, fontsize=fontsize,
+                    arrowprops={"arrowstyle": "-", "color": "#98a2b3", "linewidth": 0.6,
+                                "shrinkA": 0, "shrinkB": radii[i]} if far else None)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Area shared by two boxes (x0, y0, x1, y1)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _outside(box: tuple[float, ...], frame: tuple[float, ...]) -> float:
+    """Area of `box` outside `frame`, both (x0, y0, x1, y1)."""
+    return (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, frame)
 
 
 @chart("cohort_heatmap")
