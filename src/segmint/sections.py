@@ -57,6 +57,25 @@ class Readings:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """Key figures as a grid of tiles, one per row of `table`: its `label`, its `text` large
+    and its `note` small, in table order.
+
+    A row whose `text` is null is not a tile: "label: note." is said under the grid (a figure
+    the project's data cannot give, and why). `signed` names a numeric column whose sign
+    colours the figure (green above zero, red below); `empty` is said when there is no row.
+    """
+
+    table: str
+    title: str = ""
+    empty: str = ""
+    label: str = "label"
+    text: str = "text"
+    note: str = "note"
+    signed: str | None = None
+
+
+@dataclass(frozen=True)
 class Note:
     """A fixed sentence under the section title (what the figures mean, how they were made)."""
 
@@ -64,12 +83,16 @@ class Note:
     table: None = None
 
 
-Block = Chart | TableView | Readings | Note
+Block = Chart | TableView | Readings | Figures | Note
 
 
 @dataclass(frozen=True)
 class Section:
-    """A report section: its title, where it goes (lower `order` first) and what it shows."""
+    """A report section: its title, where it goes (lower `order` first) and what it shows.
+
+    The report's own overview of the segments stands at order 5: a section with a lower
+    `order` comes before it (the headline), the others after it.
+    """
 
     title: str
     order: int

@@ -577,7 +577,7 @@ def segment_readings(
             logos += f" at a {wins[segment]:.0%} new-business win rate"
         parts.append(logos)
         parts.append(
-            f"closing ARR {_money_text(row[CLOSING_ARR])} across "
+            f"closing ARR {money_text(row[CLOSING_ARR])} across "
             f"{_count(row[CLOSING_LOGOS], 'customer')}"
         )
         readings[segment] = f"{segment}: {'; '.join(parts)}."
@@ -630,10 +630,15 @@ def _percents(*shares: float) -> list[str]:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _money_text(value) -> str:
+def money_text(value) -> str:
+    """An amount as people read it: three significant figures and k, M or B.
+
+    >>> money_text(104976309.72), money_text(-2640), money_text(600)
+    ('105M', '-2.64k', '600')
+    """
     value = float(value)
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
@@ -694,6 +699,7 @@ __all__ = [
     "arr_bridge",
     "arr_snapshots",
     "classify_growth",
+    "money_text",
     "nrr_trend",
     "retention",
     "segment_readings",
