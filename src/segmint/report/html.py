@@ -68,7 +68,7 @@ def render_report(
         "by segmint.</p>",
         *(render_section(name, section, frames or {}) for name, section in first),
         "<h2>Segments</h2>",
-        f'<figure data-chart="segment_bars">{charts.to_svg(charts.segment_bars(summary))}</figure>'
+        f'<figure data-chart="segment_bars">{charts.to_svg(charts.segment_bars(summary), salt="segment_bars")}</figure>'
         if len(summary) else "",
         _table(summary),
         *(render_section(name, section, frames or {}) for name, section in sections
@@ -177,7 +177,7 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
     """
     parts = [f'<section class="analysis" data-section="{escape(name)}">',
              f"<h2>{escape(section.title)}</h2>"]
-    for block in section.blocks:
+    for position, block in enumerate(section.blocks):
         if isinstance(block, Note):
             parts.append(f'<p class="muted">{escape(block.text)}</p>')
             continue
@@ -205,7 +205,7 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
                              f"{escape(block.empty)}</p>")
             else:
                 parts.append(f'<figure data-chart="{escape(block.kind)}">'
-                             f"{charts.to_svg(figure)}</figure>")
+                             f"{charts.to_svg(figure, salt=f'{name}:{position}')}</figure>")
     parts.append("</section>")
     return "\n".join(parts)
 
