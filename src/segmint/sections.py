@@ -63,7 +63,8 @@ class Figures:
 
     A row whose `text` is null is not a tile: "label: note." is said under the grid (a figure
     the project's data cannot give, and why). `signed` names a numeric column whose sign
-    colours the figure (green above zero, red below); `empty` is said when there is no row.
+    colours the figure (green above zero, red below); `empty` is said when the table has no
+    row. When the run has no such table at all, the block shows nothing, title included.
     """
 
     table: str

@@ -262,7 +262,8 @@ def headline_analysis(context: RunContext) -> dict[str, ir.Table]:
 
     Reads the tables the ARR bridge and deal analyses returned (``arr_bridge``,
     ``retention``, ``deal_metrics_by_quarter``) and the assignments; what a project lacks
-    is said in words. Without revenue the win rate is of the quarter holding ``as_of``.
+    is said in words. Without revenue the win rate is of the quarter holding ``as_of``, and
+    there is no ``headline_movements``.
     """
     results = context.results
     bridge = results.get("arr_bridge")
@@ -272,10 +273,11 @@ def headline_analysis(context: RunContext) -> dict[str, ir.Table]:
     headline = describe_figures(figures.to_pyarrow().to_pylist(),
                                 has_revenue=REVENUE.name in context.tables,
                                 has_deals=DEALS.name in context.tables, when=when)
-    movements = describe_movements(
-        biggest_movements(bridge).to_pyarrow().to_pylist() if bridge is not None else [])
-    return {"headline": _table(headline, HEADLINE_SCHEMA),
-            "headline_movements": _table(movements, MOVEMENTS_SCHEMA)}
+    said = {"headline": _table(headline, HEADLINE_SCHEMA)}
+    if bridge is not None:  # no revenue, no movements to speak of (nor an empty table)
+        movements = describe_movements(biggest_movements(bridge).to_pyarrow().to_pylist())
+        said["headline_movements"] = _table(movements, MOVEMENTS_SCHEMA)
+    return said
 
 
 def _table(rows: list[dict], schema: dict[str, str]) -> ir.Table:

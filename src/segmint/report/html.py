@@ -221,9 +221,13 @@ def _figures(block: Figures, frame: pd.DataFrame | None) -> str:
     (2, True, True)
     >>> html.split("</div>")[-1]
     '<p class="muted">Win rate: no deals table.</p>'
+    >>> _figures(Figures("t", title="Moves", empty="None moved."), frame.head(0)), _figures(Figures("t"), None)
+    ('<h3>Moves</h3><p class="muted">None moved.</p>', '')
     """
+    if frame is None:
+        return ""
     parts = [f"<h3>{escape(block.title)}</h3>"] if block.title else []
-    if frame is None or not len(frame):
+    if not len(frame):
         return "".join(parts + ([f'<p class="muted">{escape(block.empty)}</p>'] if block.empty else []))
     tiles, missing = [], []
     for row in frame.to_dict("records"):
