@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from decimal import Decimal
 
 import pandas as pd
@@ -71,6 +72,16 @@ def test_nrr_small_multiples_one_panel_per_segment_by_arr_with_all_as_reference(
     assert [label for label, _ in lines["B"]][1:] == ["All: NRR", "GRR", "NRR"]
     assert [(label, y) for label, y in lines["All"]][1:] == [("GRR", [0.9]), ("NRR", [1.0])]
     assert len({ax.get_ylim() for ax in panels}) == 1  # one shared y-axis
+
+
+def test_nrr_small_multiples_leave_a_gap_where_a_segment_has_no_ratio():
+    # B had no opening ARR in Q2 while A had: B's line has a gap there, not a bridge over it.
+    q3 = datetime.date(2024, 7, 1)
+    retention = pd.DataFrame({SEGMENT: ["A"] * 3 + ["B"] * 3, "period": [*Q, q3] * 2,
+                              "nrr": [1.0, 1.1, 1.2, 0.9, None, 0.8], "grr": [0.9] * 6})
+    panel = next(ax for ax in charts.nrr_small_multiples(retention).axes if ax.get_title(loc="left") == "B")
+    nrr = next(line for line in panel.lines if line.get_label() == "NRR")
+    assert list(nrr.get_xdata()) == [0, 1, 2] and math.isnan(nrr.get_ydata()[1])
 
 
 def test_nrr_small_multiples_without_any_ratio_draw_nothing():

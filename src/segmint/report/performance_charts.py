@@ -127,8 +127,8 @@ def nrr_small_multiples(
     x = {p: i for i, p in enumerate(periods)}
 
     def line(ax: Axes, name: str, column: str, **style) -> None:
-        rows = known[known[SEGMENT] == name].sort_values(PERIOD)
-        ax.plot([x[p] for p in rows[PERIOD]], rows[column].astype(float), **style)
+        rows = retention[(retention[SEGMENT] == name) & retention[PERIOD].isin(x)].sort_values(PERIOD)
+        ax.plot([x[p] for p in rows[PERIOD]], rows[column].astype(float), **style)  # NaN: a gap
 
     ticks = list(range(len(periods) - 1, -1, -4))[::-1]  # every fourth period, ending at the latest
     for ax, name in zip(axes, names, strict=False):
