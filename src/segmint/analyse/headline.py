@@ -231,7 +231,7 @@ def describe_movements(rows: list[dict], *, period: Period = "quarter") -> list[
     said = []
     for row in sorted(rows, key=lambda r: (-abs(r[AMOUNT]), r[MOVEMENT])):
         share = row[SEGMENT_SHARE]
-        where = "all" if round(share, 2) == 1 else f"{share:.0%}"
+        where = "all" if share == 1 else f"{share:.0%}"
         said.append({
             **{name: row[name] for name in (MOVEMENT, PERIOD, AMOUNT, SEGMENT, SEGMENT_AMOUNT,
                                             SEGMENT_SHARE)},
