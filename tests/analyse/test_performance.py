@@ -228,8 +228,10 @@ def test_nrr_trend_direction_slope_and_driver(con, main_bridge):
     assert (mid["periods"], mid["start_period"], mid["end_period"]) == (4, QUARTERS[1], QUARTERS[4])
     assert (mid["nrr_start"], mid["nrr_end"]) == pytest.approx((0.5, 1.0))
     assert mid["direction"] == "rising"
-    # Rates Q2 → 2025-Q1: churn −2400/3600 → 0 (+0.667), expansion 600/3600 → 0 (−0.167)
+    # Rates Q2 → 2025-Q1: churn −2400/3600 → 0 (+0.667), expansion 600/3600 → 0 (−0.167):
+    # NRR rose, and the rate that rose most is churn's (less churn).
     assert mid["driver"] == "churn"
+    assert (mid["driver_rate_start"], mid["driver_rate_end"]) == pytest.approx((-2400 / 3600, 0.0))
     # least squares over x = −3..0, y as above: slope = Σ(x−x̄)(y−ȳ) / Σ(x−x̄)²
     xs, ys = [-3, -2, -1, 0], [0.5, 1.078125, 0.875, 1.0]
     mx, my = sum(xs) / 4, sum(ys) / 4
@@ -242,12 +244,64 @@ def test_segment_readings_quote_the_tables(con, main_bridge):
     trend = nrr_trend(retention(main_bridge))
     deals = ibis.memtable({SEGMENT: ["Mid"], PERIOD: [QUARTERS[4]], "new_win_rate": [0.25]})
     readings = segment_readings(main_bridge, trend, deals=deals)
-    assert list(readings) == ["Empty", "Mid", "Other", ALL_SEGMENTS]
+    # All first; then by closing ARR in 2025-Q1: Mid 2520, Empty and Other 0 (by name)
+    assert list(readings) == [ALL_SEGMENTS, "Mid", "Empty", "Other"]
     assert readings["Mid"] == (
-        "Mid: net retention rose from 50% in 2024-Q2 to 100% in 2025-Q1, driven by churn; "
-        "0 new logos in 2025-Q1 at a 25% new-business win rate; closing ARR 2.52k across 3 customers."
+        "Mid: net retention rose from 50% in 2024-Q2 to 100% in 2025-Q1, mostly as churn fell "
+        "from 67% to 0% of opening ARR; 0 new logos in 2025-Q1 at a 25% new-business win rate; "
+        "closing ARR 2.52k across 3 customers."
     )
     assert readings["Empty"] == "Empty: no recurring revenue up to 2025-Q1."
+
+
+# Four quarters of rates per segment; NRR = 1 + expansion + cross-sell + contraction + churn.
+#   Leaky:  1 + .10 + 0 − .01 − .04 = 1.05  →  1 + .11 + 0 − .02 − .09 = 1.00  (churn −5 points)
+#   Slowed: 1 + .15 + 0 − .03 − 0   = 1.12  →  1 + .06 + 0 − .03 − 0   = 1.03  (expansion −9)
+#   Broad:  1 + .05 + 0 − .02 − .05 = 0.98  →  1 + .08 + .02 − 0 − .05 = 1.05  (+3, +2, +2)
+TREND_RATES = {  # segment: (expansion, cross-sell, contraction, churn) in the first and last quarter
+    "Leaky": ((0.10, 0.0, -0.01, -0.04), (0.11, 0.0, -0.02, -0.09)),
+    "Slowed": ((0.15, 0.0, -0.03, 0.0), (0.06, 0.0, -0.03, 0.0)),
+    "Broad": ((0.05, 0.0, -0.02, -0.05), (0.08, 0.02, 0.0, -0.05)),
+}
+
+
+def trend_of(con):
+    rows = []
+    for segment, (first, last) in TREND_RATES.items():
+        for period, rates in zip(QUARTERS[:4], (first, first, last, last), strict=True):
+            rows.append({SEGMENT: segment, PERIOD: period, "nrr": 1 + sum(rates),
+                         **dict(zip(("expansion_rate", "cross_sell_rate", "contraction_rate",
+                                     "churn_rate"), rates, strict=True))})
+    return con.to_pyarrow(nrr_trend(ibis.memtable(rows))).to_pylist()
+
+
+def test_nrr_trend_driver_pulled_nrr_the_way_it_went(con):
+    trend = {r[SEGMENT]: r for r in trend_of(con)}
+    got = {s: (r["direction"], r["driver"], r["driver_rate_start"], r["driver_rate_end"])
+           for s, r in trend.items()}
+    assert got == {
+        "Leaky": ("falling", "churn", pytest.approx(-0.04), pytest.approx(-0.09)),  # more churn
+        "Slowed": ("falling", "expansion", pytest.approx(0.15), pytest.approx(0.06)),  # less growth
+        "Broad": ("rising", "expansion", pytest.approx(0.05), pytest.approx(0.08)),
+    }
+
+
+def test_readings_name_the_driver_with_its_direction(con):
+    trend = ibis.memtable(trend_of(con))
+    bridge = ibis.memtable({SEGMENT: list(TREND_RATES), PERIOD: [QUARTERS[3]] * 3,
+                            "closing_arr": [100.0, 300.0, 200.0], "closing_logos": [1, 3, 2],
+                            "new_logos": [0, 0, 0], "reactivated_logos": [0, 0, 0]})
+    readings = segment_readings(bridge, trend)
+    assert list(readings) == ["Slowed", "Broad", "Leaky"]  # by closing ARR: 300, 200, 100
+    assert [text.split(";")[0] for text in readings.values()] == [
+        "Slowed: net retention fell from 112% in 2024-Q1 to 103% in 2024-Q4, mostly as expansion "
+        "slowed from 15% to 6% of opening ARR",
+        # expansion's 3 points are under half of the 7-point rise
+        "Broad: net retention rose from 98% in 2024-Q1 to 105% in 2024-Q4, partly as expansion "
+        "picked up from 5% to 8% of opening ARR",
+        "Leaky: net retention fell from 105% in 2024-Q1 to 100% in 2024-Q4, mostly as churn rose "
+        "from 4% to 9% of opening ARR",
+    ]
 
 
 def context_of(tables, assignments):

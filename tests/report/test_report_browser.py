@@ -11,7 +11,7 @@ from segmint.config.project import load_project
 from segmint.config.starter import demo_project
 from segmint.demo.generator import generate_company
 from segmint.pipeline import run
-from segmint.sections import Chart, Readings, Section, TableView
+from segmint.sections import Chart, Figures, Readings, Section, TableView
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -57,6 +57,8 @@ def test_report_renders_in_chromium_without_console_errors(report):
         headings = {name: page.locator(f'section[data-section="{name}"] h2').inner_text()
                     for name, _ in sections(result)}
         bars = page.locator('figure[data-chart="segment_bars"] svg').bounding_box()
+        first_heading = page.locator("h2").first.inner_text()
+        tiles = page.locator('section[data-section="headline"] .tile').all_inner_texts()
         browser.close()
     assert problems == []
     assert title == "Demo Company: segmint report"
@@ -69,6 +71,13 @@ def test_report_renders_in_chromium_without_console_errors(report):
         assert [kind for kind, _, _ in drawn[name]] == expected, name
         assert all(width > 200 and height > 100 for _, width, height in drawn[name]), drawn[name]
     assert readings == len(result.frames["segment_readings"]) > 1
+    # The headline comes first, before the segments, with a tile per figure the data gives.
+    assert first_heading == "Headline"
+    shown = [row for name in ("headline", "headline_movements")
+             for row in result.frames[name].to_dict("records") if row["text"] is not None]
+    assert [tile.split("\n")[:2] for tile in tiles] == [[r["label"], r["text"]] for r in shown]
+    assert {"Closing ARR", "NRR, 12 months", "New-business win rate",
+            "Unassigned accounts"} <= {r["label"] for r in shown}
 
 
 def sections(result):
@@ -93,10 +102,13 @@ def test_report_escapes_what_it_shows(tmp_path):
                                  "rows_used": [1], "rows_rejected": [0]}),
         unassigned_reasons=pd.DataFrame({"reason": [hostile], "accounts": [1]}),
         rejects_by_check=pd.DataFrame({"table": [], "check": [], "rows": []}),
-        sections=[(hostile, Section(hostile, 1, (Readings("said"), TableView("said"))))],
-        frames={"said": pd.DataFrame({"reading": [hostile]})},
+        sections=[(hostile, Section(hostile, 1, (Readings("said"), TableView("said"),
+                                                 Figures("figures"))))],
+        frames={"said": pd.DataFrame({"reading": [hostile]}),
+                "figures": pd.DataFrame({"label": [hostile] * 2, "text": [hostile, None],
+                                         "note": [hostile] * 2})},
         skipped={hostile: hostile},
     )
     write_text(tmp_path / "report.html", page)
     assert "<script>" not in page
-    assert page.count("&lt;script&gt;") >= 8
+    assert page.count("&lt;script&gt;") >= 12

@@ -415,10 +415,13 @@ def nrr_trend(retention: ir.Table, *, quarters: int = 4, flat_within: float = 0.
 
     Takes each segment's last `quarters` periods that have an NRR (quarters for a
     quarterly bridge). The change is NRR at the last of them minus NRR at the first;
-    within ±`flat_within` it is ``flat``. The driver is the movement whose rate (movement /
-    opening) changed most in the direction NRR moved (for a flat NRR, in the direction of
-    its small change): since NRR = 1 + the sum of the four rates, it is the largest
-    term of the change.
+    within ±`flat_within` it is ``flat``. Since NRR = 1 + the sum of the four movement
+    rates (movement / opening ARR, losses negative), the change is the sum of the rates'
+    changes. The driver is the movement whose rate changed most in the direction NRR
+    moved (for a flat NRR, in the direction of its small change): for a fall, the rate
+    that dropped most (churn or contraction grew, or expansion or cross-sell slowed); for
+    a rise, the one that climbed most. So the driver always pulled NRR the way it went,
+    and ``driver_rate_start`` and ``driver_rate_end`` say by how much.
 
     Parameters
     ----------
@@ -435,8 +438,10 @@ def nrr_trend(retention: ir.Table, *, quarters: int = 4, flat_within: float = 0.
         ``segment``, ``periods`` (how many were read), ``start_period``, ``end_period``,
         ``nrr_start``, ``nrr_end``, ``nrr_change``, ``slope`` (least-squares NRR change
         per period; null with one period), ``direction`` (``rising``, ``falling`` or
-        ``flat``; null with one period) and ``driver`` (a movement name; null with one
-        period). Segments with no NRR in any period have no row.
+        ``flat``; null with one period), ``driver`` (a movement name) and
+        ``driver_rate_start``, ``driver_rate_end`` (its rate at the first and the last
+        period read, as in `retention`: churn and contraction negative; each null with
+        one period). Segments with no NRR in any period have no row.
 
     Examples
     --------
@@ -445,8 +450,10 @@ def nrr_trend(retention: ir.Table, *, quarters: int = 4, flat_within: float = 0.
     ...     "cross_sell_rate": [0.0] * 3, "contraction_rate": [-0.03, -0.06, -0.12],
     ...     "churn_rate": [-0.02, -0.03, -0.03]})
     >>> row = nrr_trend(retention).to_pyarrow().to_pylist()[0]
-    >>> row["direction"], row["driver"], round(row["slope"], 3)
-    ('falling', 'contraction', -0.06)
+    >>> row["direction"], row["driver"], row["driver_rate_start"], row["driver_rate_end"]
+    ('falling', 'contraction', -0.03, -0.12)
+    >>> round(row["slope"], 3)
+    -0.06
     """
     known = retention.filter(retention[NRR].notnull())
     latest_first = ibis.window(group_by=SEGMENT, order_by=ibis.desc(PERIOD))
@@ -469,15 +476,21 @@ def nrr_trend(retention: ir.Table, *, quarters: int = 4, flat_within: float = 0.
         _sy=y.sum(),
         _sxy=(x * y).sum(),
         _sxx=(x * x).sum(),
-        **{f"_d_{m}": at(f"{m}_rate", last) - at(f"{m}_rate", first) for m in NRR_MOVEMENTS},
+        **{f"_start_{m}": at(f"{m}_rate", first) for m in NRR_MOVEMENTS},
+        **{f"_end_{m}": at(f"{m}_rate", last) for m in NRR_MOVEMENTS},
     )
     n = trend.periods.cast("float64")
     change = trend.nrr_end - trend.nrr_start
     slope = (n * trend._sxy - trend._sx * trend._sy) / (n * trend._sxx - trend._sx * trend._sx).nullif(0)
     sign = ibis.ifelse(change < 0, -1.0, 1.0)
-    scores = {m: trend[f"_d_{m}"] * sign for m in NRR_MOVEMENTS}
+    scores = {m: (trend[f"_end_{m}"] - trend[f"_start_{m}"]) * sign for m in NRR_MOVEMENTS}
     best = ibis.greatest(*scores.values())
     several = trend.periods > 1
+
+    def of_driver(values: dict[str, ir.Value], null: ir.Value) -> ir.Value:
+        """The value of the driving movement (the first to reach the best score, in ties)."""
+        return ibis.ifelse(several, ibis.cases(*((scores[m] == best, values[m]) for m in scores)), null)
+
     direction = ibis.cases(
         (change > flat_within, "rising"), (change < -flat_within, "falling"), else_="flat"
     )
@@ -491,11 +504,9 @@ def nrr_trend(retention: ir.Table, *, quarters: int = 4, flat_within: float = 0.
         nrr_change=change,
         slope=slope,
         direction=ibis.ifelse(several, direction, ibis.null("string")),
-        driver=ibis.ifelse(
-            several,
-            ibis.cases(*((score == best, m) for m, score in scores.items())),
-            ibis.null("string"),
-        ),
+        driver=of_driver({m: ibis.literal(m) for m in scores}, ibis.null("string")),
+        driver_rate_start=of_driver({m: trend[f"_start_{m}"] for m in scores}, ibis.null("float64")),
+        driver_rate_end=of_driver({m: trend[f"_end_{m}"] for m in scores}, ibis.null("float64")),
     )
 
 
@@ -525,7 +536,9 @@ def segment_readings(
     Returns
     -------
     dict of str to str
-        Segment → paragraph, segments in name order and ``All`` last.
+        Segment → paragraph: ``All`` first (the company, then its parts, as leadership
+        reads down), then segments by closing ARR in the latest period, largest first
+        (ties and segments without ARR by name).
 
     Examples
     --------
@@ -536,9 +549,10 @@ def segment_readings(
     ...     "reactivated_logos": [0, 0]})
     >>> trend = ibis.memtable({"segment": ["SMB"], "periods": [2], "start_period": [q[0]],
     ...     "end_period": [q[1]], "nrr_start": [1.12], "nrr_end": [1.03],
-    ...     "direction": ["falling"], "driver": ["contraction"]})
+    ...     "direction": ["falling"], "driver": ["expansion"], "driver_rate_start": [0.15],
+    ...     "driver_rate_end": [0.06]})
     >>> segment_readings(bridge, trend)["SMB"]
-    'SMB: net retention fell from 112% in 2024-Q1 to 103% in 2024-Q2, driven by contraction; 1 new logo in 2024-Q2; closing ARR 1.5k across 3 customers.'
+    'SMB: net retention fell from 112% in 2024-Q1 to 103% in 2024-Q2, mostly as expansion slowed from 15% to 6% of opening ARR; 1 new logo in 2024-Q2; closing ARR 1.5k across 3 customers.'
     """
     latest = bridge.filter(bridge[PERIOD] == bridge[PERIOD].max())
     now = {row[SEGMENT]: row for row in latest.to_pyarrow().to_pylist()}
@@ -547,7 +561,7 @@ def segment_readings(
     if deals is not None:
         in_latest = deals.filter(deals[PERIOD] == latest[PERIOD].max())
         wins = {row[SEGMENT]: row["new_win_rate"] for row in in_latest.to_pyarrow().to_pylist()}
-    order = sorted(now, key=lambda name: (name == ALL_SEGMENTS, name))
+    order = sorted(now, key=lambda name: (name != ALL_SEGMENTS, -now[name][CLOSING_ARR], name))
     readings = {}
     for segment in order:
         row = now[segment]
@@ -563,7 +577,7 @@ def segment_readings(
             logos += f" at a {wins[segment]:.0%} new-business win rate"
         parts.append(logos)
         parts.append(
-            f"closing ARR {_money_text(row[CLOSING_ARR])} across "
+            f"closing ARR {money_text(row[CLOSING_ARR])} across "
             f"{_count(row[CLOSING_LOGOS], 'customer')}"
         )
         readings[segment] = f"{segment}: {'; '.join(parts)}."
@@ -580,14 +594,51 @@ def _retention_text(trend: dict | None, period: Period) -> str:
     if trend["direction"] == "flat":
         return f"net retention held steady ({start}, {end})"
     verb = "rose" if trend["direction"] == "rising" else "fell"
-    return f"net retention {verb} from {start} to {end}, driven by {trend['driver'].replace('_', '-')}"
+    return f"net retention {verb} from {start} to {end}, {_driver_text(trend)}"
+
+
+# How a change in a movement's rate reads, (rate went up, rate went down): churn and
+# contraction have negative rates, so a loss that grows is a rate that goes down.
+_RATE_MOVES = {EXPANSION: ("picked up", "slowed"), CROSS_SELL: ("picked up", "slowed"),
+               CONTRACTION: ("fell", "rose"), CHURN: ("fell", "rose")}
+
+
+def _driver_text(trend: dict) -> str:
+    """The driver with its direction and rates: "mostly as churn rose from 4% to 9% of opening ARR".
+
+    "mostly" when the driver's move is at least half the NRR change, else "partly".
+
+    >>> _driver_text({"driver": "churn", "driver_rate_start": -0.04, "driver_rate_end": -0.09,
+    ...               "nrr_start": 1.12, "nrr_end": 1.03})
+    'mostly as churn rose from 4% to 9% of opening ARR'
+    >>> _driver_text({"driver": "cross_sell", "driver_rate_start": 0.0, "driver_rate_end": 0.004,
+    ...               "nrr_start": 0.98, "nrr_end": 1.0})
+    'partly as cross-sell picked up from 0.0% to 0.4% of opening ARR'
+    """
+    start, end = trend["driver_rate_start"], trend["driver_rate_end"]
+    rate_up, rate_down = _RATE_MOVES[trend["driver"]]
+    share = (end - start) / (trend["nrr_end"] - trend["nrr_start"])
+    before, after = _percents(abs(start), abs(end))
+    return (f"{'mostly' if share >= 0.5 else 'partly'} as {trend['driver'].replace('_', '-')} "
+            f"{rate_up if end > start else rate_down} from {before} to {after} of opening ARR")
+
+
+def _percents(*shares: float) -> list[str]:
+    """Shares as whole percents, or with one decimal where whole ones would read the same."""
+    whole = [f"{share:.0%}" for share in shares]
+    return whole if len(set(whole)) == len(whole) else [f"{share:.1%}" for share in shares]
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def _money_text(value) -> str:
+def money_text(value) -> str:
+    """An amount as people read it: three significant figures and k, M or B.
+
+    >>> money_text(104976309.72), money_text(-2640), money_text(600)
+    ('105M', '-2.64k', '600')
+    """
     value = float(value)
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
@@ -621,7 +672,7 @@ def _with_segment(table: ir.Table, assignments: ir.Table) -> ir.Table:
     "Revenue: ARR bridge and retention", order=20,
     blocks=(Chart("bridge_waterfalls", table="arr_bridge",
                   empty="No account has had recurring revenue at a quarter end yet."),
-            Chart("retention_lines", table="retention",
+            Chart("nrr_small_multiples", table="retention", also={"bridge": "arr_bridge"},
                   empty="No segment had ARR at the start of a quarter yet, so no retention."))))
 def bridge_analysis(context: RunContext) -> dict[str, ir.Table]:
     """The registered analysis: the quarterly `arr_bridge`, its `retention` and `nrr_trend`."""
@@ -648,6 +699,7 @@ __all__ = [
     "arr_bridge",
     "arr_snapshots",
     "classify_growth",
+    "money_text",
     "nrr_trend",
     "retention",
     "segment_readings",

@@ -92,10 +92,21 @@ def load_drawings() -> dict[str, Drawing]:
     return CHARTS
 
 
-def to_svg(figure: Figure) -> str:
-    """The figure as an inline SVG element (text escaped by matplotlib's SVG writer)."""
+def to_svg(figure: Figure, *, salt: str = "segmint") -> str:
+    """The figure as an inline SVG element (text escaped by matplotlib's SVG writer).
+
+    The same figure gives the same SVG every time: no date, and element ids hashed from
+    their content and `salt` instead of a random one (give each chart of a page its own
+    `salt`, so ids stay unique on the page).
+
+    >>> figure = Figure(figsize=(2, 1))
+    >>> _ = figure.subplots().plot([1, 2])
+    >>> to_svg(figure) == to_svg(figure) and to_svg(figure) != to_svg(figure, salt="other")
+    True
+    """
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    with matplotlib.rc_context({"svg.hashsalt": salt}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE for inlining
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from segmint.audit.quality import AuditResult
 from segmint.report import charts
-from segmint.sections import Chart, Note, Readings, Section, TableView
+from segmint.sections import Chart, Figures, Note, Readings, Section, TableView
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -20,7 +20,13 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.15rem;margin-top:2rem}
 th,td{padding:.3rem .7rem;border-bottom:1px solid #e4e7ec;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f5f7fa}
 .bad{color:#b42318} .readings li{margin:.35rem 0} figure{margin:1rem 0} svg{max-width:100%;height:auto}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(148px,1fr));gap:.5rem;margin:.5rem 0}
+.tile{border:1px solid #e4e7ec;border-radius:6px;padding:.45rem .7rem;background:#fcfcfd}
+.tile-label{font-size:.8rem;color:#475467} .tile-note{font-size:.75rem;color:#667085}
+.tile-value{font-size:1.45rem;font-weight:650;font-variant-numeric:tabular-nums;margin:.1rem 0}
+.tile-value.up{color:#2e7d4f} .tile-value.down{color:#b42318}
 """
+SEGMENTS_ORDER = 5  # where the segment overview stands among the sections (see Section)
 
 
 def render_report(
@@ -55,15 +61,18 @@ def render_report(
     """
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     total = int(summary["accounts"].sum()) if len(summary) else 0
+    first = [(name, section) for name, section in sections if section.order < SEGMENTS_ORDER]
     parts = [
         f"<h1>{escape(project_name)}: segments</h1>",
         f'<p class="muted">{total:,} accounts in {len(summary)} segments. Generated {generated} '
         "by segmint.</p>",
+        *(render_section(name, section, frames or {}) for name, section in first),
         "<h2>Segments</h2>",
-        f'<figure data-chart="segment_bars">{charts.to_svg(charts.segment_bars(summary))}</figure>'
+        f'<figure data-chart="segment_bars">{charts.to_svg(charts.segment_bars(summary), salt="segment_bars")}</figure>'
         if len(summary) else "",
         _table(summary),
-        *(render_section(name, section, frames or {}) for name, section in sections),
+        *(render_section(name, section, frames or {}) for name, section in sections
+          if section.order >= SEGMENTS_ORDER),
         _skipped_section(skipped or {}, ran=bool(sections)),
         "<h2>Why accounts are unassigned</h2>",
         _table(unassigned_reasons) if len(unassigned_reasons) else "<p>Every account has a segment.</p>",
@@ -170,7 +179,7 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
     """
     parts = [f'<section class="analysis" data-section="{escape(name)}">',
              f"<h2>{escape(section.title)}</h2>"]
-    for block in section.blocks:
+    for position, block in enumerate(section.blocks):
         if isinstance(block, Note):
             parts.append(f'<p class="muted">{escape(block.text)}</p>')
             continue
@@ -179,6 +188,8 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
             if frame is not None and len(frame):
                 parts.append('<ul class="readings">' + "".join(
                     f"<li>{escape(str(text))}</li>" for text in frame[block.column]) + "</ul>")
+        elif isinstance(block, Figures):
+            parts.append(_figures(block, frame))
         elif isinstance(block, TableView):
             if block.title:
                 parts.append(f"<h3>{escape(block.title)}</h3>")
@@ -188,16 +199,53 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
             shown = frame[list(block.columns)] if block.columns else frame
             parts.append(_table(shown.head(block.limit) if block.limit else shown))
         elif isinstance(block, Chart):
-            figure = (charts.load_drawings()[block.kind](frame, **dict(block.options))
+            also = {keyword: frames.get(table) for keyword, table in block.also.items()}
+            figure = (charts.load_drawings()[block.kind](frame, **also, **dict(block.options))
                       if frame is not None and len(frame) else None)
             if figure is None:
                 parts.append(f'<p class="muted empty" data-chart="{escape(block.kind)}">'
                              f"{escape(block.empty)}</p>")
             else:
                 parts.append(f'<figure data-chart="{escape(block.kind)}">'
-                             f"{charts.to_svg(figure)}</figure>")
+                             f"{charts.to_svg(figure, salt=f'{name}:{position}')}</figure>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _figures(block: Figures, frame: pd.DataFrame | None) -> str:
+    """A `Figures` block: a grid of tiles, then a line for each figure without a value.
+
+    >>> frame = pd.DataFrame({"label": ["ARR", "<Churn>", "Win rate"], "text": ["1.2M", "−50k", None],
+    ...                       "note": ["2024-Q2", "all of it in <SMB>", "no deals table"],
+    ...                       "amount": [0.0, -50e3, None]})
+    >>> html = _figures(Figures("t", signed="amount"), frame)
+    >>> html.count('class="tile"'), "&lt;SMB&gt;" in html, 'tile-value down' in html
+    (2, True, True)
+    >>> html.split("</div>")[-1]
+    '<p class="muted">Win rate: no deals table.</p>'
+    >>> _figures(Figures("t", title="Moves", empty="None moved."), frame.head(0)), _figures(Figures("t"), None)
+    ('<h3>Moves</h3><p class="muted">None moved.</p>', '')
+    """
+    if frame is None:
+        return ""
+    parts = [f"<h3>{escape(block.title)}</h3>"] if block.title else []
+    if not len(frame):
+        return "".join(parts + ([f'<p class="muted">{escape(block.empty)}</p>'] if block.empty else []))
+    tiles, missing = [], []
+    for row in frame.to_dict("records"):
+        label, text, note = (row[block.label], row[block.text], row[block.note])
+        note = "" if note is None or pd.isna(note) else str(note)
+        if text is None or pd.isna(text):
+            missing.append(f'<p class="muted">{escape(f"{label}: {note}.")}</p>')
+            continue
+        sign = row[block.signed] if block.signed else None
+        tone = "" if sign is None or pd.isna(sign) or sign == 0 else " up" if sign > 0 else " down"
+        tiles.append(f'<div class="tile"><div class="tile-label">{escape(str(label))}</div>'
+                     f'<div class="tile-value{tone}">{escape(str(text))}</div>'
+                     f'<div class="tile-note">{escape(note)}</div></div>')
+    if tiles:
+        parts.append('<div class="tiles">' + "".join(tiles) + "</div>")
+    return "".join(parts + missing)
 
 
 def _skipped_section(skipped: Mapping[str, str], *, ran: bool) -> str:
