@@ -1,5 +1,5 @@
-"""The demo's ground truth: what drove the data is what truth.parquet says, and the services
-invoices follow the parameters planted.json states."""
+"""The demo's ground truth: what drove the data is what truth.parquet says, and the new exports
+(addresses, services invoices) follow the parameters planted.json states."""
 
 import json
 import math
@@ -11,10 +11,25 @@ import pytest
 
 from segmint.demo import streams
 from segmint.demo.generator import AS_OF, generate_company
+from segmint.demo.metros import METROS
 from segmint.demo.truth import COLUMNS
 
 N = 6000
 AS_OF_SQL = f"DATE '{AS_OF}'"
+# generous boxes (lat_min, lat_max, lon_min, lon_max) around each country the demo writes
+BOXES = {
+    "US": (18, 72, -180, -66), "CA": (41, 84, -141, -50), "GB": (49.8, 61, -8.7, 2),
+    "DE": (47.2, 55.1, 5.8, 15.1), "FR": (41.3, 51.2, -5.2, 9.6), "NL": (50.7, 53.6, 3.3, 7.3),
+    "SE": (55.3, 69.1, 11, 24.2), "ES": (35.9, 43.8, -9.4, 4.4), "IT": (35.5, 47.1, 6.6, 18.6),
+    "IE": (51.4, 55.4, -10.5, -5.4), "CH": (45.8, 47.8, 5.9, 10.5), "AT": (46.4, 49, 9.5, 17.2),
+    "BE": (49.5, 51.6, 2.5, 6.4), "DK": (54.5, 57.8, 8, 15.2), "PL": (49, 54.9, 14.1, 24.2),
+    "AU": (-44, -10, 113, 154), "NZ": (-47.3, -34.4, 166.4, 178.6), "JP": (24, 45.6, 122.9, 146),
+    "SG": (1.15, 1.48, 103.6, 104.1), "IN": (6.7, 35.7, 68.1, 97.4), "BR": (-33.8, 5.3, -74, -34.8),
+    "MX": (14.5, 32.7, -118.4, -86.7), "AR": (-55.1, -21.8, -73.6, -53.6),
+    "CL": (-56, -17.5, -75.7, -66.4), "CO": (-4.2, 12.5, -79.1, -66.8),
+    "ZA": (-34.9, -22.1, 16.4, 32.9), "AE": (22.6, 26.1, 51.5, 56.4),
+    "IL": (29.5, 33.4, 34.2, 35.9),
+}
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +232,43 @@ def test_clusters_show_in_channel_items_frequency_and_ticket(company):
     small = [r[6] for r, s in zip(rows, clusters) if s["ticket"] == "small"]
     large = [r[6] for r, s in zip(rows, clusters) if s["ticket"] == "large"]
     assert max(small) < min(large)
+
+
+def test_addresses_cluster_around_metros_of_the_right_country_and_state(company):
+    manifest, con, _ = company
+    rows = con.sql("""
+        SELECT t.country, t.state, a.BillingCity, a.BillingPostalCode, a.BillingLatitude,
+               a.BillingLongitude FROM accounts a POSITIONAL JOIN truth t""").fetchall()
+    metros = {(m[0], m[1] if m[0] in ("US", "CA") else None, m[2]): m for m in METROS}
+    distances = []
+    for country, state, city, postal, lat, lon in rows:
+        metro = metros[country, state, city]  # a city of the account's own country and state
+        lat0, lon0, spread, prefix = metro[3], metro[4], metro[7], metro[6]
+        box = BOXES[country]
+        assert box[0] <= lat <= box[1] and box[2] <= lon <= box[3], (country, city, lat, lon)
+        km = math.hypot(lat - lat0, (lon - lon0) * math.cos(math.radians(lat0))) * 111.2
+        assert km <= 3 * spread + 0.01
+        distances.append(km)
+        assert (postal is None) == (country == "AE") and (postal or "").startswith(prefix)
+    assert np.median(distances) < 10  # accounts concentrate around the centres
+    same = one(con, """SELECT count(*) FROM accounts d JOIN truth t ON t.account_id = d.Id
+                       JOIN accounts o ON o.Id = t.company_id WHERE t.is_duplicate
+                       AND d.BillingLatitude = o.BillingLatitude
+                       AND d.BillingCity = o.BillingCity""")
+    assert same[0] == manifest.planted["duplicate_accounts"]
+
+
+def test_every_metro_lies_in_its_country_and_every_state_has_one():
+    from segmint.demo.generator import _CA_PROVINCES, _COUNTRIES, _US_STATES
+
+    for country, _, city, lat, lon, weight, _, spread in METROS:
+        box = BOXES[country]
+        assert box[0] <= lat <= box[1] and box[2] <= lon <= box[3], city
+        assert weight > 0 and spread > 0
+    assert {c[0] for c in _COUNTRIES} == {m[0] for m in METROS} == set(BOXES)
+    assert {m[1] for m in METROS if m[0] == "US"} == set(_US_STATES)
+    assert {m[1] for m in METROS if m[0] == "CA"} == set(_CA_PROVINCES)
+    assert all("," not in m[2] for m in METROS)  # so a CSV line's last fields split cleanly
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from segmint.demo import streams, truth
+from segmint.demo import geography, streams, truth
 
 __all__ = ["AS_OF", "PLANTED_KEYS", "DemoManifest", "generate_company"]
 
@@ -409,7 +409,11 @@ _SCHEMAS = {
                            ("NumberOfEmployees", pa.string()), ("AnnualRevenue", pa.int64()),
                            ("BillingCountry", pa.string()), ("BillingState", pa.string()),
                            ("ParentId", pa.string()), ("OwnerId", pa.string()),
-                           ("Type", pa.string()), ("CreatedDate", pa.date32())]),
+                           ("Type", pa.string()), ("CreatedDate", pa.date32()),
+                           # the address came later: after every column the demo wrote before
+                           ("BillingPostalCode", pa.string()), ("BillingCity", pa.string()),
+                           ("BillingLatitude", pa.float64()),
+                           ("BillingLongitude", pa.float64())]),
     "opportunities": pa.schema([("Id", pa.string()), ("AccountId", pa.string()),
                                 ("Name", pa.string()), ("Amount", pa.float64()),
                                 ("CurrencyIsoCode", pa.string()), ("CloseDate", pa.date32()),
@@ -451,7 +455,12 @@ def _sf_ids(prefix: str, numbers: np.ndarray) -> pa.StringArray:
 _ACCOUNT_PREFIX, _LOST_ACCOUNT_PREFIX = "0015g000", "0013h000"  # deleted accounts' instance
 _OWNER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40))
 _OWNER_P = np.linspace(2.0, 0.5, 40) / np.linspace(2.0, 0.5, 40).sum()  # some reps own more
+_ADDRESS = ("BillingPostalCode", "BillingCity", "BillingLatitude", "BillingLongitude")
+_ACCOUNTS_BEFORE_ADDRESS = pa.schema([f for f in _SCHEMAS["accounts"] if f.name not in _ADDRESS])
 _COUNTRY_CODES = pa.array([c[0] for c in _COUNTRIES])
+_PLACES = geography.metro_groups([(c[0], "") for c in _COUNTRIES]
+                                 + [("US", s) for s in _US_STATES]
+                                 + [("CA", p) for p in _CA_PROVINCES])
 _CLUSTER_NAMES = pa.array([c.name for c in streams.CLUSTERS])
 
 
@@ -526,7 +535,8 @@ def generate_company(
 
     - ``accounts``: Salesforce Account: Id, Name, Website, Industry, NaicsCode,
       NumberOfEmployees, AnnualRevenue, BillingCountry, BillingState, ParentId, OwnerId, Type,
-      CreatedDate.
+      CreatedDate, BillingPostalCode, BillingCity, BillingLatitude, BillingLongitude. Addresses
+      cluster around the metro areas of each country and state (`segmint.demo.metros`).
     - ``opportunities``: Salesforce Opportunity: Id, AccountId, Name, Amount, CurrencyIsoCode,
       CloseDate, CreatedDate, StageName, IsWon, IsClosed, Type, LeadSource, Product__c; three
       years of deals to the as-of date 2026-09-30, open ones closing after it.
@@ -686,9 +696,10 @@ def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
     revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state)
     counts |= deal_counts | rev_counts
     # everything new draws on streams of its own, so the files above never shift
-    truth_rng, stream_rng = (
+    geo_rng, truth_rng, stream_rng = (
         np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, stream)))
-        for stream in (2, 3))
+        for stream in (1, 2, 3))
+    accounts = _with_addresses(geo_rng, accounts, firms, layout)
     services = _services(stream_rng, book, layout, acct_ids, state)
     truth_table = _truth(truth_rng, firms, book, layout, habits, services, acct_ids)
     counts |= services.counts
@@ -1040,7 +1051,7 @@ def _accounts_table(rng, k, firms, book, state):
         _OWNER_IDS.take(pa.array(owner, mask=no_owner)),
         pa.array(ACCOUNT_TYPES).take(type_all),
         pa.array(created_all.astype(np.int32), pa.date32()),
-    ], schema=_SCHEMAS["accounts"])
+    ], schema=_ACCOUNTS_BEFORE_ADDRESS)
     layout = {"rows": rows, "created": created, "ids": ids}
     return table, ids.slice(0, n), name.slice(0, n), counts, layout
 
@@ -1114,6 +1125,13 @@ def _deals_table(rng, firms, book, acct_ids, names, state):
         pa.array(LEAD_SOURCES).take(lead), products,
     ], schema=_SCHEMAS["opportunities"])
     return table, counts
+
+
+def _with_addresses(rng, accounts, firms, layout):
+    """Accounts with BillingPostalCode, BillingCity, BillingLatitude and BillingLongitude."""
+    place = np.where(firms["state"] >= 0, len(_COUNTRIES) + firms["state"], firms["country"])
+    address = geography.place(rng, place, _PLACES, firms["parent"], layout["rows"])
+    return pa.Table.from_arrays([*accounts.columns, *address], schema=_SCHEMAS["accounts"])
 
 
 @dataclass

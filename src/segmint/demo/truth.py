@@ -26,6 +26,7 @@ Quantities planted for the new exports only (drawn on streams of their own):
   nothing in the CRM or billing exports (no spend there is capped by it); its systematic part,
   ``list_mrr``, drives them all, and the headroom is what a potential model cannot know.
 - ``bgnbd_lambda``, ``bgnbd_p``, ``gg_nu``, ``cluster`` drive ``transactions`` only.
+- Postal code, city and coordinates are written in ``accounts`` directly (not repeated here).
 
 Not planted, because it would change files the demo already wrote
 ------------------------------------------------------------------
