@@ -18,8 +18,8 @@ from segmint.demo.generator import (
 N = 2000
 RANGE = re.compile(r"^\d{1,3}(,\d{3})*(-\d{1,3}(,\d{3})*|\+)$")
 # sha256 of what the demo wrote for N = 2000 and seed 11 before it had addresses, services
-# invoices and a truth (planted.json without the keys added since). These files, and every
-# column accounts had, must never change: new draws use random streams of their own.
+# invoices, owners and a truth (planted.json without the keys added since). These files, and
+# every column accounts had, must never change: new draws use random streams of their own.
 BEFORE_TRUTH = {
     "accounts.csv": "18c002dfa73e433f6756d8571a8ff4baba9f75b1795784eac2b64aa7fccbfa48",
     "opportunities.csv": "84c154736d72ac7a0786a5d8a99d7b2ec7eb7e5eb1cfdbe6347aa03dd959b301",
@@ -28,7 +28,7 @@ BEFORE_TRUTH = {
     "fx_rates.csv": "d39fa7681b582fe824fd8a8f34de170421536494775ee43a6886e5212f478c83",
     "planted.json": "d0cfdff6b0ee323c0d19584bdf0a40b600b2d11d2e87499dcc62b108a83b5a2d",
 }
-NEW_TABLES = ("transactions",)
+NEW_TABLES = ("transactions", "owners")
 NEW_PLANTED = ("transactions_split_lines", "transactions_credit_notes")
 
 
@@ -74,8 +74,8 @@ def test_same_seed_and_size_give_byte_identical_files(tmp_path):
     generate_company(tmp_path / "b", accounts=N, seed=3)
     generate_company(tmp_path / "c", accounts=N, seed=4)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
-    assert "truth.parquet" in _digest(tmp_path / "a")
-    for name in ("accounts.csv", "transactions.csv", "truth.parquet"):
+    assert "truth.parquet" in _digest(tmp_path / "a") and "owners.csv" in _digest(tmp_path / "a")
+    for name in ("accounts.csv", "transactions.csv", "owners.csv", "truth.parquet"):
         assert _digest(tmp_path / "a")[name] != _digest(tmp_path / "c")[name], name
 
 
@@ -223,6 +223,8 @@ def test_csv_loads_in_duckdb_with_the_source_headers(demo):
         "usage": ["account_id", "date", "metric", "value"],
         "transactions": ["invoice_id", "line", "account_id", "invoice_date", "item", "channel",
                          "amount"],
+        "owners": ["Id", "FirstName", "LastName", "Name", "Email", "Title", "UserRole.Name",
+                   "Division", "ManagerId", "IsActive", "CreatedDate", "Capacity_Hours__c"],
     }
     con = duckdb.connect()
     for name, path in manifest.files.items():

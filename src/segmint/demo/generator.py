@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from segmint.demo import geography, streams, truth
+from segmint.demo import geography, owners, streams, truth
 
 __all__ = ["AS_OF", "PLANTED_KEYS", "DemoManifest", "generate_company"]
 
@@ -457,6 +457,7 @@ _OWNER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40))
 _OWNER_P = np.linspace(2.0, 0.5, 40) / np.linspace(2.0, 0.5, 40).sum()  # some reps own more
 _ADDRESS = ("BillingPostalCode", "BillingCity", "BillingLatitude", "BillingLongitude")
 _ACCOUNTS_BEFORE_ADDRESS = pa.schema([f for f in _SCHEMAS["accounts"] if f.name not in _ADDRESS])
+_OTHER_USER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40, 46))  # no accounts
 _COUNTRY_CODES = pa.array([c[0] for c in _COUNTRIES])
 _PLACES = geography.metro_groups([(c[0], "") for c in _COUNTRIES]
                                  + [("US", s) for s in _US_STATES]
@@ -472,8 +473,8 @@ class DemoManifest:
     Attributes
     ----------
     files : dict[str, Path]
-        Table name (``accounts``, ``opportunities``, ``revenue``, ``usage``, ``transactions``)
-        to its file.
+        Table name (``accounts``, ``opportunities``, ``revenue``, ``usage``, ``transactions``,
+        ``owners``) to its file.
     rows : dict[str, int]
         Rows written per table, header excluded.
     planted : dict[str, int]
@@ -518,7 +519,7 @@ def generate_company(
     seed : int
         Seed of every random draw.
     file_format : {"csv", "parquet"}
-        Format of the five exports.
+        Format of the six exports.
     progress : callable, optional
         Called as ``progress("accounts", done, total)`` before the first chunk and after each.
 
@@ -548,6 +549,9 @@ def generate_company(
       ``CN-`` credit notes), line, account_id, invoice_date, item, channel, amount (USD); every
       invoice since each customer's first, BG/NBD and Gamma-Gamma streams
       (`segmint.demo.streams`).
+    - ``owners``: Salesforce User export of the sales team: Id (the accounts' OwnerIds and a
+      few users holding none), FirstName, LastName, Name, Email, Title, UserRole.Name,
+      Division, ManagerId, IsActive, CreatedDate (the start date), Capacity_Hours__c.
     - ``fx_rates.csv`` (CSV in either format): currency, date, rate: the USD one EUR or GBP
       buys, from the first of each month 2023-10 to 2026-09, drifting up to 2.5% around
       1/0.92 and 1/0.79. A deal in EUR or GBP was written at its close month's rate (the last
@@ -563,7 +567,7 @@ def generate_company(
     >>> import tempfile
     >>> manifest = generate_company(Path(tempfile.mkdtemp()), accounts=300, seed=1)
     >>> sorted(manifest.files)
-    ['accounts', 'opportunities', 'revenue', 'transactions', 'usage']
+    ['accounts', 'opportunities', 'owners', 'revenue', 'transactions', 'usage']
     >>> manifest.rows["accounts"] - manifest.planted["duplicate_accounts"]
     300
     >>> manifest.fx_rates.read_text().splitlines()[:2]
@@ -571,13 +575,14 @@ def generate_company(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {name: out_dir / f"{name}.{file_format}" for name in _SCHEMAS}
+    files = {name: out_dir / f"{name}.{file_format}" for name in (*_SCHEMAS, "owners")}
     truth_file = out_dir / "truth.parquet"
     tmp = {name: path.with_name(path.name + ".tmp")
            for name, path in (*files.items(), ("truth", truth_file))}
     rows = dict.fromkeys(files, 0)
     planted = dict.fromkeys(PLANTED_KEYS, 0)
     state = _State(seed)
+    books = np.zeros((2, len(_OWNER_IDS)))  # per owner: potential (wallet) and accounts held
     writers = {name: _open_writer(tmp[name], _SCHEMAS[name], file_format) for name in _SCHEMAS}
     writers["truth"] = pq.ParquetWriter(str(tmp["truth"]), truth.SCHEMA, compression="zstd")
     try:
@@ -586,15 +591,22 @@ def generate_company(
         for k, start in enumerate(range(0, accounts, CHUNK_ACCOUNTS)):
             n = min(CHUNK_ACCOUNTS, accounts - start)
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
-            tables, counts, truth_rows = _chunk(rng, k, n, state, seed)
+            tables, counts, truth_rows, book = _chunk(rng, k, n, state, seed)
             for name, table in tables.items():
                 writers[name].write_table(table)
                 rows[name] += table.num_rows
             writers["truth"].write_table(truth_rows)
+            books += book
             for key, count in counts.items():
                 planted[key] += int(count)
             if progress:
                 progress("accounts", start + n, accounts)
+        # the sales team: its own stream, the same for every size of company
+        owners_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32 - 2,)))
+        team = owners.owners_table(owners_rng, _OWNER_IDS, _OWNER_P, _OTHER_USER_IDS, AS_OF_DAY)
+        writers["owners"] = _open_writer(tmp["owners"], owners.SCHEMA, file_format)
+        writers["owners"].write_table(team)
+        rows["owners"] = team.num_rows
     finally:
         for writer in writers.values():
             writer.close()
@@ -613,13 +625,15 @@ def generate_company(
                         "currencies": sorted(_USD_PER_UNIT), "rows": N_MONTHS * len(_USD_PER_UNIT),
                         "first": str(FIRST_MONTH.astype("datetime64[D]")),
                         "last": str((FIRST_MONTH + N_MONTHS - 1).astype("datetime64[D]"))},
-           "truth": _truth_doc(truth_file, rows["accounts"])}
+           "truth": _truth_doc(truth_file, rows["accounts"], books)}
     (out_dir / "planted.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
-def _truth_doc(path: Path, n_rows: int) -> dict:
+def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
     """The planted parameters behind `truth.parquet`, for ``planted.json``."""
+    potential, held = books
+    relative = potential / potential.mean()
     return {
         "file": path.name, "rows": n_rows,
         "read_by_segmint": False,
@@ -653,6 +667,14 @@ def _truth_doc(path: Path, n_rows: int) -> dict:
                           "gg_mean_spend (soft, split at the median)"},
         "transactions": {"split_lines": streams.SPLIT_LINES,
                          "credit_notes": streams.CREDIT_NOTES},
+        "owners": {
+            "book_potential_cv": round(float(relative.std()), 4),
+            "book_potential_max_deviation": round(float(np.abs(relative - 1).max()), 4),
+            "book_accounts_cv": round(float((held / held.mean()).std()), 4),
+            "definition": "book potential: the total wallet of the distinct companies each of "
+            "the 40 reps holding accounts owns (duplicates and ownerless accounts left out); "
+            "cv: its standard deviation over its mean across those reps",
+        },
     }
 
 
@@ -701,10 +723,10 @@ def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
         for stream in (1, 2, 3))
     accounts = _with_addresses(geo_rng, accounts, firms, layout)
     services = _services(stream_rng, book, layout, acct_ids, state)
-    truth_table = _truth(truth_rng, firms, book, layout, habits, services, acct_ids)
+    truth_table, books = _truth(truth_rng, firms, book, layout, habits, services, acct_ids)
     counts |= services.counts
     return {"accounts": accounts, "opportunities": deals, "revenue": revenue,
-            "usage": usage, "transactions": services.table}, counts, truth_table
+            "usage": usage, "transactions": services.table}, counts, truth_table, books
 
 
 def _firmographics(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -1052,7 +1074,8 @@ def _accounts_table(rng, k, firms, book, state):
         pa.array(ACCOUNT_TYPES).take(type_all),
         pa.array(created_all.astype(np.int32), pa.date32()),
     ], schema=_ACCOUNTS_BEFORE_ADDRESS)
-    layout = {"rows": rows, "created": created, "ids": ids}
+    layout = {"rows": rows, "owner": np.where(no_owner, -1, owner), "created": created,
+              "ids": ids}
     return table, ids.slice(0, n), name.slice(0, n), counts, layout
 
 
@@ -1164,7 +1187,7 @@ def _services(rng, book, layout, acct_ids, state) -> _Services:
 
 
 def _truth(rng, firms, book, layout, habits, services, acct_ids):
-    """The truth rows of a chunk, one per accounts row.
+    """The truth rows of a chunk (one per accounts row) and each owner's book.
 
     What drove the existing files is recomputed from the generator's state, never redrawn;
     only the wallet's headroom is drawn here, on the truth's own stream `rng`.
@@ -1230,8 +1253,14 @@ def _truth(rng, firms, book, layout, habits, services, acct_ids):
         "last_purchase": days(stream.last_day),
         "alive_at_as_of": customers(stream.alive),
     }
-    return pa.Table.from_arrays([columns[name] for name in truth.SCHEMA.names],
-                                schema=truth.SCHEMA)
+    table = pa.Table.from_arrays([columns[name] for name in truth.SCHEMA.names],
+                                 schema=truth.SCHEMA)
+
+    owner = layout["owner"][:n]  # each company once: duplicates are not extra potential
+    held = owner >= 0
+    books = np.stack([np.bincount(owner[held], wallet[held], len(_OWNER_IDS)),
+                      np.bincount(owner[held], minlength=len(_OWNER_IDS))])
+    return table, books
 
 
 def _revenue_usage_tables(rng, firms, book, acct_ids, state):

@@ -24,7 +24,8 @@ Quantities planted for the new exports only (drawn on streams of their own):
 - ``wallet`` = 12 × ``list_mrr`` × 2.25 (every product) × a lognormal headroom (median 1.5,
   sigma 0.3), raised to ``peak_arr`` where that is higher, so wallet ≥ ARR always. It drives
   nothing in the CRM or billing exports (no spend there is capped by it); its systematic part,
-  ``list_mrr``, drives them all, and the headroom is what a potential model cannot know.
+  ``list_mrr``, drives them all, and the headroom is what a potential model cannot know. It
+  is the potential in the owners' books (planted.json truth.owners).
 - ``bgnbd_lambda``, ``bgnbd_p``, ``gg_nu``, ``cluster`` drive ``transactions`` only.
 - Postal code, city and coordinates are written in ``accounts`` directly (not repeated here).
 
@@ -43,6 +44,8 @@ Not planted, because it would change files the demo already wrote
   cross-sold, how often MRR expands) and ``_deals_table`` (LeadSource) would have to draw from
   the cluster.
 - A wallet that caps spend: expansions in ``_book`` are not bounded by it.
+- Geographic books: OwnerIds were drawn without regard to where accounts are, so the owners'
+  Division names no territory; every book spans every region.
 """
 
 from __future__ import annotations
