@@ -584,7 +584,8 @@ def generate_company(
     state = _State(seed)
     books = np.zeros((2, len(_OWNER_IDS)))  # per owner: potential (wallet) and accounts held
     writers = {name: _open_writer(tmp[name], _SCHEMAS[name], file_format) for name in _SCHEMAS}
-    writers["truth"] = pq.ParquetWriter(str(tmp["truth"]), truth.SCHEMA, compression="zstd")
+    writers["truth"] = pq.ParquetWriter(str(tmp["truth"]), truth.SCHEMA, compression="zstd",
+                                        use_dictionary=list(truth.FEW_VALUES))
     try:
         if progress:
             progress("accounts", 0, accounts)
@@ -1195,7 +1196,7 @@ def _truth(rng, firms, book, layout, habits, services, acct_ids):
     n = len(firms["sector"])
     band, sector, parent = firms["band"], firms["sector"], firms["parent"]
     cust, history = book["customers"], book["history"]
-    monthly = history.sum(2)
+    monthly = history @ np.ones(history.shape[2])  # MRR per customer and month (a fast sum)
     arr, peak = np.zeros(n), np.zeros(n)
     arr[cust], peak[cust] = 12 * monthly[:, -1], 12 * monthly.max(1)
     headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * rng.standard_normal(n))

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-__all__ = ["COLUMNS", "SCHEMA", "SIZE_BANDS"]
+__all__ = ["COLUMNS", "FEW_VALUES", "SCHEMA", "SIZE_BANDS"]
 
 SIZE_BANDS = ("<100", "100-999", "1,000+")  # the generator's own bands, by employees
 
@@ -109,3 +109,7 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "alive_at_as_of": (pa.bool_(), "has not dropped out of the services stream by 2026-09-30"),
 }
 SCHEMA = pa.schema([(name, dtype) for name, (dtype, _) in COLUMNS.items()])
+# columns with few distinct values, dictionary-encoded in the file (the others would only spend
+# time trying)
+FEW_VALUES = ("industry", "naics", "country", "state", "size_band", "p_win",
+              "new_business_per_year", "p_churn", "cluster", "cluster_name")
