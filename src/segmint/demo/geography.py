@@ -8,15 +8,15 @@ import pyarrow.compute as pc
 
 from segmint.demo.metros import METROS, POSTAL_PATTERNS
 
-__all__ = ["METRO_CITY", "METRO_CENTRE", "METRO_SPREAD_KM", "metro_groups", "place"]
+__all__ = ["metro_groups", "place"]
 
 _COUNTRY = np.array([m[0] for m in METROS])
 _STATE = np.array([m[1] for m in METROS])
-METRO_CITY = pa.array([m[2] for m in METROS])
-METRO_CENTRE = np.array([(m[3], m[4]) for m in METROS])
+_CITY = pa.array([m[2] for m in METROS])
+_CENTRE = np.array([(m[3], m[4]) for m in METROS])
 _WEIGHT = np.array([m[5] for m in METROS])
 _PREFIX = [m[6] for m in METROS]
-METRO_SPREAD_KM = np.array([m[7] for m in METROS])
+_SPREAD_KM = np.array([m[7] for m in METROS])
 _KM_PER_DEGREE = 111.2
 _MAX_SPREADS = 3.0  # no account lies further than three spreads from its centre
 
@@ -80,16 +80,16 @@ def place(rng: np.random.Generator, group: np.ndarray, groups, parent: np.ndarra
     follow = kids[(group[kids] == group[parent[kids]]) & (rng.random(len(kids)) < 0.6)]
     metro[follow] = metro[parent[follow]]
 
-    spread = METRO_SPREAD_KM[metro]  # exponential distances, truncated at three spreads
+    spread = _SPREAD_KM[metro]  # exponential distances, truncated at three spreads
     distance = -np.log1p(-rng.random(n) * (1 - np.exp(-_MAX_SPREADS))) * spread
     bearing = rng.uniform(0, 2 * np.pi, n)
-    lat0, lon0 = METRO_CENTRE[metro, 0], METRO_CENTRE[metro, 1]
+    lat0, lon0 = _CENTRE[metro, 0], _CENTRE[metro, 1]
     lat = lat0 + distance * np.cos(bearing) / _KM_PER_DEGREE
     lon = lon0 + distance * np.sin(bearing) / (_KM_PER_DEGREE * np.cos(np.radians(lat0)))
     postal = _postal_codes(rng, metro)
 
     m = metro[rows]
-    return (postal.take(pa.array(rows)), METRO_CITY.take(pa.array(m)),
+    return (postal.take(pa.array(rows)), _CITY.take(pa.array(m)),
             pa.array(np.round(lat, 6)[rows]), pa.array(np.round(lon, 6)[rows]))
 
 
