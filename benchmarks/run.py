@@ -52,9 +52,12 @@ def label(n: int) -> str:
 
 
 def generator_version() -> str:
-    """Short hash of the generator's source, so a changed generator regenerates the cache."""
-    source = (ROOT / "src" / "segmint" / "demo" / "generator.py").read_bytes()
-    return hashlib.sha256(source).hexdigest()[:8]
+    """Short hash of the generator's source (every module of `segmint.demo`), so a changed
+    generator regenerates the cache."""
+    digest = hashlib.sha256()
+    for module in sorted((ROOT / "src" / "segmint" / "demo").glob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def ensure_data(n: int, seed: int, log) -> Path:

@@ -17,6 +17,19 @@ from segmint.demo.generator import (
 
 N = 2000
 RANGE = re.compile(r"^\d{1,3}(,\d{3})*(-\d{1,3}(,\d{3})*|\+)$")
+# sha256 of what the demo wrote for N = 2000 and seed 11 before it had addresses, services
+# invoices, owners and a truth (planted.json without the keys added since). These files, and
+# every column accounts had, must never change: new draws use random streams of their own.
+BEFORE_TRUTH = {
+    "accounts.csv": "18c002dfa73e433f6756d8571a8ff4baba9f75b1795784eac2b64aa7fccbfa48",
+    "opportunities.csv": "84c154736d72ac7a0786a5d8a99d7b2ec7eb7e5eb1cfdbe6347aa03dd959b301",
+    "revenue.csv": "69c72acb7a283c0c214a2a2602df25073a7b6e610b959e55c9d4949f6a973fcd",
+    "usage.csv": "7a2af1704d10a939ea3e93d44543e837afd7e79092bd8c9b9b376b874bbfbb0b",
+    "fx_rates.csv": "d39fa7681b582fe824fd8a8f34de170421536494775ee43a6886e5212f478c83",
+    "planted.json": "d0cfdff6b0ee323c0d19584bdf0a40b600b2d11d2e87499dcc62b108a83b5a2d",
+}
+NEW_TABLES = ("transactions", "owners")
+NEW_PLANTED = ("transactions_split_lines", "transactions_credit_notes")
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +47,36 @@ def _digest(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_files_written_before_the_truth_are_unchanged(demo):
+    manifest, _, _ = demo
+    folder = manifest.files["accounts"].parent
+    # accounts gained four columns at the end (no commas in their values): drop them per line
+    lines = (folder / "accounts.csv").read_bytes().split(b"\n")
+    digests = {"accounts.csv": _sha(b"\n".join(line.rsplit(b",", 4)[0] for line in lines))}
+    digests |= {name: _sha((folder / name).read_bytes())
+                for name in ("opportunities.csv", "revenue.csv", "usage.csv", "fx_rates.csv")}
+    doc = json.loads((folder / "planted.json").read_text())
+    assert list(doc).pop() == "truth"  # planted.json only gains keys
+    old = {key: value for key, value in doc.items() if key != "truth"}
+    old["files"] = {k: v for k, v in old["files"].items() if k not in NEW_TABLES}
+    old["rows"] = {k: v for k, v in old["rows"].items() if k not in NEW_TABLES}
+    old["planted"] = {k: v for k, v in old["planted"].items() if k not in NEW_PLANTED}
+    digests["planted.json"] = _sha((json.dumps(old, indent=2) + "\n").encode())
+    assert digests == BEFORE_TRUTH
+
+
 def test_same_seed_and_size_give_byte_identical_files(tmp_path):
     generate_company(tmp_path / "a", accounts=N, seed=3)
     generate_company(tmp_path / "b", accounts=N, seed=3)
     generate_company(tmp_path / "c", accounts=N, seed=4)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
-    assert _digest(tmp_path / "a")["accounts.csv"] != _digest(tmp_path / "c")["accounts.csv"]
+    assert "truth.parquet" in _digest(tmp_path / "a") and "owners.csv" in _digest(tmp_path / "a")
+    for name in ("accounts.csv", "transactions.csv", "owners.csv", "truth.parquet"):
+        assert _digest(tmp_path / "a")[name] != _digest(tmp_path / "c")[name], name
 
 
 def test_rows_match_manifest_and_planted_json(demo):
@@ -177,12 +214,17 @@ def test_csv_loads_in_duckdb_with_the_source_headers(demo):
     headers = {
         "accounts": ["Id", "Name", "Website", "Industry", "NaicsCode", "NumberOfEmployees",
                      "AnnualRevenue", "BillingCountry", "BillingState", "ParentId", "OwnerId",
-                     "Type", "CreatedDate"],
+                     "Type", "CreatedDate", "BillingPostalCode", "BillingCity", "BillingLatitude",
+                     "BillingLongitude"],
         "opportunities": ["Id", "AccountId", "Name", "Amount", "CurrencyIsoCode", "CloseDate",
                           "CreatedDate", "StageName", "IsWon", "IsClosed", "Type", "LeadSource",
                           "Product__c"],
         "revenue": ["account_id", "month", "product", "mrr"],
         "usage": ["account_id", "date", "metric", "value"],
+        "transactions": ["invoice_id", "line", "account_id", "invoice_date", "item", "channel",
+                         "amount"],
+        "owners": ["Id", "FirstName", "LastName", "Name", "Email", "Title", "UserRole.Name",
+                   "Division", "ManagerId", "IsActive", "CreatedDate", "Capacity_Hours__c"],
     }
     con = duckdb.connect()
     for name, path in manifest.files.items():

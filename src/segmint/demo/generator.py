@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from segmint.demo import geography, owners, streams, truth
+
 __all__ = ["AS_OF", "PLANTED_KEYS", "DemoManifest", "generate_company"]
 
 AS_OF = np.datetime64("2026-09-30", "D")  # fixed, so that runs are reproducible
@@ -56,6 +58,9 @@ PLANTED_KEYS: dict[str, str] = {
     "deals_non_usd": "opportunities in EUR or GBP (CurrencyIsoCode not USD)",
     "revenue_unknown_account": "revenue rows whose account_id is not in accounts",
     "revenue_negative_mrr": "revenue rows with mrr below zero (credit notes)",
+    "transactions_split_lines": "invoices written as two lines (two items, one id and date)",
+    "transactions_credit_notes": "credit notes (CN- ids, negative amounts) against an earlier "
+    "invoice",
 }
 
 # --------------------------------------------------------------------------- sectors
@@ -368,6 +373,8 @@ _P_EXISTING = np.array([0.11, 0.2, 0.3])  # customers before the window opens
 _NB_RATE = np.array([2.0, 2.7, 3.4])  # new-business opportunities per prospect in 3 years
 _WIN_BASE = np.array([0.17, 0.14, 0.11])
 _CHURN = np.array([0.22, 0.13, 0.07])  # at each annual renewal
+_NB_YEARS = (AS_OF_DAY - WINDOW_START_DAY + 121) / 365.25  # new-business deals are created then
+_WALLET_HEADROOM = (1.5, 0.3)  # median and log-sd of the wallet over list price × every product
 _RATES = {  # planted mess, share of rows
     "both_missing": 0.08, "industry_only": 0.04, "naics_only": 0.27,
     "emp_range": 0.07, "emp_junk": 0.005, "emp_blank": 0.05,
@@ -402,7 +409,11 @@ _SCHEMAS = {
                            ("NumberOfEmployees", pa.string()), ("AnnualRevenue", pa.int64()),
                            ("BillingCountry", pa.string()), ("BillingState", pa.string()),
                            ("ParentId", pa.string()), ("OwnerId", pa.string()),
-                           ("Type", pa.string()), ("CreatedDate", pa.date32())]),
+                           ("Type", pa.string()), ("CreatedDate", pa.date32()),
+                           # the address came later: after every column the demo wrote before
+                           ("BillingPostalCode", pa.string()), ("BillingCity", pa.string()),
+                           ("BillingLatitude", pa.float64()),
+                           ("BillingLongitude", pa.float64())]),
     "opportunities": pa.schema([("Id", pa.string()), ("AccountId", pa.string()),
                                 ("Name", pa.string()), ("Amount", pa.float64()),
                                 ("CurrencyIsoCode", pa.string()), ("CloseDate", pa.date32()),
@@ -414,6 +425,10 @@ _SCHEMAS = {
                           ("product", pa.string()), ("mrr", pa.float64())]),
     "usage": pa.schema([("account_id", pa.string()), ("date", pa.date32()),
                         ("metric", pa.string()), ("value", pa.int64())]),
+    "transactions": pa.schema([("invoice_id", pa.string()), ("line", pa.int64()),
+                               ("account_id", pa.string()), ("invoice_date", pa.date32()),
+                               ("item", pa.string()), ("channel", pa.string()),
+                               ("amount", pa.float64())]),
 }
 
 # --------------------------------------------------------------------------- ids
@@ -440,6 +455,14 @@ def _sf_ids(prefix: str, numbers: np.ndarray) -> pa.StringArray:
 _ACCOUNT_PREFIX, _LOST_ACCOUNT_PREFIX = "0015g000", "0013h000"  # deleted accounts' instance
 _OWNER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40))
 _OWNER_P = np.linspace(2.0, 0.5, 40) / np.linspace(2.0, 0.5, 40).sum()  # some reps own more
+_ADDRESS = ("BillingPostalCode", "BillingCity", "BillingLatitude", "BillingLongitude")
+_ACCOUNTS_BEFORE_ADDRESS = pa.schema([f for f in _SCHEMAS["accounts"] if f.name not in _ADDRESS])
+_OTHER_USER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40, 46))  # no accounts
+_COUNTRY_CODES = pa.array([c[0] for c in _COUNTRIES])
+_PLACES = geography.metro_groups([(c[0], "") for c in _COUNTRIES]
+                                 + [("US", s) for s in _US_STATES]
+                                 + [("CA", p) for p in _CA_PROVINCES])
+_CLUSTER_NAMES = pa.array([c.name for c in streams.CLUSTERS])
 
 
 # --------------------------------------------------------------------------- public API
@@ -450,7 +473,8 @@ class DemoManifest:
     Attributes
     ----------
     files : dict[str, Path]
-        Table name (``accounts``, ``opportunities``, ``revenue``, ``usage``) to its file.
+        Table name (``accounts``, ``opportunities``, ``revenue``, ``usage``, ``transactions``,
+        ``owners``) to its file.
     rows : dict[str, int]
         Rows written per table, header excluded.
     planted : dict[str, int]
@@ -458,12 +482,17 @@ class DemoManifest:
     fx_rates : Path
         The FX rates (``currency, date, rate``: USD per unit, monthly) that convert the EUR and
         GBP deals; always CSV.
+    truth : Path
+        ``truth.parquet``: the hidden quantities behind the data, one row per accounts row
+        (`segmint.demo.truth`); the global parameters are under ``truth`` in ``planted.json``.
+        Always Parquet; segmint never reads it.
     """
 
     files: dict[str, Path]
     rows: dict[str, int]
     planted: dict[str, int]
     fx_rates: Path
+    truth: Path
 
 
 def generate_company(
@@ -490,15 +519,16 @@ def generate_company(
     seed : int
         Seed of every random draw.
     file_format : {"csv", "parquet"}
-        Format of all four files.
+        Format of the six exports.
     progress : callable, optional
         Called as ``progress("accounts", done, total)`` before the first chunk and after each.
 
     Returns
     -------
     DemoManifest
-        Files written, rows per file, planted mess (see `PLANTED_KEYS`) and the FX rates file;
-        also written as ``planted.json`` next to the data.
+        Files written, rows per file, planted mess (see `PLANTED_KEYS`), the FX rates file and
+        the truth; also written as ``planted.json`` next to the data, with the planted
+        parameters under ``truth``.
 
     Notes
     -----
@@ -506,7 +536,8 @@ def generate_company(
 
     - ``accounts``: Salesforce Account: Id, Name, Website, Industry, NaicsCode,
       NumberOfEmployees, AnnualRevenue, BillingCountry, BillingState, ParentId, OwnerId, Type,
-      CreatedDate.
+      CreatedDate, BillingPostalCode, BillingCity, BillingLatitude, BillingLongitude. Addresses
+      cluster around the metro areas of each country and state (`segmint.demo.metros`).
     - ``opportunities``: Salesforce Opportunity: Id, AccountId, Name, Amount, CurrencyIsoCode,
       CloseDate, CreatedDate, StageName, IsWon, IsClosed, Type, LeadSource, Product__c; three
       years of deals to the as-of date 2026-09-30, open ones closing after it.
@@ -514,6 +545,13 @@ def generate_company(
       2026-09, one row per paying account, month and product.
     - ``usage``: account_id, date, metric (active_users, api_calls, seats_used), value; monthly
       per paying account.
+    - ``transactions``: services invoice lines from billing: invoice_id (``INV-`` invoices,
+      ``CN-`` credit notes), line, account_id, invoice_date, item, channel, amount (USD); every
+      invoice since each customer's first, BG/NBD and Gamma-Gamma streams
+      (`segmint.demo.streams`).
+    - ``owners``: Salesforce User export of the sales team: Id (the accounts' OwnerIds and a
+      few users holding none), FirstName, LastName, Name, Email, Title, UserRole.Name,
+      Division, ManagerId, IsActive, CreatedDate (the start date), Capacity_Hours__c.
     - ``fx_rates.csv`` (CSV in either format): currency, date, rate: the USD one EUR or GBP
       buys, from the first of each month 2023-10 to 2026-09, drifting up to 2.5% around
       1/0.92 and 1/0.79. A deal in EUR or GBP was written at its close month's rate (the last
@@ -529,7 +567,7 @@ def generate_company(
     >>> import tempfile
     >>> manifest = generate_company(Path(tempfile.mkdtemp()), accounts=300, seed=1)
     >>> sorted(manifest.files)
-    ['accounts', 'opportunities', 'revenue', 'usage']
+    ['accounts', 'opportunities', 'owners', 'revenue', 'transactions', 'usage']
     >>> manifest.rows["accounts"] - manifest.planted["duplicate_accounts"]
     300
     >>> manifest.fx_rates.read_text().splitlines()[:2]
@@ -537,43 +575,108 @@ def generate_company(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {name: out_dir / f"{name}.{file_format}" for name in _SCHEMAS}
-    tmp = {name: path.with_name(path.name + ".tmp") for name, path in files.items()}
-    rows = dict.fromkeys(_SCHEMAS, 0)
+    files = {name: out_dir / f"{name}.{file_format}" for name in (*_SCHEMAS, "owners")}
+    truth_file = out_dir / "truth.parquet"
+    tmp = {name: path.with_name(path.name + ".tmp")
+           for name, path in (*files.items(), ("truth", truth_file))}
+    rows = dict.fromkeys(files, 0)
     planted = dict.fromkeys(PLANTED_KEYS, 0)
     state = _State(seed)
+    books = np.zeros((2, len(_OWNER_IDS)))  # per owner: potential (wallet) and accounts held
     writers = {name: _open_writer(tmp[name], _SCHEMAS[name], file_format) for name in _SCHEMAS}
+    writers["truth"] = pq.ParquetWriter(str(tmp["truth"]), truth.SCHEMA, compression="zstd",
+                                        use_dictionary=list(truth.FEW_VALUES))
     try:
         if progress:
             progress("accounts", 0, accounts)
         for k, start in enumerate(range(0, accounts, CHUNK_ACCOUNTS)):
             n = min(CHUNK_ACCOUNTS, accounts - start)
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))
-            tables, counts = _chunk(rng, k, n, state)
+            tables, counts, truth_rows, book = _chunk(rng, k, n, state, seed)
             for name, table in tables.items():
                 writers[name].write_table(table)
                 rows[name] += table.num_rows
+            writers["truth"].write_table(truth_rows)
+            books += book
             for key, count in counts.items():
                 planted[key] += int(count)
             if progress:
                 progress("accounts", start + n, accounts)
+        # the sales team: its own stream, the same for every size of company
+        owners_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**32 - 2,)))
+        team = owners.owners_table(owners_rng, _OWNER_IDS, _OWNER_P, _OTHER_USER_IDS, AS_OF_DAY)
+        writers["owners"] = _open_writer(tmp["owners"], owners.SCHEMA, file_format)
+        writers["owners"].write_table(team)
+        rows["owners"] = team.num_rows
     finally:
         for writer in writers.values():
             writer.close()
     for name in files:
         os.replace(tmp[name], files[name])
+    os.replace(tmp["truth"], truth_file)
     fx_rates = out_dir / _FX_RATES_FILE
     fx_rates.write_text(_fx_rates_csv(), encoding="utf-8")
-    manifest = DemoManifest(files=files, rows=rows, planted=planted, fx_rates=fx_rates)
+    manifest = DemoManifest(files=files, rows=rows, planted=planted, fx_rates=fx_rates,
+                            truth=truth_file)
+    # keys as they were, then the truth: only keys are added to planted.json
     doc = {"seed": seed, "accounts": accounts, "as_of": str(AS_OF), "format": file_format,
            "files": {name: path.name for name, path in files.items()}, "rows": rows,
            "planted": planted,
            "fx_rates": {"file": fx_rates.name, "rate": "USD per unit, from the first of each month",
                         "currencies": sorted(_USD_PER_UNIT), "rows": N_MONTHS * len(_USD_PER_UNIT),
                         "first": str(FIRST_MONTH.astype("datetime64[D]")),
-                        "last": str((FIRST_MONTH + N_MONTHS - 1).astype("datetime64[D]"))}}
+                        "last": str((FIRST_MONTH + N_MONTHS - 1).astype("datetime64[D]"))},
+           "truth": _truth_doc(truth_file, rows["accounts"], books)}
     (out_dir / "planted.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
+    """The planted parameters behind `truth.parquet`, for ``planted.json``."""
+    potential, held = books
+    relative = potential / potential.mean()
+    return {
+        "file": path.name, "rows": n_rows,
+        "read_by_segmint": False,
+        "columns": {name: text for name, (_, text) in truth.COLUMNS.items()},
+        "bgnbd": {**streams.BGNBD, "time_unit_days": streams.WEEK_DAYS,
+                  "population": "accounts that were ever customers (ever_customer), from their "
+                  "first invoice (stream_start) to 2026-09-30",
+                  "lambda": "Gamma(shape r, rate alpha), repeat purchases a week",
+                  "dropout": "Beta(a, b): the probability of leaving after each repeat purchase"},
+        "gamma_gamma": {**streams.GAMMA_GAMMA,
+                        "amount": "Gamma(shape p, rate nu) USD, nu Gamma(shape q, rate gamma)",
+                        "note": "every invoice, the first included, draws on the same nu; nu "
+                        "is independent of the purchase rate, dropout and everything else"},
+        "renewal_churn": {"by_size_band": dict(zip(truth.SIZE_BANDS, _CHURN.tolist())),
+                          "note": "one probability per size band at each annual renewal; "
+                          "no spread within a band (a degenerate Beta)"},
+        "new_business": {
+            "win_by_size_band": dict(zip(truth.SIZE_BANDS, _WIN_BASE.tolist())),
+            "sector_multiplier": dict(zip(INDUSTRIES, _SECTOR_WIN.tolist())),
+            "opportunities_per_year_by_size_band": dict(zip(truth.SIZE_BANDS,
+                                                            (_NB_RATE / _NB_YEARS).tolist())),
+            "note": "p_win = win_by_size_band × sector_multiplier, per closed opportunity"},
+        "wallet": {"products_multiplier": float(_PRODUCT_RATIO.sum()),
+                   "headroom_median": _WALLET_HEADROOM[0],
+                   "headroom_log_sd": _WALLET_HEADROOM[1],
+                   "formula": "max(12 × list_mrr × products_multiplier × headroom, peak_arr)"},
+        "clusters": [c.as_dict() for c in streams.CLUSTERS],
+        "cluster_tiers": {"frequency": "occasional, regular, frequent: drawn from the quantile "
+                          "of bgnbd_lambda among the chunk's customers (soft, centred on 1/6, "
+                          "1/2, 5/6)", "ticket": "small, large: drawn from the quantile of "
+                          "gg_mean_spend (soft, split at the median)"},
+        "transactions": {"split_lines": streams.SPLIT_LINES,
+                         "credit_notes": streams.CREDIT_NOTES},
+        "owners": {
+            "book_potential_cv": round(float(relative.std()), 4),
+            "book_potential_max_deviation": round(float(np.abs(relative - 1).max()), 4),
+            "book_accounts_cv": round(float((held / held.mean()).std()), 4),
+            "definition": "book potential: the total wallet of the distinct companies each of "
+            "the 40 reps holding accounts owns (duplicates and ownerless accounts left out); "
+            "cv: its standard deviation over its mean across those reps",
+        },
+    }
 
 
 def _fx_rates_csv() -> str:
@@ -603,18 +706,28 @@ class _State:
         self.name_offset = rng.integers(0, 2**40, cells)  # where each cell starts its names
         self.deals = 0
         self.lost_accounts = 0
+        self.invoices = 0
+        self.credit_notes = 0
 
 
 # --------------------------------------------------------------------------- one chunk
-def _chunk(rng: np.random.Generator, k: int, n: int, state: _State):
+def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
     firms = _firmographics(rng, n)
     book = _book(rng, firms)
-    accounts, acct_ids, names, counts = _accounts_table(rng, k, firms, book, state)
+    accounts, acct_ids, names, counts, layout = _accounts_table(rng, k, firms, book, state)
     deals, deal_counts = _deals_table(rng, firms, book, acct_ids, names, state)
-    revenue, usage, rev_counts = _revenue_usage_tables(rng, firms, book, acct_ids, state)
+    revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state)
     counts |= deal_counts | rev_counts
+    # everything new draws on streams of its own, so the files above never shift
+    geo_rng, truth_rng, stream_rng = (
+        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, stream)))
+        for stream in (1, 2, 3))
+    accounts = _with_addresses(geo_rng, accounts, firms, layout)
+    services = _services(stream_rng, book, layout, acct_ids, state)
+    truth_table, books = _truth(truth_rng, firms, book, layout, habits, services, acct_ids)
+    counts |= services.counts
     return {"accounts": accounts, "opportunities": deals, "revenue": revenue,
-            "usage": usage}, counts
+            "usage": usage, "transactions": services.table}, counts, truth_table, books
 
 
 def _firmographics(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -793,7 +906,10 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, n
         "won": np.r_[deal["won"], e_won & e_closed],
         "closed": np.r_[deal["closed"], e_closed],
     }
-    return {"deals": deals, "customers": cust, "history": history}
+    # kept for the truth (no draws): the price each account was offered, who was a customer
+    # before the window, and the day each new customer's first win closed
+    return {"deals": deals, "customers": cust, "history": history, "price": price,
+            "existing": existing, "first_win": first_win}
 
 
 def _accounts_table(rng, k, firms, book, state):
@@ -958,8 +1074,10 @@ def _accounts_table(rng, k, firms, book, state):
         _OWNER_IDS.take(pa.array(owner, mask=no_owner)),
         pa.array(ACCOUNT_TYPES).take(type_all),
         pa.array(created_all.astype(np.int32), pa.date32()),
-    ], schema=_SCHEMAS["accounts"])
-    return table, ids.slice(0, n), name.slice(0, n), counts
+    ], schema=_ACCOUNTS_BEFORE_ADDRESS)
+    layout = {"rows": rows, "owner": np.where(no_owner, -1, owner), "created": created,
+              "ids": ids}
+    return table, ids.slice(0, n), name.slice(0, n), counts, layout
 
 
 def _rank_within(cell: np.ndarray) -> np.ndarray:
@@ -1033,6 +1151,119 @@ def _deals_table(rng, firms, book, acct_ids, names, state):
     return table, counts
 
 
+def _with_addresses(rng, accounts, firms, layout):
+    """Accounts with BillingPostalCode, BillingCity, BillingLatitude and BillingLongitude."""
+    place = np.where(firms["state"] >= 0, len(_COUNTRIES) + firms["state"], firms["country"])
+    address = geography.place(rng, place, _PLACES, firms["parent"], layout["rows"])
+    return pa.Table.from_arrays([*accounts.columns, *address], schema=_SCHEMAS["accounts"])
+
+
+@dataclass
+class _Services:
+    """The services invoices of a chunk's customers and the streams behind them."""
+
+    traits: dict[str, np.ndarray]  # per customer: lam, p, nu, cluster, channel
+    birth: np.ndarray  # per customer: day of the first invoice
+    stream: streams.Stream
+    table: pa.Table
+    counts: dict[str, int]
+
+
+def _services(rng, book, layout, acct_ids, state) -> _Services:
+    """Every account that was ever a customer buys services from its first invoice: the day its
+    first new-business deal closed, or, for a customer before the window, a day between its
+    CreatedDate and the window's start."""
+    cust = book["customers"]
+    traits = streams.customer_traits(rng, len(cust))
+    created = layout["created"][cust]
+    before = created + (rng.random(len(cust)) * (WINDOW_START_DAY - created)).astype(np.int64)
+    birth = np.where(book["existing"][cust], before, book["first_win"][cust])
+    stream = streams.invoices(rng, birth, AS_OF_DAY, traits)
+    table, (state.invoices, state.credit_notes) = streams.invoice_table(
+        stream, acct_ids.take(pa.array(cust)), traits["channel"],
+        (state.invoices, state.credit_notes), _SCHEMAS["transactions"])
+    counts = {"transactions_split_lines": stream.split_lines,
+              "transactions_credit_notes": stream.credit_notes}
+    return _Services(traits, birth, stream, table, counts)
+
+
+def _truth(rng, firms, book, layout, habits, services, acct_ids):
+    """The truth rows of a chunk (one per accounts row) and each owner's book.
+
+    What drove the existing files is recomputed from the generator's state, never redrawn;
+    only the wallet's headroom is drawn here, on the truth's own stream `rng`.
+    """
+    n = len(firms["sector"])
+    band, sector, parent = firms["band"], firms["sector"], firms["parent"]
+    cust, history = book["customers"], book["history"]
+    monthly = history @ np.ones(history.shape[2])  # MRR per customer and month (a fast sum)
+    arr, peak = np.zeros(n), np.zeros(n)
+    arr[cust], peak[cust] = 12 * monthly[:, -1], 12 * monthly.max(1)
+    headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * rng.standard_normal(n))
+    wallet = np.maximum(12 * book["price"] * _PRODUCT_RATIO.sum() * headroom, peak)
+    traits, stream = services.traits, services.stream
+
+    rows = layout["rows"]
+    ever = np.zeros(n, bool)
+    ever[cust] = True
+    at = np.full(n, -1)  # company -> its row among the customers
+    at[cust] = np.arange(len(cust))
+    c_rows, missing = np.maximum(at[rows], 0), ~ever[rows]
+
+    def customers(values, dtype=None):  # a per-customer array on every row, null elsewhere
+        return pa.array(np.asarray(values)[c_rows], dtype, mask=missing)
+
+    def days(values):
+        return customers(np.asarray(values).astype(np.int32), pa.date32())
+
+    nu = traits["nu"]
+    family = np.where(parent >= 0, parent, np.arange(n))
+    columns = {
+        "account_id": layout["ids"],
+        "company_id": acct_ids.take(pa.array(rows)),
+        "is_duplicate": pa.array(np.arange(len(rows)) >= n),
+        "family_id": acct_ids.take(pa.array(family[rows])),
+        "industry": pa.array(INDUSTRIES).take(pa.array(sector[rows])),
+        "naics": _NAICS_VOCAB.take(pa.array(firms["naics"][rows])),
+        "employees": pa.array(firms["employees"][rows]),
+        "annual_revenue": pa.array(firms["revenue"][rows]),
+        "country": _COUNTRY_CODES.take(pa.array(firms["country"][rows])),
+        "state": _STATE_VOCAB.take(pa.array(np.maximum(firms["state"][rows], 0),
+                                            mask=firms["state"][rows] < 0)),
+        "size_band": pa.array(truth.SIZE_BANDS).take(pa.array(band[rows])),
+        "customer_before_window": pa.array(book["existing"][rows]),
+        "ever_customer": pa.array(ever[rows]),
+        "paying_at_as_of": pa.array(arr[rows] > 0),
+        "arr": pa.array(arr[rows]),
+        "peak_arr": pa.array(peak[rows]),
+        "list_mrr": pa.array(book["price"][rows]),
+        "wallet": pa.array(wallet[rows]),
+        "p_win": pa.array((_WIN_BASE[band] * _SECTOR_WIN[sector])[rows]),
+        "new_business_per_year": pa.array(np.where(book["existing"], 0.0, _NB_RATE[band]
+                                                   / _NB_YEARS)[rows]),
+        "p_churn": pa.array(_CHURN[band][rows]),
+        **{name: customers(values) for name, values in habits.items()},
+        "cluster": customers(traits["cluster"], pa.int8()),
+        "cluster_name": _CLUSTER_NAMES.take(customers(traits["cluster"])),
+        "stream_start": days(services.birth),
+        "bgnbd_lambda": customers(traits["lam"]),
+        "bgnbd_p": customers(traits["p"]),
+        "gg_nu": customers(nu),
+        "gg_mean_spend": customers(streams.GAMMA_GAMMA["p"] / nu),
+        "repeat_purchases": customers(stream.repeat),
+        "last_purchase": days(stream.last_day),
+        "alive_at_as_of": customers(stream.alive),
+    }
+    table = pa.Table.from_arrays([columns[name] for name in truth.SCHEMA.names],
+                                 schema=truth.SCHEMA)
+
+    owner = layout["owner"][:n]  # each company once: duplicates are not extra potential
+    held = owner >= 0
+    books = np.stack([np.bincount(owner[held], wallet[held], len(_OWNER_IDS)),
+                      np.bincount(owner[held], minlength=len(_OWNER_IDS))])
+    return table, books
+
+
 def _revenue_usage_tables(rng, firms, book, acct_ids, state):
     history, cust = book["history"], book["customers"]
     c, m, p = np.nonzero(history > 0)
@@ -1072,11 +1303,14 @@ def _revenue_usage_tables(rng, firms, book, acct_ids, state):
     uc, um = np.nonzero(total > 0)
     seats = np.maximum(1, np.rint(history[uc, um, 0] / 30))
     noise = np.exp(0.08 * rng.standard_normal((len(uc), 3)))
-    utilisation = rng.beta(6, 2, nc)[uc]
-    seats_used = np.maximum(1, np.rint(seats * utilisation * fade[uc, um] * noise[:, 0]))
-    active_users = np.maximum(0, np.rint(seats_used * rng.beta(5, 2, nc)[uc] * noise[:, 1]))
+    # per customer (kept for the truth): seats in use, active share, API calls per user
+    utilisation = rng.beta(6, 2, nc)
+    seats_used = np.maximum(1, np.rint(seats * utilisation[uc] * fade[uc, um] * noise[:, 0]))
+    active_share = rng.beta(5, 2, nc)
+    active_users = np.maximum(0, np.rint(seats_used * active_share[uc] * noise[:, 1]))
     integrations = 1 + 2 * (history[uc, um, 3] > 0)
-    api_calls = np.rint(active_users * 400 * np.exp(0.6 * rng.standard_normal(nc))[uc]
+    api_intensity = np.exp(0.6 * rng.standard_normal(nc))
+    api_calls = np.rint(active_users * 400 * api_intensity[uc]
                         * integrations * fade[uc, um] * noise[:, 2])
     values = np.stack([active_users, api_calls, seats_used], 1).astype(np.int64).ravel()
     usage = pa.table([
@@ -1085,4 +1319,6 @@ def _revenue_usage_tables(rng, firms, book, acct_ids, state):
         pa.array(METRICS).take(np.tile(np.arange(3), len(uc))),
         pa.array(values),
     ], schema=_SCHEMAS["usage"])
-    return revenue, usage, counts
+    habits = {"seat_utilisation": utilisation, "active_user_share": active_share,
+              "api_intensity": api_intensity}
+    return revenue, usage, counts, habits

@@ -1,0 +1,115 @@
+"""What the demo generator knows and the pipeline must estimate: `truth.parquet`'s columns.
+
+`truth.parquet` has one row per row of ``accounts`` (duplicates included), in the same order.
+segmint never reads it; it is the answer key for the models that estimate these quantities
+(potential, win and churn propensity, health, lifetime value, micro-segments, territories).
+
+What drives what
+----------------
+Quantities that *drove* the existing exports are the ones the generator used, recomputed
+from its own state, never redrawn:
+
+- ``p_win`` drove every closed new-business opportunity's IsWon (a Bernoulli draw at this
+  probability); ``new_business_per_year`` how many a prospect got. Both depend only on the
+  size band and sector: there is no account-level noise in them, the outcome is the noise.
+- ``p_churn`` drove each annual renewal (lost at this probability); it depends only on the
+  size band. Usage fades in the four months before a churn, so usage foretells churn a
+  quarter ahead, but nothing else about an account changes its odds.
+- ``list_mrr`` set new-business Amounts (12 × it) and a customer's starting Core Platform
+  MRR; renewals, expansions and cross-sells then moved MRR (``arr``, ``peak_arr``).
+- ``seat_utilisation``, ``active_user_share`` and ``api_intensity`` drove the usage export.
+
+Quantities planted for the new exports only (drawn on streams of their own):
+
+- ``wallet`` = 12 × ``list_mrr`` × 2.25 (every product) × a lognormal headroom (median 1.5,
+  sigma 0.3), raised to ``peak_arr`` where that is higher, so wallet ≥ ARR always. It drives
+  nothing in the CRM or billing exports (no spend there is capped by it); its systematic part,
+  ``list_mrr``, drives them all, and the headroom is what a potential model cannot know. It
+  is the potential in the owners' books (planted.json truth.owners).
+- ``bgnbd_lambda``, ``bgnbd_p``, ``gg_nu``, ``cluster`` drive ``transactions`` only.
+- Postal code, city and coordinates are written in ``accounts`` directly (not repeated here).
+
+Not planted, because it would change files the demo already wrote
+------------------------------------------------------------------
+- Account-level noise in win and churn propensity: ``_book`` draws outcomes at ``p_win`` and
+  ``p_churn``, which a band and a sector determine. An ICP-fit or health model can only learn
+  those two attributes and the usage fade; giving it more to find means drawing each account's
+  propensity (say a Beta within its band, moved by seat utilisation or lead source) in
+  ``_book``, which changes opportunities, revenue and usage.
+- A Beta spread of renewal churn (what a shifted-beta-geometric fit estimates): today it is one
+  probability per size band. The per-account Beta churn planted here is the services
+  stream's dropout, ``bgnbd_p``.
+- Behaviour clusters in product mix, lead source or deal sizes: clusters show only in the
+  services invoices (channel, items, frequency, ticket). ``_book`` (which products are
+  cross-sold, how often MRR expands) and ``_deals_table`` (LeadSource) would have to draw from
+  the cluster.
+- A wallet that caps spend: expansions in ``_book`` are not bounded by it.
+- Geographic books: OwnerIds were drawn without regard to where accounts are, so the owners'
+  Division names no territory; every book spans every region.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+__all__ = ["COLUMNS", "FEW_VALUES", "SCHEMA", "SIZE_BANDS"]
+
+SIZE_BANDS = ("<100", "100-999", "1,000+")  # the generator's own bands, by employees
+
+COLUMNS: dict[str, tuple[pa.DataType, str]] = {
+    "account_id": (pa.string(), "Id of the accounts row (one truth row per accounts row, in "
+                   "the same order)"),
+    "company_id": (pa.string(), "Id of the real company: the row's own Id, or for a duplicate "
+                   "the Id of the row it duplicates"),
+    "is_duplicate": (pa.bool_(), "the row is an extra copy of company_id"),
+    "family_id": (pa.string(), "Id of the company's parent, or its own when it has none "
+                  "(parents have no parents)"),
+    "industry": (pa.string(), "true Industry picklist value (accounts may leave it blank)"),
+    "naics": (pa.string(), "true NAICS 2022 code"),
+    "employees": (pa.int64(), "true headcount (accounts may write a band, junk or nothing)"),
+    "annual_revenue": (pa.int64(), "true annual revenue, USD (before blanks, absurd and "
+                       "negative values were planted)"),
+    "country": (pa.string(), "ISO 3166 alpha-2 code of the true country"),
+    "state": (pa.string(), "US state or Canadian province code; null elsewhere"),
+    "size_band": (pa.string(), "the generator's size band (<100, 100-999, 1,000+ employees), "
+                  "which sets p_win, p_churn and new_business_per_year"),
+    "customer_before_window": (pa.bool_(), "already a customer when the data starts (2023-10)"),
+    "ever_customer": (pa.bool_(), "paid in some month 2023-10 to 2026-09"),
+    "paying_at_as_of": (pa.bool_(), "paid in 2026-09 (Type 'Customer' on the original row)"),
+    "arr": (pa.float64(), "12 × true MRR of 2026-09 across products, USD (credit notes are mess "
+            "on top of it); 0 when not paying"),
+    "peak_arr": (pa.float64(), "highest 12 × monthly MRR in the window, USD"),
+    "list_mrr": (pa.float64(), "monthly Core Platform price at the company's size, USD: "
+                 "drove new-business Amounts (12 ×) and a customer's starting Core MRR"),
+    "wallet": (pa.float64(), "true annual spend potential on the whole suite, USD; "
+               ">= peak_arr >= arr"),
+    "p_win": (pa.float64(), "probability a closed new-business opportunity is won: drove IsWon"),
+    "new_business_per_year": (pa.float64(), "expected new-business opportunities created a "
+                              "year while a prospect (customers before the window get none)"),
+    "p_churn": (pa.float64(), "probability of churning at each annual renewal: drove renewals"),
+    "seat_utilisation": (pa.float64(), "share of bought seats in use, before the fade ahead of "
+                         "a churn: drove seats_used (ever-customers; else null)"),
+    "active_user_share": (pa.float64(), "share of used seats active: drove active_users"),
+    "api_intensity": (pa.float64(), "multiplier of API calls per active user: drove api_calls"),
+    "cluster": (pa.int8(), "behaviour cluster (planted.json truth.clusters), ever-customers "
+                "only: drives the channel and items of their invoices"),
+    "cluster_name": (pa.string(), "the cluster's name"),
+    "stream_start": (pa.date32(), "date of the first services invoice (the subscription start; "
+                     "for customers before the window, a day between CreatedDate and 2023-10)"),
+    "bgnbd_lambda": (pa.float64(), "repeat purchases a week while alive (Gamma(r, alpha))"),
+    "bgnbd_p": (pa.float64(), "probability of dropping out after each repeat purchase "
+                "(Beta(a, b)): the per-account churn probability of the services stream"),
+    "gg_nu": (pa.float64(), "Gamma-Gamma spend rate (Gamma(q, gamma)); an invoice is "
+              "Gamma(p, gg_nu)"),
+    "gg_mean_spend": (pa.float64(), "expected amount of one purchase, p / gg_nu, USD"),
+    "repeat_purchases": (pa.int64(), "repeat purchases made by 2026-09-30 (x of BG/NBD): "
+                         "invoices after the first, credit notes and second lines not counted"),
+    "last_purchase": (pa.date32(), "date of the last purchase by 2026-09-30 (stream_start when "
+                      "there was no repeat)"),
+    "alive_at_as_of": (pa.bool_(), "has not dropped out of the services stream by 2026-09-30"),
+}
+SCHEMA = pa.schema([(name, dtype) for name, (dtype, _) in COLUMNS.items()])
+# columns with few distinct values, dictionary-encoded in the file (the others would only spend
+# time trying)
+FEW_VALUES = ("industry", "naics", "country", "state", "size_band", "p_win",
+              "new_business_per_year", "p_churn", "cluster", "cluster_name")
