@@ -9,9 +9,15 @@ Importing this package registers the built-in models and stays light (no engine,
 from __future__ import annotations
 
 from importlib import import_module
+from pkgutil import iter_modules
 
 from segmint.score.registry import (SCORES, NoSettings, ScoreModel, ScoreSpec, configured,
                                     score_columns, score_model)
+
+_MACHINERY = {"registry", "stage", "backtest"}  # every other module here is a model: registered
+for _module in iter_modules(__path__):
+    if _module.name not in _MACHINERY:
+        import_module(f"{__name__}.{_module.name}")
 
 __all__ = ["SCORES", "NoSettings", "ScoreModel", "ScoreRun", "ScoreSpec", "configured",
            "score_accounts", "score_columns", "score_model"]
