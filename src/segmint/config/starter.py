@@ -81,6 +81,10 @@ sources:
     columns: {{account_id: account_id, period: month, product: product, mrr: mrr}}
   usage:
     path: usage.{ext}
+  owners:  # a Salesforce User export; capacity is a custom field
+    path: owners.{ext}
+    preset: salesforce
+    columns: {{capacity_hours: Capacity_Hours__c}}
 
 # EUR and GBP deals are converted to USD at the rate of their close month.
 currency: {{reporting: USD, rates: fx_rates.csv}}
