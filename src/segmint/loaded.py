@@ -48,7 +48,7 @@ class LoadedSource:
     mojibake was repaired (``_source_file``, ``_source_row``, ``column`` (the file's
     header), ``before``, ``after``), or is None when the file showed no mojibake.
     `value_kinds` is canonical column → CRM value kind (``salesforce_id``, ``hubspot_id``,
-    ``owner``) for validation to read those columns with (`validate.crm_values`). `reading`
+    ``owner``) for validation to read those columns with (`validate.parsers.crm`). `reading`
     says how a CSV file's bytes were read (None for Parquet and DuckDB tables). `date_order`
     is canonical date column → ``day_first`` or ``month_first``, as configured. `multi_value`
     names the columns of `rows` whose values are ``;``-separated lists, as the preset or

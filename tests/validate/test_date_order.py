@@ -13,11 +13,8 @@ from hypothesis import strategies as st
 from segmint.exceptions import ConfigError
 from segmint.io.sources import load_source
 from segmint.validate.checks import validate
-from segmint.validate.parsers import (
-    day_first_evidence_text,
-    decide_date_order,
-    infer_day_first,
-)
+from segmint.validate.decisions import decide_date_order
+from segmint.validate.parsers import day_first_evidence_text, infer_day_first
 
 D = dt.date
 

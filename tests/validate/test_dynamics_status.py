@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmint.validate.crm_values import (
+from segmint.validate.parsers import (
     parse_dynamics_closed,
     parse_dynamics_closed_text,
     parse_dynamics_won,

@@ -16,7 +16,6 @@ from segmint.validate.parsers import (
     NULL_SPELLINGS,
     OK,
     ParsedMoney,
-    day_first_from_evidence,
     infer_day_first,
     parse_boolean,
     parse_boolean_text,
@@ -33,6 +32,7 @@ from segmint.validate.parsers import (
     parse_string,
     parse_string_text,
 )
+from segmint.validate.decisions import day_first_from_evidence
 
 D = dt.date
 # Each example is one query over a batch of texts, so few examples still cover many texts.

@@ -23,7 +23,7 @@ from segmint.enrich.parents import (
     AMBIGUOUS, BY_ID, BY_NAME, INHERITABLE, PARENT, PARENT_SOURCE, SOURCE_SUFFIX, UNKNOWN,
 )
 from segmint.validate.checks import Validated
-from segmint.validate.crm_values import ID_SENTINELS
+from segmint.validate.parsers.crm import ID_SENTINELS
 
 # Account columns whose fill rate is measured (the id is always there; is_customer is derived).
 FILL_COLUMNS = tuple(c for c in t.ACCOUNTS.columns if c not in (t.ACCOUNT_ID, t.IS_CUSTOMER))
@@ -96,7 +96,7 @@ class AuditResult:
         ``mixed``, ``ambiguous``, ``configured``, ``no_slash_dates``), the evidence
         ``first_over_12`` (values fitting day first only), ``second_over_12`` (month first
         only) and ``slash_dates``, ``cleared`` (values fitting only the other order) and
-        ``note`` (see `segmint.validate.parsers.DateOrder`).
+        ``note`` (see `segmint.validate.decisions.DateOrder`).
     reporting_currency : str
         The project's ``currency.reporting``, which money figures are in; the headline counts
         the deals not in it as ``deals_not_in_<code>``.
@@ -339,7 +339,7 @@ def date_orders(validated: dict[str, Validated]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from segmint.validate.parsers import decide_date_order
+    >>> from segmint.validate.decisions import decide_date_order
     >>> class Loaded:  # a validated table, as far as this reads it
     ...     date_orders = {"close_date": decide_date_order("close_date", 37, 2, 120)}
     >>> date_orders({"deals": Loaded()})[["column", "order", "basis", "cleared"]].values.tolist()

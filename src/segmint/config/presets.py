@@ -175,7 +175,7 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
 PREFIXES: dict[str, tuple[str, ...]] = {"hubspot": ("property_", "properties_", "properties.")}
 
 # Columns whose values follow a CRM's own rules, by preset: validation reads them with the
-# parser of that kind (`validate.crm_values.PARSERS`) instead of as plain strings.
+# parser of that kind (`validate.parsers.crm.PARSERS`) instead of as plain strings.
 VALUE_KINDS: dict[str, dict[str, str]] = {
     "salesforce": {t.ACCOUNT_ID: "salesforce_id", t.DEAL_ID: "salesforce_id",
                    t.PARENT_ID: "salesforce_id", t.OWNER_ID: "owner"},

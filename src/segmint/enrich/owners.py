@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.enrich.parents import AMBIGUOUS, BY_ID, BY_NAME, UNKNOWN
-from segmint.validate.crm_values import parse_salesforce_id
+from segmint.validate.parsers import parse_salesforce_id
 
 # How an account's owner_id named its owner, in the owner_match column (null: no owner).
 BY_EMAIL = "email"

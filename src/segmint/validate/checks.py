@@ -12,7 +12,8 @@ import ibis.expr.types as ir
 from segmint import tables as t
 from segmint.compute_once import compute_once
 from segmint.loaded import LoadedSource, Reading
-from segmint.validate import crm_values, decisions, parsers
+from segmint.validate import decisions, parsers
+from segmint.validate.parsers import crm
 
 Action = Literal["row rejected", "value cleared"]
 
@@ -39,7 +40,7 @@ PARSERS: dict[str, Callable[..., parsers.Parsed]] = {
     "probability": parsers.parse_probability,
     "coordinate": parsers.parse_coordinate,
     "list": parsers.parse_list,  # the columns a preset or the project declares multi-valued
-    **crm_values.PARSERS,  # CRM ids and owners, for the columns a preset declares
+    **crm.PARSERS,  # CRM ids and owners, for the columns a preset declares
 }
 
 
@@ -47,7 +48,7 @@ ENGINE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "mo
                 "date": "date", "boolean": "boolean", "probability": "float64",
                 "coordinate": "float64",
                 "list": "array<string>",
-                **{kind: "string" for kind in crm_values.PARSERS}}
+                **{kind: "string" for kind in crm.PARSERS}}
 
 
 # Money columns whose text may carry the row's currency ("€1,200", "1200 EUR").
@@ -164,7 +165,7 @@ class Validated:
     whose mojibake was repaired); `notes` then say what validation decided per column when the
     data does not make it obvious. `date_orders` has the order each text date column is read
     in and why (`decisions.decide`). `id_sentinels` counts the id placeholders loading read as
-    no id (`crm_values.count_id_sentinels`). The audit reports them.
+    no id (`parsers.crm.count_id_sentinels`). The audit reports them.
     """
 
     table: str
@@ -176,8 +177,8 @@ class Validated:
     notes: tuple[str, ...] = ()
     repairs: ir.Table | None = None
     reading: Reading | None = None
-    id_sentinels: tuple[crm_values.IdSentinels, ...] = ()
-    date_orders: dict[str, parsers.DateOrder] = field(default_factory=dict)
+    id_sentinels: tuple[crm.IdSentinels, ...] = ()
+    date_orders: dict[str, decisions.DateOrder] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -339,7 +340,7 @@ def validate(
     return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected,
                      notes=(*loaded.notes, *decided.notes), repairs=loaded.repairs,
                      reading=loaded.reading, date_orders=decided.date_orders,
-                     id_sentinels=crm_values.count_id_sentinels(loaded.rows, loaded.value_kinds))
+                     id_sentinels=crm.count_id_sentinels(loaded.rows, loaded.value_kinds))
 
 
 def _parse(column: ir.Value, kind: str, **options) -> parsers.Parsed:

@@ -23,12 +23,8 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from segmint.validate.parsers import (
-    BLANK,
-    INVALID,
-    NULL_SPELLINGS,
-    OK,
-    Parsed,
+from segmint.validate.parsers.common import BLANK, INVALID, NULL_SPELLINGS, OK, Parsed
+from segmint.validate.parsers.text import (
     parse_boolean,
     parse_boolean_text,
     parse_string,
@@ -462,7 +458,7 @@ def parse_dynamics_closed_text(s: str | None) -> tuple[bool | None, str, str | N
 
 
 # Parsers by value kind, for the kinds a preset declares (`config.presets.value_kinds`);
-# each takes raw text and gives `value`, `status` and `rule` as `validate.parsers` does.
+# each takes raw text and gives `value`, `status` and `rule` as the other parsers do.
 PARSERS: dict[str, Callable[[ir.StringValue], Parsed | ParsedOwner]] = {
     "salesforce_id": parse_salesforce_id_column,
     "hubspot_id": parse_hubspot_id,
