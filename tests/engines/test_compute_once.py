@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from segmint.compute_once import compute_once
 from segmint.validate.parsers import (
     parse_integer,
-    parse_integer_text,
+    parse_integer_py,
     parse_money,
-    parse_money_text,
+    parse_money_py,
     parse_number,
-    parse_number_text,
+    parse_number_py,
 )
 
 PROPERTY = settings(max_examples=25, deadline=None,
@@ -83,9 +83,9 @@ TOKENS = ["1", "2", "0", "5", "9", ",", ".", " ", "k", "K", "M", "bn", "$", "€
 crm_number = st.one_of(st.lists(st.sampled_from(TOKENS), max_size=8).map("".join),
                        st.text(max_size=8), st.none())
 PARSERS = {
-    "number": (parse_number, parse_number_text),
-    "integer": (parse_integer, parse_integer_text),
-    "money": (parse_money, parse_money_text),
+    "number": (parse_number, parse_number_py),
+    "integer": (parse_integer, parse_integer_py),
+    "money": (parse_money, parse_money_py),
 }
 
 

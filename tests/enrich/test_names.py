@@ -7,9 +7,9 @@ import pytest
 
 from segmint.enrich.names import (
     normalise_company_name,
-    normalise_company_name_expr,
+    normalise_company_name_py,
     normalise_domain,
-    normalise_domain_expr,
+    normalise_domain_py,
 )
 
 DOMAINS = [
@@ -109,18 +109,18 @@ NAMES = [
 
 @pytest.mark.parametrize(("text", "expected"), DOMAINS)
 def test_domain(text, expected):
-    assert normalise_domain(text) == expected
+    assert normalise_domain_py(text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), NAMES)
 def test_company_name(text, expected):
-    assert normalise_company_name(text) == expected
+    assert normalise_company_name_py(text) == expected
 
 
 def test_engine_agrees_with_python():
     domains = ibis.memtable({"v": [d for d, _ in DOMAINS]}, schema={"v": "string"})
     names = ibis.memtable({"v": [n for n, _ in NAMES]}, schema={"v": "string"})
-    got_domains = normalise_domain_expr(domains.v).name("k").to_pyarrow().to_pylist()
-    got_names = normalise_company_name_expr(names.v).name("k").to_pyarrow().to_pylist()
+    got_domains = normalise_domain(domains.v).name("k").to_pyarrow().to_pylist()
+    got_names = normalise_company_name(names.v).name("k").to_pyarrow().to_pylist()
     assert got_domains == [expected for _, expected in DOMAINS]
     assert got_names == [expected for _, expected in NAMES]

@@ -6,7 +6,7 @@ import ibis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmint.enrich.names import company_name_first_word_expr, normalise_company_name_expr
+from segmint.enrich.names import company_name_first_word, normalise_company_name
 from segmint.enrich.parents import inherit_from_parents, resolve_parent_names
 
 # top (US, 5221, 9000 staff) <- mid (no country, no naics) <- leaf (no country, own naics 62)
@@ -126,8 +126,8 @@ def test_the_cheap_first_word_is_the_first_word_of_the_key(names):
     # The narrowing resolve_parent_names relies on: where the cheap word is known, the key
     # starts with it (or there is no key), so no name that could match is left out.
     table = ibis.memtable({"name": names})
-    got = table.select(word=company_name_first_word_expr(table.name),
-                       key=normalise_company_name_expr(table.name)).to_pyarrow().to_pylist()
+    got = table.select(word=company_name_first_word(table.name),
+                       key=normalise_company_name(table.name)).to_pyarrow().to_pylist()
     for name, row in zip(names, got):
         if row["word"] is not None and row["key"] is not None:
             assert row["key"].split(" ")[0] == row["word"], name

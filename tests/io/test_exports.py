@@ -138,10 +138,10 @@ def test_hubspot_ui_labels_keep_record_ids_as_exact_strings(duck):
     loaded = load_source(duck, project("hubspot_companies_ui.csv", preset="hubspot"), "accounts")
     assert loaded.mapping["employees"] == "Number of Employees"
     assert column(loaded, "account_id") == ["9876543210", "123456789012", "1.2345678901E10"]
-    parsed = [crm.parse_hubspot_id_text(v) for v in column(loaded, "account_id")]
+    parsed = [crm.parse_hubspot_id_py(v) for v in column(loaded, "account_id")]
     assert parsed == [("9876543210", "ok", "plain"), ("123456789012", "ok", "plain"),
                       (None, "invalid", None)]  # Excel's float: flagged, never rounded
-    owners = [crm.parse_owner_text(v)[::3] for v in column(loaded, "owner_id")]
+    owners = [crm.parse_owner_py(v)[::3] for v in column(loaded, "owner_id")]
     assert owners == [("jane@acme.com", False), ("Raj Patel", True), ("Raj Patel", True)]
 
 
@@ -201,7 +201,7 @@ def test_report_ids_of_15_characters_widen_to_the_api_ids_of_18(duck):
     widened = crm.parse_salesforce_id(deals.rows.account_id)
     assert set(widened.value.to_pyarrow().to_pylist()) == {"001A000001Mf2dRIAR", "001A000001Mf2dSIAR"}
     assert set(widened.value.to_pyarrow().to_pylist()) <= api_ids
-    assert [crm.parse_salesforce_id_text(v)[0] for v in column(accounts, "parent_id")] == [
+    assert [crm.parse_salesforce_id_py(v)[0] for v in column(accounts, "parent_id")] == [
         None, "001A000001Mf2dRIAR", None]  # 000000000000000AAA is an empty lookup
 
 
@@ -215,7 +215,7 @@ def test_report_ids_of_15_characters_widen_to_the_api_ids_of_18(duck):
 def test_salesforce_checksum_worked_by_hand(id15, id18):
     # Chunk 'Gv7qJ': G (bit 0) and J (bit 4) are capitals, 1 + 16 = 17, the 18th letter: R.
     assert crm.salesforce_id_18(id15) == id18
-    assert crm.parse_salesforce_id_text(id18.lower())[0] == id18  # case restored
+    assert crm.parse_salesforce_id_py(id18.lower())[0] == id18  # case restored
 
 
 def test_engine_and_python_read_ids_alike(duck):
@@ -225,8 +225,8 @@ def test_engine_and_python_read_ids_alike(duck):
              " 12345678901 ", "1.23457E+10", "12345678901.0", "NULL", "acct-7",
              "Ann Lee (Inactive)", "jane@acme.com (Deactivated User)"]
     table = ibis.memtable({"v": texts})
-    for expr, text in [(crm.parse_salesforce_id, crm.parse_salesforce_id_text),
-                       (crm.parse_hubspot_id, crm.parse_hubspot_id_text)]:
+    for expr, text in [(crm.parse_salesforce_id, crm.parse_salesforce_id_py),
+                       (crm.parse_hubspot_id, crm.parse_hubspot_id_py)]:
         parsed = expr(table.v)
         got = duck.execute(table.select(v=parsed.value, s=parsed.status, r=parsed.rule))
         assert [tuple(None if x != x else x for x in row) for row in got.values.tolist()] == [

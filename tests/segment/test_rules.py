@@ -30,7 +30,7 @@ from segmint.segment.rules import (
     Rule,
     String,
     compile_rule,
-    evaluate_python,
+    compile_rule_py,
     parse_rule,
     unparse,
 )
@@ -191,7 +191,7 @@ def test_rule_at_the_nesting_limit_still_compiles_and_runs(con):
     assert parse_rule(rule.text) == rule
     assert con.to_pyarrow(table.select(hit=compile_rule(rule, table)))["hit"].to_pylist() == [
         True, False]  # 95 nots flip n > 1 once
-    assert evaluate_python(rule, {"n": 5}) is False
+    assert compile_rule_py(rule, {"n": 5}) is False
 
 
 def test_parentheses_do_not_count_as_nesting():
@@ -264,7 +264,7 @@ def hits(con, rule: Rule, table) -> list[bool | None]:
 def test_compiled_rule_on_duckdb(con, accounts, text, expected):
     rule = parse_rule(text)
     assert hits(con, rule, accounts) == expected
-    assert [evaluate_python(rule, row) for row in ACCOUNT_ROWS] == expected
+    assert [compile_rule_py(rule, row) for row in ACCOUNT_ROWS] == expected
 
 
 def test_injection_is_only_a_value(con):
@@ -327,9 +327,9 @@ def test_compile_error_says_what_mismatched(accounts, text, fragments):
         assert fragment in str(err.value)
 
 
-def test_evaluate_python_names_a_missing_column():
+def test_compile_rule_py_names_a_missing_column():
     with pytest.raises(RuleError, match="Did you mean 'employees'"):
-        evaluate_python(parse_rule("employes > 1"), {"employees": 3})
+        compile_rule_py(parse_rule("employes > 1"), {"employees": 3})
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -470,4 +470,4 @@ def test_compiled_rule_matches_python_evaluator(con, expr, data):
     data = [{"i": i, **row} for i, row in enumerate(data)]
     table = ibis.memtable(pa.Table.from_pylist(data, schema=TYPED_SCHEMA))
     rule = parse_rule(unparse(expr))  # what a user would have written
-    assert hits(con, rule, table) == [evaluate_python(rule, row) for row in data]
+    assert hits(con, rule, table) == [compile_rule_py(rule, row) for row in data]

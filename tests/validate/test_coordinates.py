@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmint.validate.checks import CHECKS
-from segmint.validate.parsers import INVALID, OK, parse_coordinate, parse_coordinate_text
+from segmint.validate.parsers import INVALID, OK, parse_coordinate, parse_coordinate_py
 
 PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -45,7 +45,7 @@ CASES = [
 def test_coordinates_worked_by_hand(con):
     texts = [text for text, _ in CASES]
     assert parsed(con, texts) == [expected for _, expected in CASES]
-    assert [parse_coordinate_text(text) for text in texts] == [expected for _, expected in CASES]
+    assert [parse_coordinate_py(text) for text in texts] == [expected for _, expected in CASES]
 
 
 @PROPERTY
@@ -60,7 +60,7 @@ def test_any_decimal_degree_reads_back_exactly(points):
         texts.append(text.replace(".", mark))
         values.append(float(text))
     assert [v for v, _, _ in parsed(con, texts)] == values
-    assert [parse_coordinate_text(text)[0] for text in texts] == values
+    assert [parse_coordinate_py(text)[0] for text in texts] == values
 
 
 @PROPERTY
@@ -69,7 +69,7 @@ def test_any_decimal_degree_reads_back_exactly(points):
     min_size=1, max_size=40))
 def test_engine_agrees_with_the_python_twin(texts):
     texts = [s.replace("\x00", "") if s else s for s in texts]  # DuckDB strings end at NUL
-    assert parsed(ibis.duckdb.connect(), texts) == [parse_coordinate_text(s) for s in texts]
+    assert parsed(ibis.duckdb.connect(), texts) == [parse_coordinate_py(s) for s in texts]
 
 
 def failing(code: str, **columns: list) -> list[bool]:

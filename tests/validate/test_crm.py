@@ -31,7 +31,7 @@ def parse(con, parser, texts: list[str]) -> list[tuple]:
 
 
 def twin(texts: list[str]) -> list[tuple]:
-    return [crm.parse_salesforce_id_text(text)[:2] for text in texts]
+    return [crm.parse_salesforce_id_py(text)[:2] for text in texts]
 
 
 @PROPERTY

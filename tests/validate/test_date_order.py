@@ -14,7 +14,7 @@ from segmint.exceptions import ConfigError
 from segmint.io.sources import load_source
 from segmint.validate.checks import validate
 from segmint.validate.decisions import decide_date_order
-from segmint.validate.parsers import day_first_evidence_text, infer_day_first
+from segmint.validate.parsers import infer_day_first, infer_day_first_py
 
 D = dt.date
 
@@ -87,7 +87,7 @@ EVIDENCE_CASES = [  # text, (fits day first only, fits US only, slash date)
 def test_evidence_of_one_value(con):
     t = ibis.memtable(pa.table({"i": list(range(len(EVIDENCE_CASES))),
                                 "d": pa.array([c[0] for c in EVIDENCE_CASES], pa.string())}))
-    assert [day_first_evidence_text(text) for text, _ in EVIDENCE_CASES] == [
+    assert [infer_day_first_py(text) for text, _ in EVIDENCE_CASES] == [
         want for _, want in EVIDENCE_CASES]
     e = infer_day_first(t.d)
     row = con.execute(t.aggregate(f=e.first_over_12, s=e.second_over_12, n=e.slash_dates))
@@ -110,7 +110,7 @@ def test_engine_counts_what_the_twin_sees(con, texts):
     t = ibis.memtable(pa.table({"d": pa.array(texts, pa.string())}))
     e = infer_day_first(t.d)
     row = con.execute(t.aggregate(f=e.first_over_12, s=e.second_over_12, n=e.slash_dates))
-    twins = [day_first_evidence_text(s) for s in texts]
+    twins = [infer_day_first_py(s) for s in texts]
     assert row.values.tolist() == [[sum(tw[i] for tw in twins) for i in range(3)]]
 
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from segmint.validate.parsers import (
     parse_dynamics_closed,
-    parse_dynamics_closed_text,
+    parse_dynamics_closed_py,
     parse_dynamics_won,
-    parse_dynamics_won_text,
+    parse_dynamics_won_py,
 )
 
 STATUS_CASES = [  # text, (won, closed), rule; or text, status
@@ -33,8 +33,8 @@ STATUS_CASES = [  # text, (won, closed), rule; or text, status
     ("n/a", "blank"),
     (None, "blank"),
 ]
-PARSERS = {"won": (parse_dynamics_won, parse_dynamics_won_text, 0),
-           "closed": (parse_dynamics_closed, parse_dynamics_closed_text, 1)}
+PARSERS = {"won": (parse_dynamics_won, parse_dynamics_won_py, 0),
+           "closed": (parse_dynamics_closed, parse_dynamics_closed_py, 1)}
 
 
 def engine_reads(con, parse, texts):

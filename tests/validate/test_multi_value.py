@@ -12,7 +12,7 @@ from segmint.exceptions import ConfigError
 from segmint.io.sources import load_source
 from segmint.pipeline import run
 from segmint.validate.checks import validate
-from segmint.validate.parsers import BLANK, OK, parse_list, parse_list_text
+from segmint.validate.parsers import BLANK, OK, parse_list, parse_list_py
 
 LIST_CASES = [
     ("Analytics;CRM", ["Analytics", "CRM"], "split"),
@@ -42,7 +42,7 @@ def test_list_reads_declared_columns(con):
     texts = [c[0] for c in LIST_CASES]
     want = [(c[1], OK, c[2]) if len(c) == 3 else (None, c[1], None) for c in LIST_CASES]
     assert engine_reads(con, texts) == want
-    assert [parse_list_text(s) for s in texts] == want
+    assert [parse_list_py(s) for s in texts] == want
 
 
 @settings(max_examples=25, deadline=None,
@@ -52,7 +52,7 @@ def test_list_reads_declared_columns(con):
              max_size=6).map("".join), st.text(max_size=8), st.none()), min_size=1, max_size=30))
 def test_engine_agrees_with_python_twin(con, texts):
     texts = [s.replace("\x00", "") if s else s for s in texts]  # DuckDB strings end at NUL
-    assert engine_reads(con, texts) == [parse_list_text(s) for s in texts]
+    assert engine_reads(con, texts) == [parse_list_py(s) for s in texts]
 
 
 # --- loading ----------------------------------------------------------------------------------

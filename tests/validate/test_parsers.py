@@ -18,19 +18,19 @@ from segmint.validate.parsers import (
     ParsedMoney,
     infer_day_first,
     parse_boolean,
-    parse_boolean_text,
+    parse_boolean_py,
     parse_coordinate,
-    parse_coordinate_text,
+    parse_coordinate_py,
     parse_date,
-    parse_date_text,
+    parse_date_py,
     parse_integer,
-    parse_integer_text,
+    parse_integer_py,
     parse_money,
-    parse_money_text,
+    parse_money_py,
     parse_number,
-    parse_number_text,
+    parse_number_py,
     parse_string,
-    parse_string_text,
+    parse_string_py,
 )
 from segmint.validate.decisions import day_first_from_evidence
 
@@ -152,7 +152,7 @@ NUMBER_CASES = [
 
 
 def test_number_reads_real_crm_spellings(con):
-    check(con, parse_number, parse_number_text, NUMBER_CASES)
+    check(con, parse_number, parse_number_py, NUMBER_CASES)
 
 
 INTEGER_CASES = [
@@ -170,7 +170,7 @@ INTEGER_CASES = [
 
 
 def test_integer_must_be_whole(con):
-    check(con, parse_integer, parse_integer_text, INTEGER_CASES)
+    check(con, parse_integer, parse_integer_py, INTEGER_CASES)
 
 
 # --- money -----------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def test_money_reads_currencies_and_parentheses(con):
         (c[1], OK, c[2], c[3]) if len(c) == 4 else (None, c[1], None, None) for c in MONEY_CASES
     ]
     assert run(con, parse_money, texts) == want
-    assert [parse_money_text(s) for s in texts] == want
+    assert [parse_money_py(s) for s in texts] == want
 
 
 # --- booleans and strings --------------------------------------------------------------------
@@ -254,7 +254,7 @@ BOOLEAN_CASES = [
 
 
 def test_boolean_reads_flag_spellings(con):
-    check(con, parse_boolean, parse_boolean_text, BOOLEAN_CASES)
+    check(con, parse_boolean, parse_boolean_py, BOOLEAN_CASES)
 
 
 STRING_CASES = [
@@ -272,7 +272,7 @@ STRING_CASES = [
 
 
 def test_string_strips_and_blanks(con):
-    check(con, parse_string, parse_string_text, STRING_CASES)
+    check(con, parse_string, parse_string_py, STRING_CASES)
 
 
 def test_no_null_spelling_parses_as_any_type(con):
@@ -331,7 +331,7 @@ DATE_CASES = [
 
 
 def test_date_reads_iso_us_dotted_and_month_names(con):
-    check(con, parse_date, parse_date_text, DATE_CASES)
+    check(con, parse_date, parse_date_py, DATE_CASES)
 
 
 DAY_FIRST_CASES = [
@@ -345,7 +345,7 @@ DAY_FIRST_CASES = [
 
 
 def test_date_day_first_reorders_slash_dates_only(con):
-    check(con, parse_date, parse_date_text, DAY_FIRST_CASES, day_first=True)
+    check(con, parse_date, parse_date_py, DAY_FIRST_CASES, day_first=True)
 
 
 @pytest.mark.parametrize(
@@ -389,16 +389,16 @@ crm_text = st.one_of(
     st.none(),
 )
 TWINS = {
-    "number": (parse_number, parse_number_text),
-    "integer": (parse_integer, parse_integer_text),
-    "money": (parse_money, parse_money_text),
-    "boolean": (parse_boolean, parse_boolean_text),
-    "string": (parse_string, parse_string_text),
-    "coordinate": (parse_coordinate, parse_coordinate_text),
-    "date": (parse_date, parse_date_text),
+    "number": (parse_number, parse_number_py),
+    "integer": (parse_integer, parse_integer_py),
+    "money": (parse_money, parse_money_py),
+    "boolean": (parse_boolean, parse_boolean_py),
+    "string": (parse_string, parse_string_py),
+    "coordinate": (parse_coordinate, parse_coordinate_py),
+    "date": (parse_date, parse_date_py),
     "dayfirst": (
         lambda col: parse_date(col, day_first=True),
-        lambda s: parse_date_text(s, day_first=True),
+        lambda s: parse_date_py(s, day_first=True),
     ),
 }
 
@@ -481,4 +481,4 @@ def test_every_format_reads_back_its_date(con, moments):
             (want_day_first if is_day_first else want_us).append(moment.date())
     assert [row[0] for row in run(con, parse_date, us)] == want_us
     assert [row[0] for row in run(con, parse_date, day_first, day_first=True)] == want_day_first
-    assert [parse_date_text(s)[0] for s in us] == want_us
+    assert [parse_date_py(s)[0] for s in us] == want_us

@@ -16,9 +16,9 @@ from segmint.validate.parsers import (
     INVALID,
     OK,
     infer_probability_scale,
+    infer_probability_scale_py,
     parse_probability,
-    parse_probability_text,
-    probability_evidence_text,
+    parse_probability_py,
 )
 
 PROPERTY = settings(max_examples=25, deadline=None,
@@ -75,7 +75,7 @@ def test_probability_reads_each_scale(con, cases, percent):
     texts = [c[0] for c in cases]
     want = [(c[1], OK, c[2]) if len(c) == 3 else (None, c[1], None) for c in cases]
     assert engine_reads(con, texts, percent=percent) == want
-    assert [parse_probability_text(s, percent=percent) for s in texts] == want
+    assert [parse_probability_py(s, percent=percent) for s in texts] == want
 
 
 TOKENS = [*"0123456789", ".", ",", "%", " ", "-", "+", "e", "k", "100", "0.", "n/a", "\u00a0"]
@@ -88,11 +88,11 @@ probability_text = st.one_of(st.lists(st.sampled_from(TOKENS), max_size=6).map("
 def test_engine_agrees_with_python_twin(con, texts, percent):
     texts = [s.replace("\x00", "") if s else s for s in texts]  # DuckDB strings end at NUL
     assert engine_reads(con, texts, percent=percent) == [
-        parse_probability_text(s, percent=percent) for s in texts]
+        parse_probability_py(s, percent=percent) for s in texts]
     t = ibis.memtable(pa.table({"p": pa.array(texts, pa.string())}))
     e = infer_probability_scale(t.p)
     row = con.execute(t.aggregate(a=e.above_one, n=e.numbers)).values.tolist()
-    twins = [probability_evidence_text(s) for s in texts]
+    twins = [infer_probability_scale_py(s) for s in texts]
     assert row == [[sum(a for a, _ in twins), sum(n for _, n in twins)]]
 
 

@@ -17,7 +17,7 @@ from segmint.config.project import ISO_CURRENCIES, RATE_COLUMNS, Currency
 from segmint.exceptions import ColumnNotFoundError, SourceError, closest_hint
 from segmint.loaded import RatesFile
 from segmint.validate.checks import REJECTS_SCHEMA, Action, Validated
-from segmint.validate.parsers import parse_number_text
+from segmint.validate.parsers import parse_number_py
 
 FX_RULE = "fx_rule"  # how `convert_amounts` got each amount (see RULES)
 LOCAL_SUFFIX = "_local"  # amount -> amount_local: the amount as the CRM gave it
@@ -186,7 +186,7 @@ def _rate(value: object, code: str, reporting: str) -> tuple[float, str | None]:
         rate = float(value)
     else:
         text = "" if value is None else str(value)
-        rate, status, rule = parse_number_text(text)
+        rate, status, rule = parse_number_py(text)
         if status == "blank":
             return math.nan, f"blank. {example}"
         if status != "ok" or rule not in _NUMBER_RULES:

@@ -7,8 +7,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.enrich.geography import attach_geography
-from segmint.enrich.names import (company_name_first_word_expr, normalise_company_name_expr,
-                                  normalise_domain_expr)
+from segmint.enrich.names import company_name_first_word, normalise_company_name, normalise_domain
 
 SURVIVOR_ID, MATCHED_ON, MATCH_KEY = "survivor_id", "matched_on", "match_key"
 BY_DOMAIN, BY_NAME = "domain", "name and country"  # values of matched_on
@@ -59,21 +58,21 @@ def find_duplicates(
     """
     geo = attach_geography(accounts.select(t.ACCOUNT_ID, t.NAME, t.DOMAIN, t.COUNTRY,
                                            t.CREATED_DATE))
-    base = geo.mutate(**{_DOMAIN: normalise_domain_expr(geo[t.DOMAIN])})
+    base = geo.mutate(**{_DOMAIN: normalise_domain(geo[t.DOMAIN])})
     # Names only matter for accounts without a domain, and for the accounts named like one of
     # those. Keying a name costs seconds a million, so the few are keyed first and the many
     # narrowed to those whose cheap first word is one of the few keys' first words (or is
-    # unknown): a name keyed alike starts with the same word (`company_name_first_word_expr`).
+    # unknown): a name keyed alike starts with the same word (`company_name_first_word`).
     lonely = base.filter(base[_DOMAIN].isnull() & base[t.NAME].notnull()
                          & base[t.COUNTRY].notnull())
-    lonely_keys = lonely.select(_key=normalise_company_name_expr(lonely[t.NAME]))
+    lonely_keys = lonely.select(_key=normalise_company_name(lonely[t.NAME]))
     words = lonely_keys.select(_word=lonely_keys._key.re_extract("^[^ ]+", 0))
-    word = company_name_first_word_expr(base[t.NAME])
+    word = company_name_first_word(base[t.NAME])
     maybe_named = (base[t.COUNTRY].notnull()
                    & (word.isnull() | word.isin(words._word)).fill_null(False))
     keyed = base.select(
         t.ACCOUNT_ID, t.CREATED_DATE, t.COUNTRY, _DOMAIN,
-        **{_NAME: ibis.ifelse(maybe_named, normalise_company_name_expr(base[t.NAME]),
+        **{_NAME: ibis.ifelse(maybe_named, normalise_company_name(base[t.NAME]),
                               ibis.null("string"))},
     )
     named = keyed.filter(keyed[_NAME].notnull() & keyed[t.COUNTRY].notnull())

@@ -30,44 +30,16 @@ _EDGE_SPACE_RE = re.compile(_EDGE_SPACE)
 _SIMPLE_LOWER = str.maketrans({"\u0130": "i", "\u03a3": "\u03c3"})
 
 
-def normalise_key(text: str | None) -> str | None:
+def normalise_key(col: ir.StringValue) -> ir.StringValue:
     """Join key for free text: lowercase, separators collapsed to one space, trimmed.
 
-    The same rule as `normalise_key_expr`, for use outside the engine. Accents are kept, so
-    alias tables list "México" and "Mexico" both.
-
-    Parameters
-    ----------
-    text : str or None
-        Text as typed in the CRM.
-
-    Returns
-    -------
-    str or None
-        The key; None when nothing but separators is left.
-
-    Examples
-    --------
-    >>> normalise_key("  U.S.A. ")
-    'u s a'
-    >>> normalise_key("Côte d’Ivoire")
-    'côte d ivoire'
-    >>> normalise_key(" - ") is None
-    True
-    """
-    if text is None:
-        return None
-    key = _SEPARATOR_RUN_RE.sub(" ", text.translate(_SIMPLE_LOWER).lower())
-    return _EDGE_SPACE_RE.sub("", key) or None
-
-
-def normalise_key_expr(col: ir.StringValue) -> ir.StringValue:
-    """`normalise_key` as an Ibis expression, built from portable string operations only.
+    Built from portable string operations only, so every engine gives the same key. Accents
+    are kept, so alias tables list "México" and "Mexico" both.
 
     Parameters
     ----------
     col : ibis.StringValue
-        A string column or scalar.
+        A string column or scalar: text as typed in the CRM.
 
     Returns
     -------
@@ -77,11 +49,29 @@ def normalise_key_expr(col: ir.StringValue) -> ir.StringValue:
     Examples
     --------
     >>> t = ibis.memtable({"country": [" U.S.A. ", "Deutschland", "--"]})
-    >>> normalise_key_expr(t.country).name("key").execute().tolist()
+    >>> normalise_key(t.country).name("key").execute().tolist()
     ['u s a', 'deutschland', None]
     """
     key = col.lower().re_replace(_SEPARATOR_RUN, " ").re_replace(_EDGE_SPACE, "")
     return key.nullif("")
+
+
+def normalise_key_py(text: str | None) -> str | None:
+    """`normalise_key` on one text in Python: the keys of the alias tables, and lookups.
+
+    Examples
+    --------
+    >>> normalise_key_py("  U.S.A. ")
+    'u s a'
+    >>> normalise_key_py("Côte d’Ivoire")
+    'côte d ivoire'
+    >>> normalise_key_py(" - ") is None
+    True
+    """
+    if text is None:
+        return None
+    key = _SEPARATOR_RUN_RE.sub(" ", text.translate(_SIMPLE_LOWER).lower())
+    return _EDGE_SPACE_RE.sub("", key) or None
 
 
 # --- countries -------------------------------------------------------------------------------
@@ -275,9 +265,9 @@ def country_aliases() -> dict[str, str]:
     pairs = []
     for c in pycountry.countries:
         for attr in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
-            pairs.append((normalise_key(getattr(c, attr, None)), c.alpha_2))
+            pairs.append((normalise_key_py(getattr(c, attr, None)), c.alpha_2))
     for code, spellings in _COUNTRY_SPELLINGS.items():
-        pairs.extend((normalise_key(s), code) for s in spellings)
+        pairs.extend((normalise_key_py(s), code) for s in spellings)
     pairs = [(key, code) for key, code in pairs if key not in _AMBIGUOUS_COUNTRY_KEYS]
     return _unique_aliases(pairs, "country")
 
@@ -290,7 +280,7 @@ def country_code(text: str | None) -> str | None:
     >>> [country_code(s) for s in ["U.S.A.", "Deutschland", "日本", "Georgia", "junk", None]]
     ['US', 'DE', 'JP', None, None, None]
     """
-    return country_aliases().get(normalise_key(text))
+    return country_aliases().get(normalise_key_py(text))
 
 
 def region_of(code: str | None) -> str | None:
@@ -358,9 +348,9 @@ def state_aliases() -> dict[tuple[str, str], str]:
         for sub in pycountry.subdivisions.get(country_code=country):
             code = sub.code.split("-")[1]
             for spelling in (code, ".".join(code) + ".", sub.code, sub.name):
-                pairs.append(((country, normalise_key(spelling)), code))
+                pairs.append(((country, normalise_key_py(spelling)), code))
         for code, spellings in _STATE_SPELLINGS[country].items():
-            pairs.extend(((country, normalise_key(s)), code) for s in spellings)
+            pairs.extend(((country, normalise_key_py(s)), code) for s in spellings)
     return _unique_aliases(pairs, "state")
 
 
@@ -388,7 +378,7 @@ def state_code(text: str | None, country_code: str | None) -> str | None:
     """
     if not country_code:
         return None
-    return state_aliases().get((country_code.strip().upper(), normalise_key(text)))
+    return state_aliases().get((country_code.strip().upper(), normalise_key_py(text)))
 
 
 # --- in the engine ---------------------------------------------------------------------------
@@ -429,7 +419,7 @@ def attach_geography(
 ) -> ir.Table:
     """Replace country text by its ISO code, add the sales region and normalise US/CA states.
 
-    Runs in the engine as left joins on small alias tables keyed by `normalise_key_expr`, so the
+    Runs in the engine as left joins on small alias tables keyed by `normalise_key`, so the
     row count never changes. Unknown or ambiguous countries become null, never a guess.
 
     Parameters
@@ -461,7 +451,7 @@ def attach_geography(
     """
     country_key, state_key = _COUNTRY_KEY + "_in", _STATE_KEY + "_in"
     countries = _country_table()
-    keyed = accounts.mutate(**{country_key: normalise_key_expr(accounts[country].cast("string"))})
+    keyed = accounts.mutate(**{country_key: normalise_key(accounts[country].cast("string"))})
     geo = keyed.left_join(countries, keyed[country_key] == countries[_COUNTRY_KEY]).select(
         *accounts.columns, _COUNTRY_CODE, _REGION
     )
@@ -470,7 +460,7 @@ def attach_geography(
 
     if state in accounts.columns:
         states = _state_table()
-        geo = geo.mutate(**{state_key: normalise_key_expr(geo[state].cast("string"))})
+        geo = geo.mutate(**{state_key: normalise_key(geo[state].cast("string"))})
         on = [geo[_COUNTRY_CODE] == states[_STATE_COUNTRY], geo[state_key] == states[_STATE_KEY]]
         geo = geo.left_join(states, on).select(
             *accounts.columns, _COUNTRY_CODE, _REGION, _STATE_CODE

@@ -9,7 +9,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from segmint.enrich.geography import RAW_SUFFIX, normalise_key, normalise_key_expr
+from segmint.enrich.geography import RAW_SUFFIX, normalise_key, normalise_key_py
 from segmint.io.reference import read_reference
 from segmint.tables import INDUSTRY, NAICS, NAICS_SECTOR, NAICS_SOURCE, SECTOR_TITLE
 
@@ -334,10 +334,10 @@ def industry_aliases() -> dict[str, str]:
     >>> industry_aliases()["banking"], industry_aliases()["computer software"]
     ('5221', '5132')
     """
-    pairs = [(normalise_key(label), code) for label, code in _SALESFORCE.items()]
+    pairs = [(normalise_key_py(label), code) for label, code in _SALESFORCE.items()]
     for enum, label, code in _HUBSPOT:
-        pairs += [(normalise_key(enum), code), (normalise_key(label), code)]
-    pairs += [(normalise_key(text), code) for text, code in _COMMON_SPELLINGS.items()]
+        pairs += [(normalise_key_py(enum), code), (normalise_key_py(label), code)]
+    pairs += [(normalise_key_py(text), code) for text, code in _COMMON_SPELLINGS.items()]
     table: dict[str, str] = {}
     for key, code in pairs:
         if code not in _titles():
@@ -356,7 +356,7 @@ def naics_for_industry(text: str | None) -> str | None:
     ...                                  "Hospital & Health Care", "Other", None]]
     ['5221', '52', '311', '62', None, None]
     """
-    return industry_aliases().get(normalise_key(text))
+    return industry_aliases().get(normalise_key_py(text))
 
 
 # --- in the engine ---------------------------------------------------------------------------
@@ -435,7 +435,7 @@ def attach_industry(
     keyed = accounts.mutate(
         **{
             code_key: raw_naics.re_replace(_WHITESPACE, "").nullif(""),
-            alias_key: normalise_key_expr(industry_text),
+            alias_key: normalise_key(industry_text),
         }
     )
     codes, aliases = _code_table(), _alias_table()

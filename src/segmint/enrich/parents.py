@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.tables import NAICS_SECTOR, NAICS_SOURCE, PARENT_SOURCE, SECTOR_TITLE, SOURCE_SUFFIX
-from segmint.enrich.names import company_name_first_word_expr, normalise_company_name_expr
+from segmint.enrich.names import company_name_first_word, normalise_company_name
 
 OWN, PARENT = "own", "parent"  # values of the <group>_source columns
 
@@ -75,13 +75,13 @@ def resolve_parent_names(accounts: ir.Table) -> ir.Table:
         # keying every name costs seconds a million.
         values = flagged.filter(parent.notnull() & ~flagged._by_id)
         values = values.select(_parent=values[t.PARENT_ID]).distinct()
-        values = values.mutate(_key=normalise_company_name_expr(values._parent))
+        values = values.mutate(_key=normalise_company_name(values._parent))
         values = values.mutate(_word=values._key.re_extract("^[^ ]+", 0))
-        word = company_name_first_word_expr(accounts[t.NAME])
+        word = company_name_first_word(accounts[t.NAME])
         names = accounts.filter(accounts[t.NAME].notnull()
                                 & (word.isnull() | word.isin(values._word).fill_null(False)))
         names = names.select(_candidate=names[t.ACCOUNT_ID],
-                             _name_key=normalise_company_name_expr(names[t.NAME]))
+                             _name_key=normalise_company_name(names[t.NAME]))
         keyed = values.join(names, values._key == names._name_key)
         # Per parent text: how many accounts bear that name, the first and the last. An account
         # is not its own parent, so one naming itself among two has one candidate: the other.

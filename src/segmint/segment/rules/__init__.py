@@ -1,5 +1,6 @@
 """The segment rule language: text → typed AST (`grammar`) → Ibis expression (`compile`), with a
-plain-Python twin (`evaluate`) that the compiled expression is tested against.
+plain-Python twin (`evaluate`: `compile_rule_py`) that the compiled expression is tested
+against.
 
 Parsing imports no engine, so the project check reads every rule in a fraction of a second;
 `compile_rule` is imported when first used.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from segmint.segment.rules.evaluate import evaluate_python
+from segmint.segment.rules.evaluate import compile_rule_py
 from segmint.segment.rules.grammar import (
     ARITHMETIC,
     COMPARISONS,
@@ -44,7 +45,7 @@ __all__ = [
     "ARITHMETIC", "COMPARISONS", "KEYWORDS", "MAX_DEPTH", "MAX_RULE_LENGTH",
     "And", "Arithmetic", "Boolean", "Compare", "Contains", "Expr", "Field", "InList", "IsNull",
     "Negate", "Not", "Null", "Number", "Or", "Rule", "String",
-    "compile_rule", "evaluate_python", "parse_rule", "unparse",
+    "compile_rule", "compile_rule_py", "parse_rule", "unparse",
 ]
 
 

@@ -12,8 +12,8 @@ from segmint.segment.rules.grammar import (
 from segmint.segment.rules.grammar import parse_rule  # noqa: F401  (the examples use it)
 
 
-def evaluate_python(rule: Rule, row: dict[str, Any]) -> bool | None:
-    """Evaluate a rule on one account in plain Python, with the same nulls as `compile_rule`.
+def compile_rule_py(rule: Rule, row: dict[str, Any]) -> bool | None:
+    """`compile_rule` in plain Python: the rule on one account, with the same nulls.
 
     It is the reference the compiled Ibis expression is tested against, and explains a rule on a
     single account. Missing values must be ``None`` (not NaN).
@@ -33,11 +33,11 @@ def evaluate_python(rule: Rule, row: dict[str, Any]) -> bool | None:
     Examples
     --------
     >>> rule = parse_rule('employees >= 1000 and "Analytics" in products')
-    >>> evaluate_python(rule, {"employees": 5000, "products": ["Analytics", "CRM"]})
+    >>> compile_rule_py(rule, {"employees": 5000, "products": ["Analytics", "CRM"]})
     True
-    >>> evaluate_python(rule, {"employees": None, "products": ["Analytics"]}) is None
+    >>> compile_rule_py(rule, {"employees": None, "products": ["Analytics"]}) is None
     True
-    >>> evaluate_python(rule, {"employees": None, "products": ["CRM"]})
+    >>> compile_rule_py(rule, {"employees": None, "products": ["CRM"]})
     False
     """
     try:

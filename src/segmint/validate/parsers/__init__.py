@@ -14,8 +14,15 @@ which is Unicode in Python; no ``.``, lookaround or back-references; every patte
 ``^...$`` or searched; replacements are literal strings (back-reference syntax differs between
 engines).
 
->>> from segmint.validate.parsers import parse_number_text
->>> parse_number_text("1,001-5,000")
+Naming: an engine expression and its Python twin. The engine version is the product and takes
+the plain name (`parse_number`, `normalise_key`, `compile_rule`); its twin for one value in
+plain Python takes the same name with ``_py`` (`parse_number_py`, `normalise_key_py`,
+`compile_rule_py`). The twin is the reference the engine version is tested against
+(hypothesis feeds both the same text) and serves where no engine runs. Private steps follow
+the same rule (`_strip`, `_strip_py`), and a function with no twin takes its plain name.
+
+>>> from segmint.validate.parsers import parse_number_py
+>>> parse_number_py("1,001-5,000")
 (3000.5, 'ok', 'range_midpoint')
 """
 
@@ -24,54 +31,54 @@ from __future__ import annotations
 from segmint.validate.parsers.common import BLANK, INVALID, NULL_SPELLINGS, OK, Parsed
 from segmint.validate.parsers.crm import (
     parse_dynamics_closed,
-    parse_dynamics_closed_text,
+    parse_dynamics_closed_py,
     parse_dynamics_won,
-    parse_dynamics_won_text,
+    parse_dynamics_won_py,
     parse_hubspot_id,
-    parse_hubspot_id_text,
+    parse_hubspot_id_py,
     parse_owner,
-    parse_owner_text,
+    parse_owner_py,
     parse_salesforce_id,
     parse_salesforce_id_column,
-    parse_salesforce_id_text,
+    parse_salesforce_id_py,
     salesforce_id_18,
 )
 from segmint.validate.parsers.dates import (
     DayFirstEvidence,
-    day_first_evidence_text,
     infer_day_first,
+    infer_day_first_py,
     parse_date,
-    parse_date_text,
+    parse_date_py,
 )
 from segmint.validate.parsers.money import (
     ISO_CURRENCIES,
     ParsedMoney,
     parse_money,
-    parse_money_text,
+    parse_money_py,
 )
 from segmint.validate.parsers.numbers import (
     parse_coordinate,
-    parse_coordinate_text,
+    parse_coordinate_py,
     parse_integer,
-    parse_integer_text,
+    parse_integer_py,
     parse_number,
-    parse_number_text,
+    parse_number_py,
 )
 from segmint.validate.parsers.probability import (
     ProbabilityEvidence,
     infer_probability_scale,
+    infer_probability_scale_py,
     parse_probability,
-    parse_probability_text,
-    probability_evidence_text,
+    parse_probability_py,
 )
 from segmint.validate.parsers.text import (
     LIST_SEPARATOR,
     parse_boolean,
-    parse_boolean_text,
+    parse_boolean_py,
     parse_list,
-    parse_list_text,
+    parse_list_py,
     parse_string,
-    parse_string_text,
+    parse_string_py,
 )
 
 __all__ = [
@@ -85,38 +92,38 @@ __all__ = [
     "Parsed",
     "ParsedMoney",
     "ProbabilityEvidence",
-    "day_first_evidence_text",
     "infer_day_first",
+    "infer_day_first_py",
     "infer_probability_scale",
+    "infer_probability_scale_py",
     "parse_boolean",
-    "parse_boolean_text",
+    "parse_boolean_py",
     "parse_coordinate",
-    "parse_coordinate_text",
+    "parse_coordinate_py",
     "parse_date",
-    "parse_date_text",
+    "parse_date_py",
     "parse_dynamics_closed",
-    "parse_dynamics_closed_text",
+    "parse_dynamics_closed_py",
     "parse_dynamics_won",
-    "parse_dynamics_won_text",
+    "parse_dynamics_won_py",
     "parse_hubspot_id",
-    "parse_hubspot_id_text",
+    "parse_hubspot_id_py",
     "parse_integer",
-    "parse_integer_text",
+    "parse_integer_py",
     "parse_list",
-    "parse_list_text",
+    "parse_list_py",
     "parse_money",
-    "parse_money_text",
+    "parse_money_py",
     "parse_number",
-    "parse_number_text",
+    "parse_number_py",
     "parse_owner",
-    "parse_owner_text",
+    "parse_owner_py",
     "parse_probability",
-    "parse_probability_text",
+    "parse_probability_py",
     "parse_salesforce_id",
     "parse_salesforce_id_column",
-    "parse_salesforce_id_text",
+    "parse_salesforce_id_py",
     "parse_string",
-    "parse_string_text",
-    "probability_evidence_text",
+    "parse_string_py",
     "salesforce_id_18",
 ]

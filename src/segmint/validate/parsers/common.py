@@ -52,7 +52,7 @@ def _strip(col: ir.StringValue) -> ir.StringValue:
     return col.re_replace(_STRIP_START, "").re_replace(_STRIP_END, "")
 
 
-def _strip_text(s: str) -> str:
+def _strip_py(s: str) -> str:
     return s.strip(_STRIP_CHARS)
 
 
@@ -81,7 +81,7 @@ def _is_blank(text: ir.StringValue) -> ir.BooleanValue:
     return text.isnull() | text.re_search(_NULL_SPELLING_PATTERN)
 
 
-def _is_blank_text(text: str | None) -> bool:
+def _is_blank_py(text: str | None) -> bool:
     return text is None or text.translate(_ASCII_LOWER) in NULL_SPELLINGS
 
 
@@ -90,7 +90,7 @@ def _extract(col: ir.StringValue, pattern: str, group: int) -> ir.StringValue:
     return col.re_extract(pattern, group).fill_null("")
 
 
-def _extract_text(s: str, pattern: str, group: int) -> str:
+def _extract_py(s: str, pattern: str, group: int) -> str:
     match = re.search(pattern, s)
     return (match.group(group) or "") if match else ""
 
@@ -108,5 +108,5 @@ def _outcome(blank: ir.BooleanValue, value: ir.Value, rule: ir.StringValue) -> P
     )
 
 
-def _outcome_text(value: object, rule: str | None) -> tuple[object, str, str | None]:
+def _outcome_py(value: object, rule: str | None) -> tuple[object, str, str | None]:
     return (None, INVALID, None) if value is None else (value, OK, rule)

@@ -26,9 +26,9 @@ import ibis.expr.types as ir
 from segmint.validate.parsers.common import BLANK, INVALID, NULL_SPELLINGS, OK, Parsed
 from segmint.validate.parsers.text import (
     parse_boolean,
-    parse_boolean_text,
+    parse_boolean_py,
     parse_string,
-    parse_string_text,
+    parse_string_py,
 )
 
 __all__ = [
@@ -39,16 +39,16 @@ __all__ = [
     "ParsedOwner",
     "count_id_sentinels",
     "parse_dynamics_closed",
-    "parse_dynamics_closed_text",
+    "parse_dynamics_closed_py",
     "parse_dynamics_won",
-    "parse_dynamics_won_text",
+    "parse_dynamics_won_py",
     "parse_hubspot_id",
-    "parse_hubspot_id_text",
+    "parse_hubspot_id_py",
     "parse_owner",
-    "parse_owner_text",
+    "parse_owner_py",
     "parse_salesforce_id",
     "parse_salesforce_id_column",
-    "parse_salesforce_id_text",
+    "parse_salesforce_id_py",
     "salesforce_id_18",
 ]
 
@@ -93,7 +93,7 @@ def _suffix(id15: ir.StringValue) -> ir.StringValue:
     return chars[0].concat(chars[1], chars[2])
 
 
-def _suffix_text(id15: str) -> str:
+def _suffix_py(id15: str) -> str:
     out = ""
     for chunk in range(3):
         bits = sum(2**i for i in range(5) if "A" <= id15[chunk * 5 + i] <= "Z")
@@ -117,7 +117,7 @@ def _restore_case(id18: ir.StringValue) -> tuple[ir.StringValue, ir.BooleanValue
     return restored[0].concat(*restored[1:], id18.substr(15, 3).upper()), consistent
 
 
-def _restore_case_text(id18: str) -> str | None:
+def _restore_case_py(id18: str) -> str | None:
     suffix = id18[15:].upper()
     if any(c not in _SUFFIX_ALPHABET for c in suffix):
         return None
@@ -136,7 +136,7 @@ def salesforce_id_18(id15: str) -> str:
     >>> salesforce_id_18("001A000001Mf2dR")
     '001A000001Mf2dRIAR'
     """
-    return id15 + _suffix_text(id15)
+    return id15 + _suffix_py(id15)
 
 
 def parse_salesforce_id(col: ir.StringValue) -> Parsed:
@@ -232,24 +232,24 @@ def parse_salesforce_id_column(col: ir.StringValue) -> Parsed:
     return parse_salesforce_id(col)
 
 
-def parse_salesforce_id_text(s: str | None) -> tuple[str | None, str, str | None]:
+def parse_salesforce_id_py(s: str | None) -> tuple[str | None, str, str | None]:
     """Read one text as `parse_salesforce_id` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_salesforce_id_text("001a000001mf2drIAR")  # case lost; the checksum restores it
+    >>> parse_salesforce_id_py("001a000001mf2drIAR")  # case lost; the checksum restores it
     ('001A000001Mf2dRIAR', 'ok', 'plain')
-    >>> parse_salesforce_id_text("000000000000000")
+    >>> parse_salesforce_id_py("000000000000000")
     (None, 'blank', None)
     """
-    text, status, _ = parse_string_text(s)
+    text, status, _ = parse_string_py(s)
     if status == BLANK or text in SALESFORCE_NULL_IDS:
         return None, BLANK, None
     if re.fullmatch(_SF_15, text):
         return salesforce_id_18(text), OK, "widened"
     if re.fullmatch(_SF_18, text):
-        restored = _restore_case_text(text)
-        if restored is None or _suffix_text(restored[:15]) != restored[15:]:
+        restored = _restore_case_py(text)
+        if restored is None or _suffix_py(restored[:15]) != restored[15:]:
             return None, INVALID, None
         return restored, OK, "plain"
     return text, OK, "not_salesforce"
@@ -287,15 +287,15 @@ def parse_hubspot_id(col: ir.StringValue) -> Parsed:
     return Parsed(value, status, rule)
 
 
-def parse_hubspot_id_text(s: str | None) -> tuple[str | None, str, str | None]:
+def parse_hubspot_id_py(s: str | None) -> tuple[str | None, str, str | None]:
     """Read one text as `parse_hubspot_id` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_hubspot_id_text("1.23457E+10")
+    >>> parse_hubspot_id_py("1.23457E+10")
     (None, 'invalid', None)
     """
-    text, status, _ = parse_string_text(s)
+    text, status, _ = parse_string_py(s)
     if status == BLANK:
         return None, BLANK, None
     if re.search(_FLOATED, text):
@@ -346,15 +346,15 @@ def parse_owner(col: ir.StringValue) -> ParsedOwner:
     )
 
 
-def parse_owner_text(s: str | None) -> tuple[str | None, str, str | None, bool | None]:
+def parse_owner_py(s: str | None) -> tuple[str | None, str, str | None, bool | None]:
     """Read one text as `parse_owner` does: (value, status, rule, active).
 
     Examples
     --------
-    >>> parse_owner_text("jane@acme.com (Deactivated User)")
+    >>> parse_owner_py("jane@acme.com (Deactivated User)")
     ('jane@acme.com', 'ok', 'deactivated', False)
     """
-    text, status, _ = parse_string_text(s)
+    text, status, _ = parse_string_py(s)
     if status == BLANK:
         return None, BLANK, None, None
     owner = re.sub(_INACTIVE, "", text)
@@ -390,14 +390,14 @@ def _dynamics_flag(col: ir.StringValue, flags: dict[str, bool]) -> Parsed:
     return Parsed(value, status, rule)
 
 
-def _dynamics_flag_text(s: str | None, flags: dict[str, bool]) -> tuple[bool | None, str, str | None]:
-    text, status, _ = parse_string_text(s)
+def _dynamics_flag_py(s: str | None, flags: dict[str, bool]) -> tuple[bool | None, str, str | None]:
+    text, status, _ = parse_string_py(s)
     if status == BLANK:
         return None, BLANK, None
     state = DYNAMICS_STATES.get(text.translate(str.maketrans(_ASCII_UPPER, _ASCII_LOWER)))
     if state is not None:
         return flags[state], OK, "dynamics_status"
-    return parse_boolean_text(text)
+    return parse_boolean_py(text)
 
 
 def parse_dynamics_won(col: ir.StringValue) -> Parsed:
@@ -420,15 +420,15 @@ def parse_dynamics_won(col: ir.StringValue) -> Parsed:
     return _dynamics_flag(col, _WON)
 
 
-def parse_dynamics_won_text(s: str | None) -> tuple[bool | None, str, str | None]:
+def parse_dynamics_won_py(s: str | None) -> tuple[bool | None, str, str | None]:
     """Read one text as `parse_dynamics_won` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_dynamics_won_text(" Won "), parse_dynamics_won_text("2")
+    >>> parse_dynamics_won_py(" Won "), parse_dynamics_won_py("2")
     ((True, 'ok', 'dynamics_status'), (False, 'ok', 'dynamics_status'))
     """
-    return _dynamics_flag_text(s, _WON)
+    return _dynamics_flag_py(s, _WON)
 
 
 def parse_dynamics_closed(col: ir.StringValue) -> Parsed:
@@ -446,15 +446,15 @@ def parse_dynamics_closed(col: ir.StringValue) -> Parsed:
     return _dynamics_flag(col, _CLOSED)
 
 
-def parse_dynamics_closed_text(s: str | None) -> tuple[bool | None, str, str | None]:
+def parse_dynamics_closed_py(s: str | None) -> tuple[bool | None, str, str | None]:
     """Read one text as `parse_dynamics_closed` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_dynamics_closed_text("Lost"), parse_dynamics_closed_text("maybe")
+    >>> parse_dynamics_closed_py("Lost"), parse_dynamics_closed_py("maybe")
     ((True, 'ok', 'dynamics_status'), (None, 'invalid', None))
     """
-    return _dynamics_flag_text(s, _CLOSED)
+    return _dynamics_flag_py(s, _CLOSED)
 
 
 # Parsers by value kind, for the kinds a preset declares (`config.presets.value_kinds`);

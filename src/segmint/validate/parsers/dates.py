@@ -10,8 +10,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.validate.parsers.common import (
-    _ASCII_LOWER, BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract, _extract_text,
-    _is_blank, _is_blank_text, _outcome, _strip, _strip_text,
+    _ASCII_LOWER, BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract, _extract_py,
+    _is_blank, _is_blank_py, _outcome, _strip, _strip_py,
 )
 
 # Only the date is kept: a trailing time and offset must be well formed but are not
@@ -104,23 +104,23 @@ def _iso_text(d: ir.StringValue, *, day_first: bool | None) -> ir.StringValue:
     return century.concat(year, "-", month, "-", day)
 
 
-def _iso_text_text(d: str, *, day_first: bool | None) -> str:
+def _iso_text_py(d: str, *, day_first: bool | None) -> str:
     month_of_slash, day_of_slash = (2, 1) if day_first else (1, 2)
     year = "".join(
-        _extract_text(d, pattern, group)
+        _extract_py(d, pattern, group)
         for pattern, group in [(_ISO_DATE, 1), (_YMD_SLASH, 1), (_DOTTED, 3), (_SLASHED, 3),
                                (_DASHED, 3), (_DAY_MONTH_NAME, 3), (_MONTH_NAME_DAY, 3)]
     )  # fmt: skip
-    month_word = _extract_text(d, _DAY_MONTH_NAME, 2) + _extract_text(d, _MONTH_NAME_DAY, 1)
+    month_word = _extract_py(d, _DAY_MONTH_NAME, 2) + _extract_py(d, _MONTH_NAME_DAY, 1)
     month = "".join(
-        _extract_text(d, pattern, group)
+        _extract_py(d, pattern, group)
         for pattern, group in [(_ISO_DATE, 2), (_YMD_SLASH, 2), (_DOTTED, 2),
                                (_SLASHED, month_of_slash), (_DASHED, month_of_slash)]
     )  # fmt: skip
     if month_word:
         month += str(_MONTHS.find(month_word[:3].translate(_ASCII_LOWER)) // 3 + 1)
     day = "".join(
-        _extract_text(d, pattern, group)
+        _extract_py(d, pattern, group)
         for pattern, group in [(_ISO_DATE, 3), (_YMD_SLASH, 3), (_DOTTED, 1),
                                (_SLASHED, day_of_slash), (_DASHED, day_of_slash),
                                (_DAY_MONTH_NAME, 1), (_MONTH_NAME_DAY, 2)]
@@ -192,25 +192,25 @@ def _slash_rule(day_first: bool | None) -> str:
     return "day_first_date" if day_first else "us_date"
 
 
-def parse_date_text(
+def parse_date_py(
     s: str | None, *, day_first: bool | None = None
 ) -> tuple[dt.date | None, str, str | None]:
     """Read one text as `parse_date` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_date_text("4/8/2025 17:19")
+    >>> parse_date_py("4/8/2025 17:19")
     (datetime.date(2025, 4, 8), 'ok', 'us_date')
-    >>> parse_date_text("4/8/2025 17:19", day_first=True)
+    >>> parse_date_py("4/8/2025 17:19", day_first=True)
     (datetime.date(2025, 8, 4), 'ok', 'day_first_date')
-    >>> parse_date_text("2023-02-30")
+    >>> parse_date_py("2023-02-30")
     (None, 'invalid', None)
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None
     d = re.sub(_TIME, "", t)
-    iso_text = _iso_text_text(d, day_first=day_first)
+    iso_text = _iso_text_py(d, day_first=day_first)
     if not re.fullmatch(_REAL_DATE, iso_text):
         return None, INVALID, None
     if re.fullmatch(_ISO_DATE, d):
@@ -263,19 +263,19 @@ def infer_day_first(col: ir.StringValue) -> DayFirstEvidence:
     )
 
 
-def day_first_evidence_text(s: str | None) -> tuple[bool, bool, bool]:
+def infer_day_first_py(s: str | None) -> tuple[bool, bool, bool]:
     """What one text adds to `infer_day_first`: (fits day first only, fits US only, slash date).
 
     Examples
     --------
-    >>> day_first_evidence_text("25/12/2023"), day_first_evidence_text("4/8/2025 5:19 PM")
+    >>> infer_day_first_py("25/12/2023"), infer_day_first_py("4/8/2025 5:19 PM")
     ((True, False, True), (False, False, True))
-    >>> day_first_evidence_text("2024-01-05")
+    >>> infer_day_first_py("2024-01-05")
     (False, False, False)
     """
     if s is None:
         return False, False, False
-    d = re.sub(_TIME, "", _strip_text(s))
+    d = re.sub(_TIME, "", _strip_py(s))
     match = re.search(_SLASHED, d) or re.search(_DASHED, d)
     if match is None:
         return False, False, False

@@ -10,10 +10,10 @@ import ibis.expr.types as ir
 import pycountry
 
 from segmint.validate.parsers.common import (
-    BLANK, INVALID, OK, _SP, Parsed, _extract, _extract_text, _is_blank, _is_blank_text, _outcome,
-    _strip, _strip_text,
+    BLANK, INVALID, OK, _SP, Parsed, _extract, _extract_py, _is_blank, _is_blank_py, _outcome,
+    _strip, _strip_py,
 )
-from segmint.validate.parsers.numbers import _number, _number_text, _us_form, _us_form_text
+from segmint.validate.parsers.numbers import _number, _number_py, _us_form, _us_form_py
 
 # '$' alone is read as USD, but an ISO code next to it wins ('CAD $5' is CAD), since
 # dollars and pesos share the sign; '¥' is read as JPY although CNY shares it. ISO codes are
@@ -122,25 +122,25 @@ def parse_money(col: ir.StringValue) -> ParsedMoney:
     )
 
 
-def parse_money_text(s: str | None) -> tuple[float | None, str, str | None, str | None]:
+def parse_money_py(s: str | None) -> tuple[float | None, str, str | None, str | None]:
     """Read one text as `parse_money` does: (value, status, rule, currency).
 
     Examples
     --------
-    >>> parse_money_text("$1M-$5M")
+    >>> parse_money_py("$1M-$5M")
     (3000000.0, 'ok', 'range_midpoint', 'USD')
-    >>> parse_money_text("£450k")
+    >>> parse_money_py("£450k")
     (450000.0, 'ok', 'suffix_k', 'GBP')
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None, None
-    european, us = _us_form_text(t)
-    first, last = _extract_text(t, _FIRST_SYMBOL, 1), _extract_text(t, _LAST_SYMBOL, 1)
+    european, us = _us_form_py(t)
+    first, last = _extract_py(t, _FIRST_SYMBOL, 1), _extract_py(t, _LAST_SYMBOL, 1)
     symbols = len(t) - len(re.sub(_SYMBOL_CHARS, "", t))
     unsigned = re.sub(_SYMBOL, "", t)
-    prefix = _extract_text(unsigned, _CODE_PREFIX, 1)
-    suffix = _extract_text(unsigned, _CODE_SUFFIX, 1)
+    prefix = _extract_py(unsigned, _CODE_PREFIX, 1)
+    suffix = _extract_py(unsigned, _CODE_SUFFIX, 1)
     code = prefix or suffix
     symbol_currency = _SYMBOL_CURRENCY.get(first, "")
     bare = re.sub(_CODE_SUFFIX, "", re.sub(_CODE_PREFIX, "", unsigned))
@@ -156,7 +156,7 @@ def parse_money_text(s: str | None) -> tuple[float | None, str, str | None, str 
     )
     amount = re.sub(_CODE_SUFFIX, "", re.sub(_CODE_PREFIX, "", re.sub(_SYMBOL, "", us)))
     amount = amount.translate(str.maketrans("(", "-", ")"))
-    value, rule = _number_text(amount, european=european, comma="," in t, t=bare)
+    value, rule = _number_py(amount, european=european, comma="," in t, t=bare)
     if not consistent or value is None:
         return None, INVALID, None, None
     if in_parentheses:

@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from segmint.validate.parsers.common import (
     _ASCII_LOWER, _LOWER, _SPACES, _UPPER, BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract,
-    _extract_text, _is_blank, _is_blank_text, _outcome, _outcome_text, _strip, _strip_text,
+    _extract_py, _is_blank, _is_blank_py, _outcome, _outcome_py, _strip, _strip_py,
 )
 
 # A thousands group always has 3 digits, so a comma followed by 1-2 digits can only be
@@ -60,7 +60,7 @@ def _us_form(t: ir.StringValue) -> tuple[ir.BooleanValue, ir.StringValue]:
     return european, ibis.ifelse(european, t.translate(",.", ".,"), t)
 
 
-def _us_form_text(t: str) -> tuple[bool, str]:
+def _us_form_py(t: str) -> tuple[bool, str]:
     european = re.search(_EUROPEAN, t) is not None
     return european, t.translate(str.maketrans(",.", ".,")) if european else t
 
@@ -70,7 +70,7 @@ def _to_float(text: ir.StringValue) -> ir.FloatingValue:
     return text.translate("#_", "e-").re_extract(_FLOAT, 0).nullif("").cast("float64")
 
 
-def _to_float_text(text: str) -> float | None:
+def _to_float_py(text: str) -> float | None:
     text = text.translate(str.maketrans("#_", "e-"))
     return float(text) if re.fullmatch(_FLOAT, text) else None
 
@@ -106,12 +106,12 @@ def _number(
     return value, rule
 
 
-def _number_text(us: str, *, european: bool, comma: bool, t: str) -> tuple[float | None, str]:
+def _number_py(us: str, *, european: bool, comma: bool, t: str) -> tuple[float | None, str]:
     s = _MARK + us.translate(_TIDY)
     for old, new in _REWRITES:
         s = s.replace(old, new)
-    low = _to_float_text(re.sub(*_LOW, s) + _extract_text(s, _INHERITED, 1))
-    high = _to_float_text(re.sub(*_HIGH, s))
+    low = _to_float_py(re.sub(*_LOW, s) + _extract_py(s, _INHERITED, 1))
+    high = _to_float_py(re.sub(*_HIGH, s))
     well_formed = (
         re.fullmatch(_NUMBER, us) is not None
         and low is not None
@@ -124,7 +124,7 @@ def _number_text(us: str, *, european: bool, comma: bool, t: str) -> tuple[float
     elif re.search(_OPEN, t):
         rule = "open_range_lower_bound"
     elif re.search(_SUFFIX_LETTER, t):
-        rule = _SUFFIX_RULES[_extract_text(t, _SUFFIX_LETTER, 1).translate(_ASCII_LOWER)]
+        rule = _SUFFIX_RULES[_extract_py(t, _SUFFIX_LETTER, 1).translate(_ASCII_LOWER)]
     elif european:
         rule = "decimal_comma" if comma else "thousands_separator"
     elif re.search("[0-9][eE]", t):
@@ -178,21 +178,21 @@ def parse_number(col: ir.StringValue) -> Parsed:
     return _outcome(_is_blank(t), value, rule)
 
 
-def parse_number_text(s: str | None) -> tuple[float | None, str, str | None]:
+def parse_number_py(s: str | None) -> tuple[float | None, str, str | None]:
     """Read one text as `parse_number` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_number_text("51 – 200")
+    >>> parse_number_py("51 – 200")
     (125.5, 'ok', 'range_midpoint')
-    >>> parse_number_text("N/A"), parse_number_text("unknown")
+    >>> parse_number_py("N/A"), parse_number_py("unknown")
     ((None, 'blank', None), (None, 'invalid', None))
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None
-    european, us = _us_form_text(t)
-    return _outcome_text(*_number_text(us, european=european, comma="," in t, t=t))
+    european, us = _us_form_py(t)
+    return _outcome_py(*_number_py(us, european=european, comma="," in t, t=t))
 
 
 def parse_integer(col: ir.StringValue) -> Parsed:
@@ -228,15 +228,15 @@ def parse_integer(col: ir.StringValue) -> Parsed:
     return _outcome(_is_blank(t), value, rule)
 
 
-def parse_integer_text(s: str | None) -> tuple[int | None, str, str | None]:
+def parse_integer_py(s: str | None) -> tuple[int | None, str, str | None]:
     """Read one text as `parse_integer` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_integer_text("1.2K"), parse_integer_text("51-200")
+    >>> parse_integer_py("1.2K"), parse_integer_py("51-200")
     ((1200, 'ok', 'suffix_k'), (None, 'invalid', None))
     """
-    value, status, rule = parse_number_text(s)
+    value, status, rule = parse_number_py(s)
     if status != OK:
         return None, status, None
     if value % 1 == 0 and abs(value) <= _INTEGER_LIMIT:
@@ -284,16 +284,16 @@ def parse_coordinate(col: ir.StringValue) -> Parsed:
                     ibis.ifelse(t.contains(","), "decimal_comma", "plain"))
 
 
-def parse_coordinate_text(s: str | None) -> tuple[float | None, str, str | None]:
+def parse_coordinate_py(s: str | None) -> tuple[float | None, str, str | None]:
     """Read one text as `parse_coordinate` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_coordinate_text(" 45,7578 "), parse_coordinate_text("4,832.1")
+    >>> parse_coordinate_py(" 45,7578 "), parse_coordinate_py("4,832.1")
     ((45.7578, 'ok', 'decimal_comma'), (None, 'invalid', None))
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None
     if not re.fullmatch(_COORDINATE, t):
         return None, INVALID, None

@@ -9,8 +9,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.validate.parsers.common import (
-    BLANK, INVALID, OK, _SP, Parsed, _extract, _extract_text, _is_blank, _is_blank_text, _outcome,
-    _strip, _strip_text,
+    BLANK, INVALID, OK, _SP, Parsed, _extract, _extract_py, _is_blank, _is_blank_py, _outcome,
+    _strip, _strip_py,
 )
 
 # Salesforce and Dynamics write a deal's probability as 0-100, HubSpot as 0-1. Which one a
@@ -32,9 +32,9 @@ def _probability_number(t: ir.StringValue) -> tuple[ir.BooleanValue, ir.Floating
     return signed, bare.translate(",+", ".").nullif("").cast("float64")
 
 
-def _probability_number_text(t: str) -> tuple[bool, float | None]:
+def _probability_number_py(t: str) -> tuple[bool, float | None]:
     signed = re.search(_PERCENT_SIGN, t) is not None
-    bare = _extract_text(re.sub(_PERCENT_SIGN, "", t), _PROBABILITY_NUMBER, 0)
+    bare = _extract_py(re.sub(_PERCENT_SIGN, "", t), _PROBABILITY_NUMBER, 0)
     return signed, float(bare.translate(str.maketrans(",", ".", "+"))) if bare else None
 
 
@@ -79,22 +79,22 @@ def parse_probability(col: ir.StringValue, *, percent: bool | None = None) -> Pa
     return _outcome(_is_blank(t), value, rule)
 
 
-def parse_probability_text(
+def parse_probability_py(
     s: str | None, *, percent: bool | None = None
 ) -> tuple[float | None, str, str | None]:
     """Read one text as `parse_probability` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_probability_text("0.2"), parse_probability_text("20", percent=True)
+    >>> parse_probability_py("0.2"), parse_probability_py("20", percent=True)
     ((0.2, 'ok', 'fraction'), (0.2, 'ok', 'percent'))
-    >>> parse_probability_text("20"), parse_probability_text("12,5 %")
+    >>> parse_probability_py("20"), parse_probability_py("12,5 %")
     ((None, 'invalid', None), (0.125, 'ok', 'percent_sign'))
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None
-    signed, number = _probability_number_text(t)
+    signed, number = _probability_number_py(t)
     if number is None:
         return None, INVALID, None
     scaled = number / 100 if percent or signed else number
@@ -135,17 +135,17 @@ def infer_probability_scale(col: ir.StringValue) -> ProbabilityEvidence:
                                numbers=number.count(where=unsigned))
 
 
-def probability_evidence_text(s: str | None) -> tuple[bool, bool]:
+def infer_probability_scale_py(s: str | None) -> tuple[bool, bool]:
     """What one text adds to `infer_probability_scale`: (above one, a number without '%').
 
     Examples
     --------
-    >>> probability_evidence_text("45"), probability_evidence_text("45%")
+    >>> infer_probability_scale_py("45"), infer_probability_scale_py("45%")
     ((True, True), (False, False))
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return False, False
-    signed, number = _probability_number_text(t)
+    signed, number = _probability_number_py(t)
     unsigned = number is not None and not signed
     return unsigned and number > 1, unsigned

@@ -6,8 +6,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.validate.parsers.common import (
-    _ASCII_LOWER, BLANK, OK, Parsed, _ascii_lower, _is_blank, _is_blank_text, _outcome,
-    _outcome_text, _strip, _strip_text,
+    _ASCII_LOWER, BLANK, OK, Parsed, _ascii_lower, _is_blank, _is_blank_py, _outcome,
+    _outcome_py, _strip, _strip_py,
 )
 
 _BOOLEANS = {
@@ -51,18 +51,18 @@ def parse_boolean(col: ir.StringValue) -> Parsed:
     return _outcome(_is_blank(t), value, rule)
 
 
-def parse_boolean_text(s: str | None) -> tuple[bool | None, str, str | None]:
+def parse_boolean_py(s: str | None) -> tuple[bool | None, str, str | None]:
     """Read one text as `parse_boolean` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_boolean_text(" Yes ")
+    >>> parse_boolean_py(" Yes ")
     (True, 'ok', 'yes_no')
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None
-    return _outcome_text(*_BOOLEANS.get(t.translate(_ASCII_LOWER), (None, None)))
+    return _outcome_py(*_BOOLEANS.get(t.translate(_ASCII_LOWER), (None, None)))
 
 
 def parse_string(col: ir.StringValue) -> Parsed:
@@ -94,16 +94,16 @@ def parse_string(col: ir.StringValue) -> Parsed:
     return _outcome(blank, value, ibis.ifelse(t == col, "plain", "stripped"))
 
 
-def parse_string_text(s: str | None) -> tuple[str | None, str, str | None]:
+def parse_string_py(s: str | None) -> tuple[str | None, str, str | None]:
     """Read one text as `parse_string` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_string_text("  Initech\\t")
+    >>> parse_string_py("  Initech\\t")
     ('Initech', 'ok', 'stripped')
     """
-    t = None if s is None else _strip_text(s)
-    if _is_blank_text(t):
+    t = None if s is None else _strip_py(s)
+    if _is_blank_py(t):
         return None, BLANK, None
     return t, OK, "plain" if t == s else "stripped"
 
@@ -143,18 +143,18 @@ def parse_list(col: ir.StringValue) -> Parsed:
     return _outcome(count == 0, value, ibis.ifelse(count > 1, "split", "plain"))
 
 
-def parse_list_text(s: str | None) -> tuple[list[str] | None, str, str | None]:
+def parse_list_py(s: str | None) -> tuple[list[str] | None, str, str | None]:
     """Read one text as `parse_list` does: (value, status, rule).
 
     Examples
     --------
-    >>> parse_list_text("Food;; drink ;tobacco")
+    >>> parse_list_py("Food;; drink ;tobacco")
     (['Food', 'drink', 'tobacco'], 'ok', 'split')
-    >>> parse_list_text(" ; ")
+    >>> parse_list_py(" ; ")
     (None, 'blank', None)
     """
-    parts = [] if s is None else [_strip_text(part) for part in s.split(LIST_SEPARATOR)]
-    parts = [part for part in parts if not _is_blank_text(part)]
+    parts = [] if s is None else [_strip_py(part) for part in s.split(LIST_SEPARATOR)]
+    parts = [part for part in parts if not _is_blank_py(part)]
     if not parts:
         return None, BLANK, None
     return parts, OK, "split" if len(parts) > 1 else "plain"
