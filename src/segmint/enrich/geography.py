@@ -10,24 +10,19 @@ import ibis.expr.types as ir
 import pycountry
 
 from segmint.tables import COUNTRY, RAW_SUFFIX, REGION, STATE  # attach_* keep "<column>_raw"
+from segmint.text_classes import SIMPLE_LOWER, WHITESPACE
 
 NORTH_AMERICA, LATAM, EMEA, APAC = "North America", "LATAM", "EMEA", "APAC"
 REGIONS = (NORTH_AMERICA, LATAM, EMEA, APAC)
 
 # --- the one normalisation, twice ------------------------------------------------------------
 
-# Separators collapse to one space. Whitespace is listed by hand rather than written `\s`: RE2
-# (DuckDB), Java (Spark) and Python each read `\s` differently, so only literal characters give
-# the same answer everywhere. NBSP and the wide spaces come from Excel and copy-pasted web forms.
-_SEPARATORS = ".,\\-_()'\u2019/&" + " \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000"
+# Separators, punctuation and whitespace (spelt out: `\s` differs by engine), collapse to a space.
+_SEPARATORS = ".,\\-_()'\u2019/&" + WHITESPACE
 _SEPARATOR_RUN = f"[{_SEPARATORS}]+"
 _EDGE_SPACE = "^ | $"  # after collapsing, at most one space remains at either end
 _SEPARATOR_RUN_RE = re.compile(_SEPARATOR_RUN)
 _EDGE_SPACE_RE = re.compile(_EDGE_SPACE)
-# DuckDB lowercases one code point at a time (Unicode simple case mapping); Python's str.lower()
-# applies the full mapping, which turns "İ" into two code points and a word-final "Σ" into "ς".
-# Mapping both first makes Python agree with the engine.
-_SIMPLE_LOWER = str.maketrans({"\u0130": "i", "\u03a3": "\u03c3"})
 
 
 def normalise_key(col: ir.StringValue) -> ir.StringValue:
@@ -70,7 +65,7 @@ def normalise_key_py(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    key = _SEPARATOR_RUN_RE.sub(" ", text.translate(_SIMPLE_LOWER).lower())
+    key = _SEPARATOR_RUN_RE.sub(" ", text.translate(SIMPLE_LOWER).lower())
     return _EDGE_SPACE_RE.sub("", key) or None
 
 

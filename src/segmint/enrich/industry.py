@@ -12,15 +12,15 @@ import pandas as pd
 from segmint.enrich.geography import RAW_SUFFIX, normalise_key, normalise_key_py
 from segmint.io.reference import read_reference
 from segmint.tables import INDUSTRY, NAICS, NAICS_SECTOR, NAICS_SOURCE, SECTOR_TITLE
+from segmint.text_classes import WHITESPACE
 
 FROM_NAICS, FROM_INDUSTRY = "naics", "industry"  # values of naics_source
 
 # NAICS publishes three sectors as ranges; their 2-digit parts never appear on their own.
 _SECTOR_RANGES = {"31": "31-33", "32": "31-33", "33": "31-33", "44": "44-45", "45": "44-45",
                   "48": "48-49", "49": "48-49"}
-# Whitespace listed by hand, as in geography: `\s` differs between RE2, Java and Python.
-_WHITESPACE = "[ \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+"
-_WHITESPACE_RE = re.compile(_WHITESPACE)
+_WHITESPACE_RUN = f"[{WHITESPACE}]+"  # spelt out: `\s` differs between RE2, Java and Python
+_WHITESPACE_RUN_RE = re.compile(_WHITESPACE_RUN)
 
 
 @functools.cache
@@ -90,7 +90,7 @@ def _valid_codes() -> frozenset[str]:
 def _clean_code(code: str | None) -> str | None:
     if code is None:
         return None
-    return _WHITESPACE_RE.sub("", code) or None
+    return _WHITESPACE_RUN_RE.sub("", code) or None
 
 
 def _sector_of(code: str) -> str:
@@ -434,7 +434,7 @@ def attach_industry(
     code_key, alias_key = _CODE + "_in", _ALIAS_KEY + "_in"
     keyed = accounts.mutate(
         **{
-            code_key: raw_naics.re_replace(_WHITESPACE, "").nullif(""),
+            code_key: raw_naics.re_replace(_WHITESPACE_RUN, "").nullif(""),
             alias_key: normalise_key(industry_text),
         }
     )

@@ -7,12 +7,14 @@ import re
 import ibis
 import ibis.expr.types as ir
 
-# Regex rules as in validate/parsers and enrich/geography: every pattern means the same in
-# RE2 (DuckDB), Java (Spark) and Python: characters listed by hand (no \s, \w, \d), literal
+from segmint.text_classes import SIMPLE_LOWER, WHITESPACE
+
+# Regex rules as in validate/parsers: every pattern means the same in RE2 (DuckDB), Java (Spark)
+# and Python: characters listed by hand (no \s, \w, \d; see segmint.text_classes), literal
 # replacements, no back-references. Unicode letters are given as literal code point ranges.
-_WHITESPACE = " \t\n\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff"
-# DuckDB lowercases one code point at a time; these two differ under Python's full mapping.
-_SIMPLE_LOWER = str.maketrans({"\u0130": "i", "\u03a3": "\u03c3"})
+# A domain is also trimmed of the byte-order mark, as the parsers strip it; the geography and
+# industry keys do not treat it as space, and adding it there would change which texts match.
+_WHITESPACE = WHITESPACE + "\ufeff"
 
 # --- domains ---------------------------------------------------------------------------------
 
@@ -92,7 +94,7 @@ def normalise_domain_py(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    host = text.translate(_SIMPLE_LOWER).lower()
+    host = text.translate(SIMPLE_LOWER).lower()
     for pattern, replacement in _DOMAIN_STEPS_RE:
         host = pattern.sub(replacement, host, count=0)
     if _INNER_SPACE_RE.search(host) or not _HOST_RE.search(host) or host in NOT_COMPANY_DOMAINS:
@@ -173,14 +175,15 @@ def normalise_company_name_py(text: str | None) -> str | None:
 
     Examples
     --------
-    >>> [normalise_company_name_py(s) for s in ["ACME, Inc.", "Acme Incorporated", "Müller GmbH & Co. KG"]]
+    >>> names = ["ACME, Inc.", "Acme Incorporated", "Müller GmbH & Co. KG"]
+    >>> [normalise_company_name_py(s) for s in names]
     ['acme', 'acme', 'muller']
     >>> normalise_company_name_py("株式会社山田システム"), normalise_company_name_py(" Ltd. ") is None
     ('山田システム', True)
     """
     if text is None:
         return None
-    key = text.translate(_SIMPLE_LOWER).lower()
+    key = text.translate(SIMPLE_LOWER).lower()
     for ligature, letters in _LIGATURES:
         key = key.replace(ligature, letters)
     key = _JAPANESE_FORMS_RE.sub(" ", key.translate(_ACCENT_TABLE))

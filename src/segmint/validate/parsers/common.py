@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from segmint.text_classes import ASCII_LOWER, ASCII_UPPER, TO_ASCII_LOWER
+
 # Every parser gives each cell one of three statuses. 'blank' is an empty cell or one of the
 # spellings exports use for "no value" (NULL_SPELLINGS, any ASCII case); anything else that does
 # not parse, such as 'unknown' or 'abc', is 'invalid', so a validator can reject it with its value.
@@ -17,13 +19,15 @@ NULL_SPELLINGS = frozenset(
 )
 
 # Every pattern keeps the regex rules in the package docstring, so RE2, Java and Python agree.
-_STRIP_CHARS = " \t\n\r\x0b\x0c\u00a0\u2007\u2009\u202f\ufeff"  # incl. no-break spaces, BOM
+# The parsers' own whitespace, narrower than segmint.text_classes.WHITESPACE: what they strip
+# around a value (with the byte-order mark, but not the em or ideographic spaces), and what may
+# stand inside one (spaces only: French and Swiss thousands use NBSP and thin spaces). Widening
+# either would change which values read as invalid.
+_STRIP_CHARS = " \t\n\r\x0b\x0c\u00a0\u2007\u2009\u202f\ufeff"
 _STRIP_START = f"^[{_STRIP_CHARS}]+"
 _STRIP_END = f"[{_STRIP_CHARS}]+$"
-_SPACES = " \t\u00a0\u2007\u2009\u202f"  # inside a value: French and Swiss thousands use NBSP
+_SPACES = " \t\u00a0\u2007\u2009\u202f"
 _SP = f"[{_SPACES}]"
-_UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
-_ASCII_LOWER = str.maketrans(_UPPER, _LOWER)  # only ASCII: Unicode lower() differs by engine
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ def _strip_py(s: str) -> str:
 def _ascii_lower(col: ir.StringValue) -> ir.StringValue:
     # `translate` is exact but slow in DuckDB (1.7 s per million values, 15x `lower`), and
     # `lower` agrees with it on printable ASCII: text with anything else takes `translate`.
-    return ibis.ifelse(col.re_search("[^ -~]"), col.translate(_UPPER, _LOWER), col.lower())
+    ascii_only = col.translate(ASCII_UPPER, ASCII_LOWER)
+    return ibis.ifelse(col.re_search("[^ -~]"), ascii_only, col.lower())
 
 
 def _spelling_pattern(spellings: frozenset[str]) -> str:
@@ -82,7 +87,7 @@ def _is_blank(text: ir.StringValue) -> ir.BooleanValue:
 
 
 def _is_blank_py(text: str | None) -> bool:
-    return text is None or text.translate(_ASCII_LOWER) in NULL_SPELLINGS
+    return text is None or text.translate(TO_ASCII_LOWER) in NULL_SPELLINGS
 
 
 def _extract(col: ir.StringValue, pattern: str, group: int) -> ir.StringValue:

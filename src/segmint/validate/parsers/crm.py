@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from segmint.text_classes import ASCII_LOWER, ASCII_UPPER, TO_ASCII_LOWER
 from segmint.validate.parsers.common import BLANK, INVALID, NULL_SPELLINGS, OK, Parsed
 from segmint.validate.parsers.text import (
     parse_boolean,
@@ -375,12 +376,11 @@ DYNAMICS_STATES = {"open": "open", "0": "open", "won": "won", "1": "won", "lost"
                    "2": "lost"}
 _WON = {"open": False, "won": True, "lost": False}
 _CLOSED = {"open": False, "won": True, "lost": True}
-_ASCII_UPPER, _ASCII_LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 
 
 def _dynamics_flag(col: ir.StringValue, flags: dict[str, bool]) -> Parsed:
     text = parse_string(col).value
-    state = text.translate(_ASCII_UPPER, _ASCII_LOWER).substitute(
+    state = text.translate(ASCII_UPPER, ASCII_LOWER).substitute(
         DYNAMICS_STATES, else_=ibis.null("string"))
     flag = parse_boolean(col)
     value = ibis.ifelse(state.notnull(), state.substitute(flags, else_=ibis.null("boolean")),
@@ -394,7 +394,7 @@ def _dynamics_flag_py(s: str | None, flags: dict[str, bool]) -> tuple[bool | Non
     text, status, _ = parse_string_py(s)
     if status == BLANK:
         return None, BLANK, None
-    state = DYNAMICS_STATES.get(text.translate(str.maketrans(_ASCII_UPPER, _ASCII_LOWER)))
+    state = DYNAMICS_STATES.get(text.translate(TO_ASCII_LOWER))
     if state is not None:
         return flags[state], OK, "dynamics_status"
     return parse_boolean_py(text)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from segmint.text_classes import TO_ASCII_LOWER
 from segmint.validate.parsers.common import (
-    _ASCII_LOWER, BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract, _extract_py,
+    BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract, _extract_py,
     _is_blank, _is_blank_py, _outcome, _strip, _strip_py,
 )
 
@@ -118,7 +119,7 @@ def _iso_text_py(d: str, *, day_first: bool | None) -> str:
                                (_SLASHED, month_of_slash), (_DASHED, month_of_slash)]
     )  # fmt: skip
     if month_word:
-        month += str(_MONTHS.find(month_word[:3].translate(_ASCII_LOWER)) // 3 + 1)
+        month += str(_MONTHS.find(month_word[:3].translate(TO_ASCII_LOWER)) // 3 + 1)
     day = "".join(
         _extract_py(d, pattern, group)
         for pattern, group in [(_ISO_DATE, 3), (_YMD_SLASH, 3), (_DOTTED, 1),

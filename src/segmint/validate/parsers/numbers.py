@@ -7,8 +7,9 @@ import re
 import ibis
 import ibis.expr.types as ir
 
+from segmint.text_classes import ASCII_LOWER, ASCII_UPPER, TO_ASCII_LOWER
 from segmint.validate.parsers.common import (
-    _ASCII_LOWER, _LOWER, _SPACES, _UPPER, BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract,
+    _SPACES, BLANK, INVALID, OK, _SP, Parsed, _ascii_lower, _extract,
     _extract_py, _is_blank, _is_blank_py, _outcome, _outcome_py, _strip, _strip_py,
 )
 
@@ -35,7 +36,7 @@ _NUMBER = (  # spaces may surround it: money leaves them where it took out a cur
 # itself) by literal replacements only: Ibis inlines an expression wherever it is used, so each
 # regex read several times multiplies the SQL (a first, regex-heavy draft compiled to 2 MB).
 # lower case; every dash a '-'; drop grouping marks, spaces and the + > ≥ = of signs and ranges
-_TIDY_FROM, _TIDY_TO = _UPPER + "–—−" + ",'’+>≥=" + _SPACES, _LOWER + "---"
+_TIDY_FROM, _TIDY_TO = ASCII_UPPER + "–—−" + ",'’+>≥=" + _SPACES, ASCII_LOWER + "---"
 _TIDY = str.maketrans(_TIDY_FROM[: len(_TIDY_TO)], _TIDY_TO, _TIDY_FROM[len(_TIDY_TO) :])
 _MARK = "\x01"  # marks the start, to protect a leading minus; never in a well-formed number
 _REWRITES = (
@@ -124,7 +125,7 @@ def _number_py(us: str, *, european: bool, comma: bool, t: str) -> tuple[float |
     elif re.search(_OPEN, t):
         rule = "open_range_lower_bound"
     elif re.search(_SUFFIX_LETTER, t):
-        rule = _SUFFIX_RULES[_extract_py(t, _SUFFIX_LETTER, 1).translate(_ASCII_LOWER)]
+        rule = _SUFFIX_RULES[_extract_py(t, _SUFFIX_LETTER, 1).translate(TO_ASCII_LOWER)]
     elif european:
         rule = "decimal_comma" if comma else "thousands_separator"
     elif re.search("[0-9][eE]", t):

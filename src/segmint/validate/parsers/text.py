@@ -5,8 +5,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from segmint.text_classes import TO_ASCII_LOWER
 from segmint.validate.parsers.common import (
-    _ASCII_LOWER, BLANK, OK, Parsed, _ascii_lower, _is_blank, _is_blank_py, _outcome,
+    BLANK, OK, Parsed, _ascii_lower, _is_blank, _is_blank_py, _outcome,
     _outcome_py, _strip, _strip_py,
 )
 
@@ -62,7 +63,7 @@ def parse_boolean_py(s: str | None) -> tuple[bool | None, str, str | None]:
     t = None if s is None else _strip_py(s)
     if _is_blank_py(t):
         return None, BLANK, None
-    return _outcome_py(*_BOOLEANS.get(t.translate(_ASCII_LOWER), (None, None)))
+    return _outcome_py(*_BOOLEANS.get(t.translate(TO_ASCII_LOWER), (None, None)))
 
 
 def parse_string(col: ir.StringValue) -> Parsed:
