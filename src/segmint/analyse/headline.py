@@ -9,9 +9,10 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from segmint.analyse.performance import Period, classify_growth, money_text, period_label
+from segmint.analyse.performance import Period, classify_growth, period_label
 from segmint.analyse.registry import analysis
 from segmint.context import RunContext
+from segmint.money import money_text
 from segmint.sections import Figures, Section
 from segmint.tables import (
     ALL_SEGMENTS,

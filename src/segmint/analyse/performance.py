@@ -13,6 +13,7 @@ from segmint.analyse.registry import analysis
 from segmint.context import RunContext
 from segmint.sections import Chart, Readings, Section
 from segmint.exceptions import ConfigError, closest_hint
+from segmint.money import money_text
 from segmint.tables import (
     ACCOUNT_ID,
     ALL_SEGMENTS,
@@ -633,19 +634,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def money_text(value) -> str:
-    """An amount as people read it: three significant figures and k, M or B.
-
-    >>> money_text(104976309.72), money_text(-2640), money_text(600)
-    ('105M', '-2.64k', '600')
-    """
-    value = float(value)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.0f}"
-
-
 def _closing_cents(revenue: ir.Table, period: Period) -> ir.Table:
     """``account_id``, ``product``, period index and ARR in whole cents (> 0), per line."""
     n = months_per_period(period)
@@ -699,7 +687,6 @@ __all__ = [
     "arr_bridge",
     "arr_snapshots",
     "classify_growth",
-    "money_text",
     "nrr_trend",
     "retention",
     "segment_readings",

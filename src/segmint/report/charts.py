@@ -10,8 +10,10 @@ import matplotlib
 matplotlib.use("Agg")  # no screen: render to files only
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import Formatter  # noqa: E402
 
 from segmint import tables as t  # noqa: E402
+from segmint.money import money_text, money_ticks  # noqa: E402
 
 PALETTE = {"accounts": "#c9d3e3", "customers": "#2f5d9e", "arr": "#d9822b"}
 
@@ -65,7 +67,7 @@ def segment_bars(summary: pd.DataFrame) -> Figure:
         right = axes[1]
         right.barh(positions, rows["arr"].fillna(0), color=PALETTE["arr"])
         right.set_xlabel("ARR")
-        right.xaxis.set_major_formatter(lambda value, _: _money(value))
+        right.xaxis.set_major_formatter(MoneyAxis())
         right.set_title("Current ARR per segment", loc="left", fontsize=11)
     for ax in axes:
         ax.spines[["top", "right"]].set_visible(False)
@@ -111,8 +113,12 @@ def to_svg(figure: Figure, *, salt: str = "segmint") -> str:
     return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE for inlining
 
 
-def _money(value: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.0f}"
+class MoneyAxis(Formatter):
+    """Money on an axis: each tick as `money_text` writes it, with as many figures as keep
+    every tick exact (`money_ticks`), so a zoomed axis never shows two ticks alike."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return money_text(x)  # one value alone, such as the cursor's
+
+    def format_ticks(self, values) -> list[str]:
+        return money_ticks(values)

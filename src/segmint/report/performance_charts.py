@@ -12,10 +12,11 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter, PercentFormatter  # noqa: E402
 
 from segmint.analyse.performance import Period, period_label  # noqa: E402
-from segmint.report.charts import chart  # noqa: E402
+from segmint.money import money_text, money_ticks  # noqa: E402
+from segmint.report.charts import MoneyAxis, chart  # noqa: E402
 from segmint.tables import (  # noqa: E402
     AGE,
     ALL_SEGMENTS,
@@ -180,7 +181,7 @@ def win_rate_vs_deal_size(metrics: pd.DataFrame) -> Figure:
         ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("average won deal size" + (" (log scale)" if log else ""))
     ax.set_ylabel("win rate (won / closed)")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _money(value)))
+    ax.xaxis.set_major_formatter(MoneyAxis())
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.margins(x=0.12, y=0.12)  # room for labels beside the outermost points
     ax.set_title("Win rate and deal size by segment (area: closed deals)", loc="left", fontsize=11)
@@ -333,7 +334,7 @@ def _draw_waterfall(ax: Axes, row: pd.Series, *, labels: bool) -> None:
     ax.bar(positions, heights, bottom=bottoms, color=colours, width=0.7)
     ax.set_xticks(list(positions), [_STEP_NAMES[name] for name in BRIDGE], rotation=35, ha="right",
                   fontsize=9 if labels else 7)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _money(value)))
+    ax.yaxis.set_major_formatter(MoneyAxis())
     levels = [bottom + height for bottom, height in zip(bottoms, heights, strict=True)]
     low, high = zoomed_range(levels)
     if labels:
@@ -341,7 +342,8 @@ def _draw_waterfall(ax: Axes, row: pd.Series, *, labels: bool) -> None:
             level = x in (0, len(BRIDGE) - 1)
             if not level and height == 0:
                 continue  # an empty movement needs no "+0"
-            text = _money(height) if level else f"{'+' if height > 0 else '−'}{_money(abs(height))}"
+            text = (money_text(height) if level
+                    else f"{'+' if height > 0 else '−'}{money_text(abs(height))}")
             ax.annotate(text, (x, bottom + max(height, 0.0)), xytext=(0, 3), textcoords="offset points",
                         ha="center", fontsize=8)
     if low > 0:
@@ -380,18 +382,11 @@ def _mark_zoomed(ax: Axes, low: float, top: float, bars: int) -> None:
     for y in (0.035, 0.06):  # "//" across the y axis
         ax.plot((-0.012, 0.012), (y - 0.012, y + 0.012), transform=ax.transAxes, color="#444444",
                 linewidth=1, clip_on=False, zorder=4)
-    ax.set_title(f"axis starts at {_money(low)}", loc="right", fontsize=8, color="#475467",
-                 style="italic")
+    ax.set_title(f"axis starts at {money_ticks([low])[0]}", loc="right", fontsize=8,
+                 color="#475467", style="italic")
 
 
 def _tidy(ax: Axes, *, grid: str) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis=grid, color="#eeeeee")
     ax.set_axisbelow(True)
-
-
-def _money(value: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.0f}"
