@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen: render to files only
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import Formatter  # noqa: E402
 
@@ -70,9 +71,7 @@ def segment_bars(summary: pd.DataFrame) -> Figure:
         right.xaxis.set_major_formatter(MoneyAxis())
         right.set_title("Current ARR per segment", loc="left", fontsize=11)
     for ax in axes:
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="x", color="#eeeeee")
-        ax.set_axisbelow(True)
+        tidy_axes(ax, grid="x")
     return figure
 
 
@@ -111,6 +110,13 @@ def to_svg(figure: Figure, *, salt: str = "segmint") -> str:
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE for inlining
+
+
+def tidy_axes(ax: Axes, *, grid: str) -> None:
+    """Every chart's axes: no top or right spine, a light grid along `grid` behind the data."""
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis=grid, color="#eeeeee")
+    ax.set_axisbelow(True)
 
 
 class MoneyAxis(Formatter):

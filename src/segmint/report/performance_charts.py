@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator, NullFormatter, PercentFormatter  # no
 
 from segmint.analyse.performance import Period, period_label  # noqa: E402
 from segmint.money import money_text, money_ticks  # noqa: E402
-from segmint.report.charts import MoneyAxis, chart  # noqa: E402
+from segmint.report.charts import MoneyAxis, chart, tidy_axes  # noqa: E402
 from segmint.tables import (  # noqa: E402
     AGE,
     ALL_SEGMENTS,
@@ -143,7 +143,7 @@ def nrr_small_multiples(
         ax.set_xticks(ticks, [period_label(periods[i], period) for i in ticks], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        _tidy(ax, grid="y")
+        tidy_axes(ax, grid="y")
     for ax in axes[len(names):]:
         ax.set_visible(False)
     handles, labels = axes[min(1, len(names) - 1)].get_legend_handles_labels()
@@ -188,7 +188,7 @@ def win_rate_vs_deal_size(metrics: pd.DataFrame) -> Figure:
     missing = metrics.loc[~metrics.index.isin(shown.index), SEGMENT].tolist()
     if missing:
         figure.text(0.01, 0.0, "No won deals: " + ", ".join(map(str, missing)), fontsize=8, va="bottom")
-    _tidy(ax, grid="both")
+    tidy_axes(ax, grid="both")
     first = sorted(range(len(points)), key=lambda i: (shown[SEGMENT].iloc[i] != ALL_SEGMENTS,
                                                        -areas[i], str(shown[SEGMENT].iloc[i])))
     place_labels(ax, points, [str(name) for name in shown[SEGMENT]],
@@ -350,7 +350,7 @@ def _draw_waterfall(ax: Axes, row: pd.Series, *, labels: bool) -> None:
         _mark_zoomed(ax, low, high + (0.1 if labels else 0.05) * (high - low), len(BRIDGE))
     elif labels:
         ax.set_ylim(top=ax.get_ylim()[1] * 1.08)  # room for the labels above the tallest bar
-    _tidy(ax, grid="y")
+    tidy_axes(ax, grid="y")
 
 
 def zoomed_range(levels: list[float], *, zoom_above: float = 0.5) -> tuple[float, float]:
@@ -384,9 +384,3 @@ def _mark_zoomed(ax: Axes, low: float, top: float, bars: int) -> None:
                 linewidth=1, clip_on=False, zorder=4)
     ax.set_title(f"axis starts at {money_ticks([low])[0]}", loc="right", fontsize=8,
                  color="#475467", style="italic")
-
-
-def _tidy(ax: Axes, *, grid: str) -> None:
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis=grid, color="#eeeeee")
-    ax.set_axisbelow(True)

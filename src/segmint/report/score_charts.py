@@ -11,7 +11,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from segmint.report.charts import chart  # noqa: E402
+from segmint.report.charts import chart, tidy_axes  # noqa: E402
 
 BAR, LINE = "#2f5d9e", "#d9822b"
 
@@ -42,9 +42,7 @@ def decile_lift(deciles: pd.DataFrame, *, columns: int = 3) -> Figure:
         ax.set_xlabel("score decile (1 = highest)")
         ax.set_xticks(list(part.decile))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="y", color="#eeeeee")
-        ax.set_axisbelow(True)
+        tidy_axes(ax, grid="y")
     axes[0].legend(frameon=False, fontsize=8)
     for ax in axes[len(names):]:
         ax.set_visible(False)
