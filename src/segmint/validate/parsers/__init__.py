@@ -20,6 +20,7 @@ plain Python takes the same name with ``_py`` (`parse_number_py`, `normalise_key
 `compile_rule_py`). The twin is the reference the engine version is tested against
 (hypothesis feeds both the same text) and serves where no engine runs. Private steps follow
 the same rule (`_strip`, `_strip_py`), and a function with no twin takes its plain name.
+tests/test_twins.py checks that each twin has its engine version beside it.
 
 >>> from segmint.validate.parsers import parse_number_py
 >>> parse_number_py("1,001-5,000")
