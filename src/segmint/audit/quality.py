@@ -68,7 +68,8 @@ class AuditResult:
     file_reading : DataFrame
         Per CSV file: ``table``, ``file``, ``encoding`` it was read as, ``decided_by`` (``as is``,
         ``declared``, ``byte-order mark``, ``detected``, ``line by line``), ``lines``,
-        ``lines_transcoded`` (converted to UTF-8) and ``records_spanning_lines``.
+        ``lines_transcoded`` (converted to UTF-8), ``records_spanning_lines`` and
+        ``broken_quotes`` (lines refused alone for a quote that is never closed).
     repairs : DataFrame
         Values whose mojibake loading repaired, per file column: ``table``, ``file``, ``column``
         (the file's header), ``values_repaired`` and up to 3 ``examples`` (before → after).
@@ -367,7 +368,7 @@ def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict
                        "examples": ", ".join(s.examples)} for s in v.id_sentinels]
     columns = {
         "file_reading": ["table", "file", "encoding", "decided_by", "lines", "lines_transcoded",
-                         "records_spanning_lines"],
+                         "records_spanning_lines", "broken_quotes"],
         "repairs": ["table", "file", "column", "values_repaired", "examples"],
         "id_sentinels": ["table", "file", "column", "kind", "what", "rows", "examples"],
     }

@@ -87,6 +87,7 @@ def sample_file(path: Path, *, rows: int = 200) -> FileSample:
             text = raw.decode("utf-8-sig", errors="segmint-cp1252")
     lines = text.splitlines()
     delimiter = sniff_delimiter(lines[0] if lines else "")
+    csv.field_size_limit(max(csv.field_size_limit(), SAMPLE_BYTES))  # a long value in the sample
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records = list(reader)
     if truncated and records:
