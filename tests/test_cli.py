@@ -56,8 +56,12 @@ def test_run_prints_the_segment_table_and_writes_outputs(tmp_path):
         (None, b"", "accounts.csv is empty"),
         (PROJECT.replace("accounts.csv", "acounts.csv"), None, "acounts.csv (sources.accounts.path) does not exist"),
         ("sources: [", None, "is not valid YAML"),
+        (PROJECT.replace("dir: out", "dir: accounts.csv"), None,
+         "outputs.dir 'accounts.csv' is a file, not a folder."),
+        (None, b"Id,NumberOfEmployees\rA,10\r", "ends its lines with a carriage return alone"),
     ],
-    ids=["missing-column", "misspelled-key", "broken-quote", "not-utf8", "empty-file", "missing-file", "bad-yaml"],
+    ids=["missing-column", "misspelled-key", "broken-quote", "not-utf8", "empty-file", "missing-file",
+         "bad-yaml", "outputs-dir-is-a-file", "lone-cr"],
 )
 def test_bad_input_gives_one_clear_message_and_exit_2(tmp_path, yaml, accounts, message):
     setup(tmp_path, yaml or PROJECT, accounts if accounts is not None else "Id,NumberOfEmployees\nA,10\n")
@@ -69,6 +73,14 @@ def test_bad_input_gives_one_clear_message_and_exit_2(tmp_path, yaml, accounts, 
         return
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in " ".join(done.stderr.split())
+
+
+def test_a_folder_given_as_the_project_runs_its_segmint_yaml(tmp_path):
+    setup(tmp_path, accounts="Id,NumberOfEmployees\n")  # and a header without rows
+    done = segmint("run", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "note: accounts.csv has no rows: the accounts table is empty" in done.stdout
+    assert (tmp_path / "out" / "assignments.parquet").is_file()
 
 
 def test_unknown_command_is_exit_2(tmp_path):

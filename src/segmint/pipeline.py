@@ -27,7 +27,7 @@ from segmint.io.atomic import write_text
 from segmint.io.outputs import write_table
 from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
-from segmint.preflight import check_project
+from segmint.preflight import check_project, columns_read
 from segmint.score.stage import ScoreRun, score_accounts
 from segmint.segment.assign import assignment_table, unassigned_reasons
 from segmint.segment.summary import reason_counts, segment_summary
@@ -111,15 +111,16 @@ def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[s
     release = functools.partial(engine.release, con)
     fx = fx_rates(read_rates(project), project.currency)  # a bad rates file stops the run first
     progress("load accounts")
-    validated = {"accounts": validate(load_source(con, project, "accounts"), materialise=keep,
-                                      release=release)}
+    # of the columns no preset or mapping names, a very wide export keeps only those read
+    accounts = load_source(con, project, "accounts", read_by_project=columns_read(project))
+    validated = {"accounts": validate(accounts, materialise=keep, release=release)}
     known = validated["accounts"].clean
     for name in LOADED:
         progress(f"load {name}")
         if getattr(project.sources, name) is None:
             continue
-        validated[name] = validate(load_source(con, project, name), known_accounts=known,
-                                   materialise=keep, release=release)
+        validated[name] = validate(load_source(con, project, name, read_by_project=()),
+                                   known_accounts=known, materialise=keep, release=release)
         validated[name] = to_reporting_currency(validated[name], fx, keep=keep)  # deals, revenue
     return validated
 

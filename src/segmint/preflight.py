@@ -15,6 +15,7 @@ from segmint.segment.rules import parse_rule
 def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None = None) -> None:
     """Check what segmint.yaml asks for, reading no more than the accounts file's header.
 
+    - the output folder can be one: not a file, nor inside one;
     - each configured score exists, its settings are valid, and the tables it needs are
       configured sources;
     - a products dimension reads a table the project loads;
@@ -27,7 +28,8 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     Raises
     ------
     ConfigError
-        A score or its settings are wrong, or a needed table is not configured.
+        The output folder is a file, a score or its settings are wrong, or a needed
+        table is not configured.
     RuleError
         A rule does not parse or names something that does not exist.
 
@@ -44,6 +46,7 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     segmint.exceptions.RuleError: segmentation.segments[1] (Big): the rule reads 'employes', which is not an account column, a dimension or a score column. Did you mean 'employees'?
     """
     registry = SCORES if registry is None else registry
+    _check_outputs(project)
     chosen = configured(project.scores, registry)
     for name, (spec, _) in chosen.items():
         missing = [need.name for need in spec.needs if getattr(project.sources, need.name, None) is None]
@@ -78,6 +81,34 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
         for field in sorted(rule.fields):
             _check_name(field, where, known, offered, ours, exact=file_columns is not None,
                         reads="the rule reads")
+
+
+def columns_read(project: Project) -> set[str]:
+    """Every name the segmentation reads from the accounts: the fields of its dimensions and
+    the names its rules use (checked by `check_project`).
+
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Gold", "when": 'tier__c == "Gold"'}]}})
+    >>> sorted(columns_read(project))
+    ['tier__c']
+    """
+    segmentation = project.segmentation
+    names = {spec.field for spec in segmentation.dimensions.values()
+             if isinstance(spec, Bands | ValueMap | SectorGroups)}
+    for segment in segmentation.segments:
+        names |= parse_rule(segment.when).fields
+    return names
+
+
+def _check_outputs(project: Project) -> None:
+    """Refuse an output folder that is a file, or inside one."""
+    setting = project.outputs.dir
+    target = project.path(setting).resolve()
+    for path in (target, *target.parents):
+        if path.exists() and not path.is_dir():
+            what = "is a file" if path == target else f"is inside {path.name}, which is a file"
+            raise ConfigError(f"outputs.dir {setting!r} {what}, not a folder. Name a folder of "
+                              "its own for the outputs (outputs: {dir: segmint-out}).")
 
 
 def _check_name(name: str, where: str, known: set[str], offered: Mapping[str, str],

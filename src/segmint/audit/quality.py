@@ -302,7 +302,7 @@ def audit_tables(
                .aggregate(rows=lambda r: r.count()).to_pandas())
     orphan_counts = {name: 0 for name in ("deals", "revenue", "usage") if name in validated}
     orphan_counts |= {row.table: int(row.rows) for row in orphans.itertuples()}
-    no_owner = int(enriched[t.OWNER_ID].isnull().sum().execute())
+    no_owner = int(enriched[t.OWNER_ID].isnull().sum().execute() or 0)
     months = project.audit.stale_after_months
     as_of, stale = _stale(enriched, used.get("deals"), used.get("revenue"), months, as_of)
     currency = _currency_mix(used.get("deals"))

@@ -330,7 +330,6 @@ class Project(Strict):
     scores: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     backtest: Backtest = Field(default_factory=Backtest)
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
-
     def path(self, relative: str) -> Path:
         """A path from segmint.yaml, resolved against the file's folder."""
         candidate = Path(relative).expanduser()
@@ -338,7 +337,7 @@ class Project(Strict):
 
 
 def load_project(path: str | Path) -> Project:
-    """Read and check segmint.yaml.
+    """Read and check segmint.yaml (given a folder, the segmint.yaml in it).
 
     Examples
     --------
@@ -355,6 +354,11 @@ def load_project(path: str | Path) -> Project:
     ['SMB', 'Enterprise']
     """
     path = Path(path)
+    if path.is_dir():
+        if not (path / "segmint.yaml").is_file():
+            raise ConfigError(f"{path} is a folder with no segmint.yaml in it. Give the project "
+                              "file itself, or run `segmint init` in the folder to write one.")
+        path = path / "segmint.yaml"  # the project file of the folder given
     if not path.exists():
         raise ConfigError(f"{path} does not exist. Run `segmint init` to write a starter file.")
     try:

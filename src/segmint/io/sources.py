@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from array import array
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from segmint.config.project import Project, Source
 from segmint.exceptions import SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
 from segmint.io.records import BrokenQuote, RecordMap, map_records, without_lines
-from segmint.io.text import NOT_UTF8, SAMPLE_BYTES, detect_encoding, sniff_delimiter, unique_headers
+from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, detect_encoding, is_empty,
+                             sniff_delimiter, unique_headers)
 from segmint.loaded import LoadedSource, Reading
 
 MAX_FIELD_CHARS = 10_000_000  # engine.read_csv_text's max_line_size
@@ -36,8 +38,18 @@ MOJIBAKE = f"[ÃÂ][\u0080-\u00bf{_CP1252_PUNCTUATION}]|â€|‚Ä|√[\u00a0-\
 _MOJIBAKE_RE = re.compile(MOJIBAKE)
 
 
-def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
+MAX_ATTRIBUTES = 100  # unmapped columns kept as they are; beyond, only those the project reads
+
+
+def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
+                read_by_project: Collection[str] | None = None) -> LoadedSource:
     """Read the source configured for `table` and map its columns onto canonical names.
+
+    Unmapped columns are kept as attributes (`io.columns.attribute_names`). A file with more
+    than `MAX_ATTRIBUTES` of them (an export of every field: 20 rows of 1,000 columns filled
+    the engine's memory) keeps only those `read_by_project` names (the names rules and
+    dimensions read, as attribute names or headers) and those holding lists, and a note says
+    how many were left out. Without `read_by_project`, every column is kept.
 
     Examples
     --------
@@ -78,6 +90,17 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
     mapping = canonical_mapping(table, source, headers, label)
     composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
     attributes = attribute_names(headers, mapping, taken=set(composed))
+    lists = multi_value(table, source, headers, mapping, attributes)
+    if len(attributes) > MAX_ATTRIBUTES and read_by_project is not None:
+        wanted = {*read_by_project, *lists}
+        kept = {h: name for h, name in attributes.items() if name in wanted or h in wanted}
+        notes.append(
+            f"{label}: {len(attributes) - len(kept):,} of its {len(headers):,} columns are not "
+            "mapped and no rule or dimension reads them, so they were left out (a file with "
+            f"more than {MAX_ATTRIBUTES} unmapped columns would slow every stage and can fill "
+            f"the engine's memory). Map one under sources.{table}.columns, or use it in a rule, "
+            "to keep it.")
+        attributes = kept
     columns = {canonical: read.rows[header] for canonical, header in mapping.items()}
     columns |= {canonical: _joined([read.rows[h] for h in parts])
                 for canonical, parts in composed.items()}
@@ -92,8 +115,7 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
                         repairs, value_kinds(source.preset, mapping, table), reading,
-                        date_order=date_order(table, source),
-                        multi_value=multi_value(table, source, headers, mapping, attributes),
+                        date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
 
 
@@ -119,11 +141,14 @@ def _read_csv(
 ) -> tuple[engine.RawRead, list[str], list[str], ir.Table | None, Reading]:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
-    if not sample.strip():
+    if is_empty(sample):
         raise SourceError(f"{label} is empty: it has no header row. Export it again with headers.")
+    check_line_breaks(sample, label)
     path, scan, notes, reading = _as_utf8(path, label, table, source, sample)
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES).decode("utf-8-sig", errors="replace")
+    if not text.strip("\ufeff\x00 \t\r\n"):
+        raise SourceError(f"{label} is empty: it has no header row. Export it again with headers.")
     first_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = source.delimiter or sniff_delimiter(first_line)
     try:
