@@ -130,3 +130,23 @@ def test_check_prints_what_loading_repaired_and_could_not_resolve(tmp_path):
                                 "parents_found_by_name": 1, "parents_unknown": 1}
     assert [(r["column"], r["rows"]) for r in audit["id_sentinels"]] == [("parent_id", 2)]
     assert [(r["column"], r["values_repaired"]) for r in audit["repairs"]] == [("Name", 1)]
+
+
+def test_run_and_check_print_the_warnings(tmp_path):
+    yaml = PROJECT.replace('  default: "{size}"', '  segments: [{name: Dense, when: "employees / 0.5 > 1000"},\n'
+                           '             {name: Lean, when: "1000 / employees > 10"}]\n'
+                           '  default: "{size}"') + "outputs: {dir: out}\n"
+    setup(tmp_path, yaml, accounts="Id,NumberOfEmployees\nA,0\nB,500\n")
+    expected = [
+        "warning: segmint.yaml line 11: 'outputs' is given twice in the same mapping (first on "
+        "line 10); YAML keeps the last one, so line 10 is ignored. Remove one of them.",
+        "warning: segmentation.segments[2] (Lean): the rule divides by employees, which is 0 for "
+        "1 account; a division by zero has no value, so the rule cannot match them."]
+    env = {**os.environ, "COLUMNS": "300"}
+    for command in (["run", "segmint.yaml"], ["check", "segmint.yaml", "--json", "audit.json"]):
+        done = subprocess.run([sys.executable, "-m", "segmint.cli", *command], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        assert [line for line in done.stdout.splitlines() if line.startswith("warning:")] == expected
+    assert json.loads((tmp_path / "audit.json").read_text())["warnings"] == [
+        line.removeprefix("warning: ") for line in expected]

@@ -47,6 +47,7 @@ def run(
         result = run_project(project, progress=lambda stage: bar.update(
             task, description=stage, completed=STAGES.index(stage) if stage in STAGES else None))
         bar.update(task, description="done", completed=len(STAGES))
+    _print_warnings(result.warnings)
     _print_counts(result.row_counts)
     for note in result.notes:  # how files were read, money left out of figures, ...
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
@@ -112,6 +113,7 @@ def check(
     with _progress() as bar:
         bar.add_task("auditing", total=None)
         result = audit_project(project)
+    _print_warnings(result.warnings)
     _print_frame("Data-quality score per table (100 × kept × valid × complete × unique)",
                  result.scores, percent=("kept", "valid", "complete", "unique"))
     figures = Table(title=f"Key figures (as of {result.as_of})", title_justify="left")
@@ -164,6 +166,11 @@ def _print_loading(result) -> None:
     if len(result.owner_links):
         _print_frame("Account owners: how owner_id found each owner in the owners table",
                      result.owner_links)
+
+
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:  # a key given twice, a rule dividing by zero, ...
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 def _print_frame(title: str, frame, percent: tuple[str, ...] = ()) -> None:

@@ -29,7 +29,7 @@ from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
 from segmint.preflight import check_project, columns_read
 from segmint.score.stage import ScoreRun, score_accounts
-from segmint.segment.assign import assignment_table, unassigned_reasons
+from segmint.segment.assign import assignment_table, divisions_by_zero, unassigned_reasons
 from segmint.segment.summary import reason_counts, segment_summary
 from segmint.validate.checks import Validated, validate
 
@@ -62,6 +62,7 @@ class RunResult:
     reasons: ir.Table | None = None  # every reason of each Unassigned account, one row each
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the project should fix, in words
 
     @property
     def rejected_rows(self) -> int:
@@ -145,7 +146,7 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     """
     progress = progress or (lambda stage: None)
     progress("check")
-    check_project(project)  # every rule and score, before any data is read
+    warnings = check_project(project)  # every rule and score, before any data is read
     con = con or connect(project)
     keep = functools.partial(engine.materialise, con)
     validated = _load(project, con, progress)
@@ -163,6 +164,8 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
         deals=tables.get("deals"), score_columns=scores.columns), "assignments")
     reasons = keep(unassigned_reasons(context.assignments, scores.accounts, project.segmentation),
                    "unassigned_reasons")
+    warnings += divisions_by_zero(scores.accounts, project.segmentation,
+                                  revenue=tables.get("revenue"), deals=tables.get("deals"))
     rejects = keep(ibis.union(*(v.rejects for v in validated.values())), "rejects")
     progress("analyse")
     analyses = run_analyses(context).collect()
@@ -170,12 +173,14 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     quality = audit_run(project, validated, enriched, context.assignments, reasons, rejects,
                         scored=scores.accounts, score_columns=scores.columns, as_of=as_of,
                         keep=keep)
+    quality.warnings = warnings
     result = RunResult(
         context.assignments, rejects, validated,
         segment_summary(context.assignments).to_pandas(), _row_counts(project, validated),
         reason_counts(context.assignments).to_pandas(), as_of, analyses, scores,
         audit=quality, duplicates=enriched.duplicates, reasons=reasons,
-        notes=[*(note for v in validated.values() for note in v.notes), *scores.notes])
+        notes=[*(note for v in validated.values() for note in v.notes), *scores.notes],
+        warnings=warnings)
     if write:
         progress("write")
         _write(project, con, result)

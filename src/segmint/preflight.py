@@ -12,8 +12,9 @@ from segmint.score.registry import SCORES, ScoreSpec, configured, score_columns
 from segmint.segment.rules import parse_rule
 
 
-def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None = None) -> None:
-    """Check what segmint.yaml asks for, reading no more than the accounts file's header.
+def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None = None) -> list[str]:
+    """Check what segmint.yaml asks for, reading no more than the accounts file's header, and
+    return what is worth a warning.
 
     - the output folder can be one: not a file, nor inside one;
     - each configured score exists, its settings are valid, and the tables it needs are
@@ -24,6 +25,12 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
       enrichment, an unmapped column of the accounts file under its snake_case name), a
       dimension, or a column of a configured score. A column of a score the project does not
       configure, and a name close to a known one, are named in the error.
+
+    Returns
+    -------
+    list of str
+        Warnings, each a sentence: a key given twice in segmint.yaml, two segments of one
+        name, an output folder outside the project folder.
 
     Raises
     ------
@@ -46,7 +53,7 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     segmint.exceptions.RuleError: segmentation.segments[1] (Big): the rule reads 'employes', which is not an account column, a dimension or a score column. Did you mean 'employees'?
     """
     registry = SCORES if registry is None else registry
-    _check_outputs(project)
+    warnings = [*project.file_warnings, *_check_outputs(project)]
     chosen = configured(project.scores, registry)
     for name, (spec, _) in chosen.items():
         missing = [need.name for need in spec.needs if getattr(project.sources, need.name, None) is None]
@@ -81,6 +88,15 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
         for field in sorted(rule.fields):
             _check_name(field, where, known, offered, ours, exact=file_columns is not None,
                         reads="the rule reads")
+    named: dict[str, int] = {}
+    for position, segment in enumerate(segmentation.segments, start=1):
+        if segment.name in named:
+            warnings.append(
+                f"segmentation.segments[{named[segment.name]}] and [{position}] are both named "
+                f"{segment.name!r}: their accounts make one segment. Rename one if they are "
+                "meant apart.")
+        named.setdefault(segment.name, position)
+    return warnings
 
 
 def columns_read(project: Project) -> set[str]:
@@ -100,15 +116,20 @@ def columns_read(project: Project) -> set[str]:
     return names
 
 
-def _check_outputs(project: Project) -> None:
-    """Refuse an output folder that is a file, or inside one."""
+def _check_outputs(project: Project) -> list[str]:
+    """Refuse an output folder that is a file, or inside one; warn when it is outside the
+    project folder."""
     setting = project.outputs.dir
-    target = project.path(setting).resolve()
+    target, root = project.path(setting).resolve(), project.root.resolve()
     for path in (target, *target.parents):
         if path.exists() and not path.is_dir():
             what = "is a file" if path == target else f"is inside {path.name}, which is a file"
             raise ConfigError(f"outputs.dir {setting!r} {what}, not a folder. Name a folder of "
                               "its own for the outputs (outputs: {dir: segmint-out}).")
+    if not target.is_relative_to(root):
+        return [f"outputs.dir {setting!r} is outside the project folder ({target}): check it "
+                "is meant, since each run writes its outputs there."]
+    return []
 
 
 def _check_name(name: str, where: str, known: set[str], offered: Mapping[str, str],

@@ -34,7 +34,7 @@ def test_every_record_is_used_or_rejected_and_said_exactly(case, tmp_path, con):
         assert str(raised.value) == case.error
         return
     project = load_project(path)
-    assert not check_project(project)  # no warning
+    assert check_project(project) == []
     accounts = load(project, con)["accounts"]
     # rows in = used + rejected, and rows in = the records the file was written with
     assert (accounts.rows_in, accounts.rows_used + accounts.rows_rejected) == (

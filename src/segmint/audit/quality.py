@@ -101,6 +101,10 @@ class AuditResult:
     reporting_currency : str
         The project's ``currency.reporting``, which money figures are in; the headline counts
         the deals not in it as ``deals_not_in_<code>``.
+    warnings : list of str
+        What the project should fix, in words: a key given twice in segmint.yaml, two segments
+        of one name, an output folder outside the project folder, a rule dividing by a column
+        that is zero for some accounts (set by the run, `segmint.pipeline.run`).
     """
 
     accounts: int
@@ -133,6 +137,7 @@ class AuditResult:
     load_notes: list[str] = field(default_factory=list)
     date_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
     reporting_currency: str = "USD"
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def duplicate_accounts(self) -> int:
@@ -237,7 +242,7 @@ class AuditResult:
             "id_sentinels": records(self.id_sentinels),
             "parent_links": records(self.parent_links), "load_notes": self.load_notes,
             "owner_links": records(self.owner_links),
-            "date_orders": records(self.date_orders),
+            "date_orders": records(self.date_orders), "warnings": self.warnings,
         }
 
 
