@@ -17,6 +17,7 @@ from segmint.config.project import load_project
 from segmint.config.starter import STARTER, demo_project
 from segmint.exceptions import SegmintError
 from segmint.io.atomic import write_text
+from segmint.leftovers import Terminated, stop_on_sigterm
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -272,7 +273,12 @@ def _print_segments(summary) -> None:
 
 
 def main() -> None:
-    """Entry point: a user's mistake is one line and exit code 2, never a traceback."""
+    """Entry point: a user's mistake is one line and exit code 2, never a traceback.
+
+    Ctrl-C and SIGTERM stop the run alike (exit 130 and 143), working files and a half-written
+    output folder removed on the way out (`segmint.leftovers`).
+    """
+    stop_on_sigterm()
     try:
         app()  # standalone: usage mistakes print the usage and exit 2
     except SegmintError as err:
@@ -281,6 +287,9 @@ def main() -> None:
     except KeyboardInterrupt:
         errors.print("[red]stopped[/red]")
         sys.exit(130)
+    except Terminated:
+        errors.print("[red]stopped[/red] (terminated)")
+        sys.exit(143)
     except Exception as err:  # anything unexpected: one line, and the traceback on request
         if os.environ.get("SEGMINT_DEBUG"):
             raise
