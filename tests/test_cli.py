@@ -40,7 +40,7 @@ def test_run_prints_the_segment_table_and_writes_outputs(tmp_path):
     assert "Segments" in done.stdout and "Enterprise" in done.stdout and "SMB" in done.stdout
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["assignments.csv", "assignments.parquet", "headline.csv", "headline.parquet",
-                       "rejects.csv", "rejects.parquet", "report.html", "row_counts.csv",
+                       "manifest.json", "rejects.csv", "rejects.parquet", "report.html", "row_counts.csv",
                        "row_counts.parquet", "segment_summary.csv", "segment_summary.parquet",
                        "unassigned_reasons.csv", "unassigned_reasons.parquet"]
 

@@ -64,3 +64,16 @@ def test_an_output_folder_that_is_a_file_stops_before_any_data_is_read(tmp_path,
         check_project(checked)
     assert str(raised.value) == (f"outputs.dir {setting!r} {what}, not a folder. Name a folder "
                                  "of its own for the outputs (outputs: {dir: segmint-out}).")
+
+
+def test_an_output_folder_holding_a_source_file_stops_before_any_data_is_read(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "accounts.csv").write_text("account_id,employees\nA,5\n")
+    (tmp_path / "segmint.yaml").write_text(textwrap.dedent(PROJECT).replace(
+        "path: accounts.csv", "path: data/accounts.csv").replace("dir: segmint-out", "dir: data"))
+    with pytest.raises(ConfigError) as raised:
+        check_project(load_project(tmp_path / "segmint.yaml"))
+    assert str(raised.value) == (
+        "outputs.dir 'data' holds sources.accounts.path (data/accounts.csv): segmint replaces its "
+        "output folder as a whole at the end of each run. Name a folder of its own for the "
+        "outputs (outputs: {dir: segmint-out}).")

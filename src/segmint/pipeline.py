@@ -23,8 +23,7 @@ from segmint.context import RunContext
 from segmint.dates import resolve_as_of
 from segmint.enrich import enrich_tables
 from segmint.enrich.currency import fx_rates, to_reporting_currency
-from segmint.io.atomic import write_text
-from segmint.io.outputs import write_table
+from segmint.io.outputs import staged_outputs
 from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
 from segmint.preflight import check_project, columns_read
@@ -205,36 +204,33 @@ def _row_counts(project: Project, validated: dict[str, Validated]) -> pd.DataFra
 
 
 def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
+    """Every output, staged and swapped in together (`io.outputs.staged_outputs`)."""
     from segmint.report.html import render_report  # the report's imports are only paid here
 
-    folder = project.path(project.outputs.dir)
     formats = project.outputs.formats
-    result.files += write_table(con, result.assignments, folder, "assignments", formats)
-    if result.reasons is not None:
-        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
-                                    folder, "unassigned_reasons", formats)
-    if result.reasons is not None:
-        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
-                                    folder, "unassigned_reasons", formats)
-    result.files += write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
-                                folder, "rejects", formats)
-    result.files += write_table(con, ibis.memtable(result.segment_summary), folder,
-                                "segment_summary", formats)
-    result.files += write_table(con, ibis.memtable(result.row_counts), folder, "row_counts", formats)
-    for name, table in result.tables.items():
-        result.files += write_table(con, table, folder, name, formats)
-    if project.outputs.report:
-        rejects_by_check = (
-            result.rejects.group_by("table", "check", "action")
-            .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.arbitrary())
-            .order_by(ibis.desc("rows")).to_pandas()
-        )
-        scored = result.scores.sections if result.scores is not None else []
-        page = render_report(
-            project_name=project.name, summary=result.segment_summary,
-            row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
-            rejects_by_check=rejects_by_check,
-            sections=sorted([*scored, *result.analyses.sections], key=lambda s: s[1].order),
-            frames=result.frames, skipped=result.analyses.skipped, data_quality=result.audit,
-        )
-        result.files.append(write_text(folder / "report.html", page))
+    with staged_outputs(project.path(project.outputs.dir)) as out:
+        out.write_table(con, result.assignments, "assignments", formats)
+        if result.reasons is not None:
+            out.write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
+                            "unassigned_reasons", formats)
+        out.write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
+                        "rejects", formats)
+        out.write_table(con, ibis.memtable(result.segment_summary), "segment_summary", formats)
+        out.write_table(con, ibis.memtable(result.row_counts), "row_counts", formats)
+        for name, table in result.tables.items():
+            out.write_table(con, table, name, formats)
+        if project.outputs.report:
+            rejects_by_check = (
+                result.rejects.group_by("table", "check", "action")
+                .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.arbitrary())
+                .order_by(ibis.desc("rows")).to_pandas()
+            )
+            scored = result.scores.sections if result.scores is not None else []
+            out.write_text("report.html", render_report(
+                project_name=project.name, summary=result.segment_summary,
+                row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
+                rejects_by_check=rejects_by_check,
+                sections=sorted([*scored, *result.analyses.sections], key=lambda s: s[1].order),
+                frames=result.frames, skipped=result.analyses.skipped, data_quality=result.audit,
+            ))
+    result.files += out.files

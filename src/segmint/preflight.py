@@ -16,7 +16,8 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     """Check what segmint.yaml asks for, reading no more than the accounts file's header, and
     return what is worth a warning.
 
-    - the output folder can be one: not a file, nor inside one;
+    - the output folder can be one: not a file, not the project folder nor a folder holding
+      it or a source file (a run replaces its output folder as a whole, `io.outputs`);
     - each configured score exists, its settings are valid, and the tables it needs are
       configured sources;
     - a products dimension reads a table the project loads;
@@ -35,7 +36,7 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     Raises
     ------
     ConfigError
-        The output folder is a file, a score or its settings are wrong, or a needed
+        The output folder cannot be one, a score or its settings are wrong, or a needed
         table is not configured.
     RuleError
         A rule does not parse or names something that does not exist.
@@ -117,7 +118,7 @@ def columns_read(project: Project) -> set[str]:
 
 
 def _check_outputs(project: Project) -> list[str]:
-    """Refuse an output folder that is a file, or inside one; warn when it is outside the
+    """Refuse an output folder a run cannot replace as a whole; warn when it is outside the
     project folder."""
     setting = project.outputs.dir
     target, root = project.path(setting).resolve(), project.root.resolve()
@@ -126,6 +127,21 @@ def _check_outputs(project: Project) -> list[str]:
             what = "is a file" if path == target else f"is inside {path.name}, which is a file"
             raise ConfigError(f"outputs.dir {setting!r} {what}, not a folder. Name a folder of "
                               "its own for the outputs (outputs: {dir: segmint-out}).")
+    if target == root or target in root.parents:
+        raise ConfigError(
+            f"outputs.dir {setting!r} is the project folder{'' if target == root else ' or holds it'}"
+            ": segmint replaces its output folder as a whole at the end of each run. Name a "
+            "folder of its own for the outputs (outputs: {dir: segmint-out}).")
+    inputs = {f"sources.{table}.path": source.path for table in t.SPECS
+              if (source := getattr(project.sources, table, None)) is not None}
+    if project.currency.rates:
+        inputs["currency.rates"] = project.currency.rates
+    for key, path in inputs.items():
+        if target in project.path(path).resolve().parents:
+            raise ConfigError(
+                f"outputs.dir {setting!r} holds {key} ({path}): segmint "
+                "replaces its output folder as a whole at the end of each run. Name a folder "
+                "of its own for the outputs (outputs: {dir: segmint-out}).")
     if not target.is_relative_to(root):
         return [f"outputs.dir {setting!r} is outside the project folder ({target}): check it "
                 "is meant, since each run writes its outputs there."]
