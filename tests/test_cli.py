@@ -150,3 +150,23 @@ def test_run_and_check_print_the_warnings(tmp_path):
         assert [line for line in done.stdout.splitlines() if line.startswith("warning:")] == expected
     assert json.loads((tmp_path / "audit.json").read_text())["warnings"] == [
         line.removeprefix("warning: ") for line in expected]
+
+
+def test_colons_and_brackets_in_names_and_headers_are_printed_as_written(tmp_path):
+    # Rich would print :x: as an emoji and read [b]...[/b] as markup
+    yaml = PROJECT.replace('  default: "{size}"',
+                           '  segments: [{name: ":rocket: [b]Launch[/b]", when: "employees > 100"}]\n'
+                           '  default: "{size}"')
+    setup(tmp_path, yaml, accounts="Id,NumberOfEmployees,:x: Flag\nA,10,:x:\nB,500,[red]\n")
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "segmint.cli", "run", "segmint.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert ":rocket: [b]Launch[/b]" in done.stdout and "🚀" not in done.stdout
+    setup(tmp_path, yaml.replace("preset: salesforce", "preset: salesforce, columns: {name: Nom}"),
+          accounts="Id,NumberOfEmployees,:x: Flag\nA,10,:x:\n")
+    done = subprocess.run([sys.executable, "-m", "segmint.cli", "run", "segmint.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert "Known names: Id, NumberOfEmployees, :x: Flag." in done.stderr
+    assert "❌" not in done.stderr

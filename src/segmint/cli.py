@@ -23,8 +23,10 @@ app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Customer segmentation for B2B go-to-market teams.",
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# Markup is ours alone: every value printed is escaped, and `:x:` in a header or a value stays
+# as written (no emoji), nor is a number or a path coloured.
+console = Console(highlight=False, emoji=False)
+errors = Console(stderr=True, highlight=False, emoji=False)
 
 
 @app.command()
@@ -121,7 +123,7 @@ def check(
     figures.add_column("figure")
     figures.add_column("value", justify="right")
     for name, value in result.headline().items():
-        figures.add_row(name.replace("_", " "), f"{int(value):,}")
+        figures.add_row(escape(name.replace("_", " ")), f"{int(value):,}")
     console.print(figures)
     fill = result.fill_rates[["column", "source", "in_crm_share", "usable_share", "enriched_share"]]
     _print_frame("Fill rate: in the CRM, usable after normalising, after enrichment",
@@ -175,10 +177,10 @@ def _print_warnings(warnings: list[str]) -> None:
 
 
 def _print_frame(title: str, frame, percent: tuple[str, ...] = ()) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "iuf"
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(escape(str(column)), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, row):
@@ -223,7 +225,7 @@ def init(
     write_text(path, render(proposal, path.resolve().parent))
     for table, placement in proposal.placements.items():
         kind = f"{placement.preset} preset" if placement.preset else "columns mapped by name"
-        console.print(f"{table}: {escape(placement.sample.path.name)} ({kind}, "
+        console.print(f"{escape(table)}: {escape(placement.sample.path.name)} ({kind}, "
                       f"{len(placement.mapping)} columns mapped)")
         if placement.missing:
             console.print(f"  not found, left empty: {escape(', '.join(placement.missing))}")
@@ -245,8 +247,8 @@ def _print_counts(row_counts) -> None:
     for column in ("table", "file", "in", "used", "rejected"):
         table.add_column(column, justify="right" if column in ("in", "used", "rejected") else "left")
     for row in row_counts.itertuples(index=False):
-        table.add_row(row.table, escape(str(row.file)), f"{row.rows_in:,}", f"{row.rows_used:,}",
-                      f"{row.rows_rejected:,}")
+        table.add_row(escape(row.table), escape(str(row.file)), f"{row.rows_in:,}",
+                      f"{row.rows_used:,}", f"{row.rows_rejected:,}")
     console.print(table)
 
 

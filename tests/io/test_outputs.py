@@ -1,16 +1,20 @@
 """A run's outputs appear together or not at all: staged beside their folder, swapped in whole,
-with a manifest of what was written; nothing of an earlier run lingers beside them."""
+with a manifest of what was written; nothing of an earlier run lingers beside them. CSV cells
+are safe to open in a spreadsheet, and numbers stay numbers."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
+import hypothesis.strategies as st
 import ibis
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from segmint import engine
 from segmint.io import outputs
@@ -113,3 +117,38 @@ def test_every_engine_writes_a_manifest_of_its_outputs(con, tmp_path):
     size = sum(p.stat().st_size for p in ([written] if written.is_file() else written.rglob("*"))
                if p.is_file())
     assert manifest["files"][1]["bytes"] == size
+# --- spreadsheet-safe CSV -------------------------------------------------------------------
+
+DANGEROUS = tuple("=+-@\t\r")
+PLAIN = re.compile(r"[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def neutralised_python(text: str) -> str:
+    """The reference: a quote before a cell a spreadsheet would run, unless it is a number."""
+    return "'" + text if text.startswith(DANGEROUS) and not PLAIN.fullmatch(text) else text
+
+
+numbers = st.one_of(st.integers().map(str), st.floats(allow_nan=False, allow_infinity=False).map(repr),
+                    st.builds(lambda m, e: f"{m}e{e}", st.integers(-99, 99), st.integers(-30, 30)))
+cells = st.one_of(
+    numbers, numbers.map(lambda n: n + "\n"), numbers.map(lambda n: "+" + n.lstrip("-")),
+    st.text(alphabet="=+-@\t\r\n0123456789.eE ,;()\"'\u2028xAB", max_size=12),
+    st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+            max_size=12))
+
+
+@given(values=st.lists(cells, min_size=1, max_size=25))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_only_a_plain_number_may_start_like_a_formula(con, values):
+    written = outputs.neutralise_formulas(ibis.memtable({"value": values}, schema={"value": "string"}))
+    got = written.value.to_pyarrow().to_pylist()
+    assert got == [neutralised_python(v) for v in values]
+    for value in got:  # what a spreadsheet sees: a number, or nothing it would run
+        assert not value.startswith(DANGEROUS) or PLAIN.fullmatch(value)
+
+
+def test_numbers_echoed_into_rejects_stay_as_the_file_had_them(con):
+    table = ibis.memtable({"value": ["-5", "-1.5e3", "+12", "-0.25", "=1+1", "-5 EUR", "@here",
+                                     "\t-5", "-"]})
+    assert outputs.neutralise_formulas(table).value.to_pyarrow().to_pylist() == [
+        "-5", "-1.5e3", "+12", "-0.25", "'=1+1", "'-5 EUR", "'@here", "'\t-5", "'-"]

@@ -35,20 +35,26 @@ _OLD_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}")  # an earlier segmint's tempo
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = r"^[=+\-@\t\r]"
+# ... unless the whole cell is a plain number, which it reads as the number it is. `$` also
+# matches before a last line break in Java's and Python's regexes: see `_plain_number`.
+PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_LINE_BREAKS = "[\n\r\u0085\u2028\u2029]"
 
 
 def neutralise_formulas(table: ir.Table) -> ir.Table:
     """Prefix text cells that a spreadsheet would run as a formula with a quote.
 
-    Arrays are written as ``a+b`` text first. Numbers are left alone (-5 is a number,
-    not a formula).
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
+    leading ``'``, unless it is a plain number (``-5``, ``-1.5e3``, ``+12``): a value
+    echoed into rejects stays as the file had it. Arrays are written as ``a+b`` text first;
+    number columns are left alone.
 
     Examples
     --------
-    >>> table = ibis.memtable({"name": ["=HYPERLINK(\\"x\\")", "Acme", "-1+1", "@SUM(A1)"],
-    ...                        "n": [-5, 1, 2, 3]})
+    >>> table = ibis.memtable({"name": ["=HYPERLINK(\\"x\\")", "Acme", "-1+1", "@SUM(A1)",
+    ...                                 "-5", "-1.5e3", "-5\\n"], "n": [-5, 1, 2, 3, 4, 5, 6]})
     >>> neutralise_formulas(table).execute().name.tolist()
-    ['\\'=HYPERLINK("x")', 'Acme', "'-1+1", "'@SUM(A1)"]
+    ['\\'=HYPERLINK("x")', 'Acme', "'-1+1", "'@SUM(A1)", '-5', '-1.5e3', "'-5\\n"]
     """
     columns = {}
     for name, dtype in table.schema().items():
@@ -57,8 +63,14 @@ def neutralise_formulas(table: ir.Table) -> ir.Table:
             column = column.join("+")
             dtype = column.type()
         if dtype.is_string():
-            columns[name] = ibis.ifelse(column.re_search(FORMULA_STARTS), "'" + column, column)
+            risky = column.re_search(FORMULA_STARTS) & ~_plain_number(column)
+            columns[name] = ibis.ifelse(risky, "'" + column, column)
     return table.mutate(**columns) if columns else table
+
+
+def _plain_number(text: ir.StringValue) -> ir.BooleanValue:
+    """Whether `text` is a number and nothing else, alike on every engine."""
+    return text.re_search(PLAIN_NUMBER) & ~text.re_search(_LINE_BREAKS)
 
 
 def write_table(
