@@ -209,12 +209,13 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
 
     formats = project.outputs.formats
     with staged_outputs(project.path(project.outputs.dir)) as out:
-        out.write_table(con, result.assignments, "assignments", formats)
+        # every table in a stated order: the same input gives the same bytes
+        out.write_table(con, result.assignments.order_by(t.ACCOUNT_ID), "assignments", formats)
         if result.reasons is not None:
             out.write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
                             "unassigned_reasons", formats)
-        out.write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
-                        "rejects", formats)
+        out.write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW,
+                                                     "column", "check"), "rejects", formats)
         out.write_table(con, ibis.memtable(result.segment_summary), "segment_summary", formats)
         out.write_table(con, ibis.memtable(result.row_counts), "row_counts", formats)
         for name, table in result.tables.items():
@@ -222,8 +223,8 @@ def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
         if project.outputs.report:
             rejects_by_check = (
                 result.rejects.group_by("table", "check", "action")
-                .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.arbitrary())
-                .order_by(ibis.desc("rows")).to_pandas()
+                .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.min())
+                .order_by(ibis.desc("rows"), "table", "check", "action").to_pandas()
             )
             scored = result.scores.sections if result.scores is not None else []
             out.write_text("report.html", render_report(

@@ -542,8 +542,9 @@ def _invalid_values(rejects: ir.Table, normalised: ir.Table) -> pd.DataFrame:
         totals = totals.merge(examples, on=keys, how="left")
     else:
         totals["examples"] = pd.Series(dtype=str)
-    return totals.sort_values(["rows", "table", "column"], ascending=[False, True, True],
-                              ignore_index=True)
+    # every key in the order, so ties come out alike on every run
+    return totals.sort_values(["rows", "table", "column", "check", "action"],
+                              ascending=[False, True, True, True, True], ignore_index=True)
 
 
 def _duplicates(duplicates: ir.Table, accounts: ir.Table) -> pd.DataFrame:
