@@ -101,3 +101,22 @@ def test_a_run_stopped_while_writing_leaves_the_old_outputs_whole(tmp_path, stop
     assert assignments_rows(whole(tmp_path / "out")) == 400
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_sigterm_inside_an_engine_query_still_stops_the_run_cleanly(tmp_path):
+    # DuckDB turns an exception raised by a signal handler during a query into its own
+    # "Query interrupted": the run must still end as stopped, not as an error or a bug.
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "segmint.yaml").write_text(PROJECT)
+    (tmp_path / "accounts.csv").write_bytes(accounts(200_000))
+    running = start(tmp_path)
+    deadline = time.monotonic() + 120
+    while not any((tmp_path / "tmp").iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the engine has started (its scratch folder exists)
+    time.sleep(1.0)
+    running.send_signal(signal.SIGTERM)
+    code = running.wait(120)
+    _, stderr = running.communicate()
+    assert (code, stderr.strip()) == (143, "stopped (terminated)")
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "out").exists()

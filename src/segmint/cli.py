@@ -17,7 +17,7 @@ from segmint.config.project import load_project
 from segmint.config.starter import STARTER, demo_project
 from segmint.exceptions import SegmintError
 from segmint.io.atomic import write_text
-from segmint.leftovers import Terminated, stop_on_sigterm
+from segmint.leftovers import Terminated, stop_on_sigterm, terminated
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -283,22 +283,34 @@ def main() -> None:
     stop_on_sigterm()
     try:
         app()  # standalone: usage mistakes print the usage and exit 2
+    except Terminated:
+        _stopped_by_sigterm()
+    except SystemExit:
+        if terminated():  # SIGTERM's error was caught on the way: still a stopped run
+            _stopped_by_sigterm()
+        raise
     except SegmintError as err:
+        if terminated():  # an engine turned SIGTERM into an error of its own
+            _stopped_by_sigterm()
         errors.print(f"[red]error:[/red] {escape(str(err))}")
         sys.exit(2)
     except KeyboardInterrupt:
         errors.print("[red]stopped[/red]")
         sys.exit(130)
-    except Terminated:
-        errors.print("[red]stopped[/red] (terminated)")
-        sys.exit(143)
     except Exception as err:  # anything unexpected: one line, and the traceback on request
+        if terminated():
+            _stopped_by_sigterm()
         if os.environ.get("SEGMINT_DEBUG"):
             raise
         errors.print(f"[red]internal error:[/red] {escape(type(err).__name__)}: {escape(str(err))}. "
                      "This is a bug in segmint; please report it with the command you ran "
                      "(SEGMINT_DEBUG=1 shows the traceback).")
         sys.exit(1)
+
+
+def _stopped_by_sigterm() -> None:
+    errors.print("[red]stopped[/red] (terminated)")
+    sys.exit(143)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 _REMOVE: list[Path] = []  # removed at exit, newest first
 _registered = False
+_terminated = False  # SIGTERM arrived (see `terminated`)
 
 
 class Terminated(BaseException):
@@ -122,7 +123,18 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _terminate)
 
 
+def terminated() -> bool:
+    """Whether SIGTERM arrived. An engine may catch `Terminated` raised inside one of its
+    queries and raise its own error instead (DuckDB: "Query interrupted"); the caller that
+    reports errors asks this first, so the run still ends as stopped."""
+    return _terminated
+
+
 def _terminate(signum, frame) -> None:
+    global _terminated
+    if _terminated:  # a second SIGTERM: let the first one's clean-up finish
+        return
+    _terminated = True
     raise Terminated(signum)
 
 
