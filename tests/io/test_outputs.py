@@ -65,9 +65,11 @@ def test_a_folder_an_earlier_segmint_wrote_loses_its_tables_but_not_other_files(
     for name in ("cohorts.csv", "cohorts.parquet", "report.html", "README.txt"):
         (target / name).write_text("old")
     (target / ".cohorts.csv.k3j4_x9a").write_bytes(b"")  # a temporary file of a killed write
+    (target / ".notes.personal").write_text("hidden, but the analyst's")
     write_run(target, {"assignments": [1]})
     assert sorted(p.name for p in target.iterdir()) == [
-        "README.txt", "assignments.csv", "assignments.parquet", MANIFEST, "report.html"]
+        ".notes.personal", "README.txt", "assignments.csv", "assignments.parquet", MANIFEST,
+        "report.html"]
 
 
 def test_a_run_that_fails_while_writing_leaves_the_previous_folder_as_it_was(tmp_path):
@@ -106,6 +108,17 @@ def test_the_next_run_clears_what_a_killed_run_left_and_puts_back_a_swapped_out_
     assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "out"]
 
 
+def test_a_temporary_file_a_killed_write_left_goes_with_the_next_write_there(tmp_path):
+    from segmint.io.atomic import write_text
+
+    left = tmp_path / f".segmint-tmp-{dead_pid()}-x1y2-audit.json"  # zero bytes, as left
+    left.write_bytes(b"")
+    mine = tmp_path / f".segmint-tmp-{os.getpid()}-z3w4-other.json"  # a live write's: kept
+    mine.write_bytes(b"")
+    write_text(tmp_path / "audit.json", "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [mine.name, "audit.json"]
+
+
 def test_every_engine_writes_a_manifest_of_its_outputs(con, tmp_path):
     # Spark writes Parquet as a folder of parts: the manifest sums and hashes its files
     with staged_outputs(tmp_path / "out") as out:
@@ -117,6 +130,8 @@ def test_every_engine_writes_a_manifest_of_its_outputs(con, tmp_path):
     size = sum(p.stat().st_size for p in ([written] if written.is_file() else written.rglob("*"))
                if p.is_file())
     assert manifest["files"][1]["bytes"] == size
+
+
 # --- spreadsheet-safe CSV -------------------------------------------------------------------
 
 DANGEROUS = tuple("=+-@\t\r")

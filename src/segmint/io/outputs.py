@@ -31,7 +31,8 @@ from segmint.io.atomic import TEMPORARY
 MANIFEST = "manifest.json"
 STAGING, PREVIOUS = "segmint-staging-", "segmint-previous-"  # ".<folder>.segmint-staging-<pid>-..."
 WRITTEN_SUFFIXES = (".parquet", ".csv", ".html")  # what a run writes, for a folder without manifest
-_OLD_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}")  # an earlier segmint's temporary file
+# an earlier segmint's temporary file: .<output's name>.<8 random characters>
+_OLD_TEMPORARY = re.compile(r"\..+\.(parquet|csv|html|json)\.[a-z0-9_]{8}")
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = r"^[=+\-@\t\r]"
