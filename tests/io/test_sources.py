@@ -161,3 +161,17 @@ def test_parquet_rows_are_numbered_from_one(con, make_project, tmp_path):
     assert rows(load_source(con, project, "accounts"), "account_id", "employees", "_source_row") == [
         ["a", 10, 1], ["b", 20, 2]
     ]
+
+
+def test_a_file_of_one_column_reads_a_blank_line_as_a_blank_id(con, make_project):
+    # with one column, a blank line is a record of one empty value (rejected: no id)
+    project = make_project("""
+        sources: {accounts: {path: accounts.csv}}
+        segmentation: {segments: [{name: All, when: "true"}]}
+        """, accounts__csv=b"account_id\nA\n\nB\n")
+    from segmint.validate.checks import validate
+
+    accounts = validate(load_source(con, project, "accounts"))
+    assert (accounts.rows_in, accounts.rows_used, accounts.rows_rejected) == (3, 2, 1)
+    reject = accounts.rejects.execute()
+    assert (reject._source_row.tolist(), reject.check.tolist()) == ([3], ["DQ001"])

@@ -144,7 +144,8 @@ def map_records(path: Path, delimiter: str, width: int, *, skip_lines: int = 0) 
     """Walk `path` (UTF-8) once and map its records, finding broken quotes (module docstring).
 
     `width` is the header's number of fields. A file of one column cannot tell a record
-    from the line of a value, so no quote is called broken there.
+    from the line of a value, so no quote is called broken there; and its blank lines are
+    records, each one empty value, as the engine reads them.
     """
     sep = delimiter.encode("utf-8")
     found = RecordMap()
@@ -157,7 +158,7 @@ def map_records(path: Path, delimiter: str, width: int, *, skip_lines: int = 0) 
             line = _strip(raw).rstrip(b"\r")
             if not line:
                 found.starts.append(line_no)
-                found.blank.append(1)
+                found.blank.append(width > 1)
                 continue
             if b'"' not in line:
                 found.starts.append(line_no)

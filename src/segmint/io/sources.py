@@ -27,7 +27,6 @@ from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, detect_e
                              sniff_delimiter, unique_headers)
 from segmint.loaded import LoadedSource, Reading
 
-MAX_FIELD_CHARS = 10_000_000  # engine.read_csv_text's max_line_size
 
 # Mojibake: UTF-8 text that was decoded as cp1252, Latin-1 or Mac Roman and encoded again
 # ('Société' → 'SociÃ©tÃ©', '’' → 'â€™' or '‚Äô'). These sequences almost never occur in real
