@@ -85,8 +85,8 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
     """Run the named analyses (all registered ones by default) over the run's context.
 
     Each table an analysis returns is kept in the engine (``context.keep``) under its output
-    name, unless the analysis kept it itself, and added to ``context.results`` for the
-    analyses after it.
+    name, in its stated order (`in_stated_order`), unless the analysis kept it itself in an
+    order it stated, and added to ``context.results`` for the analyses after it.
 
     Parameters
     ----------
@@ -147,12 +147,32 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
             if output in run.tables:
                 raise ConfigError(f"Analyses {name!r} and another both return a table named "
                                   f"{output!r}; output names must be unique.")
-            stored = table if id(table) in kept else keep(table, output)
+            ordered = in_stated_order(table)
+            stored = table if id(table) in kept and ordered is table else keep(ordered, output)
             run.tables[output] = context.results[output] = stored
         if entry.section is not None:
             run.sections.append((name, entry.section))
     run.sections.sort(key=lambda item: item[1].order)
     return run
+
+
+def in_stated_order(table: ir.Table) -> ir.Table:
+    """`table` with its rows in an order that is the same on every run: the analysis's own
+    (an ``order_by``, or rows it built in order, as a memtable), else its columns' values from
+    left to right. A group-by alone gives its groups in whatever order the engine's threads
+    finish them.
+
+    >>> import ibis
+    >>> t = ibis.memtable({"segment": ["SMB", "ENT"], "n": [1, 2]})
+    >>> in_stated_order(t) is t, in_stated_order(t.filter(t.n > 0)).execute().segment.tolist()
+    (True, ['ENT', 'SMB'])
+    """
+    import ibis.expr.operations as ops
+
+    if isinstance(table.op(), ops.Sort | ops.InMemoryTable):
+        return table
+    return table.order_by(*[c for c, dtype in table.schema().items()
+                            if not (dtype.is_array() or dtype.is_map() or dtype.is_struct())])
 
 
 def _in_order(wanted: list[str], registry: Mapping[str, Analysis]) -> list[str]:
