@@ -77,6 +77,16 @@ SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
 LINEAGE = (SOURCE_FILE, SOURCE_ROW)
 
+# potential (score/potential): what each account could spend, and what it does not spend yet
+POTENTIAL = "potential"  # annual spend it could reach: its look-alikes' high quantile, or its ARR
+POTENTIAL_LOW = "potential_low"  # ... at the lower quantile of the range
+POTENTIAL_HIGH = "potential_high"  # ... at the upper quantile of the range
+WHITESPACE = "whitespace"  # potential - arr
+SHARE_OF_WALLET = "share_of_wallet"  # arr / potential
+POTENTIAL_BAND = "potential_band"
+PRODUCT_WHITESPACE = "product_whitespace"  # products its look-alikes hold and it does not
+PRODUCT_WHITESPACE_ARR = "product_whitespace_arr"  # ... at the look-alikes' median ARR on each
+
 # segmentation outputs
 SEGMENT = "segment"
 REASON = "reason"  # readable: "employees missing; country Earth not recognised"
