@@ -195,7 +195,7 @@ def fit_lookalike(keys: pd.DataFrame, arr: np.ndarray, features: Sequence[str], 
     lookup = pd.DataFrame(list(itertools.product(*(values for _, values in axes))),
                           columns=[key(f) for f in features])
     for column, values in ((LOW, low), (MID, middle), (HIGH, high)):
-        lookup[column] = np.exp(values.ravel())
+        lookup[column] = np.round(np.exp(values.ravel()), 2)  # in cents, as ARR is
     importance = pd.DataFrame({"feature": list(features),
                                "importance": shuffled.importances_mean})
     positive = importance.importance.clip(lower=0)
