@@ -105,7 +105,7 @@ class PotentialSettings(BaseModel):
     max_customers: int = Field(default=50_000, ge=100)  # fitted on a sample of this many at most
     market: Literal["susb_us", "none"] = "susb_us"  # when sources.market is not configured
     sam: str | None = None  # a rule: the serviceable part of the market
-    top_accounts: int = Field(default=10, ge=1, le=1000)  # top whitespace accounts per segment
+    top_accounts: int = Field(default=5, ge=1, le=1000)  # top whitespace accounts per segment
 
     @field_validator("range")
     @classmethod
@@ -172,7 +172,7 @@ class Potential(ScoreModel):
         import pandas as pd
 
         from segmint.score.potential import lookalike as la
-        from segmint.score.potential.products import fit_product_whitespace
+        from segmint.score.potential.products import GROUP, fit_product_whitespace
 
         settings = self.settings
         features = tuple(settings.features)
@@ -204,7 +204,10 @@ class Potential(ScoreModel):
         self.products_ = fit_product_whitespace(
             context.tables.get("revenue"),
             pd.DataFrame({t.ACCOUNT_ID: customers[t.ACCOUNT_ID], "spend": spend}),
-            share=settings.product_share)
+            share=settings.product_share, keep=context.keep)
+        if self.products_ is not None:  # each lookup cell's look-alike group, for scoring
+            lookup = self.lookalike_.lookup
+            lookup[GROUP] = self.products_.group_of(lookup[la.MID].to_numpy())
         counted = la.with_keys(accounts, features, self.lookalike_.categories)
         counts = counted.group_by(keys).aggregate(_accounts=counted.count()).to_pandas()
         self.accounts_ = int(counts._accounts.sum())
@@ -217,28 +220,21 @@ class Potential(ScoreModel):
             values = self.lookalike_.spend(counts)[la.MID].to_numpy()
             self.band_edges_ = la.weighted_quantiles(values, counts._accounts.to_numpy(),
                                                      bands.quantiles)
-        self._revenue = context.tables.get("revenue")
         self._lookup = None
         return self
 
     def score(self, accounts: ir.Table) -> ir.Table:
         """`accounts` with the potential's columns, as engine expressions (a join to the
-        model's lookup table, and for product whitespace to what look-alikes hold)."""
+        model's lookup table, and one to what each customer holds)."""
         import ibis
 
         from segmint.score.potential import lookalike as la
-        from segmint.score.potential.products import GROUP, PRODUCT_ARR
 
         table = self._spend(accounts)
+        products = (ibis.null("int64"), ibis.null("float64"))
         if self.products_ is not None:
-            table = table.mutate(**{GROUP: self.products_.group(table[la.MID])})
-            missing = self.products_.missing(table)
-            per = missing.group_by(_whitespace_account=missing[t.ACCOUNT_ID]).aggregate(
-                _products=missing.count(), _products_arr=missing[PRODUCT_ARR].sum())
-            joined = table.left_join(per, table[t.ACCOUNT_ID] == per._whitespace_account)
-            table = joined.select(*table.columns,
-                                  _products=joined._products.fill_null(0).cast("int64"),
-                                  _products_arr=joined._products_arr.fill_null(0.0).cast("float64"))
+            table = self.products_.with_held(table)
+            products = self._product_whitespace(table)[:2]
         arr = (table[t.ARR].cast("float64").fill_null(0.0) if t.ARR in table.columns
                else ibis.literal(0.0))
         potential = ibis.greatest(table[la.MID], arr)
@@ -249,10 +245,8 @@ class Potential(ScoreModel):
             t.WHITESPACE: potential - arr,
             t.SHARE_OF_WALLET: arr / potential.nullif(0.0),
             t.POTENTIAL_BAND: self._band(potential),
-            t.PRODUCT_WHITESPACE: (table._products if self.products_ is not None
-                                   else ibis.null("int64")),
-            t.PRODUCT_WHITESPACE_ARR: (table._products_arr if self.products_ is not None
-                                       else ibis.null("float64")),
+            t.PRODUCT_WHITESPACE: products[0],
+            t.PRODUCT_WHITESPACE_ARR: products[1],
         })
 
     def tables(self, accounts: ir.Table) -> dict[str, ir.Table]:
@@ -260,18 +254,15 @@ class Potential(ScoreModel):
         ``potential_importance`` (each feature's permutation importance)."""
         import ibis
 
-        from segmint.score.potential import lookalike as la
-        from segmint.score.potential.products import GROUP
-
         shown = [c for c in (t.ACCOUNT_ID, t.NAME, t.IS_CUSTOMER, t.ARR, *ADDS)
                  if c in accounts.columns]
         table = accounts.select(*shown)
         if self.products_ is not None:
-            keyed = self._spend(accounts.select(t.ACCOUNT_ID, *self._inputs(accounts)))
-            missing = self.products_.missing(keyed.mutate(**{GROUP: self.products_.group(keyed[la.MID])}))
-            names = missing.group_by(_named_account=missing[t.ACCOUNT_ID]).aggregate(
-                _names=missing[t.PRODUCT].collect().sort().join("; "))
-            joined = table.left_join(names, table[t.ACCOUNT_ID] == names._named_account)
+            inputs = accounts.select(t.ACCOUNT_ID, *self._inputs())
+            named = self.products_.with_held(self._spend(inputs))
+            named = named.select(_named_account=named[t.ACCOUNT_ID],
+                                 _names=self._product_whitespace(named)[2])
+            joined = table.join(named, table[t.ACCOUNT_ID] == named._named_account)
             table = joined.select(*shown, **{WHITESPACE_PRODUCTS: joined._names})
         importance = self.lookalike_.importance
         return {ACCOUNT_POTENTIAL: table,
@@ -342,27 +333,36 @@ class Potential(ScoreModel):
                              weight=ibis.ifelse(grew, now - was, 0.0))
 
     # ------------------------------------------------------------------ helpers
-    def _inputs(self, accounts: ir.Table) -> list[str]:
+    def _inputs(self) -> list[str]:
         from segmint.score.potential import lookalike as la
 
         return [la.NUMERIC[f].column if f in la.NUMERIC else la.CATEGORICAL[f]
                 for f in self.lookalike_.features]
 
     def _spend(self, accounts: ir.Table) -> ir.Table:
-        """`accounts` with the look-alike spend at the three quantiles (a join to the lookup)."""
+        """`accounts` with the look-alike spend at the three quantiles and its look-alike
+        group (a join to the lookup)."""
         import ibis
 
         from segmint.score.potential import lookalike as la
 
         fitted = self.lookalike_
         if self._lookup is None:
-            lookup = fitted.lookup.rename(columns={la.key(f): f"{la.key(f)}_" for f in fitted.features})
-            self._lookup = ibis.memtable(lookup)
+            self._lookup = ibis.memtable(fitted.lookup.rename(
+                columns={la.key(f): f"{la.key(f)}_" for f in fitted.features}))
         lookup = self._lookup
         keyed = la.with_keys(accounts, fitted.features, fitted.categories)
         joined = keyed.left_join(lookup, [keyed[la.key(f)] == lookup[f"{la.key(f)}_"]
                                           for f in fitted.features])
-        return joined.select(*accounts.columns, la.LOW, la.MID, la.HIGH)
+        return joined.select(*accounts.columns, *(c for c in lookup.columns
+                                                  if not c.startswith(la.key(""))))
+
+    def _product_whitespace(self, table: ir.Table) -> tuple[ir.Value, ir.Value, ir.Value]:
+        """Count, value and names of each row's product whitespace, from its look-alike
+        group and what it holds (`table` has `GROUP` and `HELD`)."""
+        from segmint.score.potential.products import GROUP, HELD
+
+        return self.products_.whitespace(table[GROUP], table[HELD])
 
     def _band(self, potential: ir.NumericValue) -> ir.StringValue:
         import ibis

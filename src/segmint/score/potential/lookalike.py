@@ -113,9 +113,14 @@ class Lookalike:
     pinball_loss: float  # of the potential's model on its own sample, in log ARR
 
     def spend(self, keys: pd.DataFrame) -> pd.DataFrame:
-        """`LOW`, `MID`, `HIGH` for rows of feature keys (as `with_keys` makes them)."""
+        """`LOW`, `MID`, `HIGH` for rows of feature keys (as `with_keys` makes them; a
+        category the model never saw is taken as missing, as `category` does)."""
         columns = [key(f) for f in self.features]
-        return keys[columns].merge(self.lookup, on=columns, how="left")[[LOW, MID, HIGH]]
+        known = keys[columns].copy()
+        for feature, seen in self.categories.items():
+            known[key(feature)] = known[key(feature)].where(
+                known[key(feature)].isin(seen), MISSING_CATEGORY)
+        return known.merge(self.lookup, on=columns, how="left")[[LOW, MID, HIGH]]
 
 
 def encode(keys: pd.DataFrame, features: Sequence[str],

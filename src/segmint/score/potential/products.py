@@ -4,7 +4,9 @@ Look-alikes are the customers in the same tenth of the look-alike spend (the pot
 model): a group of customers of like size, sector and region as the model weighs them, never
 too small to say anything. A product is whitespace for an account when at least
 ``product_share`` of its group's customers hold it and the account does not; it is valued at
-the median ARR those holders pay for it.
+the median ARR those holders pay for it. What a customer holds is kept in the engine as one
+bit per product that some group offers, so scoring is integer arithmetic, not a join per
+product.
 """
 
 from __future__ import annotations
@@ -19,38 +21,50 @@ import pandas as pd
 from segmint import tables as t
 
 GROUPS = 10  # look-alike groups: tenths of the customers by look-alike spend
-GROUP, PRODUCT_ARR = "_lookalike_group", "_product_arr"
-OFFERS = {GROUP: "int64", t.PRODUCT: "string", PRODUCT_ARR: "float64"}
+GROUP = "_lookalike_group"  # a lookup column: the group of the look-alike spend
+HELD = "_products_held"  # a bit per offered product the account holds in the latest month
+MAX_PRODUCTS = 62  # offered products one bit each in an int64; beyond, the most held
 
 
 @dataclass
 class ProductWhitespace:
-    """What each look-alike group holds: the group edges and a row per group and product."""
+    """Where the look-alike groups begin, what each holds (a row per group and product:
+    ``group``, ``product``, ``customers``, ``holders``, ``share``, ``median_arr``,
+    ``offered``), the offered products' bits, and what each customer holds (kept in the
+    engine: ``account_id`` and `HELD`)."""
 
     edges: list[float]  # look-alike spend where each group after the first begins
-    held: pd.DataFrame  # group, product, customers, holders, share, median_arr, offered
-    revenue: ir.Table  # the revenue the holdings are read from (latest month)
+    held: pd.DataFrame
+    bits: dict[str, int]  # offered product -> its bit
+    holdings: ir.Table
 
-    def group(self, spend: ir.NumericValue) -> ir.IntegerValue:
-        """The look-alike group of each look-alike spend (0 = lowest)."""
-        cases = [(spend < edge, ibis.literal(number, "int64"))
-                 for number, edge in enumerate(self.edges)]
-        return ibis.cases(*cases, else_=ibis.literal(len(self.edges), "int64")) if cases \
-            else ibis.literal(0, "int64")
+    def group_of(self, spend: np.ndarray) -> np.ndarray:
+        """The look-alike group of each spend (0 = lowest)."""
+        return np.searchsorted(self.edges, spend, side="right")
 
-    def missing(self, table: ir.Table) -> ir.Table:
-        """``account_id``, ``product`` and its value, for each offered product each row of
-        `table` (with `GROUP`) does not hold."""
-        offered = self.held[self.held.offered]
-        offers = ibis.memtable(
-            pd.DataFrame({GROUP: offered.group.astype("int64"), t.PRODUCT: offered["product"],
-                          PRODUCT_ARR: offered.median_arr.astype(float)}), schema=OFFERS)
-        pairs = table.select(t.ACCOUNT_ID, GROUP).join(offers, GROUP)
-        holding = holdings(self.revenue).select(
-            _held_account=t.ACCOUNT_ID, _held_product=t.PRODUCT)
-        return pairs.anti_join(holding, [pairs[t.ACCOUNT_ID] == holding._held_account,
-                                         pairs[t.PRODUCT] == holding._held_product]) \
-            .select(t.ACCOUNT_ID, t.PRODUCT, PRODUCT_ARR)
+    def with_held(self, table: ir.Table) -> ir.Table:
+        """`table` with `HELD` (0: holds nothing offered)."""
+        holdings = self.holdings.rename(_held_account=t.ACCOUNT_ID)
+        joined = table.left_join(holdings, table[t.ACCOUNT_ID] == holdings._held_account)
+        return joined.select(*table.columns, **{HELD: joined[HELD].fill_null(0)})
+
+    def whitespace(self, group: ir.IntegerValue, held: ir.IntegerValue) -> tuple[ir.Value, ...]:
+        """Per account: how many offered products of its group it does not hold, their value
+        and their names ("; "-joined, sorted; null when none)."""
+        offered = self.held[self.held.offered].sort_values(["group", t.PRODUCT])
+        counts, values, names = [], [], []
+        for number, rows in offered.groupby("group"):
+            lacks = [(held & self.bits[product]) == 0 for product in rows[t.PRODUCT]]
+            counts.append((group == number, sum(lack.cast("int64") for lack in lacks)))
+            values.append((group == number, sum(ibis.ifelse(lack, float(value), 0.0)
+                                                for lack, value in zip(lacks, rows.median_arr))))
+            names.append((group == number, sum((ibis.ifelse(lack, f"; {product}", "")
+                                                for lack, product in zip(lacks, rows[t.PRODUCT])),
+                                               ibis.literal(""))))
+        none = (ibis.literal(0, "int64"), ibis.literal(0.0), ibis.literal(""))
+        count, value, listed = (ibis.cases(*cases, else_=empty) if cases else empty
+                                for cases, empty in zip((counts, values, names), none))
+        return count.cast("int64"), value.cast("float64"), listed.substr(2).nullif("")
 
 
 def holdings(revenue: ir.Table) -> ir.Table:
@@ -62,10 +76,11 @@ def holdings(revenue: ir.Table) -> ir.Table:
         **{t.ARR: (paying[t.MRR].sum() * 12).cast("float64")})
 
 
-def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *,
-                           share: float) -> ProductWhitespace | None:
-    """Group `customers` (``account_id``, look-alike spend ``spend``; all of them) into tenths
-    and find what each group holds; None without products in revenue.
+def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *, share: float,
+                           keep=lambda table, name: table) -> ProductWhitespace | None:
+    """Group `customers` (``account_id`` and look-alike ``spend``; all of them) into tenths
+    and find what each group holds; None without products in revenue. `keep` computes each
+    customer's products once in the engine.
 
     Examples
     --------
@@ -77,10 +92,13 @@ def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *,
     >>> found = fit_product_whitespace(revenue, customers, share=0.3)
     >>> found.held[["product", "holders", "share", "median_arr", "offered"]].values.tolist()
     [['BI', 1, 0.3333333333333333, 120.0, True], ['Core', 3, 1.0, 2400.0, True]]
+    >>> found.bits
+    {'Core': 1, 'BI': 2}
     """
     if revenue is None or t.PRODUCT not in revenue.columns:
         return None
-    held = holdings(revenue).order_by(t.ACCOUNT_ID, t.PRODUCT).to_pandas()
+    paid = holdings(revenue)
+    held = paid.order_by(t.ACCOUNT_ID, t.PRODUCT).to_pandas()
     if held.empty or customers.empty:
         return None
     spend = customers["spend"].to_numpy(dtype=float)
@@ -95,5 +113,15 @@ def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *,
            .join(sizes, on="group"))
     per["share"] = per.holders / per.customers
     per["offered"] = per.share >= share
+    offered = (per[per.offered].groupby(t.PRODUCT).holders.sum()
+               .sort_values(ascending=False, kind="stable").index[:MAX_PRODUCTS])
+    per["offered"] &= per[t.PRODUCT].isin(offered)
+    bits = {product: 1 << i for i, product in enumerate(offered)}
+    mine = paid.filter(paid[t.PRODUCT].isin(list(bits))) if bits else paid.filter(False)
+    bit = mine[t.PRODUCT].substitute({p: ibis.literal(b, "int64") for p, b in bits.items()},
+                                     else_=ibis.literal(0, "int64")) if bits \
+        else ibis.literal(0, "int64")
+    each = mine.group_by(t.ACCOUNT_ID).aggregate(**{HELD: bit.sum().cast("int64")})
     return ProductWhitespace(edges, per[["group", t.PRODUCT, "customers", "holders", "share",
-                                         "median_arr", "offered"]], revenue)
+                                         "median_arr", "offered"]], bits,
+                             keep(each, "potential_products_held"))
