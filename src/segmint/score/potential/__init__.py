@@ -102,7 +102,7 @@ class PotentialSettings(BaseModel):
     learning_rate: float = Field(default=0.1, gt=0, le=1)
     max_leaf_nodes: int = Field(default=15, ge=2, le=255)
     min_customers_per_leaf: int = Field(default=20, ge=1)
-    max_customers: int = Field(default=50_000, ge=100)  # fitted on a sample of this many at most
+    max_customers: int = Field(default=30_000, ge=100)  # fitted on a sample of this many at most
     market: Literal["susb_us", "none"] = "susb_us"  # when sources.market is not configured
     sam: str | None = None  # a rule: the serviceable part of the market
     top_accounts: int = Field(default=5, ge=1, le=1000)  # top whitespace accounts per segment
@@ -287,7 +287,7 @@ class Potential(ScoreModel):
             ("accounts_without_employees", self.missing_employees_,
              "accounts scored without a headcount (their look-alikes: customers without one)"),
             ("pinball_loss", fitted.pinball_loss, "mean quantile loss of log ARR on the "
-             "customers it learnt from"),
+             "customers it learnt from (5,000 of them at most)"),
             ("monotone_cells_raised", fitted.raised_cells, "lookup cells raised so that "
              "potential never falls as size grows"),
             ("monotone_largest_raise", fitted.largest_raise, "the largest such raise, as a "

@@ -110,7 +110,7 @@ class Lookalike:
     raised_cells: int  # grid cells the monotone projection raised
     largest_raise: float  # ... by at most this factor − 1
     customers: int
-    pinball_loss: float  # of the potential's model on its own sample, in log ARR
+    pinball_loss: float  # of the potential's model on (a sample of) its customers, in log ARR
 
     def spend(self, keys: pd.DataFrame) -> pd.DataFrame:
         """`LOW`, `MID`, `HIGH` for rows of feature keys (as `with_keys` makes them; a
@@ -188,7 +188,7 @@ def fit_lookalike(keys: pd.DataFrame, arr: np.ndarray, features: Sequence[str], 
         scorer = make_scorer(mean_pinball_loss, alpha=quantiles[1], greater_is_better=False)
         shuffled = permutation_importance(mid, x[sample], y[sample], scoring=scorer,
                                           n_repeats=5, random_state=0)
-        loss = float(mean_pinball_loss(y, mid.predict(x), alpha=quantiles[1]))
+        loss = float(mean_pinball_loss(y[sample], mid.predict(x[sample]), alpha=quantiles[1]))
     before = [p.copy() for p in predicted]
     for axis, feature in enumerate(features):
         if feature in NUMERIC:
