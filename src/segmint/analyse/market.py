@@ -53,13 +53,12 @@ SECTION = Section(
              "Penetration is ARR ÷ TAM."),
         Chart("tam_penetration", table=SEGMENT_MARKET, empty="No segment has a TAM."),
         Chart("whitespace_by_segment", table=SEGMENT_MARKET, empty="No segment has accounts."),
-        TableView(SEGMENT_MARKET, columns=(t.SEGMENT, "accounts", t.ARR, t.WHITESPACE,
-                                           "market_firms", TAM_LOW, TAM, TAM_HIGH, SAM,
-                                           PENETRATION)),
+        TableView(SEGMENT_MARKET, columns=(t.SEGMENT, "accounts", t.ARR, t.WHITESPACE, TAM,
+                                           SAM, PENETRATION)),
         TableView(MARKET_ASSUMPTIONS, title="Assumptions"),
         TableView(TOP_WHITESPACE, title="Top whitespace accounts per segment",
-                  columns=(t.SEGMENT, "rank", t.ACCOUNT_ID, t.NAME, t.ARR, t.POTENTIAL,
-                           t.WHITESPACE, t.SHARE_OF_WALLET, t.PRODUCT_WHITESPACE)),
+                  columns=(t.SEGMENT, "rank", t.NAME, t.ARR, t.POTENTIAL, t.WHITESPACE,
+                           t.SHARE_OF_WALLET)),
     ))
 
 
