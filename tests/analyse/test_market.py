@@ -7,6 +7,7 @@ import ibis
 import pytest
 
 from segmint import tables as t
+from segmint.exceptions import RuleError
 from segmint.analyse.market import market_cells, susb_market
 from segmint.pipeline import run
 
@@ -160,3 +161,12 @@ def test_a_cells_typical_firm():
     typical = market_cells(market).order_by("_source_row").typical_employees.execute().tolist()
     # employment ÷ firms; with no firms, the geometric middle of 10 and 19
     assert typical == pytest.approx([1.5, 25_000.0, (10 * 19) ** 0.5])
+
+
+def test_a_sam_rule_naming_no_column_says_where_it_is(make_project):
+    project = make_project(PROJECT.format(market="", extra="").replace(
+        'sam: "employees < 100"', 'sam: "employes < 100"'), accounts__csv=ACCOUNTS,
+        revenue__csv=REVENUE)
+    with pytest.raises(RuleError, match=r"^scores\.potential\.sam: Rule 'employes < 100': "
+                       r"'employes' is not a column\. Did you mean 'employees'\?"):
+        run(project, write=False)

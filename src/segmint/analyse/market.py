@@ -24,6 +24,7 @@ from segmint import tables as t
 from segmint.analyse.performance import money_text
 from segmint.analyse.registry import analysis
 from segmint.context import RunContext
+from segmint.exceptions import RuleError
 from segmint.enrich.geography import attach_geography
 from segmint.enrich.industry import attach_industry, susb_us_naics_size
 from segmint.score.registry import SCORES
@@ -353,7 +354,10 @@ def _with_sam(context: RunContext, sam: str | None) -> ir.Table:
 def _rule(table: ir.Table, rule: str | None) -> ir.BooleanValue:
     if rule is None:
         return ibis.literal(True)
-    return compile_rule(parse_rule(rule), table).fill_null(False)
+    try:
+        return compile_rule(parse_rule(rule), table).fill_null(False)
+    except RuleError as err:
+        raise type(err)(f"scores.potential.sam: {err}") from None
 
 
 def _assumptions(context: RunContext, described: str, facts: dict, table: pd.DataFrame) -> pd.DataFrame:
