@@ -34,8 +34,8 @@ from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
 STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage", "load owners",
-          "enrich", "score", "assign", "analyse", "audit", "write")
-LOADED = ("deals", "revenue", "usage", "owners")  # loaded after accounts, in this order
+          "load market", "enrich", "score", "assign", "analyse", "audit", "write")
+LOADED = ("deals", "revenue", "usage", "owners", "market")  # loaded after accounts, in this order
 
 
 @dataclass
@@ -156,7 +156,7 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     context = RunContext(project, as_of, tables, enriched.accounts, keep=keep)
     progress("score")
     scores = score_accounts(context, progress=progress)
-    context.accounts = scores.accounts
+    context.accounts, context.models = scores.accounts, scores.models
     progress("assign")
     context.assignments = keep(assignment_table(
         scores.accounts, project.segmentation, revenue=tables.get("revenue"),

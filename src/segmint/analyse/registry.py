@@ -25,6 +25,7 @@ class Analysis:
     after: tuple[str, ...]
     compute: Callable[[RunContext], Computed]
     section: Section | None = None
+    scores: tuple[str, ...] = ()  # fitted score models it reads (``context.models``)
 
 
 @dataclass
@@ -52,15 +53,16 @@ ANALYSES: dict[str, Analysis] = {}
 
 
 def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, ...] = (),
-             section: Section | None = None):
-    """Register an analysis; if a table it needs is missing, it is skipped with a reason.
+             scores: tuple[str, ...] = (), section: Section | None = None):
+    """Register an analysis; if a table or a score it needs is missing, it is skipped with a reason.
 
     The decorated function takes a `segmint.context.RunContext` (enriched and scored accounts,
     clean tables, assignments, settings, ``as_of`` and the results of the analyses named in
     `after`, which run first) and returns an Ibis table, named after the analysis, or a
     mapping of output name to table. Each table is written as an output of that name, and
-    `section` says what the report shows of them. Built-in analyses register this way too,
-    as a user's would.
+    `section` says what the report shows of them. `scores` names the score models it reads
+    from ``context.models``; a project that does not configure them skips it. Built-in
+    analyses register this way too, as a user's would.
 
     Examples
     --------
@@ -74,7 +76,8 @@ def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, 
     """
 
     def register(fn: Callable[[RunContext], Computed]) -> Callable[[RunContext], Computed]:
-        ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section)
+        ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section,
+                                  scores=scores)
         return fn
 
     return register
@@ -131,7 +134,8 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
         return stored
 
     own = RunContext(context.project, context.as_of, context.tables, context.accounts,
-                     context.assignments, keep=keep, results=context.results)
+                     context.assignments, keep=keep, results=context.results,
+                     models=context.models)
     for name in _in_order(wanted, registry):
         entry = registry[name]
         missing = [spec.name for spec in entry.needs if spec.name not in context.tables]
@@ -140,6 +144,11 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
                 f"needs the {' and '.join(missing)} table{'s' if len(missing) > 1 else ''}, "
                 "which this project does not load"
             )
+            continue
+        unscored = [score for score in entry.scores if score not in context.models]
+        if unscored:
+            run.skipped[name] = (f"needs the {' and '.join(unscored)} score: add scores: "
+                                 f"{{{unscored[0]}: {{}}}} to segmint.yaml")
             continue
         computed = entry.compute(own)
         outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)

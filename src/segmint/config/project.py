@@ -77,6 +77,7 @@ class Sources(Strict):
     revenue: Source | None = None
     usage: Source | None = None
     owners: Source | None = None  # reps: a CRM user export, for territories and capacity
+    market: Source | None = None  # firms per industry x size class; default: US Census SUSB
 
     @model_validator(mode="after")
     def _known_columns(self) -> Sources:
