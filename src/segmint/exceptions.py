@@ -59,3 +59,11 @@ def closest_hint(name: str, available: Iterable[str]) -> str:
     if close:
         return f"Did you mean {close[0]!r}?"
     return f"Known names: {', '.join(available) or '(none)'}."
+
+
+class ModelFitError(SegmintError, ValueError):
+    """A model cannot be fitted on the data it was given; the message says why."""
+
+
+class ModelFitWarning(UserWarning):
+    """A model was fitted but should be read with care: a parameter at a bound, no convergence."""
