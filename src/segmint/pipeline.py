@@ -33,9 +33,11 @@ from segmint.segment.summary import reason_counts, segment_summary
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
-STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage", "load owners",
-          "load market", "enrich", "score", "assign", "analyse", "audit", "write")
-LOADED = ("deals", "revenue", "usage", "owners", "market")  # loaded after accounts, in this order
+STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage",
+          "load transactions", "load owners", "load market", "enrich", "score", "assign",
+          "analyse", "audit", "write")
+# loaded after accounts, in this order
+LOADED = ("deals", "revenue", "usage", "transactions", "owners", "market")
 
 
 @dataclass

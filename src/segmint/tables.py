@@ -51,6 +51,10 @@ DATE = "date"
 METRIC = "metric"
 VALUE = "value"
 
+# transactions: invoices, orders or services bills, for repeat-purchase CLV (won deals stand in
+# when there are none); the lines of one invoice share its id and date
+TRANSACTION_ID = "transaction_id"
+
 # enrichment (enrich/): what it adds to the accounts beside the canonical columns
 RAW_SUFFIX = "_raw"  # the text the CRM had, where normalising replaced it (country_raw)
 SOURCE_SUFFIX = "_source"  # where a filled group came from: 'own' or 'parent' (country_source)
@@ -94,6 +98,15 @@ SHARE_OF_WALLET = "share_of_wallet"  # arr / potential
 POTENTIAL_BAND = "potential_band"
 PRODUCT_WHITESPACE = "product_whitespace"  # products its look-alikes hold and it does not
 PRODUCT_WHITESPACE_ARR = "product_whitespace_arr"  # ... at the look-alikes' median ARR on each
+
+# clv (score/clv): what each account is worth over the horizon in segmint.yaml
+CLV = "clv"  # margin on expected repeat spend plus on the contract's discounted residual ARR
+CLV_REPEAT = "clv_repeat"  # the repeat-purchase part: BG/NBD x Gamma-Gamma, discounted
+CLV_CONTRACT = "clv_contract"  # the contractual part: ARR x margin x DERL (shifted-BG)
+CLV_BAND = "clv_band"
+EXPECTED_PURCHASES = "expected_purchases"  # repeat purchases expected over the horizon
+EXPECTED_SPEND = "expected_spend"  # per purchase (Gamma-Gamma)
+PROBABILITY_ALIVE = "probability_alive"  # still buying (BG/NBD)
 
 # segmentation outputs
 SEGMENT = "segment"
@@ -215,6 +228,16 @@ USAGE = TableSpec(
     references={ACCOUNT_ID: "accounts"},
 )
 
+TRANSACTIONS = TableSpec(
+    "transactions",
+    key=(TRANSACTION_ID, ACCOUNT_ID, DATE),  # not unique: an invoice's lines repeat all three
+    grain="one invoice or order line",
+    columns={TRANSACTION_ID: "string", ACCOUNT_ID: "string", DATE: "date", AMOUNT: "money",
+             CURRENCY: "string"},
+    required=(ACCOUNT_ID, DATE, AMOUNT),
+    references={ACCOUNT_ID: "accounts"},
+)
+
 # Capacity is two columns, not a number and a unit: a rep may have both an hours budget and a
 # cap on accounts held, each sums across reps without converting units, and a plan reads the
 # one it needs (a capacity plan works in hours). Either may be left empty.
@@ -257,7 +280,8 @@ MARKET = TableSpec(
 )
 
 SPECS: dict[str, TableSpec] = {spec.name: spec
-                               for spec in (ACCOUNTS, DEALS, REVENUE, USAGE, OWNERS, MARKET)}
+                               for spec in (ACCOUNTS, DEALS, REVENUE, USAGE, TRANSACTIONS,
+                                            OWNERS, MARKET)}
 
 # Canonical columns that may hold ';'-separated lists (sources.<table>.multi_value), read as
 # arrays of strings: a deal sold several products ("Analytics;CRM"). Any extra attribute column

@@ -76,6 +76,7 @@ class Sources(Strict):
     deals: Source | None = None
     revenue: Source | None = None
     usage: Source | None = None
+    transactions: Source | None = None  # invoices or orders: repeat-purchase CLV (scores.clv)
     owners: Source | None = None  # reps: a CRM user export, for territories and capacity
     market: Source | None = None  # firms per industry x size class; default: US Census SUSB
 

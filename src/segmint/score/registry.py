@@ -76,6 +76,25 @@ class ScoreModel:
         return None
 
 
+def band_of(value: ir.NumericValue, edges: list[float], labels: list[str]) -> ir.StringValue:
+    """The band label of `value` as an engine expression: ``labels[i]`` below ``edges[i]``,
+    the last label from the last edge up, null for null; a NaN edge (too few accounts to
+    place it) is skipped.
+
+    >>> import ibis
+    >>> values = ibis.memtable({"v": [5.0, 50.0, 500.0, None]})
+    >>> band = band_of(values.v, [10.0, 100.0], ["Low", "Mid", "High"])
+    >>> values.select(band=band).band.to_pyarrow().to_pylist()
+    ['Low', 'Mid', 'High', None]
+    """
+    import ibis
+
+    cases = [(value < edge, ibis.literal(label))
+             for edge, label in zip(edges, labels) if edge == edge]  # NaN: no band
+    return ibis.cases((value.isnull(), ibis.null("string")), *cases,
+                      else_=ibis.literal(labels[-1]))
+
+
 @dataclass(frozen=True)
 class ScoreSpec:
     """A registered model: its name, the tables it needs, the columns it adds and its section."""

@@ -26,7 +26,8 @@ from pydantic import (BaseModel, ConfigDict, Field, PositiveFloat, ValidationInf
 
 from segmint import tables as t
 from segmint.exceptions import ConfigError
-from segmint.score.registry import DETAIL, PARAMETER, VALUE, ScoreModel, score_model
+from segmint.score.registry import (DETAIL, PARAMETER, VALUE, ScoreModel, band_of,
+                                    score_model)
 from segmint.sections import Chart, Note, Section, TableView
 
 if TYPE_CHECKING:
@@ -365,11 +366,5 @@ class Potential(ScoreModel):
         return self.products_.whitespace(table[GROUP], table[HELD])
 
     def _band(self, potential: ir.NumericValue) -> ir.StringValue:
-        import ibis
-
-        labels = self.settings.bands.labels
-        cases = [(potential < edge, ibis.literal(label))
-                 for edge, label in zip(self.band_edges_, labels) if edge == edge]  # NaN: no band
-        return ibis.cases((potential.isnull(), ibis.null("string")), *cases,
-                          else_=ibis.literal(labels[-1]))
+        return band_of(potential, self.band_edges_, self.settings.bands.labels)
 

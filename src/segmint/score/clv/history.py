@@ -1,0 +1,113 @@
+"""What the CLV models learn from, computed in the engine: purchases, repeat-purchase summaries
+and contract periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint import tables as t
+
+DAY, SPEND = "purchase_day", "spend"  # a purchase: an account's net spend on one day
+FREQUENCY, RECENCY_DAYS, AGE_DAYS, MEAN_SPEND = "frequency", "recency_days", "age_days", "mean_spend"
+PERIODS, CHURNED = "periods", "churned"  # contract periods begun, and whether it ended
+ACCOUNTS = "accounts"  # how many accounts share a pattern
+DAYS_PER_WEEK = 7.0
+
+
+def purchases(tables: Mapping[str, ir.Table], as_of: dt.date) -> tuple[ir.Table | None, str]:
+    """Each account's purchases to `as_of`: one row per account and day with a positive net
+    spend, from ``transactions`` or, when there are none, won deals at their close date.
+
+    Lines of one invoice, and invoices of one day, are one purchase; a day whose lines net
+    to zero or less (a credit note) is no purchase. Returns the table (None when there is
+    neither source) and the source's name.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> tx = ibis.memtable({"account_id": ["a", "a", "a", "b"], "amount": [60.0, 40.0, -5.0, 9.0],
+    ...     "date": [d(2024, 1, 2), d(2024, 1, 2), d(2024, 2, 1), d(2024, 9, 1)]})
+    >>> table, source = purchases({"transactions": tx}, d(2024, 6, 30))
+    >>> source, table.order_by("purchase_day").spend.execute().tolist()
+    ('transactions', [100.0])
+    """
+    if (transactions := tables.get("transactions")) is not None:
+        rows = transactions.select(t.ACCOUNT_ID, _day=transactions[t.DATE].cast("date"),
+                                   _amount=transactions[t.AMOUNT].cast("float64"))
+        source = "transactions"
+    elif (deals := tables.get("deals")) is not None and {t.IS_WON, t.CLOSE_DATE, t.AMOUNT} \
+            <= set(deals.columns):
+        won = deals.filter(deals[t.IS_WON].cast("boolean").fill_null(False))
+        rows = won.select(t.ACCOUNT_ID, _day=won[t.CLOSE_DATE].cast("date"),
+                          _amount=won[t.AMOUNT].cast("float64"))
+        source = "won deals"
+    else:
+        return None, ""
+    rows = rows.filter(rows._day.notnull() & (rows._day <= as_of) & rows[t.ACCOUNT_ID].notnull())
+    daily = rows.group_by([t.ACCOUNT_ID, rows._day.name(DAY)]).aggregate(
+        **{SPEND: rows._amount.fill_null(0.0).sum()})
+    return daily.filter(daily[SPEND] > 0), source
+
+
+def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
+    """Per account: repeat purchases after its first (`frequency`), days from the first to the
+    last (`recency_days`) and to `as_of` (`age_days`), and the mean value of its repeat
+    purchases (`mean_spend`, 0 without any): the BG/NBD and Gamma-Gamma inputs.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> bought = ibis.memtable({"account_id": ["a", "a", "a"], "spend": [10.0, 30.0, 50.0],
+    ...     "purchase_day": [d(2024, 1, 1), d(2024, 1, 15), d(2024, 3, 1)]})
+    >>> repeat_summary(bought, d(2024, 3, 31)).to_pyarrow().to_pylist()
+    [{'account_id': 'a', 'frequency': 2, 'recency_days': 60, 'age_days': 90, 'mean_spend': 40.0}]
+    """
+    first = purchases.group_by(_first_account=purchases[t.ACCOUNT_ID]).aggregate(
+        _first=purchases[DAY].min())
+    joined = purchases.join(first, purchases[t.ACCOUNT_ID] == first._first_account)
+    repeat = joined[DAY] > joined._first
+    summary = joined.group_by(t.ACCOUNT_ID).aggregate(
+        **{FREQUENCY: repeat.cast("int64").sum(),
+           RECENCY_DAYS: joined[DAY].max().delta(joined._first.min(), unit="day"),
+           AGE_DAYS: ibis.literal(as_of).delta(joined._first.min(), unit="day"),
+           "_repeat_spend": ibis.ifelse(repeat, joined[SPEND], 0.0).sum()})
+    return summary.select(
+        t.ACCOUNT_ID, summary[FREQUENCY].cast("int64"), summary[RECENCY_DAYS].cast("int64"),
+        summary[AGE_DAYS].cast("int64"),
+        **{MEAN_SPEND: ibis.ifelse(summary[FREQUENCY] > 0,
+                                   summary._repeat_spend / summary[FREQUENCY], 0.0)})
+
+
+def repeat_patterns(summary: ir.Table) -> ir.Table:
+    """The distinct (frequency, recency_days, age_days) patterns and how many accounts have
+    each: what BG/NBD is fitted on, thousands of rows at any number of accounts."""
+    return summary.group_by([FREQUENCY, RECENCY_DAYS, AGE_DAYS]).aggregate(
+        **{ACCOUNTS: summary.count()})
+
+
+def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 12) -> ir.Table:
+    """Per account that has paid: contract periods begun (`periods`, 1 in the first
+    `period_months`) and whether it has `churned` (paid nothing in the last revenue month).
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> revenue = ibis.memtable({"account_id": ["a"] * 14 + ["b"] * 3, "mrr": [10.0] * 17,
+    ...     "period": [d(2023, m, 1) for m in range(1, 13)] + [d(2024, 1, 1), d(2024, 2, 1)]
+    ...               + [d(2023, 3, 1), d(2023, 4, 1), d(2023, 5, 1)]})
+    >>> contract_periods(revenue, d(2024, 2, 29)).order_by("account_id").execute().values.tolist()
+    [['a', 2, False], ['b', 1, True]]
+    """
+    paid = revenue.filter((revenue[t.MRR] > 0) & (revenue[t.PERIOD] <= as_of))
+    last_month = revenue.filter(revenue[t.PERIOD] <= as_of)[t.PERIOD].max()
+    spans = paid.group_by(t.ACCOUNT_ID).aggregate(
+        _first=paid[t.PERIOD].min(), _last=paid[t.PERIOD].max())
+    months = (spans._last.year() - spans._first.year()) * 12 \
+        + spans._last.month() - spans._first.month() + 1
+    periods = ((months - 1) / period_months).floor().cast("int64") + 1
+    return spans.select(t.ACCOUNT_ID, **{PERIODS: periods,
+                                         CHURNED: spans._last < last_month.as_scalar()})

@@ -1,0 +1,208 @@
+"""CLV as a score: purchases and contract periods computed in the engine, the value per
+account against the fitters' own figures, bands, the hold-out check and missing inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import warnings
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from segmint import tables as t
+from segmint.config.project import Project
+from segmint.context import RunContext
+from segmint.engine import materialise
+from segmint.score.clv import ClvSettings, CustomerLifetimeValue
+from segmint.score.clv import history as h
+from segmint.score.clv.value import pattern_forecast
+
+AS_OF = dt.date(2024, 6, 30)
+D = dt.date
+PROJECT = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+                                  "segmentation": {"default": "All"}})
+
+
+def table(con, name, **columns):
+    return materialise(con, ibis.memtable(pa.table(columns)), name)
+
+
+def rows(expr, key=t.ACCOUNT_ID):
+    return {row[key]: row for row in expr.to_pyarrow().to_pylist()}
+
+
+def test_a_purchase_is_an_accounts_day_of_positive_net_spend(con):
+    # a: an invoice of two lines on Jan 2, one on Mar 1 and May 1, a credit note on Jun 1;
+    # b: one invoice, then one after as_of (not yet known)
+    tx = table(con, "tx", account_id=["a", "a", "a", "a", "a", "b", "b"],
+               transaction_id=["1", "1", "2", "3", "CN", "4", "5"],
+               date=[D(2024, 1, 2), D(2024, 1, 2), D(2024, 3, 1), D(2024, 5, 1), D(2024, 6, 1),
+                     D(2024, 2, 10), D(2024, 7, 1)],
+               amount=[60.0, 40.0, 30.0, 50.0, -30.0, 75.0, 10.0])
+    bought, source = h.purchases({"transactions": tx}, AS_OF)
+    summary = rows(h.repeat_summary(bought, AS_OF))
+    assert source == "transactions"
+    assert summary["a"] == {"account_id": "a", "frequency": 2, "recency_days": 120,
+                            "age_days": 180, "mean_spend": 40.0}
+    assert summary["b"] == {"account_id": "b", "frequency": 0, "recency_days": 0,
+                            "age_days": 141, "mean_spend": 0.0}
+
+
+def test_won_deals_stand_in_without_transactions(con):
+    deals = table(con, "deals", deal_id=["1", "2", "3"], account_id=["a", "a", "a"],
+                  is_won=[True, False, True], close_date=[D(2024, 1, 31), D(2024, 2, 1),
+                                                          D(2024, 4, 30)],
+                  amount=[1000.0, 500.0, 2000.0])
+    bought, source = h.purchases({"deals": deals}, AS_OF)
+    assert source == "won deals"
+    assert rows(h.repeat_summary(bought, AS_OF))["a"]["frequency"] == 1
+    assert h.purchases({}, AS_OF) == (None, "")
+
+
+def test_contract_periods_count_renewals_and_churn(con):
+    # a pays Jan 2023 to Jun 2024 (18 months: in its second year); b paid Mar to May 2023
+    months = [D(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 19)]
+    revenue = table(con, "revenue", account_id=["a"] * 18 + ["b"] * 3,
+                    period=months + months[2:5], mrr=[10.0] * 21)
+    assert {k: (v["periods"], v["churned"])
+            for k, v in rows(h.contract_periods(revenue, AS_OF)).items()} == \
+        {"a": (2, False), "b": (1, True)}
+
+
+@functools.cache
+def simulated_history(seed=11, accounts=1500):
+    """BG/NBD purchases (r=0.8, alpha=14 weeks, a=0.7, b=2.8) of accounts that first bought
+    in the two years before AS_OF, each purchase Gamma(2.5, nu), nu ~ Gamma(3, 2400)."""
+    rng = np.random.default_rng(seed)
+    end = np.datetime64(AS_OF, "D")
+    ids, days, amounts = [], [], []
+    for i in range(accounts):
+        age = int(rng.integers(1, 730))
+        rate, dropout = rng.gamma(0.8, 1 / 14.0) / 7.0, rng.beta(0.7, 2.8)  # a day
+        scale = 1.0 / rng.gamma(3.0, 1 / 2400.0)
+        day = 0.0
+        while True:  # the first purchase, then repeats until dropout or AS_OF
+            ids.append(f"c{i:04d}")
+            days.append(end - np.timedelta64(age - int(day), "D"))
+            amounts.append(round(rng.gamma(2.5, scale), 2))
+            day += rng.exponential(1 / rate)
+            if day >= age or (len(days) > 1 and ids[-2] == ids[-1] and rng.random() < dropout):
+                break
+    return ids, days, amounts
+
+
+@pytest.fixture
+def history(con):
+    ids, days, amounts = simulated_history()
+    tx = table(con, "clv_tx", account_id=ids, date=pa.array(np.array(days, dtype="datetime64[D]")), amount=amounts)
+    customers = sorted(set(ids))[:40]  # some also pay a contract, monthly since 2023
+    months = [D(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 19)]
+    churned = set(customers[:15])  # these stop after 11 months
+    rev_ids, rev_months = [], []
+    for c in customers:
+        paid = months[:11] if c in churned else months
+        rev_ids += [c] * len(paid)
+        rev_months += paid
+    revenue = table(con, "clv_revenue", account_id=rev_ids, period=rev_months,
+                    mrr=[100.0] * len(rev_ids))
+    all_ids = sorted(set(ids)) + ["prospect"]
+    arr = [1200.0 if c in customers and c not in churned else None for c in all_ids]
+    accounts = table(con, "clv_accounts", account_id=all_ids, arr=pa.array(arr, pa.float64()))
+    return {"transactions": tx, "revenue": revenue}, accounts
+
+
+def fitted(history, **settings):
+    tables, accounts = history
+    context = RunContext(PROJECT, AS_OF, tables, accounts)
+    return CustomerLifetimeValue(ClvSettings(**settings)).fit(context)
+
+
+def test_clv_is_margin_on_discounted_repeat_spend_plus_contract(con, history):
+    settings = {"horizon_months": 24, "discount_rate": 0.12, "margin": 0.6}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 40 contracts: sBG may sit near homogeneity
+        model = fitted(history, **settings)
+    tables, accounts = history
+    scored = rows(model.score(accounts))
+    summary = rows(h.repeat_summary(h.purchases(tables, AS_OF)[0], AS_OF))
+    repeat_buyer = next(k for k, v in summary.items() if v["frequency"] >= 3)
+    s = summary[repeat_buyer]
+    forecast = pattern_forecast(model.repeat_, pd.DataFrame([s]), horizon_months=24,
+                                annual_discount_rate=0.12).iloc[0]
+    spend = model.spend_.expected_spend([s["frequency"]], [s["mean_spend"]])[0]
+    row = scored[repeat_buyer]
+    assert row[t.EXPECTED_SPEND] == pytest.approx(spend)
+    assert row[t.CLV_REPEAT] == pytest.approx(0.6 * spend * forecast.discounted_purchases)
+    assert row[t.CLV_REPEAT] < 0.6 * spend * forecast.expected_purchases  # discounting lowers it
+    # an active contract: ARR x margin x DERL at its period (18 months paid: the second)
+    active = next(k for k, v in scored.items() if v[t.CLV_CONTRACT] > 0)
+    derl = model.retention_.discounted_residual_lifetime([2], 0.12)[0]
+    assert scored[active][t.CLV_CONTRACT] == pytest.approx(1200.0 * 0.6 * derl)
+    assert all(v[t.CLV] == pytest.approx(v[t.CLV_REPEAT] + v[t.CLV_CONTRACT])
+               for v in scored.values())
+    assert scored["prospect"][t.CLV] == 0.0 and scored["prospect"][t.EXPECTED_PURCHASES] is None
+
+
+def test_fit_recovers_the_simulated_parameters_and_calibrates(history):
+    model = fitted(history, holdout_months=6)
+    r, alpha, a, b = (model.repeat_.params_[k] for k in ("r", "alpha", "a", "b"))
+    assert r / alpha == pytest.approx(0.8 / 14.0, rel=0.25)  # the mean weekly rate
+    assert a / (a + b) == pytest.approx(0.7 / 3.5, rel=0.35)  # the mean dropout probability
+    gg = model.spend_.params_
+    assert gg["p"] * gg["gamma"] / (gg["q"] - 1) == pytest.approx(2.5 * 2400 / 2, rel=0.2)
+    calibration = model._calibration
+    assert calibration.frequency.iloc[0] == "0" and calibration.frequency.iloc[-1] == "7+"
+    totals = (calibration.accounts * calibration[["predicted_per_account",
+                                                  "actual_per_account"]].T).T.sum()
+    assert totals.predicted_per_account == pytest.approx(totals.actual_per_account, rel=0.2)
+
+
+def test_bands_split_valued_accounts_at_the_quantiles(history):
+    model = fitted(history, holdout_months=0)
+    _, accounts = history
+    scored = model.score(accounts).to_pyarrow().to_pylist()
+    low, high = model.band_edges_
+    valued = np.array([r[t.CLV] for r in scored if r[t.CLV] > 0])
+    assert np.mean(valued < low) == pytest.approx(0.5, abs=0.02)
+    assert np.mean(valued < high) == pytest.approx(0.8, abs=0.02)
+    assert {r[t.CLV_BAND] for r in scored if r[t.CLV] >= high} == {"High"}
+    assert {r[t.CLV_BAND] for r in scored if r[t.CLV] == 0} == {"Low"}
+
+
+def test_parameters_name_every_fitted_model(history):
+    frame = fitted(history, holdout_months=0).parameters()
+    names = set(frame.parameter)
+    assert {"bgnbd_r", "bgnbd_log_likelihood", "gamma_gamma_p", "sbg_alpha", "band_edge_1",
+            "margin"} <= names
+    assert frame.set_index("parameter").value["bgnbd_accounts"] == 1500
+
+
+def test_without_any_purchase_history_clv_is_the_contract_alone(con):
+    accounts = table(con, "bare", account_id=["a", "b"], arr=[1000.0, None])
+    context = RunContext(PROJECT, AS_OF, {}, accounts)
+    model = CustomerLifetimeValue(ClvSettings()).fit(context)
+    assert "no transactions and no won deals" in model.notes_[0]
+    scored = rows(model.score(accounts))
+    assert [scored[k][t.CLV] for k in "ab"] == [0.0, 0.0]
+
+
+def test_the_score_stage_adds_clv_columns_usable_by_rules(con, history):
+    from segmint.score.stage import score_accounts
+
+    tables, accounts = history
+    project = Project.model_validate({
+        "sources": {"accounts": {"path": "a.csv"}}, "backtest": {"months": 0},
+        "scores": {"clv": {"holdout_months": 3}},
+        "segmentation": {"segments": [{"name": "Valuable", "when": "clv_band = 'High'"}],
+                         "default": "Other"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = score_accounts(RunContext(project, AS_OF, tables, accounts))
+    assert run.columns == ["clv", "clv_repeat", "clv_contract", "clv_band",
+                           "expected_purchases", "expected_spend", "probability_alive"]
+    assert {"clv_parameters", "clv_calibration", "clv_retention"} <= set(run.tables)
+    assert len(run.frames["clv_calibration"]) == 8
