@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import warnings
 
 import ibis
 import numpy as np
@@ -68,9 +67,9 @@ def test_contract_periods_count_renewals_and_churn(con):
     months = [D(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 19)]
     revenue = table(con, "revenue", account_id=["a"] * 18 + ["b"] * 3,
                     period=months + months[2:5], mrr=[10.0] * 21)
-    assert {k: (v["periods"], v["churned"])
+    assert {k: (v["periods"], v["churned"], v["started_before_history"])
             for k, v in rows(h.contract_periods(revenue, AS_OF)).items()} == \
-        {"a": (2, False), "b": (1, True)}
+        {"a": (2, False, True), "b": (1, True, False)}
 
 
 @functools.cache
@@ -102,14 +101,14 @@ def history(con):
     customers = sorted(set(ids))[:40]  # some also pay a contract, monthly since 2023
     months = [D(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 19)]
     churned = set(customers[:15])  # these stop after 11 months
-    rev_ids, rev_months = [], []
-    for c in customers:
-        paid = months[:11] if c in churned else months
+    rev_ids, rev_months = ["old"], [D(2022, 12, 1)]  # paying before the others: left out
+    for c in customers:  # from February 2023
+        paid = months[1:12] if c in churned else months[1:]
         rev_ids += [c] * len(paid)
         rev_months += paid
     revenue = table(con, "clv_revenue", account_id=rev_ids, period=rev_months,
                     mrr=[100.0] * len(rev_ids))
-    all_ids = sorted(set(ids)) + ["prospect"]
+    all_ids = sorted(set(ids)) + ["old", "prospect"]
     arr = [1200.0 if c in customers and c not in churned else None for c in all_ids]
     accounts = table(con, "clv_accounts", account_id=all_ids, arr=pa.array(arr, pa.float64()))
     return {"transactions": tx, "revenue": revenue}, accounts
@@ -123,9 +122,7 @@ def fitted(history, **settings):
 
 def test_clv_is_margin_on_discounted_repeat_spend_plus_contract(con, history):
     settings = {"horizon_months": 24, "discount_rate": 0.12, "margin": 0.6}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # 40 contracts: sBG may sit near homogeneity
-        model = fitted(history, **settings)
+    model = fitted(history, **settings)
     tables, accounts = history
     scored = rows(model.score(accounts))
     summary = rows(h.repeat_summary(h.purchases(tables, AS_OF)[0], AS_OF))
@@ -138,7 +135,7 @@ def test_clv_is_margin_on_discounted_repeat_spend_plus_contract(con, history):
     assert row[t.EXPECTED_SPEND] == pytest.approx(spend)
     assert row[t.CLV_REPEAT] == pytest.approx(0.6 * spend * forecast.discounted_purchases)
     assert row[t.CLV_REPEAT] < 0.6 * spend * forecast.expected_purchases  # discounting lowers it
-    # an active contract: ARR x margin x DERL at its period (18 months paid: the second)
+    # an active contract: ARR x margin x DERL at its period (17 months paid: the second)
     active = next(k for k, v in scored.items() if v[t.CLV_CONTRACT] > 0)
     derl = model.retention_.discounted_residual_lifetime([2], 0.12)[0]
     assert scored[active][t.CLV_CONTRACT] == pytest.approx(1200.0 * 0.6 * derl)
@@ -179,13 +176,14 @@ def test_parameters_name_every_fitted_model(history):
     assert {"bgnbd_r", "bgnbd_log_likelihood", "gamma_gamma_p", "sbg_alpha", "band_edge_1",
             "margin"} <= names
     assert frame.set_index("parameter").value["bgnbd_accounts"] == 1500
+    assert frame.set_index("parameter").value["sbg_accounts"] == 40  # not "old": left truncated
 
 
 def test_without_any_purchase_history_clv_is_the_contract_alone(con):
     accounts = table(con, "bare", account_id=["a", "b"], arr=[1000.0, None])
     context = RunContext(PROJECT, AS_OF, {}, accounts)
     model = CustomerLifetimeValue(ClvSettings()).fit(context)
-    assert "no transactions and no won deals" in model.notes_[0]
+    assert model.notes_ == ["no transactions and no won deals: the repeat-purchase part is 0"]
     scored = rows(model.score(accounts))
     assert [scored[k][t.CLV] for k in "ab"] == [0.0, 0.0]
 
@@ -199,10 +197,20 @@ def test_the_score_stage_adds_clv_columns_usable_by_rules(con, history):
         "scores": {"clv": {"holdout_months": 3}},
         "segmentation": {"segments": [{"name": "Valuable", "when": "clv_band = 'High'"}],
                          "default": "Other"}})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run = score_accounts(RunContext(project, AS_OF, tables, accounts))
+    run = score_accounts(RunContext(project, AS_OF, tables, accounts))
     assert run.columns == ["clv", "clv_repeat", "clv_contract", "clv_band",
                            "expected_purchases", "expected_spend", "probability_alive"]
     assert {"clv_parameters", "clv_calibration", "clv_retention"} <= set(run.tables)
     assert len(run.frames["clv_calibration"]) == 8
+
+
+def test_a_model_the_data_cannot_identify_is_a_note_of_the_run(con):
+    # every account still buys at the end: no dropout to learn, BG/NBD's a runs to 0
+    days = [D(2024, 1, 1) + dt.timedelta(days=d) for d in range(0, 180, 30)]
+    ids = [f"a{i}" for i in range(30) for _ in days]
+    tx = table(con, "steady", account_id=ids, date=days * 30, amount=[10.0 + i % 7 for i in range(len(ids))])
+    accounts = table(con, "steady_accounts", account_id=sorted(set(ids)))
+    model = CustomerLifetimeValue(ClvSettings(holdout_months=0)).fit(
+        RunContext(PROJECT, AS_OF, {"transactions": tx}, accounts))
+    assert any(note.startswith("BG/NBD: ") and "reached the edge" in note for note in model.notes_), \
+        model.notes_

@@ -90,6 +90,7 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
     run.accounts, run.models = _fit_and_score(context, chosen, progress)
     for name, model in run.models.items():
         spec = chosen[name][0]
+        run.notes += [f"score {name}: {note}" for note in getattr(model, "notes_", ())]
         run.tables[f"{name}_parameters"] = ibis.memtable(model.parameters())
         for output, table in model_tables(model, run.accounts).items():
             run.tables[output] = context.keep(table, output)

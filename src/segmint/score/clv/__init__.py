@@ -8,7 +8,9 @@ Two parts, each from a published probability model fitted by maximum likelihood
   each will be worth, discounted month by month over ``horizon_months``;
 - the contract: a shifted-beta-geometric retention curve fitted on contract periods from the
   revenue history; an active account's value is ARR × DERL, its discounted expected residual
-  lifetime in periods (Fader & Hardie 2010).
+  lifetime in periods (Fader & Hardie 2010). Accounts already paying when the revenue
+  history begins are scored but left out of the fit: how many renewals they made before it
+  is unknown.
 
 ``clv`` is the margin on both. Frequency, recency and age are computed in the engine
 (`segmint.score.clv.history`); the fit runs on the distinct patterns; the forecast per
@@ -95,7 +97,6 @@ class CustomerLifetimeValue(ScoreModel):
     >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
     ...     "scores": {"clv": {"holdout_months": 0}}, "segmentation": {"default": "All"}})
     >>> context = RunContext(project, d(2024, 6, 30), {"transactions": tx}, accounts)
-    >>> import warnings; warnings.simplefilter("ignore")  # 4 accounts identify no model
     >>> model = CustomerLifetimeValue(ClvSettings(holdout_months=0)).fit(context)
     >>> scored = model.score(accounts).order_by("account_id").execute()
     >>> scored.clv.gt(0).tolist()
@@ -107,14 +108,31 @@ class CustomerLifetimeValue(ScoreModel):
 
     def fit(self, context: RunContext) -> Self:
         """Fit BG/NBD and Gamma-Gamma on the purchase history, sBG on the contract periods,
-        the hold-out calibration and the band edges."""
+        the hold-out calibration and the band edges. What a reader of the figures should
+        know (a model the data cannot identify, a part left at 0) is in ``notes_``."""
+        import warnings
+
+        from segmint.exceptions import ModelFitWarning
+
+        self.notes_: list[str] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ModelFitWarning)
+            self._fit(context)
+        for warning in caught:
+            if issubclass(warning.category, ModelFitWarning):
+                self.notes_.append(str(warning.message))
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                       warning.lineno)
+        return self
+
+    def _fit(self, context: RunContext) -> None:
         import ibis
 
         from segmint.score.clv import history as h
         from segmint.score.clv.value import pattern_forecast
 
         settings = self.settings
-        self.notes_: list[str] = []
         self.repeat_, self.spend_, self.retention_ = None, None, None
         self._calibration, self._retention_curve = None, None
         bought, self.source_ = h.purchases(context.tables, context.as_of)
@@ -138,7 +156,6 @@ class CustomerLifetimeValue(ScoreModel):
         if revenue is not None:
             self._fit_contract(revenue, context.as_of)
         self._band_edges(context.accounts)
-        return self
 
     def score(self, accounts: ir.Table) -> ir.Table:
         """`accounts` with the CLV columns, as engine expressions (joins to the per-pattern
@@ -242,8 +259,11 @@ class CustomerLifetimeValue(ScoreModel):
         from segmint.score.clv.value import retention_curve
 
         periods = h.contract_periods(revenue, as_of, period_months=self.settings.contract_months)
-        counts = periods.group_by([h.PERIODS, h.CHURNED]).aggregate(
-            **{h.ACCOUNTS: periods.count()}).to_pandas()
+        # accounts paying since before the history began survived an unknown number of
+        # renewals: kept in, they would read as first-year churn or renewals (left truncation)
+        seen = periods.filter(~periods[h.STARTED_BEFORE])
+        counts = seen.group_by([h.PERIODS, h.CHURNED]).aggregate(
+            **{h.ACCOUNTS: seen.count()}).to_pandas()
         try:
             self.retention_ = ShiftedBetaGeometric().fit(
                 counts[h.PERIODS], counts[h.CHURNED], counts[h.ACCOUNTS])
@@ -251,7 +271,7 @@ class CustomerLifetimeValue(ScoreModel):
             self.notes_.append(f"contracts: {err}; the contractual part is 0")
             return
         self._retention_curve = retention_curve(self.retention_, counts)
-        begun = np.unique(counts[h.PERIODS].to_numpy(int))
+        begun = np.arange(1, int(periods[h.PERIODS].max().execute()) + 1)
         self._periods = periods
         self._derl = ibis.memtable(pd.DataFrame({
             "_derl_periods": begun,

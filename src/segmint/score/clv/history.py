@@ -14,6 +14,8 @@ from segmint import tables as t
 DAY, SPEND = "purchase_day", "spend"  # a purchase: an account's net spend on one day
 FREQUENCY, RECENCY_DAYS, AGE_DAYS, MEAN_SPEND = "frequency", "recency_days", "age_days", "mean_spend"
 PERIODS, CHURNED = "periods", "churned"  # contract periods begun, and whether it ended
+# paying from the history's first month: its start, hence its periods, are not known
+STARTED_BEFORE = "started_before_history"
 ACCOUNTS = "accounts"  # how many accounts share a pattern
 DAYS_PER_WEEK = 7.0
 
@@ -91,7 +93,9 @@ def repeat_patterns(summary: ir.Table) -> ir.Table:
 
 def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 12) -> ir.Table:
     """Per account that has paid: contract periods begun (`periods`, 1 in the first
-    `period_months`) and whether it has `churned` (paid nothing in the last revenue month).
+    `period_months`), whether it has `churned` (paid nothing in the last revenue month), and
+    whether it was already paying in the history's first month (`started_before_history`:
+    its periods are then a lower bound, and a retention fit leaves it out).
 
     Examples
     --------
@@ -100,14 +104,16 @@ def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 
     ...     "period": [d(2023, m, 1) for m in range(1, 13)] + [d(2024, 1, 1), d(2024, 2, 1)]
     ...               + [d(2023, 3, 1), d(2023, 4, 1), d(2023, 5, 1)]})
     >>> contract_periods(revenue, d(2024, 2, 29)).order_by("account_id").execute().values.tolist()
-    [['a', 2, False], ['b', 1, True]]
+    [['a', 2, False, True], ['b', 1, True, False]]
     """
     paid = revenue.filter((revenue[t.MRR] > 0) & (revenue[t.PERIOD] <= as_of))
-    last_month = revenue.filter(revenue[t.PERIOD] <= as_of)[t.PERIOD].max()
+    known = revenue.filter(revenue[t.PERIOD] <= as_of)[t.PERIOD]
+    first_month, last_month = known.min(), known.max()
     spans = paid.group_by(t.ACCOUNT_ID).aggregate(
         _first=paid[t.PERIOD].min(), _last=paid[t.PERIOD].max())
     months = (spans._last.year() - spans._first.year()) * 12 \
         + spans._last.month() - spans._first.month() + 1
     periods = ((months - 1) / period_months).floor().cast("int64") + 1
     return spans.select(t.ACCOUNT_ID, **{PERIODS: periods,
-                                         CHURNED: spans._last < last_month.as_scalar()})
+                                         CHURNED: spans._last < last_month.as_scalar(),
+                                         STARTED_BEFORE: spans._first <= first_month.as_scalar()})
