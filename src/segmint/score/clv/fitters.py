@@ -140,7 +140,9 @@ class BetaGeo(_Fitter):
         """Fit on repeat-purchase summaries, one entry per distinct pattern with its count."""
         x, t_x, T, w = _repeat_arrays(frequency, recency, T, weights, self.model_name)
         scale = float(w @ T / w.sum())
-        self._maximise(lambda lp: likelihoods.bgnbd(lp, x, t_x, T), (1.0, scale, 1.0, 1.0), w)
+        frequencies = np.unique(x, return_inverse=True)
+        self._maximise(lambda lp: likelihoods.bgnbd(lp, x, t_x, T, frequencies),
+                       (1.0, scale, 1.0, 1.0), w)
         return self
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:

@@ -17,7 +17,8 @@ from scipy.special import betaln, digamma, expit, gammaln, roots_legendre
 _NODES, _NODE_WEIGHTS = roots_legendre(48)  # on [-1, 1]: the Pareto/NBD dropout-time integral
 
 
-def bgnbd(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+def bgnbd(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+          frequencies: tuple[np.ndarray, np.ndarray] | None = None
           ) -> tuple[np.ndarray, np.ndarray]:
     """BG/NBD log-likelihood and its gradient per (x, t_x, T) pattern.
 
@@ -25,6 +26,9 @@ def bgnbd(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
     A = Γ(r+x)α^r / (Γ(r)(α+T)^(r+x)) · B(a, b+x)/B(a, b),
     L = A · (1 + δ(x>0) · a/(b+x-1) · ((α+T)/(α+t_x))^(r+x)); the second factor is a
     log-sum-exp, so neither power is ever formed.
+
+    The gamma-function terms depend on x alone and are computed once per distinct frequency:
+    pass ``np.unique(x, return_inverse=True)`` as `frequencies` to reuse it across calls.
 
     Examples
     --------
@@ -34,19 +38,28 @@ def bgnbd(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
     (-9.4586, (1, 4))
     """
     r, alpha, a, b = np.exp(log_params)
+    values, index = frequencies if frequencies is not None else np.unique(x, return_inverse=True)
+    ab = a + b
+    # per distinct frequency: the x-only terms of the log-likelihood and of its gradient
+    per_x = np.stack([
+        gammaln(r + values) + betaln(a, b + values),
+        digamma(r + values),
+        digamma(ab + values),
+        digamma(b + values),
+    ])[:, index]
     repeat = x > 0
-    log_ratio = np.log(alpha + T) - np.log(alpha + t_x)
+    log_alpha_T, log_alpha_tx = np.log(alpha + T), np.log(alpha + t_x)
+    log_ratio = log_alpha_T - log_alpha_tx
     b_x1 = np.where(repeat, b + x - 1.0, 1.0)  # only repeat buyers can have dropped out
     z = np.where(repeat, np.log(a) - np.log(b_x1) + (r + x) * log_ratio, -np.inf)
-    ll = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T)
-          + betaln(a, b + x) - betaln(a, b) + np.logaddexp(0.0, z))
+    ll = (per_x[0] - gammaln(r) + r * np.log(alpha) - (r + x) * log_alpha_T - betaln(a, b)
+          + np.logaddexp(0.0, z))
     dropped = expit(z)  # the dropout branch's share of the likelihood (0 when x = 0)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T) + dropped * log_ratio
+    d_r = per_x[1] - digamma(r) + np.log(alpha) - log_alpha_T + dropped * log_ratio
     d_alpha = (r / alpha - (r + x) / (alpha + T)
                + dropped * (r + x) * (1.0 / (alpha + T) - 1.0 / (alpha + t_x)))
-    d_a = digamma(a + b) - digamma(a + b + x) + dropped / a
-    d_b = (digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
-           - dropped / b_x1)
+    d_a = digamma(ab) - per_x[2] + dropped / a
+    d_b = per_x[3] - per_x[2] - digamma(b) + digamma(ab) - dropped / b_x1
     grad = np.column_stack([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
     return ll, grad
 
