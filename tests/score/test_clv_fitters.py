@@ -237,3 +237,11 @@ def _simulate_bgnbd(rng, lam, p, T):
                 t_x[i] = t
             alive = rng.random() >= p[i]
     return x, t_x
+
+
+def test_churn_without_spread_is_named_a_geometric_curve():
+    # 1,000 accounts each churning at 20% a renewal: the Beta has no spread to find
+    survivors = [1000 * 0.8 ** k for k in range(8)]
+    with pytest.warns(ModelFitWarning, match="churn looks the same for every account.*20.0%"):
+        model = ShiftedBetaGeometric().fit_survivors(survivors)
+    assert model.survival([3])[0] == pytest.approx(0.8 ** 3, rel=1e-3)

@@ -293,7 +293,20 @@ class ShiftedBetaGeometric(_Fitter):
         if not w[t > 1].sum():
             raise ModelFitError(f"{self.model_name}: no account has reached a renewal, so "
                                 "retention cannot be learnt yet")
-        self._maximise(lambda lp: likelihoods.shifted_beta_geometric(lp, t, lost), (1.0, 1.0), w)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ModelFitWarning)
+            self._maximise(lambda lp: likelihoods.shifted_beta_geometric(lp, t, lost),
+                           (1.0, 1.0), w)
+        if self.at_bounds_ == ("alpha", "beta") and min(self.alpha_, self.beta_) > 1.0:
+            # both running off together: no spread in churn, a corner that is a fine answer
+            caught = [warnings.WarningMessage(ModelFitWarning(
+                f"{self.model_name}: churn looks the same for every account (alpha and beta "
+                f"run off together at {self.alpha_ / (self.alpha_ + self.beta_):.1%} a period "
+                f"on {self.n_accounts_:,} accounts): retention is one geometric curve, and "
+                "the spread between accounts, if any, is too small to measure"),
+                ModelFitWarning, __file__, 0)]
+        for warning in caught:
+            warnings.warn(warning.message, warning.category, stacklevel=2)
         return self
 
     def fit_survivors(self, survivors: Sequence[float]) -> Self:
