@@ -52,6 +52,14 @@ def test_bgnbd_matches_fader_hardie_lee_2005_cdnow(cdnow_patterns):
     assert model.converged_ and model.at_bounds_ == ()
 
 
+def test_bgnbd_standard_errors_match_lifetimes_on_cdnow(cdnow_patterns):
+    # lifetimes' quickstart summary of the same fit: se(coef) 0.012557, 0.378221, 0.185719,
+    # 0.705345 (from the inverse Hessian, as ours)
+    model = _fit_repeat(BetaGeo(), cdnow_patterns)
+    assert list(model.standard_errors_.values()) == pytest.approx(
+        [0.012557, 0.378221, 0.185719, 0.705345], rel=2e-3)
+
+
 def test_pareto_nbd_matches_fader_hardie_lee_2005_cdnow(cdnow_patterns):
     model = _fit_repeat(ParetoNBD(), cdnow_patterns)
     assert (model.r_, model.s_) == pytest.approx((0.553, 0.606), abs=1e-3)

@@ -193,7 +193,10 @@ class CustomerLifetimeValue(ScoreModel):
                              ("sbg", self.retention_)):
             if model is None:
                 continue
-            rows += [(f"{label}_{name}", value, f"{model.model_name} {name}")
+            errors = model.standard_errors_
+            rows += [(f"{label}_{name}", value, f"{model.model_name} {name}, standard error "
+                      f"{errors[name]:.3g}" if errors[name] == errors[name]
+                      else f"{model.model_name} {name}")
                      for name, value in model.params_.items()]
             rows += [(f"{label}_log_likelihood", model.log_likelihood_,
                       f"{model.model_name} log-likelihood at the fit"),
