@@ -17,11 +17,16 @@ def test_calibration_draws_actual_and_predicted_bars_per_frequency():
     assert clv_calibration(table.iloc[:0]) is None
 
 
-def test_retention_draws_the_curve_and_only_the_observed_points():
-    table = pd.DataFrame({"renewals": [0, 1, 2], "model": [1.0, 0.8, 0.7],
-                          "observed": [1.0, 0.82, float("nan")]})
-    model, observed = clv_retention(table).axes[0].get_lines()
+def test_retention_draws_each_groups_curve_and_only_the_observed_points():
+    nan = float("nan")
+    table = pd.DataFrame({"renewals": [0, 1, 2] * 2, "model": [1.0, 0.8, 0.7, 1.0, 0.6, 0.4],
+                          "observed": [1.0, 0.82, nan, 1.0, 0.55, nan],
+                          "group": ["All"] * 3 + ["South"] * 3})
+    ax = clv_retention(table).axes[0]
+    model, observed, south, south_observed = ax.get_lines()
     assert list(model.get_ydata()) == [1.0, 0.8, 0.7] and list(observed.get_ydata()) == [1.0, 0.82]
+    assert list(south.get_ydata()) == [1.0, 0.6, 0.4] and south.get_label() == "South"
+    assert list(south_observed.get_ydata()) == [1.0, 0.55]
 
 
 def test_value_by_segment_stacks_contract_and_repeat_without_the_total_row():

@@ -214,3 +214,53 @@ def test_a_model_the_data_cannot_identify_is_a_note_of_the_run(con):
         RunContext(PROJECT, AS_OF, {"transactions": tx}, accounts))
     assert any(note.startswith("BG/NBD: ") and "reached the edge" in note for note in model.notes_), \
         model.notes_
+
+
+def test_retention_by_fits_one_curve_per_value_and_scores_with_it(con):
+    # 600 accounts start monthly from 2020 on; at each yearly renewal North churns 10%, South 40%
+    rng = np.random.default_rng(5)
+    ids, periods, region, arr = [], [], {}, {}
+    for i in range(600):
+        name, start = f"k{i:03d}", int(rng.integers(0, 42))  # months after 2020-01
+        region[name] = "North" if i % 2 else "South"
+        churn = 0.1 if i % 2 else 0.4
+        month = start
+        while month < 54:  # to 2024-06
+            ids.append(name)
+            periods.append(D(2020 + month // 12, month % 12 + 1, 1))
+            month += 1
+            if (month - start) % 12 == 0 and rng.random() < churn:
+                break
+        arr[name] = 1200.0 if month >= 54 else None
+    ids.append("early")  # the history begins with an account already paying
+    periods.append(D(2019, 12, 1))
+    revenue = table(con, "regional_revenue", account_id=ids, period=periods,
+                    mrr=[100.0] * len(ids))
+    names = sorted(region)
+    accounts = table(con, "regional_accounts", account_id=names,
+                     region=[region[n] for n in names],
+                     arr=pa.array([arr[n] for n in names], pa.float64()))
+    model = CustomerLifetimeValue(ClvSettings(retention_by="region", holdout_months=0)).fit(
+        RunContext(PROJECT, AS_OF, {"revenue": revenue}, accounts))
+    curves = model.retention_by_group_
+    for group, churn in (("North", 0.1), ("South", 0.4)):
+        alpha, beta = curves[group].alpha_, curves[group].beta_
+        assert alpha / (alpha + beta) == pytest.approx(churn, abs=0.08), group
+    scored = rows(model.score(accounts))
+    north = next(n for n in names if region[n] == "North" and arr[n])
+    begun = {r["account_id"]: r["periods"]
+             for r in h.contract_periods(revenue, AS_OF).to_pyarrow().to_pylist()}
+    derl = curves["North"].discounted_residual_lifetime([begun[north]], 0.10)[0]
+    assert scored[north][t.CLV_CONTRACT] == pytest.approx(0.75 * 1200.0 * derl)
+    assert set(model._retention_curve.group) == {"All", "North", "South"}
+    assert "sbg_alpha[North]" in set(model.parameters().parameter)
+
+
+def test_retention_by_names_a_missing_column(con):
+    from segmint.exceptions import ColumnNotFoundError
+
+    revenue = table(con, "rev1", account_id=["a"], period=[D(2024, 1, 1)], mrr=[1.0])
+    accounts = table(con, "acc1", account_id=["a"], region=["EMEA"])
+    with pytest.raises(ColumnNotFoundError, match="Did you mean 'region'"):
+        CustomerLifetimeValue(ClvSettings(retention_by="regoin")).fit(
+            RunContext(PROJECT, AS_OF, {"revenue": revenue}, accounts))

@@ -13,6 +13,7 @@ from matplotlib.ticker import PercentFormatter  # noqa: E402
 from segmint.report.charts import MoneyAxis, chart, tidy_axes  # noqa: E402
 
 MODEL, OBSERVED = "#d9822b", "#2f5d9e"
+PALETTE = (OBSERVED, MODEL, "#4e9a6a", "#8a5fb0", "#b5484b", "#777777")
 
 
 @chart("clv_calibration")
@@ -41,21 +42,26 @@ def clv_calibration(calibration: pd.DataFrame) -> Figure | None:
 @chart("clv_retention")
 def clv_retention(retention: pd.DataFrame) -> Figure | None:
     """Share of accounts still active after each renewal: the shifted-beta-geometric curve
-    and the one observed (Fader & Hardie 2007, Figure 2).
+    (a line) and the one observed (dots), pooled (``All``) and per ``retention_by`` value
+    (Fader & Hardie 2007, Figure 2).
 
-    Draws `clv_retention` as it is: ``renewals``, ``model``, ``observed``.
+    Draws `clv_retention` as it is: ``renewals``, ``model``, ``observed``, ``group``.
     """
     if retention.empty:
         return None
     figure = Figure(figsize=(6.5, 3.4), layout="constrained")
     ax = figure.subplots()
-    ax.plot(retention.renewals, retention.model, color=MODEL, label="shifted-beta-geometric")
-    seen = retention.dropna(subset=["observed"])
-    ax.plot(seen.renewals, seen.observed, color=OBSERVED, marker="o", markersize=4,
-            linestyle="none", label="observed")
+    groups = retention["group"] if "group" in retention else pd.Series("All", retention.index)
+    for i, (group, curve) in enumerate(retention.groupby(groups, sort=False)):
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(curve.renewals, curve.model, color=color, label=str(group))
+        seen = curve.dropna(subset=["observed"])
+        ax.plot(seen.renewals, seen.observed, color=color, marker="o", markersize=4,
+                linestyle="none")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, 1.02)
-    return _finish(ax, "Retention: how many accounts renew", x="renewals", y="still active")
+    return _finish(ax, "Retention: fitted curves, observed dots", x="renewals",
+                   y="still active")
 
 
 @chart("clv_by_segment")

@@ -74,6 +74,9 @@ class ClvSettings(BaseModel):
     margin: float = Field(default=0.75, gt=0, le=1)  # gross margin on revenue
     contract_months: int = Field(default=12, ge=1, le=60)  # one renewal period
     holdout_months: int = Field(default=6, ge=0, le=36)  # 0: no calibration check
+    # an account column (region, naics_sector, an attribute): one retention curve per value,
+    # the pooled one where a value has too little history; never the segment (circular)
+    retention_by: str | None = None
     bands: PotentialBands = Field(default_factory=PotentialBands)
 
 
@@ -152,9 +155,9 @@ class CustomerLifetimeValue(ScoreModel):
             self.notes_.append("no transactions and no won deals: the repeat-purchase part "
                                "is 0")
         revenue = context.tables.get("revenue")
-        self._derl = None
+        self._derl = self._group_derl = None
         if revenue is not None:
-            self._fit_contract(revenue, context.as_of)
+            self._fit_contract(revenue, context.as_of, context.accounts)
         self._band_edges(context.accounts)
 
     def score(self, accounts: ir.Table) -> ir.Table:
@@ -177,7 +180,8 @@ class CustomerLifetimeValue(ScoreModel):
         retention = self._retention_curve if self._retention_curve is not None else \
             pd.DataFrame({"renewals": pd.Series(dtype="int64"),
                           "model": pd.Series(dtype="float64"),
-                          "observed": pd.Series(dtype="float64")})
+                          "observed": pd.Series(dtype="float64"),
+                          "group": pd.Series(dtype="string")})
         return {CLV_CALIBRATION: ibis.memtable(calibration),
                 CLV_RETENTION: ibis.memtable(retention)}
 
@@ -204,6 +208,10 @@ class CustomerLifetimeValue(ScoreModel):
                       "was fitted on" + (f" ({self.source_})" if label != "sbg" else "")),
                      (f"{label}_converged", float(model.converged_ and not model.at_bounds_),
                       "1: converged with every parameter inside what the data identify")]
+        for group, model in getattr(self, "retention_by_group_", {}).items():
+            rows += [(f"sbg_{name}[{group}]", value, f"shifted-beta-geometric {name} where "
+                      f"{settings.retention_by} is {group!r} ({model.n_accounts_:,} accounts)")
+                     for name, value in model.params_.items()]
         labels = settings.bands.labels
         rows += [(f"band_edge_{i}", edge, f"clv_band {labels[i]} from this CLV")
                  for i, edge in enumerate(self.band_edges_, start=1)]
@@ -251,35 +259,65 @@ class CustomerLifetimeValue(ScoreModel):
             value = None
         return repeat, value
 
-    def _fit_contract(self, revenue: ir.Table, as_of: dt.date) -> None:
+    def _fit_contract(self, revenue: ir.Table, as_of: dt.date, accounts: ir.Table) -> None:
+        """sBG on the contract periods, pooled and per value of ``retention_by``; the DERL
+        of every period begun, per curve."""
         import ibis
         import numpy as np
         import pandas as pd
 
-        from segmint.exceptions import ModelFitError
+        from segmint.exceptions import ColumnNotFoundError, ModelFitError
         from segmint.score.clv import history as h
         from segmint.score.clv.fitters import ShiftedBetaGeometric
         from segmint.score.clv.value import retention_curve
 
+        by = self.settings.retention_by
         periods = h.contract_periods(revenue, as_of, period_months=self.settings.contract_months)
+        if by is not None:
+            if by not in accounts.columns:
+                raise ColumnNotFoundError(by, "the accounts", "scores.clv.retention_by",
+                                          list(accounts.columns))
+            groups = accounts.select(_g_account=accounts[t.ACCOUNT_ID],
+                                     _group=accounts[by].cast("string"))
+            periods = periods.left_join(groups, periods[t.ACCOUNT_ID] == groups._g_account) \
+                .select(*periods.columns, "_group")
+        else:
+            periods = periods.mutate(_group=ibis.null("string"))
         # accounts paying since before the history began survived an unknown number of
         # renewals: kept in, they would read as first-year churn or renewals (left truncation)
         seen = periods.filter(~periods[h.STARTED_BEFORE])
-        counts = seen.group_by([h.PERIODS, h.CHURNED]).aggregate(
+        counts = seen.group_by(["_group", h.PERIODS, h.CHURNED]).aggregate(
             **{h.ACCOUNTS: seen.count()}).to_pandas()
+        pooled = counts.groupby([h.PERIODS, h.CHURNED], as_index=False)[h.ACCOUNTS].sum()
         try:
             self.retention_ = ShiftedBetaGeometric().fit(
-                counts[h.PERIODS], counts[h.CHURNED], counts[h.ACCOUNTS])
+                pooled[h.PERIODS], pooled[h.CHURNED], pooled[h.ACCOUNTS])
         except ModelFitError as err:
             self.notes_.append(f"contracts: {err}; the contractual part is 0")
             return
-        self._retention_curve = retention_curve(self.retention_, counts)
+        self.retention_by_group_: dict[str, ShiftedBetaGeometric] = {}
+        for group, rows in counts.dropna(subset=["_group"]).groupby("_group"):
+            try:
+                self.retention_by_group_[group] = ShiftedBetaGeometric().fit(
+                    rows[h.PERIODS], rows[h.CHURNED], rows[h.ACCOUNTS])
+            except ModelFitError as err:
+                self.notes_.append(f"contracts where {by} is {group!r}: {err}; the pooled "
+                                   "retention curve is used")
+        curves = [retention_curve(self.retention_, pooled).assign(group=t.ALL_SEGMENTS)]
+        curves += [retention_curve(model, counts[counts._group == group]).assign(group=group)
+                   for group, model in self.retention_by_group_.items()]
+        self._retention_curve = pd.concat(curves, ignore_index=True)
         begun = np.arange(1, int(periods[h.PERIODS].max().execute()) + 1)
+        rate = self.settings.discount_rate
         self._periods = periods
         self._derl = ibis.memtable(pd.DataFrame({
-            "_derl_periods": begun,
-            "_derl": self.retention_.discounted_residual_lifetime(begun,
-                                                                  self.settings.discount_rate)}))
+            "_derl_periods": begun, "_derl": self.retention_.discounted_residual_lifetime(
+                begun, rate)}))
+        by_group = [pd.DataFrame({"_gd_group": group, "_gd_periods": begun,
+                                  "_gd_derl": model.discounted_residual_lifetime(begun, rate)})
+                    for group, model in self.retention_by_group_.items()]
+        self._group_derl = ibis.memtable(pd.concat(by_group, ignore_index=True)) \
+            if by_group else None
 
     def _holdout(self, context: RunContext, bought: ir.Table) -> pd.DataFrame | None:
         """Refit BG/NBD on all but the last ``holdout_months`` and compare its forecast of
@@ -348,9 +386,16 @@ class CustomerLifetimeValue(ScoreModel):
             periods = self._periods.rename(_p_account=t.ACCOUNT_ID, _p_periods=h.PERIODS,
                                            _p_churned=h.CHURNED)
             table = table.left_join(periods, table[t.ACCOUNT_ID] == periods._p_account) \
-                .select(*columns, "_p_periods", "_p_churned")
-            table = table.left_join(self._derl, table._p_periods == self._derl._derl_periods) \
-                .select(*columns, "_p_churned", "_derl")
+                .select(*columns, "_p_periods", "_p_churned", "_group")
+            derl = self._derl
+            table = table.left_join(derl, table._p_periods == derl._derl_periods) \
+                .select(*columns, "_p_periods", "_p_churned", "_group", "_derl")
+            if self._group_derl is not None:  # the account's own curve where it has one
+                own = self._group_derl
+                table = table.left_join(own, (table._group == own._gd_group)
+                                        & (table._p_periods == own._gd_periods)) \
+                    .select(*columns, "_p_churned",
+                            _derl=ibis.coalesce(own._gd_derl, table._derl))
             arr = table[t.ARR].cast("float64").fill_null(0.0) if t.ARR in table.columns \
                 else ibis.literal(0.0)
             contract = ibis.ifelse(table._p_churned.fill_null(True), 0.0,
