@@ -67,9 +67,9 @@ def test_contract_periods_count_renewals_and_churn(con):
     months = [D(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 19)]
     revenue = table(con, "revenue", account_id=["a"] * 18 + ["b"] * 3,
                     period=months + months[2:5], mrr=[10.0] * 21)
-    assert {k: (v["periods"], v["churned"], v["started_before_history"])
+    assert {k: (v["periods"], v["churned"], v["started_before_history"], v["start_year"])
             for k, v in rows(h.contract_periods(revenue, AS_OF)).items()} == \
-        {"a": (2, False, True), "b": (1, True, False)}
+        {"a": (2, False, True, 2023), "b": (1, True, False, 2023)}
 
 
 @functools.cache
@@ -264,3 +264,13 @@ def test_retention_by_names_a_missing_column(con):
     with pytest.raises(ColumnNotFoundError, match="Did you mean 'region'"):
         CustomerLifetimeValue(ClvSettings(retention_by="regoin")).fit(
             RunContext(PROJECT, AS_OF, {"revenue": revenue}, accounts))
+
+
+def test_retention_by_start_year_fits_a_curve_per_cohort(con, history):
+    tables, accounts = history
+    model = CustomerLifetimeValue(ClvSettings(retention_by="start_year", holdout_months=0)).fit(
+        RunContext(PROJECT, AS_OF, tables, accounts))
+    # every contract of the fixture starts in February 2023: one cohort, the pooled curve's
+    only = model.retention_by_group_["2023"]
+    assert (only.alpha_, only.beta_) == pytest.approx((model.retention_.alpha_,
+                                                       model.retention_.beta_), rel=1e-6)

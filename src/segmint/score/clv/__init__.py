@@ -74,8 +74,9 @@ class ClvSettings(BaseModel):
     margin: float = Field(default=0.75, gt=0, le=1)  # gross margin on revenue
     contract_months: int = Field(default=12, ge=1, le=60)  # one renewal period
     holdout_months: int = Field(default=6, ge=0, le=36)  # 0: no calibration check
-    # an account column (region, naics_sector, an attribute): one retention curve per value,
-    # the pooled one where a value has too little history; never the segment (circular)
+    # an account column (region, naics_sector, an attribute) or start_year (the cohort): one
+    # retention curve per value, the pooled one where a value has too little history; never
+    # the segment, which CLV may define
     retention_by: str | None = None
     bands: PotentialBands = Field(default_factory=PotentialBands)
 
@@ -273,7 +274,9 @@ class CustomerLifetimeValue(ScoreModel):
 
         by = self.settings.retention_by
         periods = h.contract_periods(revenue, as_of, period_months=self.settings.contract_months)
-        if by is not None:
+        if by == h.START_YEAR:
+            periods = periods.mutate(_group=periods[h.START_YEAR].cast("string"))
+        elif by is not None:
             if by not in accounts.columns:
                 raise ColumnNotFoundError(by, "the accounts", "scores.clv.retention_by",
                                           list(accounts.columns))

@@ -16,6 +16,7 @@ FREQUENCY, RECENCY_DAYS, AGE_DAYS, MEAN_SPEND = "frequency", "recency_days", "ag
 PERIODS, CHURNED = "periods", "churned"  # contract periods begun, and whether it ended
 # paying from the history's first month: its start, hence its periods, are not known
 STARTED_BEFORE = "started_before_history"
+START_YEAR = "start_year"  # the year of its first paid month: its cohort
 ACCOUNTS = "accounts"  # how many accounts share a pattern
 DAYS_PER_WEEK = 7.0
 
@@ -95,7 +96,8 @@ def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 
     """Per account that has paid: contract periods begun (`periods`, 1 in the first
     `period_months`), whether it has `churned` (paid nothing in the last revenue month), and
     whether it was already paying in the history's first month (`started_before_history`:
-    its periods are then a lower bound, and a retention fit leaves it out).
+    its periods are then a lower bound, and a retention fit leaves it out), and the year it
+    started paying (`start_year`, its cohort).
 
     Examples
     --------
@@ -104,7 +106,7 @@ def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 
     ...     "period": [d(2023, m, 1) for m in range(1, 13)] + [d(2024, 1, 1), d(2024, 2, 1)]
     ...               + [d(2023, 3, 1), d(2023, 4, 1), d(2023, 5, 1)]})
     >>> contract_periods(revenue, d(2024, 2, 29)).order_by("account_id").execute().values.tolist()
-    [['a', 2, False, True], ['b', 1, True, False]]
+    [['a', 2, False, True, 2023], ['b', 1, True, False, 2023]]
     """
     paid = revenue.filter((revenue[t.MRR] > 0) & (revenue[t.PERIOD] <= as_of))
     known = revenue.filter(revenue[t.PERIOD] <= as_of)[t.PERIOD]
@@ -116,4 +118,5 @@ def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 
     periods = ((months - 1) / period_months).floor().cast("int64") + 1
     return spans.select(t.ACCOUNT_ID, **{PERIODS: periods,
                                          CHURNED: spans._last < last_month.as_scalar(),
-                                         STARTED_BEFORE: spans._first <= first_month.as_scalar()})
+                                         STARTED_BEFORE: spans._first <= first_month.as_scalar(),
+                                         START_YEAR: spans._first.year().cast("int64")})
