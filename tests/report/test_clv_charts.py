@@ -38,3 +38,16 @@ def test_value_by_segment_stacks_contract_and_repeat_without_the_total_row():
     total = clv_by_segment(table).axes[0]
     assert [label.get_text() for label in total.get_yticklabels()] == ["A", "B"]
     assert [p.get_width() for p in total.patches] == [30.0, 40.0, 10.0, 20.0]
+
+
+def test_value_by_segment_draws_the_models_range_when_given():
+    table = pd.DataFrame({"segment": ["A", "All"], "accounts": [2, 2], "clv": [40.0, 40.0],
+                          "clv_repeat": [10.0, 10.0], "clv_contract": [30.0, 30.0],
+                          "clv_share": [1.0, 1.0], "clv_mean": [20.0, 20.0],
+                          "clv_p10": [10.0, 10.0], "clv_median": [20.0, 20.0],
+                          "clv_p90": [30.0, 30.0], "clv_low": [35.0, 35.0],
+                          "clv_high": [47.0, 47.0]})
+    total = clv_by_segment(table).axes[0]
+    (bars,) = [c for c in total.containers if c.__class__.__name__ == "ErrorbarContainer"]
+    segments = bars.lines[2][0].get_segments()
+    assert [tuple(point) for point in segments[0]] == [(35.0, 0.0), (47.0, 0.0)]

@@ -274,3 +274,22 @@ def test_retention_by_start_year_fits_a_curve_per_cohort(con, history):
     only = model.retention_by_group_["2023"]
     assert (only.alpha_, only.beta_) == pytest.approx((model.retention_.alpha_,
                                                        model.retention_.beta_), rel=1e-6)
+
+
+def test_segment_ranges_bracket_each_segments_total(con, history):
+    tables, accounts = history
+    model = fitted(history, holdout_months=0, uncertainty_draws=30)
+    scored = model.score(accounts)
+    segmented = scored.mutate(segment=ibis.ifelse(scored[t.ACCOUNT_ID] < "c0700", "A", "B"))
+    ranges = model.segment_ranges(segmented).set_index("segment")
+    totals = segmented.group_by("segment").aggregate(clv=segmented[t.CLV].sum()).to_pandas() \
+        .set_index("segment").clv
+    for segment in ("A", "B"):
+        low, high = ranges.loc[segment, "clv_low"], ranges.loc[segment, "clv_high"]
+        assert low < totals[segment] < high
+        assert (high - low) / totals[segment] < 0.5  # 1,500 accounts: a range, not a shrug
+    assert ranges.loc["All", "clv_low"] == pytest.approx(
+        ranges.loc["A", "clv_low"] + ranges.loc["B", "clv_low"], rel=0.2)
+    assert model.segment_ranges(segmented.filter(segmented.segment == "A")).shape[0] == 2
+    none = fitted(history, holdout_months=0, uncertainty_draws=0)
+    assert none.segment_ranges(segmented).empty

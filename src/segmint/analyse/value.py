@@ -62,4 +62,12 @@ SECTION = Section("Lifetime value by segment", order=56, blocks=(
 
 @analysis(CLV_BY_SEGMENT, scores=(t.CLV,), section=SECTION)
 def _clv_by_segment(context: RunContext) -> ir.Table:
-    return clv_by_segment(context.assignments)
+    """`clv_by_segment` with the range the CLV model's own uncertainty allows each total
+    (``clv_low``, ``clv_high``: `segmint.score.clv.CustomerLifetimeValue.segment_ranges`)."""
+    value = clv_by_segment(context.assignments)
+    ranges = context.models[t.CLV].segment_ranges(context.assignments)
+    if ranges.empty:
+        return value.mutate(clv_low=ibis.null("float64"), clv_high=ibis.null("float64"))
+    bounds = ibis.memtable(ranges.rename(columns={t.SEGMENT: "_range_segment"}))
+    joined = value.left_join(bounds, value[t.SEGMENT] == bounds._range_segment)
+    return joined.select(*value.columns, "clv_low", "clv_high")

@@ -66,8 +66,9 @@ def clv_retention(retention: pd.DataFrame) -> Figure | None:
 
 @chart("clv_by_segment")
 def clv_by_segment(value: pd.DataFrame) -> Figure | None:
-    """Each segment's lifetime value, repeat purchases and contract stacked, with the
-    10th to 90th percentile of its accounts' CLV beside it.
+    """Each segment's lifetime value, repeat purchases and contract stacked (with the range
+    the model's uncertainty allows, when given), and the 10th to 90th percentile of its
+    accounts' CLV beside it.
 
     Draws `analyse.value.clv_by_segment` as it is (the ``All`` row is left out).
     """
@@ -80,6 +81,11 @@ def clv_by_segment(value: pd.DataFrame) -> Figure | None:
     total.barh(where, rows["clv_contract"], color=OBSERVED, label="contract")
     total.barh(where, rows["clv_repeat"], left=rows["clv_contract"], color=MODEL,
                label="repeat purchases")
+    if "clv_low" in rows and rows["clv_low"].notna().any():  # what the fit's uncertainty allows
+        below = (rows["clv"] - rows["clv_low"]).clip(lower=0).to_numpy(float)
+        above = (rows["clv_high"] - rows["clv"]).clip(lower=0).to_numpy(float)
+        total.errorbar(rows["clv"].to_numpy(float), where, xerr=np.vstack([below, above]),
+                       fmt="none", ecolor="#333333", capsize=3)
     total.set_yticks(list(where), rows["segment"].astype(str).tolist())
     total.xaxis.set_major_formatter(MoneyAxis())
     total.set_title("Lifetime value by segment", loc="left", fontsize=11)

@@ -74,6 +74,7 @@ class ClvSettings(BaseModel):
     margin: float = Field(default=0.75, gt=0, le=1)  # gross margin on revenue
     contract_months: int = Field(default=12, ge=1, le=60)  # one renewal period
     holdout_months: int = Field(default=6, ge=0, le=36)  # 0: no calibration check
+    uncertainty_draws: int = Field(default=20, ge=0, le=500)  # 0: no range per segment
     # an account column (region, naics_sector, an attribute) or start_year (the cohort): one
     # retention curve per value, the pooled one where a value has too little history; never
     # the segment, which CLV may define
@@ -146,9 +147,8 @@ class CustomerLifetimeValue(ScoreModel):
             self._summary = summary
             self.repeat_, self.spend_ = self._fit_repeat(summary)
             if self.repeat_ is not None:
-                patterns = h.repeat_patterns(summary).to_pandas()
                 self._forecast = ibis.memtable(pattern_forecast(
-                    self.repeat_, patterns, horizon_months=settings.horizon_months,
+                    self.repeat_, self._patterns, horizon_months=settings.horizon_months,
                     annual_discount_rate=settings.discount_rate))
                 if settings.holdout_months:
                     self._calibration = self._holdout(context, bought)
@@ -235,6 +235,63 @@ class CustomerLifetimeValue(ScoreModel):
         value = joined._spent.fill_null(0.0)
         return joined.select(t.ACCOUNT_ID, outcome=value > 0, weight=value)
 
+    def segment_ranges(self, assignments: ir.Table, *, level: float = 0.9) -> pd.DataFrame:
+        """Per segment (and ``All``), the range of its total CLV that the uncertainty of the
+        BG/NBD fit allows: ``clv_low`` and ``clv_high``, the central `level` of the totals
+        under ``uncertainty_draws`` parameter sets drawn from the fit's asymptotic normal
+        (on the log scale). Spend per purchase and the contract part are held at their
+        estimates. Empty when there is no repeat-purchase fit or no draws.
+
+        `assignments` has ``account_id``, ``segment``, ``clv``, ``clv_repeat`` and
+        ``expected_spend``; the totals are summed in the engine, one column per draw.
+        """
+        import ibis
+        import numpy as np
+        import pandas as pd
+
+        from segmint.score.clv import history as h
+        from segmint.score.clv.fitters import BetaGeo
+        from segmint.score.clv.value import DISCOUNTED, pattern_forecast
+
+        settings = self.settings
+        empty = pd.DataFrame({t.SEGMENT: pd.Series(dtype="string"),
+                              "clv_low": pd.Series(dtype="float64"),
+                              "clv_high": pd.Series(dtype="float64")})
+        fit = self.repeat_
+        if fit is None or not settings.uncertainty_draws \
+                or not np.isfinite(fit.log_covariance_).all():
+            return empty
+        rng = np.random.default_rng(0)
+        draws = rng.multivariate_normal(fit.log_params_, fit.log_covariance_,
+                                        settings.uncertainty_draws)
+        keys = [h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS]
+        table = self._patterns[keys].copy()
+        for k, log_params in enumerate(draws):
+            drawn = BetaGeo()
+            drawn.r_, drawn.alpha_, drawn.a_, drawn.b_ = np.exp(log_params)
+            table[f"_d{k}"] = pattern_forecast(
+                drawn, self._patterns, horizon_months=settings.horizon_months,
+                annual_discount_rate=settings.discount_rate)[DISCOUNTED].to_numpy()
+        lookup = ibis.memtable(table.rename(columns={k: f"_k_{k}" for k in keys}))
+        summary = self._summary.rename(_s_account=t.ACCOUNT_ID)
+        joined = assignments.left_join(summary, assignments[t.ACCOUNT_ID] == summary._s_account) \
+            .select(t.SEGMENT, t.CLV, t.CLV_REPEAT, t.EXPECTED_SPEND, *keys)
+        joined = joined.left_join(lookup, [joined[k] == lookup[f"_k_{k}"] for k in keys]) \
+            .select(*joined.columns, *(f"_d{k}" for k in range(len(draws))))
+        fixed = joined[t.CLV] - joined[t.CLV_REPEAT]  # the contract part, held
+        spend = joined[t.EXPECTED_SPEND].fill_null(0.0)
+        value = {f"_t{k}": (fixed + settings.margin * spend * joined[f"_d{k}"].fill_null(0.0))
+                 .sum() for k in range(len(draws))}
+        per_segment = joined.group_by(t.SEGMENT).aggregate(**value).to_pandas()
+        everyone = joined.aggregate(**value).to_pandas().assign(**{t.SEGMENT: t.ALL_SEGMENTS})
+        totals = pd.concat([per_segment, everyone], ignore_index=True)
+        columns = [f"_t{k}" for k in range(len(draws))]
+        tail = (1 - level) / 2
+        return pd.DataFrame({
+            t.SEGMENT: totals[t.SEGMENT].astype("string"),
+            "clv_low": totals[columns].quantile(tail, axis=1).to_numpy(),
+            "clv_high": totals[columns].quantile(1 - tail, axis=1).to_numpy()})
+
     # ------------------------------------------------------------------ helpers
     def _fit_repeat(self, summary: ir.Table):
         """BG/NBD on the distinct patterns, Gamma-Gamma on the repeat buyers' mean spend;
@@ -243,7 +300,7 @@ class CustomerLifetimeValue(ScoreModel):
         from segmint.score.clv import history as h
         from segmint.score.clv.fitters import BetaGeo, GammaGamma
 
-        patterns = h.repeat_patterns(summary).to_pandas()
+        patterns = self._patterns = h.repeat_patterns(summary).to_pandas()
         try:
             repeat = BetaGeo().fit(patterns[h.FREQUENCY], patterns[h.RECENCY_DAYS] / 7.0,
                                    patterns[h.AGE_DAYS].clip(lower=1) / 7.0, patterns[h.ACCOUNTS])

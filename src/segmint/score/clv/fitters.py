@@ -7,8 +7,8 @@ and is far slower at a million accounts. Both stay bench-only comparisons (`benc
 
 Every fitter follows scikit-learn's contract: settings in `__init__`, `fit` returns
 ``self``, learned state ends in ``_`` (the parameters, ``log_likelihood_``,
-``standard_errors_`` from the observed information: NaN for Pareto/NBD, whose gradient is
-numerical). `fit` takes one entry per distinct pattern with the
+``standard_errors_`` and ``log_covariance_`` from the observed information: NaN for
+Pareto/NBD, whose gradient is numerical, and where the likelihood is flat). `fit` takes one entry per distinct pattern with the
 number of accounts sharing it (`weights`), so a million accounts cost what their few thousand
 distinct (frequency, recency, T) patterns cost. A fit whose parameters end at a bound, or
 that does not converge, warns (`ModelFitWarning`); data that cannot identify the model raises
@@ -70,9 +70,11 @@ class _Fitter:
             setattr(self, f"{name}_", float(value))
         self.n_accounts_ = int(round(total))
         self.converged_ = bool(result.success)
-        self.standard_errors_ = dict(zip(self.parameter_names, (params * (
-            _log_standard_errors(objective, result.x, total) if analytic
-            else np.full(params.size, np.nan))).tolist()))
+        self.log_params_ = result.x
+        self.log_covariance_ = _log_covariance(objective, result.x, total) if analytic \
+            else np.full((params.size, params.size), np.nan)
+        log_errors = np.sqrt(np.diag(self.log_covariance_))
+        self.standard_errors_ = dict(zip(self.parameter_names, (params * log_errors).tolist()))
         low, high = EXTREME_SHAPE
         stuck = [name for name, log_value in zip(self.parameter_names, result.x)
                  if abs(abs(log_value) - LOG_BOUND) < _AT_BOUND
@@ -97,23 +99,26 @@ class _Fitter:
         return {name: getattr(self, f"{name}_") for name in self.parameter_names}
 
 
-def _log_standard_errors(objective, log_params: np.ndarray, total: float) -> np.ndarray:
-    """Asymptotic standard errors of the log-parameters: the inverse of the observed
-    information, the Hessian of the log-likelihood taken by central differences of its
-    analytic gradient. NaN where the likelihood is not curved (a parameter at an edge)."""
+def _log_covariance(objective, log_params: np.ndarray, total: float) -> np.ndarray:
+    """Asymptotic covariance of the log-parameters: the inverse of the observed information,
+    the Hessian of the log-likelihood taken by central differences of its analytic gradient.
+    NaN where the likelihood is not curved (a parameter at an edge)."""
     step = 1e-5
-    hessian = np.empty((log_params.size, log_params.size))
-    for i in range(log_params.size):
+    size = log_params.size
+    hessian = np.empty((size, size))
+    for i in range(size):
         shift = np.zeros_like(log_params)
         shift[i] = step
         hessian[i] = (objective(log_params + shift)[1] - objective(log_params - shift)[1]) \
             / (2 * step) * total
     hessian = (hessian + hessian.T) / 2
     try:
-        variance = np.diag(np.linalg.inv(hessian))  # the objective is -LL: its Hessian is -H
+        covariance = np.linalg.inv(hessian)  # the objective is -LL: its Hessian is -H
     except np.linalg.LinAlgError:
-        return np.full(log_params.size, np.nan)
-    return np.sqrt(np.where(variance > 0, variance, np.nan))
+        return np.full((size, size), np.nan)
+    if not (np.isfinite(covariance).all() and (np.linalg.eigvalsh(covariance) > 0).all()):
+        return np.full((size, size), np.nan)
+    return covariance
 
 
 def _repeat_arrays(frequency, recency, T, weights, model_name: str):
