@@ -49,9 +49,12 @@ def clv_by_segment(assignments: ir.Table) -> ir.Table:
         **{t.SEGMENT: ibis.literal(t.ALL_SEGMENTS)})
     both = per_segment.union(everyone.select(*per_segment.columns))
     total = assignments[t.CLV].sum().as_scalar()
-    both = both.mutate(clv_share=both[t.CLV] / total.nullif(0.0),
-                       _last=both[t.SEGMENT] == t.ALL_SEGMENTS)
-    return both.order_by([both._last, ibis.desc(t.CLV)]).drop("_last")
+    return _largest_first(both.mutate(clv_share=both[t.CLV] / total.nullif(0.0)))
+
+
+def _largest_first(value: ir.Table) -> ir.Table:
+    """Segments by CLV, largest first, ``All`` last."""
+    return value.order_by([value[t.SEGMENT] == t.ALL_SEGMENTS, ibis.desc(t.CLV)])
 
 
 SECTION = Section("Lifetime value by segment", order=56, blocks=(
@@ -69,5 +72,6 @@ def _clv_by_segment(context: RunContext) -> ir.Table:
     if ranges.empty:
         return value.mutate(clv_low=ibis.null("float64"), clv_high=ibis.null("float64"))
     bounds = ibis.memtable(ranges.rename(columns={t.SEGMENT: "_range_segment"}))
-    joined = value.left_join(bounds, value[t.SEGMENT] == bounds._range_segment)
-    return joined.select(*value.columns, "clv_low", "clv_high")
+    joined = value.left_join(bounds, value[t.SEGMENT] == bounds._range_segment) \
+        .select(*value.columns, "clv_low", "clv_high")
+    return _largest_first(joined)  # a join keeps no order
