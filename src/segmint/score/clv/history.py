@@ -69,20 +69,19 @@ def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
     >>> repeat_summary(bought, d(2024, 3, 31)).to_pyarrow().to_pylist()
     [{'account_id': 'a', 'frequency': 2, 'recency_days': 60, 'age_days': 90, 'mean_spend': 40.0}]
     """
-    first = purchases.group_by(_first_account=purchases[t.ACCOUNT_ID]).aggregate(
-        _first=purchases[DAY].min())
-    joined = purchases.join(first, purchases[t.ACCOUNT_ID] == first._first_account)
-    repeat = joined[DAY] > joined._first
-    summary = joined.group_by(t.ACCOUNT_ID).aggregate(
-        **{FREQUENCY: repeat.cast("int64").sum(),
-           RECENCY_DAYS: joined[DAY].max().delta(joined._first.min(), unit="day"),
-           AGE_DAYS: ibis.literal(as_of).delta(joined._first.min(), unit="day"),
-           "_repeat_spend": ibis.ifelse(repeat, joined[SPEND], 0.0).sum()})
+    # one pass, no join: a purchase is one row per account and day, so the first day's spend
+    # is the spend at the earliest day (arg_min), and repeat purchases are the rest
+    summary = purchases.group_by(t.ACCOUNT_ID).aggregate(
+        _purchases=purchases.count(), _first=purchases[DAY].min(), _last=purchases[DAY].max(),
+        _spend=purchases[SPEND].sum(), _first_spend=purchases[SPEND].argmin(purchases[DAY]))
+    frequency = summary._purchases - 1
     return summary.select(
-        t.ACCOUNT_ID, summary[FREQUENCY].cast("int64"), summary[RECENCY_DAYS].cast("int64"),
-        summary[AGE_DAYS].cast("int64"),
-        **{MEAN_SPEND: ibis.ifelse(summary[FREQUENCY] > 0,
-                                   summary._repeat_spend / summary[FREQUENCY], 0.0)})
+        t.ACCOUNT_ID, **{
+            FREQUENCY: frequency.cast("int64"),
+            RECENCY_DAYS: summary._last.delta(summary._first, unit="day").cast("int64"),
+            AGE_DAYS: ibis.literal(as_of).delta(summary._first, unit="day").cast("int64"),
+            MEAN_SPEND: ibis.ifelse(frequency > 0, (summary._spend - summary._first_spend)
+                                    / frequency, 0.0)})
 
 
 def repeat_patterns(summary: ir.Table) -> ir.Table:
