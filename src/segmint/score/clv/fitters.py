@@ -48,12 +48,14 @@ class _Fitter:
                   start: Sequence[float], weights: np.ndarray) -> None:
         total = float(weights.sum())
 
+        # einsum, not `@`: a BLAS dot product over 10^5 patterns wakes OpenBLAS's threads,
+        # which cost 15 ms a call on a busy machine against 0.1 ms for einsum's loop
         def objective(log_params: np.ndarray):
             ll, grad = loglik(log_params)
-            value = -float(weights @ ll) / total  # per account: well scaled at any size
+            value = -float(np.einsum("i,i->", weights, ll)) / total  # per account: well scaled
             if grad is None:
                 return value
-            return value, -(weights @ grad) / total
+            return value, -np.einsum("i,ij->j", weights, grad) / total
 
         analytic = loglik(np.log(np.asarray(start, dtype=float)))[1] is not None
         with np.errstate(over="ignore", invalid="ignore"):  # trial steps may leave the domain
