@@ -10,10 +10,9 @@ import matplotlib
 matplotlib.use("Agg")  # no screen: render to files only
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import NullFormatter, PercentFormatter  # noqa: E402
 
-from segmint.analyse.performance import money_text  # noqa: E402
-from segmint.report.charts import chart, tidy_axes  # noqa: E402
+from segmint.report.charts import MoneyAxis, chart, tidy_axes  # noqa: E402
 from segmint.report.performance_charts import place_labels  # noqa: E402
 from segmint.tables import ALL_SEGMENTS, ARR, SEGMENT, WHITESPACE  # noqa: E402
 
@@ -44,7 +43,7 @@ def tam_penetration(market: pd.DataFrame) -> Figure | None:
         radii.append(math.sqrt(area / math.pi))
     ax.set_xscale("log")
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money_text(value)))
+    ax.xaxis.set_major_formatter(MoneyAxis())
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     ax.set_xlabel("TAM (log scale; line: low to high)")
     ax.set_ylabel("penetration (ARR ÷ TAM)")
@@ -78,7 +77,7 @@ def whitespace_by_segment(market: pd.DataFrame) -> Figure | None:
     right.barh(positions, rows["market_potential"], color=MARKET)
     right.set_title("Market firms not yet accounts: potential", loc="left", fontsize=11)
     for ax in (left, right):
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money_text(value)))
+        ax.xaxis.set_major_formatter(MoneyAxis())
         tidy_axes(ax, grid="x")
     return figure
 
