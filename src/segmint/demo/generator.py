@@ -942,7 +942,6 @@ def _accounts_table(rng, k, firms, book, state):
     n_dup = round(_RATES["duplicate"] * n)
     orig = np.sort(rng.choice(np.flatnonzero(firms["parent"] < 0), n_dup, replace=False))
     rows = np.r_[np.arange(n), orig]  # written row -> company
-    is_dup = np.r_[np.zeros(n, bool), np.ones(n_dup, bool)]
     total = n + n_dup
 
     prefix = np.where(ja, 1, np.where(fr_prefix, 2 + (rng.random(n) < 0.5), 0))[rows]
