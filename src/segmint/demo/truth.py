@@ -25,9 +25,6 @@ from its own state, never redrawn:
 - ``list_mrr`` set new-business Amounts (12 × it) and a customer's starting Core Platform
   MRR; renewals, expansions and cross-sells then moved MRR (``arr``, ``peak_arr``).
 - ``seat_utilisation``, ``active_user_share`` and ``api_intensity`` drove the usage export.
-
-Quantities planted for the new exports (drawn on streams of their own):
-
 - ``wallet`` = 12 × the typical Core Platform price at the company's size (40 × employees^0.72
   USD a month, at least 49) × 2.25 (every product) × a lognormal headroom (median 1.5, sigma
   0.3), raised to ``peak_arr`` where that is higher, so wallet ≥ ARR always. ``list_mrr`` is
@@ -36,7 +33,11 @@ Quantities planted for the new exports (drawn on streams of their own):
   wallet is informative). The wallet drives the wins and expansions above (``p_win``,
   ``p_expand``); its systematic part is the size, and the headroom is what a potential model
   cannot know. It is the potential in the owners' books (planted.json truth.owners). The
-  headroom is drawn on the truth's own stream, before the book.
+  headroom is drawn on the truth's own stream (the values it had when the wallet drove
+  nothing), before the book.
+
+Quantities planted for the new exports only (drawn on streams of their own):
+
 - ``bgnbd_lambda``, ``bgnbd_p``, ``gg_nu``, ``cluster`` drive ``transactions`` only.
 - Postal code, city and coordinates are written in ``accounts`` directly (not repeated here).
 
