@@ -14,7 +14,10 @@ asserted:
   share of the ARR gained after the cut-off; the same figures with the planted wallet as the
   score (the ceiling for any wallet estimate on this outcome) and with the planted
   propensities (`planted_growth`: the chance each account grew in the window, from
-  ``p_expand``, ``p_win`` and the room left in its wallet at the cut-off);
+  ``p_expand``, ``p_win`` and the room left in its wallet at the cut-off); and, refitting
+  potential at the cut-off as the back-test does, the AUC within the customers then (by
+  potential, by 1 − share of wallet, by the true room 1 − ARR ÷ wallet) and within the others
+  (by potential, by the planted wallet);
 - TAM against the true total wallet: the accounts' potential (low, point, high) against their
   wallets; and the market-cell arithmetic on a market table made of the demo's own companies
   (firms per NAICS sector × SUSB size class × country, from the truth): firms × the typical
@@ -90,12 +93,21 @@ def measure(folder: Path) -> dict[str, float]:
         quality = ranking_quality(score, ranked.outcome.to_numpy(),
                                   weights=ranked.weight.to_numpy())
         figures |= {f"{name}_{k}": float(quality.summary[k]) for k in measured}
+    ranked = ranked.merge(scored_at(context, tables, cutoff), on=t.ACCOUNT_ID, how="left")
     paying = ranked.arr_cut.fillna(0).to_numpy() > 0
+    room = 1 - ranked.arr_cut.fillna(0) / ranked.wallet
+    within = {"customers": {"potential": ranked.past_potential,
+                            "one_minus_share_of_wallet": 1 - ranked.past_share_of_wallet,
+                            "true_room": room},
+              "prospects": {"potential": ranked.past_potential, "wallet": ranked.wallet}}
     for name, group in (("customers", paying), ("prospects", ~paying)):
         part = ranked[group]
+        figures[f"backtest_population_{name}"] = int(group.sum())
         figures[f"planted_propensity_auc_{name}"] = float(ranking_quality(
             planted_growth(part, planted, years), part.outcome.to_numpy()).summary["auc"])
-        figures[f"backtest_population_{name}"] = int(group.sum())
+        for score, values in within[name].items():
+            figures[f"{name}_auc_{score}"] = float(ranking_quality(
+                values[group].fillna(0.0).to_numpy(), part.outcome.to_numpy()).summary["auc"])
     # TAM: the accounts' part
     companies = both[~both.is_duplicate]
     wallet = companies.wallet.sum()
@@ -132,6 +144,27 @@ def measure(folder: Path) -> dict[str, float]:
     figures["as_of"] = str(result.as_of)
     figures["cutoff"] = str(cutoff)
     return figures
+
+
+def scored_at(context, tables, cutoff):
+    """Potential and share of wallet as the back-test scores them: every score refitted on
+    what was known at `cutoff`, over the accounts that existed then (``past_`` columns)."""
+    from segmint import tables as t
+    from segmint.context import RunContext
+    from segmint.score.backtest import known_at
+    from segmint.score.registry import configured
+    from segmint.score.stage import _accounts_at, _fit_and_score
+
+    added = [c for c in context.accounts.columns
+             if c in {name for spec, _ in configured(context.project.scores).values()
+                      for name in spec.adds}]
+    past_tables = known_at(tables, cutoff)
+    past = RunContext(context.project, cutoff, past_tables,
+                      _accounts_at(context.accounts.drop(*added), past_tables))
+    scored, _ = _fit_and_score(past, configured(context.project.scores), lambda stage: None)
+    frame = scored.select(t.ACCOUNT_ID, t.POTENTIAL, t.SHARE_OF_WALLET).to_pandas()
+    return frame.rename(columns={t.POTENTIAL: "past_potential",
+                                 t.SHARE_OF_WALLET: "past_share_of_wallet"})
 
 
 def planted_growth(frame, planted: dict, years: float):
