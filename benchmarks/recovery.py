@@ -10,9 +10,14 @@ asserted:
 - the Spearman rank correlation of ``potential`` with the planted ``wallet`` (every accounts
   row; customers and prospects apart), beside what the generator makes knowable: the wallet's
   correlation with the true headcount and with the list price (`segmint.demo.truth`);
-- the back-test (``backtest``): AUC, top-decile lift and the top fifth's share of the ARR
-  gained after the cut-off; and the same figures with the planted wallet as the score, the
-  ceiling for any wallet estimate on this outcome;
+- the back-test (``backtest``): AUC, ARR-weighted AUC, top-decile lift and the top fifth's
+  share of the ARR gained after the cut-off; the same figures with the planted wallet as the
+  score (the ceiling for any wallet estimate on this outcome) and with the planted
+  propensities (`planted_growth`: the chance each account grew in the window, from
+  ``p_expand``, ``p_win`` and the room left in its wallet at the cut-off); and, refitting
+  potential at the cut-off as the back-test does, the AUC within the customers then (by
+  potential, by 1 − share of wallet, by the true room 1 − ARR ÷ wallet) and within the others
+  (by potential, by the planted wallet);
 - TAM against the true total wallet: the accounts' potential (low, point, high) against their
   wallets; and the market-cell arithmetic on a market table made of the demo's own companies
   (firms per NAICS sector × SUSB size class × country, from the truth): firms × the typical
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -62,8 +68,8 @@ def measure(folder: Path) -> dict[str, float]:
         "spearman_list_price_wallet": spearmanr(both.list_mrr, both.wallet).statistic,
     }
     backtest = result.frames["backtest"].iloc[0]
-    figures |= {f"backtest_{k}": float(backtest[k]) for k in
-                ("accounts", "positives", "auc", "top_decile_lift", "top_quintile_weight_share")}
+    measured = ("auc", "weighted_auc", "top_decile_lift", "top_quintile_weight_share")
+    figures |= {f"backtest_{k}": float(backtest[k]) for k in ("accounts", "positives", *measured)}
     # the planted wallet ranked on the same outcome and population: the ceiling
     model = result.scores.models["potential"]
     cutoff = months_before(result.as_of, project.backtest.months)
@@ -73,13 +79,35 @@ def measure(folder: Path) -> dict[str, float]:
     accounts = tables["accounts"].select(t.ACCOUNT_ID, t.CREATED_DATE).to_pandas()
     created = pd.to_datetime(accounts[t.CREATED_DATE])
     existed = accounts[created.isna() | (created <= pd.Timestamp(cutoff))][[t.ACCOUNT_ID]]
-    ranked = (existed.merge(outcome, on=t.ACCOUNT_ID).merge(truth[[t.ACCOUNT_ID, "wallet"]],
-                                                          on=t.ACCOUNT_ID)
-              .sort_values(t.ACCOUNT_ID))
-    ceiling = ranking_quality(ranked.wallet.to_numpy(), ranked.outcome.to_numpy(),
-                              weights=ranked.weight.to_numpy())
-    figures |= {f"wallet_as_score_{k}": float(ceiling.summary[k]) for k in
-                ("auc", "top_decile_lift", "top_quintile_weight_share")}
+    revenue = tables["revenue"]
+    known = revenue.filter(revenue[t.PERIOD] <= cutoff)
+    latest = known.filter(known[t.PERIOD] == known[t.PERIOD].max())
+    arr_cut = latest.group_by(t.ACCOUNT_ID).aggregate(arr_cut=(latest[t.MRR].sum() * 12)
+                                                      .cast("float64")).to_pandas()
+    ranked = (existed.merge(outcome, on=t.ACCOUNT_ID).merge(truth, on=t.ACCOUNT_ID)
+              .merge(arr_cut, on=t.ACCOUNT_ID, how="left").sort_values(t.ACCOUNT_ID))
+    planted = json.loads((folder / "planted.json").read_text())["truth"]
+    years = (result.as_of - cutoff).days / 365.25
+    for name, score in (("wallet_as_score", ranked.wallet.to_numpy()),
+                        ("planted_propensity", planted_growth(ranked, planted, years))):
+        quality = ranking_quality(score, ranked.outcome.to_numpy(),
+                                  weights=ranked.weight.to_numpy())
+        figures |= {f"{name}_{k}": float(quality.summary[k]) for k in measured}
+    ranked = ranked.merge(scored_at(context, tables, cutoff), on=t.ACCOUNT_ID, how="left")
+    paying = ranked.arr_cut.fillna(0).to_numpy() > 0
+    room = 1 - ranked.arr_cut.fillna(0) / ranked.wallet
+    within = {"customers": {"potential": ranked.past_potential,
+                            "one_minus_share_of_wallet": 1 - ranked.past_share_of_wallet,
+                            "true_room": room},
+              "prospects": {"potential": ranked.past_potential, "wallet": ranked.wallet}}
+    for name, group in (("customers", paying), ("prospects", ~paying)):
+        part = ranked[group]
+        figures[f"backtest_population_{name}"] = int(group.sum())
+        figures[f"planted_propensity_auc_{name}"] = float(ranking_quality(
+            planted_growth(part, planted, years), part.outcome.to_numpy()).summary["auc"])
+        for score, values in within[name].items():
+            figures[f"{name}_auc_{score}"] = float(ranking_quality(
+                values[group].fillna(0.0).to_numpy(), part.outcome.to_numpy()).summary["auc"])
     # TAM: the accounts' part
     companies = both[~both.is_duplicate]
     wallet = companies.wallet.sum()
@@ -116,6 +144,57 @@ def measure(folder: Path) -> dict[str, float]:
     figures["as_of"] = str(result.as_of)
     figures["cutoff"] = str(cutoff)
     return figures
+
+
+def scored_at(context, tables, cutoff):
+    """Potential and share of wallet as the back-test scores them: every score refitted on
+    what was known at `cutoff`, over the accounts that existed then (``past_`` columns)."""
+    from segmint import tables as t
+    from segmint.context import RunContext
+    from segmint.score.backtest import known_at
+    from segmint.score.registry import configured
+    from segmint.score.stage import _accounts_at, _fit_and_score
+
+    added = [c for c in context.accounts.columns
+             if c in {name for spec, _ in configured(context.project.scores).values()
+                      for name in spec.adds}]
+    past_tables = known_at(tables, cutoff)
+    past = RunContext(context.project, cutoff, past_tables,
+                      _accounts_at(context.accounts.drop(*added), past_tables))
+    scored, _ = _fit_and_score(past, configured(context.project.scores), lambda stage: None)
+    frame = scored.select(t.ACCOUNT_ID, t.POTENTIAL, t.SHARE_OF_WALLET).to_pandas()
+    return frame.rename(columns={t.POTENTIAL: "past_potential",
+                                 t.SHARE_OF_WALLET: "past_share_of_wallet"})
+
+
+def planted_growth(frame, planted: dict, years: float):
+    """The chance each account grew within `years` after the cut-off, from what the generator
+    planted (``planted.json`` truth): a customer then paying ``arr_cut`` renews once in the
+    window with probability `years` (annual renewals) and expands at it with probability
+    min(cap, p_expand × room ^ curve), room = 1 − arr_cut / wallet, and is cross-sold or
+    expands seats each month at the mid-term rates scaled alike; an account not paying then
+    is won at its ``new_business_per_year`` opportunities × ``p_win``.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"arr_cut": [0.0, 50.0], "wallet": [100.0, 100.0],
+    ...     "p_expand": [1.0, 1.0], "p_win": [0.2, 0.2], "new_business_per_year": [1.0, 0.0]})
+    >>> planted = {"expansion": {"cap": 0.9, "curve": 3.0, "mid_term_a_month": {
+    ...     "cross_sell": 0.012, "seats": 0.008, "average": 0.28}}}
+    >>> planted_growth(frame, planted, 0.5).round(4).tolist()
+    [0.0952, 0.1116]
+    """
+    import numpy as np
+
+    growth = planted["expansion"]
+    mid = growth["mid_term_a_month"]
+    arr = frame.arr_cut.fillna(0.0).to_numpy()
+    room = np.clip(1 - arr / frame.wallet.to_numpy(), 0.0, 1.0)
+    p_up = np.minimum(growth["cap"], frame.p_expand.to_numpy() * room ** growth["curve"])
+    monthly = (mid["cross_sell"] + mid["seats"]) * p_up / mid["average"]
+    customer = 1 - (1 - min(years, 1.0) * p_up) * (1 - monthly) ** (12 * years)
+    prospect = 1 - np.exp(-years * frame.new_business_per_year.to_numpy()
+                          * frame.p_win.to_numpy())
+    return np.where(arr > 0, customer, prospect)
 
 
 def main(argv: list[str] | None = None) -> int:

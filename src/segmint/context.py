@@ -22,6 +22,24 @@ def keep_lazily(table: ir.Table, name: str) -> ir.Table:
     """A `Keep` that keeps nothing: the table stays an expression (tests, small runs)."""
     return table
 
+def in_stated_order(table: ir.Table) -> ir.Table:
+    """`table` with its rows in an order that is the same on every run: the analysis's own
+    (an ``order_by``, or rows it built in order, as a memtable), else its columns' values from
+    left to right. A group-by alone gives its groups in whatever order the engine's threads
+    finish them.
+
+    >>> import ibis
+    >>> t = ibis.memtable({"segment": ["SMB", "ENT"], "n": [1, 2]})
+    >>> in_stated_order(t) is t, in_stated_order(t.filter(t.n > 0)).execute().segment.tolist()
+    (True, ['ENT', 'SMB'])
+    """
+    import ibis.expr.operations as ops
+
+    if isinstance(table.op(), ops.Sort | ops.InMemoryTable):
+        return table
+    return table.order_by(*[c for c, dtype in table.schema().items()
+                            if not (dtype.is_array() or dtype.is_map() or dtype.is_struct())])
+
 
 @dataclass
 class RunContext:

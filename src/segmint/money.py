@@ -56,3 +56,16 @@ def _amount(text: str) -> float:
         if text.endswith(suffix):
             return float(text.removesuffix(suffix)) * size
     return float(text)
+
+
+def sum_to_the_cent(amount):
+    """The sum of an engine column of amounts, added in whole cents: the same on every run.
+
+    A float sum depends on the order the engine's threads add it in (its last digit changes
+    from run to run); whole cents in int64 do not.
+
+    >>> import ibis
+    >>> ibis.memtable({"arr": [0.1, 0.2, 0.105]}).arr.pipe(sum_to_the_cent).execute()
+    0.41
+    """
+    return (amount * 100).round(0).cast("int64").sum().cast("float64") / 100

@@ -111,6 +111,49 @@ def test_p_win_is_what_drove_new_business_outcomes(company):
         assert abs(won - expected) < 4 * math.sqrt(var), band
 
 
+def test_larger_wallets_are_won_more_often(company):
+    # p_win rises with the wallet: by wallet quintile the wins are still Σ p_win, and the top
+    # fifth of prospects by wallet wins its opportunities more often than the bottom fifth
+    _, con, _ = company
+    rates = []
+    for quintile, won, deals, expected, var in con.sql("""
+        WITH prospects AS (SELECT account_id, p_win, ntile(5) OVER (ORDER BY wallet) q
+                           FROM companies WHERE NOT customer_before_window),
+        nb AS (SELECT o.*, p.p_win, p.q, min(o.CloseDate) FILTER (WHERE o.IsWon)
+                                         OVER (PARTITION BY o.AccountId) first_win
+               FROM opportunities o JOIN prospects p ON p.account_id = o.AccountId
+               WHERE o.Type = 'New Business' AND o.IsClosed)
+        SELECT q, count(*) FILTER (WHERE IsWon), count(*), sum(p_win), sum(p_win * (1 - p_win))
+        FROM nb WHERE first_win IS NULL OR CloseDate <= first_win GROUP BY ALL ORDER BY q
+        """).fetchall():
+        assert abs(won - expected) < 4 * math.sqrt(var), quintile
+        rates.append(won / deals)
+    assert rates[-1] > 1.3 * rates[0]
+
+
+def test_p_expand_and_the_room_left_drove_renewal_expansions(company):
+    # A customer kept at a renewal expands that month with probability
+    # min(0.9, p_expand × (1 − ARR before / wallet)³); a won renewal asks for that ARR, so the
+    # expansions that follow renewals number Σ of those probabilities.
+    _, con, doc = company
+    growth = doc["truth"]["expansion"]
+    renewals, expanded, expected, var, corr = one(con, f"""
+        WITH renewed AS (
+            SELECT o.AccountId, date_trunc('month', o.CloseDate) AS m,
+                   least({growth["cap"]}, c.p_expand
+                         * pow(greatest(0, 1 - o.Amount / c.wallet), {growth["curve"]})) p
+            FROM opportunities o JOIN companies c ON c.account_id = o.AccountId
+            WHERE o.Type = 'Renewal' AND o.IsWon AND o.CurrencyIsoCode = 'USD'
+              AND o.Amount BETWEEN 0 AND 1e9),
+        expansions AS (SELECT DISTINCT AccountId, date_trunc('month', CloseDate) AS m
+                       FROM opportunities WHERE Type = 'Expansion' AND IsWon)
+        SELECT count(*), count(e.AccountId), sum(p), sum(p * (1 - p)),
+               corr(p, (e.AccountId IS NOT NULL)::int)
+        FROM renewed r LEFT JOIN expansions e USING (AccountId, m)""")
+    assert renewals > 1000 and abs(expanded - expected) < 4 * math.sqrt(var)
+    assert corr > 0.3  # the propensity tells who expands: not a coin of one weight
+
+
 def test_p_churn_is_what_drove_renewals(company):
     _, con, _ = company
     for band, lost, expected, var in con.sql("""

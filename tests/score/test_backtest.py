@@ -42,6 +42,17 @@ def test_top_quintile_share_of_the_outcome_weight():
     assert np.isnan(quality.summary["auc"])  # one outcome only: no AUC
 
 
+def test_weighted_auc_counts_each_positive_by_its_weight():
+    # ranked: +9 - - +1 - ; the big gain is on top, the small one below two negatives
+    scores = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
+    outcomes = np.array([1, 0, 0, 1, 0], dtype=bool)
+    weights = np.array([9.0, 0.0, 0.0, 1.0, 0.0])
+    summary = ranking_quality(scores, outcomes, weights=weights).summary
+    assert summary["auc"] == pytest.approx((3 + 1) / 6)
+    assert summary["weighted_auc"] == pytest.approx((9 * 3 + 1 * 1) / (10 * 3))
+    assert np.isnan(ranking_quality(scores, outcomes).summary["weighted_auc"])  # no weights
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=2, max_size=40))
 def test_auc_is_the_share_of_positive_negative_pairs_ranked_right(pairs):

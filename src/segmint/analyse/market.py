@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from segmint import tables as t
-from segmint.analyse.performance import money_text
+from segmint.money import money_text, sum_to_the_cent
 from segmint.analyse.registry import analysis
 from segmint.context import RunContext
 from segmint.exceptions import RuleError
@@ -222,7 +222,7 @@ def place_cells(context: RunContext, market: ir.Table, sam: str | None) -> tuple
         crowded=(out[ACCOUNTS_IN_CELL] > out[t.FIRMS]).cast("int64").sum(),
         unplaced=(out[t.SEGMENT] == t.UNASSIGNED).cast("int64").sum(),
         unplaced_firms=ibis.ifelse(out[t.SEGMENT] == t.UNASSIGNED, out[FIRMS_LEFT], 0.0).sum(),
-        unplaced_tam=ibis.ifelse(out[t.SEGMENT] == t.UNASSIGNED, out[TAM], 0.0).sum(),
+        unplaced_tam=sum_to_the_cent(ibis.ifelse(out[t.SEGMENT] == t.UNASSIGNED, out[TAM], 0.0)),
     ).to_pandas().iloc[0].fillna(0).to_dict()
     facts["rows"] = int(market.count().execute())
     return out, facts
@@ -283,29 +283,33 @@ def segment_market(accounts: ir.Table, cells: ir.Table | None) -> pd.DataFrame:
     in_sam = accounts[IN_SAM]
 
     def sam_of(value: ir.NumericValue) -> ir.NumericValue:
-        return ibis.ifelse(in_sam, value, 0.0).sum()
+        return sum_to_the_cent(ibis.ifelse(in_sam, value, 0.0))
 
     own = accounts.group_by(t.SEGMENT).aggregate(
         accounts=accounts.count(), customers=accounts[t.IS_CUSTOMER].cast("int64").sum(),
-        **{t.ARR: accounts[t.ARR].sum(), t.WHITESPACE: accounts[t.WHITESPACE].sum(),
-           "accounts_potential_low": accounts[t.POTENTIAL_LOW].sum(),
-           "accounts_potential": accounts[t.POTENTIAL].sum(),
-           "accounts_potential_high": accounts[t.POTENTIAL_HIGH].sum(),
+        **{t.ARR: sum_to_the_cent(accounts[t.ARR]),
+           t.WHITESPACE: sum_to_the_cent(accounts[t.WHITESPACE]),
+           "accounts_potential_low": sum_to_the_cent(accounts[t.POTENTIAL_LOW]),
+           "accounts_potential": sum_to_the_cent(accounts[t.POTENTIAL]),
+           "accounts_potential_high": sum_to_the_cent(accounts[t.POTENTIAL_HIGH]),
            "_sam_accounts": sam_of(accounts[t.POTENTIAL]), "_sam_arr": sam_of(accounts[t.ARR])},
     ).to_pandas()
     frame = own
     if cells is not None:
-        sam_cells = ibis.ifelse(cells[IN_SAM], cells[TAM], 0.0).sum()
+        sam_cells = sum_to_the_cent(ibis.ifelse(cells[IN_SAM], cells[TAM], 0.0))
         theirs = cells.group_by(t.SEGMENT).aggregate(
             market_cells=cells.count(), market_firms=cells[FIRMS_LEFT].sum(),
-            market_potential_low=cells[TAM_LOW].sum(), market_potential=cells[TAM].sum(),
-            market_potential_high=cells[TAM_HIGH].sum(), _sam_market=sam_cells).to_pandas()
+            market_potential_low=sum_to_the_cent(cells[TAM_LOW]),
+            market_potential=sum_to_the_cent(cells[TAM]),
+            market_potential_high=sum_to_the_cent(cells[TAM_HIGH]), _sam_market=sam_cells,
+        ).to_pandas()
         frame = own.merge(theirs, on=t.SEGMENT, how="outer")
     for column in ("accounts", "customers", t.ARR, t.WHITESPACE, "accounts_potential_low",
                    "accounts_potential", "accounts_potential_high", "_sam_accounts", "_sam_arr",
                    "market_cells", "market_firms", "market_potential_low", "market_potential",
                    "market_potential_high", "_sam_market"):
         frame[column] = frame[column].fillna(0) if column in frame else 0.0
+    frame = frame.sort_values(t.SEGMENT, ignore_index=True)  # the total adds them in one order
     total = frame.drop(columns=t.SEGMENT).sum().to_frame().T.assign(**{t.SEGMENT: t.ALL_SEGMENTS})
     frame = pd.concat([frame, total], ignore_index=True)
     frame[TAM_LOW] = frame.accounts_potential_low + frame.market_potential_low

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import ibis.expr.types as ir
 import pandas as pd
 
-from segmint.context import RunContext
+from segmint.context import RunContext, in_stated_order
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.sections import Section
 from segmint.tables import TableSpec
@@ -88,7 +88,7 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
     """Run the named analyses (all registered ones by default) over the run's context.
 
     Each table an analysis returns is kept in the engine (``context.keep``) under its output
-    name, in its stated order (`in_stated_order`), unless the analysis kept it itself in an
+    name, in its stated order (`segmint.context.in_stated_order`), unless the analysis kept it itself in an
     order it stated, and added to ``context.results`` for the analyses after it.
 
     Parameters
@@ -164,24 +164,6 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
     run.sections.sort(key=lambda item: item[1].order)
     return run
 
-
-def in_stated_order(table: ir.Table) -> ir.Table:
-    """`table` with its rows in an order that is the same on every run: the analysis's own
-    (an ``order_by``, or rows it built in order, as a memtable), else its columns' values from
-    left to right. A group-by alone gives its groups in whatever order the engine's threads
-    finish them.
-
-    >>> import ibis
-    >>> t = ibis.memtable({"segment": ["SMB", "ENT"], "n": [1, 2]})
-    >>> in_stated_order(t) is t, in_stated_order(t.filter(t.n > 0)).execute().segment.tolist()
-    (True, ['ENT', 'SMB'])
-    """
-    import ibis.expr.operations as ops
-
-    if isinstance(table.op(), ops.Sort | ops.InMemoryTable):
-        return table
-    return table.order_by(*[c for c, dtype in table.schema().items()
-                            if not (dtype.is_array() or dtype.is_map() or dtype.is_struct())])
 
 
 def _in_order(wanted: list[str], registry: Mapping[str, Analysis]) -> list[str]:

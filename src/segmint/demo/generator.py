@@ -374,7 +374,17 @@ _NB_RATE = np.array([2.0, 2.7, 3.4])  # new-business opportunities per prospect 
 _WIN_BASE = np.array([0.17, 0.14, 0.11])
 _CHURN = np.array([0.22, 0.13, 0.07])  # at each annual renewal
 _NB_YEARS = (AS_OF_DAY - WINDOW_START_DAY + 121) / 365.25  # new-business deals are created then
-_WALLET_HEADROOM = (1.5, 0.3)  # median and log-sd of the wallet over list price × every product
+_WALLET_HEADROOM = (1.5, 0.3)  # median, log-sd of the wallet over typical price × every product
+# growth follows the wallet. A kept customer expands at a renewal with probability
+# min(0.9, p_expand × room³), room = 1 − ARR / wallet before it; p_expand is the scale times a
+# lognormal of mean 1 (log-sd below). An expansion takes a uniform share of the room left.
+_EXPAND = {"scale": 1.0, "curve": 3.0, "log_sd": 0.8, "cap": 0.9, "share": (0.1, 0.3)}
+# mid-term cross-sells and seat expansions a month, at the average renewal expansion (0.28);
+# an account's rates scale with its own renewal probability over that average
+_MID_TERM = {"cross_sell": 0.012, "seats": 0.008, "lost_attempt": 0.02, "average": 0.28}
+# a prospect's p_win: the size band's rate × the sector's multiplier × (wallet / reference) to
+# the elasticity × a lognormal of mean 1, within [floor, cap]
+_WIN_FIT = {"reference": 20_000.0, "elasticity": 0.35, "log_sd": 0.8, "floor": 0.01, "cap": 0.8}
 _RATES = {  # planted mess, share of rows
     "both_missing": 0.08, "industry_only": 0.04, "naics_only": 0.27,
     "emp_range": 0.07, "emp_junk": 0.005, "emp_blank": 0.05,
@@ -656,11 +666,28 @@ def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
             "sector_multiplier": dict(zip(INDUSTRIES, _SECTOR_WIN.tolist())),
             "opportunities_per_year_by_size_band": dict(zip(truth.SIZE_BANDS,
                                                             (_NB_RATE / _NB_YEARS).tolist())),
-            "note": "p_win = win_by_size_band × sector_multiplier, per closed opportunity"},
+            "wallet_fit": dict(_WIN_FIT),
+            "note": "p_win = clip(win_by_size_band × sector_multiplier × (wallet before any "
+            "spend / wallet_fit.reference) ^ wallet_fit.elasticity × a lognormal of mean 1 "
+            "and log-sd wallet_fit.log_sd, wallet_fit.floor, wallet_fit.cap), per closed "
+            "opportunity until the first win"},
+        "expansion": {
+            **{key: list(value) if isinstance(value, tuple) else value
+               for key, value in _EXPAND.items()}, "mid_term_a_month": dict(_MID_TERM),
+            "note": "p_expand = scale × a lognormal of mean 1 and log-sd log_sd, per account. A "
+            "customer kept at a renewal expands with probability min(cap, p_expand × room ^ "
+            "curve), room = 1 − ARR / wallet before it (clipped to [0, 1]); the expansion adds "
+            "a uniform share (within share) of the room left. Each month between renewals a "
+            "customer is cross-sold a product it lacks at cross_sell × that probability / "
+            "average, expands seats (Core Platform × 1.1-1.3) at seats × the same ratio, and "
+            "is pitched and lost at lost_attempt"},
         "wallet": {"products_multiplier": float(_PRODUCT_RATIO.sum()),
                    "headroom_median": _WALLET_HEADROOM[0],
                    "headroom_log_sd": _WALLET_HEADROOM[1],
-                   "formula": "max(12 × list_mrr × products_multiplier × headroom, peak_arr)"},
+                   "typical_mrr": "max(49, 40 × employees ^ 0.72): the Core Platform price "
+                   "at the company's size; list_mrr is it × a lognormal of sigma 0.35",
+                   "formula": "max(12 × typical_mrr × products_multiplier × headroom, "
+                   "peak_arr)"},
         "clusters": [c.as_dict() for c in streams.CLUSTERS],
         "cluster_tiers": {"frequency": "occasional, regular, frequent: drawn from the quantile "
                           "of bgnbd_lambda among the chunk's customers (soft, centred on 1/6, "
@@ -713,18 +740,21 @@ class _State:
 # --------------------------------------------------------------------------- one chunk
 def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
     firms = _firmographics(rng, n)
-    book = _book(rng, firms)
+    # the new exports and the truth draw on streams of their own, so the files never shift
+    # when they change
+    geo_rng, truth_rng, stream_rng = (
+        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, stream)))
+        for stream in (1, 2, 3))
+    # the wallet's headroom comes first: expansions and wins follow the wallet
+    headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * truth_rng.standard_normal(n))
+    book = _book(rng, firms, headroom)
     accounts, acct_ids, names, counts, layout = _accounts_table(rng, k, firms, book, state)
     deals, deal_counts = _deals_table(rng, firms, book, acct_ids, names, state)
     revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state)
     counts |= deal_counts | rev_counts
-    # everything new draws on streams of its own, so the files above never shift
-    geo_rng, truth_rng, stream_rng = (
-        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, stream)))
-        for stream in (1, 2, 3))
     accounts = _with_addresses(geo_rng, accounts, firms, layout)
     services = _services(stream_rng, book, layout, acct_ids, state)
-    truth_table, books = _truth(truth_rng, firms, book, layout, habits, services, acct_ids)
+    truth_table, books = _truth(firms, book, layout, habits, services, acct_ids)
     counts |= services.counts
     return {"accounts": accounts, "opportunities": deals, "revenue": revenue,
             "usage": usage, "transactions": services.table}, counts, truth_table, books
@@ -776,19 +806,37 @@ def _day_in_month(rng: np.random.Generator, month: np.ndarray) -> np.ndarray:
     return MONTH_START[month] + rng.integers(0, 28, len(month))
 
 
-def _book(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Deals and monthly MRR per product: wins start revenue, renewals keep or lose it."""
+def _mean_one(rng: np.random.Generator, log_sd: float, n: int) -> np.ndarray:
+    """Lognormal multipliers of mean 1."""
+    return np.exp(log_sd * rng.standard_normal(n) - log_sd**2 / 2)
+
+
+def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
+          headroom: np.ndarray) -> dict[str, np.ndarray]:
+    """Deals and monthly MRR per product: wins start revenue, renewals keep or lose it. Wins
+    are likelier the larger the prospect's wallet; expansions the more room a customer has
+    left in its wallet, and they fill part of that room."""
     n = len(firms["sector"])
     band, employees = firms["band"], firms["employees"]
     existing = rng.random(n) < _P_EXISTING[band]
+    # one list price per account (a year of Core Platform for new business, a customer's
+    # starting Core MRR), the wallet (the suite at the typical price for the account's size,
+    # times its headroom), and each account's win and expansion propensity
+    typical = np.maximum(49.0, 40 * employees**0.72)
+    price = np.maximum(49.0, typical * np.exp(0.35 * rng.standard_normal(n)))
+    wallet = 12 * typical * _PRODUCT_RATIO.sum() * headroom
+    fit = (wallet / _WIN_FIT["reference"]) ** _WIN_FIT["elasticity"]
+    p_win = np.clip(_WIN_BASE[band] * _SECTOR_WIN[firms["sector"]] * fit
+                    * _mean_one(rng, _WIN_FIT["log_sd"], n),
+                    _WIN_FIT["floor"], _WIN_FIT["cap"])
+    p_expand = _EXPAND["scale"] * _mean_one(rng, _EXPAND["log_sd"], n)
     # new business: opportunities on prospects; the first win starts the subscription
     n_nb = rng.poisson(_NB_RATE[band]) * ~existing
     acc = np.repeat(np.arange(n), n_nb)
     created = rng.integers(WINDOW_START_DAY - 120, AS_OF_DAY + 1, len(acc))
     close = created + _cycle_days(rng, employees[acc])
     closed = close <= AS_OF_DAY
-    win_p = _WIN_BASE[band[acc]] * _SECTOR_WIN[firms["sector"][acc]]
-    won = closed & (rng.random(len(acc)) < win_p)
+    won = closed & (rng.random(len(acc)) < p_win[acc])
     keep = close >= WINDOW_START_DAY
     acc, created, close, closed, won = acc[keep], created[keep], close[keep], closed[keep], won[keep]
     first_win = np.full(n, np.iinfo(np.int64).max)
@@ -807,7 +855,12 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, n
     cust = np.flatnonzero(existing | is_new)
     nc = len(cust)
     cb, ce = band[cust], employees[cust]
-    base = np.maximum(49.0, 40 * ce ** 0.72 * np.exp(0.35 * rng.standard_normal(nc)))
+    base = price[cust]
+    wallet_mrr, c_expand = wallet[cust] / 12, p_expand[cust]
+
+    def p_up(idx):  # the probability a renewal expands, from the room left in the wallet
+        room = np.clip(1 - mrr[idx].sum(1) / wallet_mrr[idx], 0.0, 1.0)
+        return np.minimum(_EXPAND["cap"], c_expand[idx] * room ** _EXPAND["curve"])
     mrr = np.zeros((nc, len(PRODUCTS)))
     ex = existing[cust]
     mrr[ex, 0] = base[ex]
@@ -844,30 +897,35 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, n
         react[lost[comeback]] = month + rng.integers(3, 13, comeback.sum())
         kept = renewing[~churn]
         emit(kept, RENEWAL, 0, 12 * total[~churn], True)
+        chance = p_up(kept)
         move = rng.random(len(kept))
-        up = kept[move < 0.28]
+        up = kept[move < chance]
         before = mrr[up].sum(1)
-        mrr[up] *= rng.uniform(1.1, 1.6, (len(up), 1))
+        fill = rng.uniform(*_EXPAND["share"], len(up)) * np.maximum(wallet_mrr[up] - before, 0)
+        mrr[up] *= (1 + fill / before)[:, None]
         emit(up, EXPANSION, 0, 12 * (mrr[up].sum(1) - before), True)
-        down = kept[(move >= 0.28) & (move < 0.40)]
+        down = kept[(move >= chance) & (move < chance + 0.12)]
         extra = (mrr[down, 1:] > 0) * rng.random((len(down), len(PRODUCTS) - 1))
         drop = (extra.max(1) > 0) & (rng.random(len(down)) < 0.5)  # lose a product line
         mrr[down[drop], 1 + extra[drop].argmax(1)] = 0.0
         mrr[down[~drop]] *= rng.uniform(0.6, 0.9, ((~drop).sum(), 1))
         # mid-term: cross-sell of a product not owned yet, seat expansion, lost attempts
         mid = np.flatnonzero(active & ~np.isin(np.arange(nc), renewing))
+        scale = p_up(mid) / _MID_TERM["average"]
+        xs_p, seats_p = _MID_TERM["cross_sell"] * scale, _MID_TERM["seats"] * scale
         draw = rng.random(len(mid))
-        xs = mid[draw < 0.012]
+        xs = mid[draw < xs_p]
         unowned = (mrr[xs, 1:] == 0) * rng.random((len(xs), len(PRODUCTS) - 1))
         xs_ok = unowned.max(1) > 0
         xs, product = xs[xs_ok], 1 + unowned[xs_ok].argmax(1)
         mrr[xs, product] = mrr[xs, 0] * _PRODUCT_RATIO[product] * rng.uniform(0.8, 1.2, len(xs))
         emit(xs, CROSS_SELL, product, 12 * mrr[xs, product], True)
-        seats = mid[(draw >= 0.012) & (draw < 0.02)]
+        seats = mid[(draw >= xs_p) & (draw < xs_p + seats_p)]
         before = mrr[seats, 0].copy()
         mrr[seats, 0] *= rng.uniform(1.1, 1.3, len(seats))
         emit(seats, EXPANSION, 0, 12 * (mrr[seats, 0] - before), True)
-        tried = mid[(draw >= 0.02) & (draw < 0.04)]
+        grown = xs_p + seats_p
+        tried = mid[(draw >= grown) & (draw < grown + _MID_TERM["lost_attempt"])]
         emit(tried, np.where(rng.random(len(tried)) < 0.5, EXPANSION, CROSS_SELL),
              rng.integers(0, len(PRODUCTS), len(tried)),
              12 * mrr[tried, 0] * rng.uniform(0.1, 0.5, len(tried)), False)
@@ -891,8 +949,6 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, n
     lead = np.where(e_type == RENEWAL, renewal_lead, _cycle_days(rng, ce[e_cust], 0.6))
     e_closed = e_close <= AS_OF_DAY
     # new business asks for a year of Core Platform at the account's price
-    price = 40 * employees**0.72 * np.exp(0.35 * rng.standard_normal(n))
-    price[cust] = base
     nb_amount = 12 * price[deal["acc"]]
     nb_amount[~deal["won"]] *= rng.uniform(0.7, 1.3, (~deal["won"]).sum())
     nb = len(deal["acc"])
@@ -907,9 +963,11 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, n
         "closed": np.r_[deal["closed"], e_closed],
     }
     # kept for the truth (no draws): the price each account was offered, who was a customer
-    # before the window, and the day each new customer's first win closed
+    # before the window, the day each new customer's first win closed, the wallet before any
+    # spend raised it, and the win and expansion propensities
     return {"deals": deals, "customers": cust, "history": history, "price": price,
-            "existing": existing, "first_win": first_win}
+            "existing": existing, "first_win": first_win, "wallet": wallet, "p_win": p_win,
+            "p_expand": p_expand}
 
 
 def _accounts_table(rng, k, firms, book, state):
@@ -942,7 +1000,6 @@ def _accounts_table(rng, k, firms, book, state):
     n_dup = round(_RATES["duplicate"] * n)
     orig = np.sort(rng.choice(np.flatnonzero(firms["parent"] < 0), n_dup, replace=False))
     rows = np.r_[np.arange(n), orig]  # written row -> company
-    is_dup = np.r_[np.zeros(n, bool), np.ones(n_dup, bool)]
     total = n + n_dup
 
     prefix = np.where(ja, 1, np.where(fr_prefix, 2 + (rng.random(n) < 0.5), 0))[rows]
@@ -1187,11 +1244,11 @@ def _services(rng, book, layout, acct_ids, state) -> _Services:
     return _Services(traits, birth, stream, table, counts)
 
 
-def _truth(rng, firms, book, layout, habits, services, acct_ids):
+def _truth(firms, book, layout, habits, services, acct_ids):
     """The truth rows of a chunk (one per accounts row) and each owner's book.
 
-    What drove the existing files is recomputed from the generator's state, never redrawn;
-    only the wallet's headroom is drawn here, on the truth's own stream `rng`.
+    What drove the files is taken from the generator's state, never redrawn (the wallet's
+    headroom is drawn before the book, on the truth's own stream).
     """
     n = len(firms["sector"])
     band, sector, parent = firms["band"], firms["sector"], firms["parent"]
@@ -1199,8 +1256,7 @@ def _truth(rng, firms, book, layout, habits, services, acct_ids):
     monthly = history @ np.ones(history.shape[2])  # MRR per customer and month (a fast sum)
     arr, peak = np.zeros(n), np.zeros(n)
     arr[cust], peak[cust] = 12 * monthly[:, -1], 12 * monthly.max(1)
-    headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * rng.standard_normal(n))
-    wallet = np.maximum(12 * book["price"] * _PRODUCT_RATIO.sum() * headroom, peak)
+    wallet = np.maximum(book["wallet"], peak)
     traits, stream = services.traits, services.stream
 
     rows = layout["rows"]
@@ -1238,7 +1294,8 @@ def _truth(rng, firms, book, layout, habits, services, acct_ids):
         "peak_arr": pa.array(peak[rows]),
         "list_mrr": pa.array(book["price"][rows]),
         "wallet": pa.array(wallet[rows]),
-        "p_win": pa.array((_WIN_BASE[band] * _SECTOR_WIN[sector])[rows]),
+        "p_expand": pa.array(book["p_expand"][rows]),
+        "p_win": pa.array(book["p_win"][rows]),
         "new_business_per_year": pa.array(np.where(book["existing"], 0.0, _NB_RATE[band]
                                                    / _NB_YEARS)[rows]),
         "p_churn": pa.array(_CHURN[band][rows]),

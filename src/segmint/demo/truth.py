@@ -10,32 +10,42 @@ Quantities that *drove* the existing exports are the ones the generator used, re
 from its own state, never redrawn:
 
 - ``p_win`` drove every closed new-business opportunity's IsWon (a Bernoulli draw at this
-  probability); ``new_business_per_year`` how many a prospect got. Both depend only on the
-  size band and sector: there is no account-level noise in them, the outcome is the noise.
+  probability); ``new_business_per_year`` how many a prospect got (by size band only).
+  ``p_win`` is the size band's rate × the sector's multiplier × (the wallet before any spend
+  / 20,000 USD)^0.35 × an account's own lognormal noise (mean 1, log-sd 0.8), within
+  [0.01, 0.8]: larger wallets are won more often, and no two accounts are alike.
+- ``p_expand`` drove expansions: a customer kept at a renewal expands with probability
+  min(0.9, ``p_expand`` × room³), room = 1 − its ARR / its wallet just before, and an
+  expansion fills 10-30% of the room left; mid-term cross-sells and seat expansions a month
+  (1.2% and 0.8% at the average renewal probability, 0.28) scale with the same probability.
+  So growth slows as spend nears the wallet, and accounts with the most room grow most.
 - ``p_churn`` drove each annual renewal (lost at this probability); it depends only on the
   size band. Usage fades in the four months before a churn, so usage foretells churn a
   quarter ahead, but nothing else about an account changes its odds.
 - ``list_mrr`` set new-business Amounts (12 × it) and a customer's starting Core Platform
   MRR; renewals, expansions and cross-sells then moved MRR (``arr``, ``peak_arr``).
 - ``seat_utilisation``, ``active_user_share`` and ``api_intensity`` drove the usage export.
+- ``wallet`` = 12 × the typical Core Platform price at the company's size (40 × employees^0.72
+  USD a month, at least 49) × 2.25 (every product) × a lognormal headroom (median 1.5, sigma
+  0.3), raised to ``peak_arr`` where that is higher, so wallet ≥ ARR always. ``list_mrr`` is
+  that typical price × the account's own lognormal (sigma 0.35): what it is charged, not what
+  it could spend, so a customer paying more than its look-alikes has less room left (share of
+  wallet is informative). The wallet drives the wins and expansions above (``p_win``,
+  ``p_expand``); its systematic part is the size, and the headroom is what a potential model
+  cannot know. It is the potential in the owners' books (planted.json truth.owners). The
+  headroom is drawn on the truth's own stream (the values it had when the wallet drove
+  nothing), before the book.
 
 Quantities planted for the new exports only (drawn on streams of their own):
 
-- ``wallet`` = 12 × ``list_mrr`` × 2.25 (every product) × a lognormal headroom (median 1.5,
-  sigma 0.3), raised to ``peak_arr`` where that is higher, so wallet ≥ ARR always. It drives
-  nothing in the CRM or billing exports (no spend there is capped by it); its systematic part,
-  ``list_mrr``, drives them all, and the headroom is what a potential model cannot know. It
-  is the potential in the owners' books (planted.json truth.owners).
 - ``bgnbd_lambda``, ``bgnbd_p``, ``gg_nu``, ``cluster`` drive ``transactions`` only.
 - Postal code, city and coordinates are written in ``accounts`` directly (not repeated here).
 
 Not planted, because it would change files the demo already wrote
 ------------------------------------------------------------------
-- Account-level noise in win and churn propensity: ``_book`` draws outcomes at ``p_win`` and
-  ``p_churn``, which a band and a sector determine. An ICP-fit or health model can only learn
-  those two attributes and the usage fade; giving it more to find means drawing each account's
-  propensity (say a Beta within its band, moved by seat utilisation or lead source) in
-  ``_book``, which changes opportunities, revenue and usage.
+- Account-level noise in churn propensity: ``_book`` draws renewals at ``p_churn``, which a
+  band determines. A health model can only learn the band and the usage fade. (Win
+  propensity has account-level noise: see ``p_win``.)
 - A Beta spread of renewal churn (what a shifted-beta-geometric fit estimates): today it is one
   probability per size band. The per-account Beta churn planted here is the services
   stream's dropout, ``bgnbd_p``.
@@ -43,7 +53,9 @@ Not planted, because it would change files the demo already wrote
   services invoices (channel, items, frequency, ticket). ``_book`` (which products are
   cross-sold, how often MRR expands) and ``_deals_table`` (LeadSource) would have to draw from
   the cluster.
-- A wallet that caps spend: expansions in ``_book`` are not bounded by it.
+- A hard cap of spend at the wallet: renewal expansions fill only part of the room left,
+  but cross-sells and seat expansions add a fixed step, so ``peak_arr`` can pass the
+  pre-spend wallet (``wallet`` is then raised to it).
 - Geographic books: OwnerIds were drawn without regard to where accounts are, so the owners'
   Division names no territory; every book spans every region.
 """
@@ -83,6 +95,9 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
                  "drove new-business Amounts (12 ×) and a customer's starting Core MRR"),
     "wallet": (pa.float64(), "true annual spend potential on the whole suite, USD; "
                ">= peak_arr >= arr"),
+    "p_expand": (pa.float64(), "expansion propensity: a customer kept at a renewal expands "
+                 "with probability min(0.9, p_expand × (1 − ARR / wallet)³); mid-term "
+                 "cross-sells and seat expansions scale with it. Drawn for every account"),
     "p_win": (pa.float64(), "probability a closed new-business opportunity is won: drove IsWon"),
     "new_business_per_year": (pa.float64(), "expected new-business opportunities created a "
                               "year while a prospect (customers before the window get none)"),
@@ -111,5 +126,5 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
 SCHEMA = pa.schema([(name, dtype) for name, (dtype, _) in COLUMNS.items()])
 # columns with few distinct values, dictionary-encoded in the file (the others would only spend
 # time trying)
-FEW_VALUES = ("industry", "naics", "country", "state", "size_band", "p_win",
+FEW_VALUES = ("industry", "naics", "country", "state", "size_band",
               "new_business_per_year", "p_churn", "cluster", "cluster_name")

@@ -4,8 +4,6 @@ optionally, size."""
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections.abc import Iterable
 
 import ibis

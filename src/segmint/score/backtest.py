@@ -86,13 +86,17 @@ class RankingQuality:
 def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.ndarray | None = None,
                     probability: bool = False, deciles: int = DECILES) -> RankingQuality:
     """AUC, lift by decile, calibration by decile and (with weights) the share of the
-    outcome's weight in the top quintile, for one score against what happened.
+    outcome's weight in the top quintile and the weighted AUC, for one score against what
+    happened.
 
     Accounts are ranked by score, highest first; equal scores keep their given order, so
     pass them in a stable order (by account id). Deciles hold equal numbers of accounts
     (the first ones one more when they do not divide evenly). Lift is a decile's outcome
     rate over the overall rate. Calibration error, for a score that is a probability, is
-    the account-weighted mean |mean score − outcome rate| over the deciles.
+    the account-weighted mean |mean score − outcome rate| over the deciles. The weighted AUC
+    counts each positive by its weight (each negative once): the chance that a unit of the
+    outcome's weight (a dollar of ARR gained) sits on an account ranked above one without
+    the outcome. It asks of a score of value what the AUC asks of a probability.
 
     Examples
     --------
@@ -103,6 +107,14 @@ def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.nda
     (0.9524, 3.3333333333333335)
     >>> quality.deciles.observed_rate.tolist()
     [1.0, 0.5, 0.0, 0.0, 0.0]
+
+    A positive ranked last weighs little when it gained little:
+
+    >>> later = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], dtype=bool)
+    >>> gained = np.array([9.0, 9.0, 0, 0, 0, 0, 0, 0, 0, 0.5])
+    >>> quality = ranking_quality(scores, later, weights=gained)
+    >>> round(quality.summary["auc"], 4), round(quality.summary["weighted_auc"], 4)
+    (0.6667, 0.973)
     """
     scores = np.asarray(scores, dtype=float)
     outcomes = np.asarray(outcomes, dtype=bool)
@@ -127,26 +139,36 @@ def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.nda
                                                weights=table.accounts))
                               if probability and len(table) else float("nan")),
         "top_quintile_weight_share": float("nan"),
+        "weighted_auc": float("nan"),
     }
     if weights is not None and n:
         weights = np.asarray(weights, dtype=float)
         total = weights.sum()
         top = order[: max(1, int(round(n / 5)))]
         summary["top_quintile_weight_share"] = float(weights[top].sum() / total) if total else float("nan")
+        summary["weighted_auc"] = _auc(scores, outcomes,
+                                       np.where(outcomes, np.maximum(weights, 0.0), 1.0))
     return RankingQuality(summary, table)
 
 
-def _auc(scores: np.ndarray, outcomes: np.ndarray) -> float:
-    """Area under the ROC curve (ties count half); NaN unless both outcomes occur.
+def _auc(scores: np.ndarray, outcomes: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Area under the ROC curve (ties count half), each account counted `weights` times;
+    NaN unless both outcomes occur with some weight.
 
     >>> _auc(np.array([3.0, 2.0, 2.0, 1.0]), np.array([True, True, False, False]))
     0.875
+    >>> _auc(np.array([3.0, 2.0, 2.0, 1.0]), np.array([True, True, False, False]),
+    ...      np.array([1.0, 3.0, 1.0, 1.0]))
+    0.8125
     """
-    if outcomes.all() or not outcomes.any():
+    if weights is not None and (weights < 0).any():
+        raise ValueError("weights must not be negative")
+    counted = outcomes if weights is None else outcomes[weights > 0]
+    if counted.all() or not counted.any():
         return float("nan")
     from sklearn.metrics import roc_auc_score
 
-    return float(roc_auc_score(outcomes, scores))
+    return float(roc_auc_score(outcomes, scores, sample_weight=weights))
 
 
 def evaluate(scored: ir.Table, outcome: ir.Table, column: str, *,

@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from segmint import tables as t
-from segmint.context import RunContext
+from segmint.context import RunContext, in_stated_order
 from segmint.dates import months_before
 from segmint.enrich.customers import mark_customers
 from segmint.score.backtest import LIKELY_LEAK_AUC, evaluate, known_at
@@ -93,7 +93,7 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
         run.notes += [f"score {name}: {note}" for note in getattr(model, "notes_", ())]
         run.tables[f"{name}_parameters"] = ibis.memtable(model.parameters())
         for output, table in model_tables(model, run.accounts).items():
-            run.tables[output] = context.keep(table, output)
+            run.tables[output] = context.keep(in_stated_order(table), output)
         if spec.section is not None:
             run.sections.append((name, spec.section))
     months = context.project.backtest.months
