@@ -13,8 +13,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter  # noqa: E402
 
 from segmint.analyse.performance import money_text  # noqa: E402
-from segmint.report.charts import chart  # noqa: E402
-from segmint.report.performance_charts import _tidy, place_labels  # noqa: E402
+from segmint.report.charts import chart, tidy_axes  # noqa: E402
+from segmint.report.performance_charts import place_labels  # noqa: E402
 from segmint.tables import ALL_SEGMENTS, ARR, SEGMENT, WHITESPACE  # noqa: E402
 
 SPEND, ROOM, MARKET, POINT = "#2f5d9e", "#9dc3e6", "#d9d9d9", "#d9822b"
@@ -50,7 +50,7 @@ def tam_penetration(market: pd.DataFrame) -> Figure | None:
     ax.set_ylabel("penetration (ARR ÷ TAM)")
     ax.margins(x=0.15, y=0.15)
     ax.set_title("TAM and penetration by segment (area: ARR)", loc="left", fontsize=11)
-    _tidy(ax, grid="both")
+    tidy_axes(ax, grid="both")
     order = sorted(range(len(points)), key=lambda i: (-radii[i], str(shown[SEGMENT].iloc[i])))
     place_labels(ax, points, [str(name) for name in shown[SEGMENT]], radii, order=order)
     return figure
@@ -79,7 +79,7 @@ def whitespace_by_segment(market: pd.DataFrame) -> Figure | None:
     right.set_title("Market firms not yet accounts: potential", loc="left", fontsize=11)
     for ax in (left, right):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money_text(value)))
-        _tidy(ax, grid="x")
+        tidy_axes(ax, grid="x")
     return figure
 
 
@@ -100,6 +100,6 @@ def potential_drivers(importance: pd.DataFrame) -> Figure | None:
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("share of the importance (loss added when shuffled)")
     ax.set_title("What drives potential", loc="left", fontsize=11)
-    _tidy(ax, grid="x")
+    tidy_axes(ax, grid="x")
     return figure
 
