@@ -1,13 +1,13 @@
-"""Each query shape compiled once per connection: the same expression on other tables reuses its SQL.
+"""Each query shape compiled once per process: the same expression on other tables reuses its SQL.
 
 Compiling an Ibis expression to SQL costs far more than running it on a small table: the
 typed accounts table's parsers compile for seconds, and a property test builds the same
 expression over a new in-memory table for every example. Ibis compiles each expression
 afresh, and no library caches compiled SQL for Ibis, so this module keeps the last compiled
 shapes: an expression is keyed by its graph with every table it reads replaced by its place in
-the graph and its schema, and a later expression of the same shape gets a copy of the SQL with
-its own tables' names written in. Tables of a different schema, any other difference in the
-graph, or query parameters compile as usual.
+the graph and its schema; a shape compiled a second time is kept, and a later expression of
+that shape gets a copy of its SQL with its own tables' names written in. Tables of a different
+schema, any other difference in the graph, or query parameters compile as usual.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ _KEPT_NODES = 50_000
 _PLACEHOLDER = "__segmint_table_{}"
 _TABLES = (ops.DatabaseTable, ops.InMemoryTable, ops.UnboundTable)
 _SHAPES: dict[str, OrderedDict[tuple, sge.Expression]] = {}  # per compiler: shape -> SQL
+_SEEN: dict[str, OrderedDict[int, None]] = {}  # per compiler: the shapes compiled once, hashed
+_SEEN_SHAPES = 4096
 
 
 class CachedCompiler:
@@ -38,16 +40,18 @@ class CachedCompiler:
     >>> from segmint.engine import connect
     >>> con = connect()
     >>> a, b = ibis.memtable({"x": [1, 2]}), ibis.memtable({"x": [5]})
+    >>> c = ibis.memtable({"x": [7]})
     >>> kept = con.compiler.compiled_shapes
-    >>> int(con.execute((a.x * 2).sum())), int(con.execute((b.x * 2).sum()))
-    (6, 10)
-    >>> con.compiler.compiled_shapes - kept  # the second query reused the first one's SQL
+    >>> [int(con.execute((t.x * 2).sum())) for t in (a, b, c)]
+    [6, 10, 14]
+    >>> con.compiler.compiled_shapes - kept  # kept when compiled again; the third reused it
     1
     """
 
     def __init__(self, compiler: Any):
         self._compiler = compiler
         self._shapes = _SHAPES.setdefault(type(compiler).__name__, OrderedDict())
+        self._seen = _SEEN.setdefault(type(compiler).__name__, OrderedDict())
 
     def __getattr__(self, name: str) -> Any:  # everything else is the compiler's own
         return getattr(self._compiler, name)
@@ -71,8 +75,14 @@ class CachedCompiler:
         if cached is None:
             sql = self._compiler.to_sqlglot(expr, limit=limit)
             names = [_where(table) for table in own]
+            # kept from its second compiling on: most shapes of a run are compiled once, and
+            # copying their SQL to keep it would cost them time for nothing
+            seen = hash(key) in self._seen
+            self._seen[hash(key)] = None
+            if len(self._seen) > _SEEN_SHAPES:
+                self._seen.popitem(last=False)
             # two tables of one name could not be told apart in the SQL
-            if len(set(names)) == len(names) and len(shape) <= _KEPT_NODES:
+            if seen and len(set(names)) == len(names) and len(shape) <= _KEPT_NODES:
                 self._shapes[key] = _swap_tables(sql.copy(), dict(zip(names, _placeholders(tables))))
                 while sum(len(kept[2]) for kept in self._shapes) > _KEPT_NODES:
                     self._shapes.popitem(last=False)
