@@ -246,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="also run 5M accounts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=1, help="baseline runs (best is kept)")
+    parser.add_argument("--no-fixed-cost", action="store_true",
+                        help="skip the fixed-cost row (fixed_cost.py: 2 accounts, the demo)")
     parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<time>-<sha>.json)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
@@ -261,6 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.full and 5_000_000 not in sizes:
         sizes.append(5_000_000)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    fixed = None
+    if not args.no_fixed_cost:  # small projects first, while the machine is as quiet as it gets
+        import fixed_cost
+
+        console.print("fixed cost: 2 accounts, the demo, one query (fresh processes) …")
+        fixed = fixed_cost.measure(log=console.print)
+        fixed_cost.render(fixed, console)
     results, failed = [], []
     for n in sizes:
         folder = ensure_data(n, args.seed, console.print)
@@ -283,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or RESULTS / f"{stamp}-{sha}.json"
     out.write_text(json.dumps({"git": sha, "time": stamp, "machine": machine(),
-                               "seed": args.seed, "results": results, "failed": failed},
+                               "seed": args.seed, "load": os.getloadavg(),
+                               "fixed_cost": fixed, "results": results, "failed": failed},
                               indent=2, default=str))
     console.print(f"written {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     if failed:

@@ -170,3 +170,27 @@ def test_colons_and_brackets_in_names_and_headers_are_printed_as_written(tmp_pat
     assert done.returncode == 2
     assert "Known names: Id, NumberOfEmployees, :x: Flag." in done.stderr
     assert "❌" not in done.stderr
+
+
+HEAVY = ("ibis", "duckdb", "pandas", "pyarrow", "matplotlib", "sklearn", "scipy", "pyspark")
+IMPORTS_OF = """
+import sys
+from segmint.cli import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+print("imported:", *sorted(name for name in {heavy} if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["init", "new.yaml"],
+                                  ["init", "--from", "accounts.csv", "project.yaml"]],
+                         ids=["help", "init", "init-from"])
+def test_help_and_init_never_import_the_engine_pandas_or_matplotlib(tmp_path, args):
+    # they answer in a fraction of a second only if the engine's imports are paid by `run` alone
+    setup(tmp_path)
+    done = subprocess.run([sys.executable, "-c", IMPORTS_OF.format(heavy=HEAVY), *args],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout

@@ -27,7 +27,6 @@ import ibis.expr.types as ir
 from ibis.expr.operations import strings as string_ops
 
 _HIDDEN = "_once_"
-_names = count()
 
 # operations that never raise, on any engine and any row (Spark runs with ANSI mode on, where a
 # failing cast or a division by zero is an error, not a NULL)
@@ -96,6 +95,12 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
     roots = {name: plain.values[name] for name in columns}
     current = plain.parent.to_expr()
     hidden: list[str] = []
+    # numbered afresh per call (past any hidden column `table` has), so that the same columns
+    # on another table give the same expression, whose SQL is then compiled only once
+    # (`segmint.engine.compiled`)
+    taken = [int(c[len(_HIDDEN):]) for c in current.columns
+             if c.startswith(_HIDDEN) and c[len(_HIDDEN):].isdigit()]
+    numbers = count(max(taken, default=-1) + 1)
     while True:
         uses, children = _expanded_counts(list(roots.values()))
         base = current.op()
@@ -113,16 +118,17 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
         above_candidate: dict[ops.Node, bool] = {}
         for node, kids in children.items():
             above_candidate[node] = any(k in candidates or above_candidate[k] for k in kids)
-        innermost = [node for node in candidates if not above_candidate[node]]
+        # in the order of the graph, not of the set: the same columns give the same SQL
+        innermost = [node for node in children if node in candidates and not above_candidate[node]]
         if not innermost:
             break
-        names = {node: f"{_HIDDEN}{next(_names)}" for node in innermost}
+        names = {node: f"{_HIDDEN}{next(numbers)}" for node in innermost}
         # Ibis merges a select into the one above it by writing the inner columns out again,
         # which would undo every layer but the last; it leaves a select with an impure column
         # alone. Nothing reads that column, so the engine drops it unevaluated. (A .view()
         # would keep the layers apart too, but then a column built on `table` could not be
         # added to the result.)
-        barrier = f"{_HIDDEN}{next(_names)}"
+        barrier = f"{_HIDDEN}{next(numbers)}"
         following = current.mutate(**{name: node.to_expr() for node, name in names.items()},
                                    **{barrier: ibis.random()})
         moved = following.op()
@@ -131,9 +137,22 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
         substitutions.update({
             node: ops.Field(moved, node.name) for node in children
             if isinstance(node, ops.Field) and node.rel == base})
-        roots = {name: root.replace(substitutions, filter=ops.Value)
-                 for name, root in roots.items()}
+        roots = _replace_all(roots, substitutions)
         hidden.extend([*names.values(), barrier])
         current = following
     result = current.mutate(**{name: root.to_expr() for name, root in roots.items()})
     return result.drop(*hidden) if hidden else result
+
+
+def _replace_all(roots: dict[str, ops.Value], substitutions: dict[ops.Node, ops.Node]
+                 ) -> dict[str, ops.Value]:
+    """Every root with `substitutions` made, in one walk of the graph they share.
+
+    Ibis replaces in one root at a time, and the roots of a table's parsers share most of
+    their graph, so a walk per root walked the shared part once per column, per layer. A
+    struct of the roots is only a container here; it is never compiled.
+    """
+    names = tuple(roots)
+    bundle = ops.StructColumn(names=names, values=tuple(roots.values()))
+    replaced = bundle.replace(substitutions, filter=ops.Value)
+    return dict(zip(names, replaced.values))

@@ -307,7 +307,6 @@ def audit_tables(
                .aggregate(rows=lambda r: r.count()).to_pandas())
     orphan_counts = {name: 0 for name in ("deals", "revenue", "usage") if name in validated}
     orphan_counts |= {row.table: int(row.rows) for row in orphans.itertuples()}
-    no_owner = int(enriched[t.OWNER_ID].isnull().sum().execute() or 0)
     months = project.audit.stale_after_months
     as_of, stale = _stale(enriched, used.get("deals"), used.get("revenue"), months, as_of)
     currency = _currency_mix(used.get("deals"))
@@ -320,18 +319,24 @@ def audit_tables(
     left = baseline.filter(baseline[t.SEGMENT] == t.UNASSIGNED).select(_id=baseline[t.ACCOUNT_ID])
     now = assignments.filter(assignments[t.SEGMENT] != t.UNASSIGNED)
     left_count = int(now.filter(now[t.ACCOUNT_ID].isin(left._id)).count().execute())
-    inherited = {g: int((enriched[g + SOURCE_SUFFIX] == PARENT).fill_null(False)
-                        .cast("int64").sum().execute() or 0)
-                 for g in INHERITABLE if g + SOURCE_SUFFIX in enriched.columns}
+    # the counts over the enriched accounts, in one query rather than one each
+    inheritable = [g for g in INHERITABLE if g + SOURCE_SUFFIX in enriched.columns]
+    counts = enriched.aggregate(
+        _accounts=enriched.count(), _no_owner=enriched[t.OWNER_ID].isnull().cast("int64").sum(),
+        **{g: (enriched[g + SOURCE_SUFFIX] == PARENT).fill_null(False).cast("int64").sum()
+           for g in inheritable},
+    ).to_pyarrow().to_pylist()[0]
+    no_owner = int(counts["_no_owner"] or 0)
+    inherited = {g: int(counts[g] or 0) for g in inheritable}
     return AuditResult(
-        accounts=int(enriched.count().execute()), fill_rates=fill, fill_by_segment=by_segment,
+        accounts=int(counts["_accounts"]), fill_rates=fill, fill_by_segment=by_segment,
         invalid_values=invalid, duplicates=dup_frame, orphans=orphan_counts, no_owner=no_owner,
         stale=stale, stale_after_months=months, as_of=as_of, currency_mix=currency,
         outliers=outliers, outlier_count=outlier_count, scores=scores, fixes=fixes,
         unassigned_before=before, unassigned_after=after, left_unassigned=left_count,
         filled_from_parent=inherited, dedupe=project.enrich.dedupe,
         **_what_loading_did(project, validated), parent_links=_parent_links(enriched),
-        **_owner_links(enriched, used.get("owners")),
+        **_owner_links(enriched, used.get("owners"), keep),
         date_orders=date_orders(validated), reporting_currency=project.currency.reporting,
     )
 
@@ -427,12 +432,16 @@ OWNER_MEANINGS = {
 }
 
 
-def _owner_links(accounts: ir.Table, owners: ir.Table | None) -> dict[str, Any]:
+def _owner_links(accounts: ir.Table, owners: ir.Table | None,
+                 keep: Callable[[ir.Table, str], ir.Table]) -> dict[str, Any]:
     """With an owners table: accounts per way their owner was found (examples of those not
     found), and the inactive owners holding accounts, as `AuditResult` fields."""
     if owners is None:
         return {}
-    linked = link_owners(accounts.select(t.ACCOUNT_ID, t.OWNER_ID), owners)
+    # kept: three queries read the links, and matching ids, emails and names is a large
+    # expression (Salesforce ids widened on both sides) that would be compiled for each
+    linked = keep(link_owners(accounts.select(t.ACCOUNT_ID, t.OWNER_ID), owners),
+                  "audit_owner_links")
     inactive = linked.filter((~linked[OWNER_ACTIVE]).fill_null(False))
     counts = inactive.aggregate(accounts=inactive.count(),
                                 owners=inactive[MATCHED_OWNER_ID].nunique())

@@ -16,6 +16,7 @@ from pathlib import Path
 import ibis
 
 from segmint.engine.common import _ALIASES, ENGINES, RawRead, fresh_name, name_of
+from segmint.engine.compiled import CachedCompiler
 from segmint.engine.duck import DUCKDB_MEMORY_LIMIT, connect_duckdb
 from segmint.engine.kept import materialise, release
 from segmint.engine.readers import (read_csv_text, read_duckdb_table, read_parquet_text,
@@ -62,10 +63,10 @@ def connect(
     'duckdb'
     """
     engine = _ALIASES.get(engine, engine)
-    if engine == "duckdb":
-        return connect_duckdb(database)
-    if engine == "spark":
-        return connect_spark(master, dict(conf or {}))
-    raise ConfigError(
-        f"engine {engine!r} is not available. Use engine: duckdb or engine: spark in segmint.yaml."
-    )
+    if engine not in ("duckdb", "spark"):
+        raise ConfigError(f"engine {engine!r} is not available. Use engine: duckdb or "
+                          "engine: spark in segmint.yaml.")
+    con = connect_duckdb(database) if engine == "duckdb" else connect_spark(master, dict(conf or {}))
+    if not isinstance(con.compiler, CachedCompiler):  # Spark's session is shared by calls
+        con.compiler = CachedCompiler(con.compiler)
+    return con
