@@ -85,13 +85,18 @@ sources:
     path: owners.{ext}
     preset: salesforce
     columns: {{capacity_hours: Capacity_Hours__c}}
+  transactions:  # services invoices from billing: a line per item, the invoice's id and date repeated
+    path: transactions.{ext}
+    columns: {{transaction_id: invoice_id, date: invoice_date}}
 
 # EUR and GBP deals are converted to USD at the rate of their close month.
 currency: {{reporting: USD, rates: fx_rates.csv}}
 
 # Potential (what each account could spend), whitespace, share of wallet, and TAM per segment
-# against US Census SUSB firm counts; potential_band can be used in rules.
-scores: {{potential: {{}}}}
+# against US Census SUSB firm counts; lifetime value from the services invoices (BG/NBD and
+# Gamma-Gamma) and the subscriptions (shifted-beta-geometric). potential_band and clv_band can
+# be used in rules.
+scores: {{potential: {{}}, clv: {{}}}}
 
 segmentation:
   dimensions:
