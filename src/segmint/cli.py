@@ -150,7 +150,8 @@ def _print_loading(result) -> None:
     """What loading repaired or could not resolve: encodings, mojibake, id placeholders, parents."""
     reading = result.file_reading
     if len(reading) and ((reading.decided_by != "as is").any()
-                         or (reading.records_spanning_lines > 0).any()):
+                         or (reading.records_spanning_lines > 0).any()
+                         or (reading.replaced_characters > 0).any()):
         _print_frame("How the files were read", reading)
     if len(result.repairs):
         _print_frame("Values repaired on loading (mojibake, before → after)", result.repairs)

@@ -21,6 +21,11 @@ class Reading:
     counts the lines converted to UTF-8: every line of a converted file, the repaired lines of
     a mixed one, none of a UTF-8 file. `records_spanning_lines` counts records with quoted
     line breaks. `lines` counts the file's lines, the header's included.
+    `characters_converted` counts the characters beyond ASCII in the lines converted, and
+    `examples` shows up to 3 words holding them as decoded ('México', 'Zürich'), for the user
+    to check the encoding at a glance. `replaced_characters` counts U+FFFD (�) in the file as
+    read: characters an earlier conversion could not read, lost before segmint saw the file,
+    with up to 3 `replaced_examples`.
 
     Examples
     --------
@@ -33,6 +38,10 @@ class Reading:
     lines: int
     lines_transcoded: int
     records_spanning_lines: int = 0
+    characters_converted: int = 0
+    replaced_characters: int = 0
+    examples: tuple[str, ...] = ()
+    replaced_examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

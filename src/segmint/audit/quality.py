@@ -68,7 +68,10 @@ class AuditResult:
     file_reading : DataFrame
         Per CSV file: ``table``, ``file``, ``encoding`` it was read as, ``decided_by`` (``as is``,
         ``declared``, ``byte-order mark``, ``detected``, ``line by line``), ``lines``,
-        ``lines_transcoded`` (converted to UTF-8) and ``records_spanning_lines``.
+        ``lines_transcoded`` (converted to UTF-8), ``records_spanning_lines``,
+        ``characters_converted`` (beyond ASCII, in the lines converted) with ``examples`` of the
+        words they make ('México, Zürich'), and ``replaced_characters`` (U+FFFD in the file: text
+        lost before segmint read it) with ``replaced_examples``.
     repairs : DataFrame
         Values whose mojibake loading repaired, per file column: ``table``, ``file``, ``column``
         (the file's header), ``values_repaired`` and up to 3 ``examples`` (before → after).
@@ -210,6 +213,8 @@ class AuditResult:
                    else pd.Series(dtype="int64"))
         return {
             "values_repaired_on_load": total(self.repairs, "values_repaired"),
+            "characters_converted_on_load": total(self.file_reading, "characters_converted"),
+            "replaced_characters_in_files": total(self.file_reading, "replaced_characters"),
             "placeholder_ids": total(self.id_sentinels, "rows"),
             "parents_found_by_name": int(parents.get(BY_NAME, 0)),
             "parents_ambiguous": int(parents.get(AMBIGUOUS, 0)),
@@ -359,7 +364,9 @@ def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict
         file = getattr(project.sources, name).path
         notes += list(v.notes)
         if v.reading is not None:
-            reading.append({"table": name, "file": file, **vars(v.reading)})
+            reading.append({"table": name, "file": file, **{
+                k: ", ".join(value) if isinstance(value, tuple) else value
+                for k, value in vars(v.reading).items()}})
         if v.repairs is not None:
             repairs += [{"table": name, **row} for row in _repairs_per_column(v.repairs)]
         sentinels += [{"table": name, "file": file, "column": s.column, "kind": s.kind,
@@ -367,7 +374,8 @@ def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict
                        "examples": ", ".join(s.examples)} for s in v.id_sentinels]
     columns = {
         "file_reading": ["table", "file", "encoding", "decided_by", "lines", "lines_transcoded",
-                         "records_spanning_lines"],
+                         "records_spanning_lines", "characters_converted", "examples",
+                         "replaced_characters", "replaced_examples"],
         "repairs": ["table", "file", "column", "values_repaired", "examples"],
         "id_sentinels": ["table", "file", "column", "kind", "what", "rows", "examples"],
     }

@@ -146,7 +146,8 @@ def _loading_sections(audit: AuditResult) -> list[str]:
     parts = []
     reading = audit.file_reading
     if len(reading) and ((reading.decided_by != "as is").any()
-                         or (reading.records_spanning_lines > 0).any()):
+                         or (reading.records_spanning_lines > 0).any()
+                         or (reading.replaced_characters > 0).any()):
         parts += ["<h3>How the files were read</h3>", _table(reading)]
     if len(audit.repairs):
         parts += ["<h3>Values repaired on loading (mojibake, before → after)</h3>",
