@@ -40,7 +40,7 @@ def test_run_prints_the_segment_table_and_writes_outputs(tmp_path):
     assert "Segments" in done.stdout and "Enterprise" in done.stdout and "SMB" in done.stdout
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == ["assignments.csv", "assignments.parquet", "headline.csv", "headline.parquet",
-                       "rejects.csv", "rejects.parquet", "report.html", "row_counts.csv",
+                       "manifest.json", "rejects.csv", "rejects.parquet", "report.html", "row_counts.csv",
                        "row_counts.parquet", "segment_summary.csv", "segment_summary.parquet",
                        "unassigned_reasons.csv", "unassigned_reasons.parquet"]
 
@@ -56,8 +56,12 @@ def test_run_prints_the_segment_table_and_writes_outputs(tmp_path):
         (None, b"", "accounts.csv is empty"),
         (PROJECT.replace("accounts.csv", "acounts.csv"), None, "acounts.csv (sources.accounts.path) does not exist"),
         ("sources: [", None, "is not valid YAML"),
+        (PROJECT.replace("dir: out", "dir: accounts.csv"), None,
+         "outputs.dir 'accounts.csv' is a file, not a folder."),
+        (None, b"Id,NumberOfEmployees\rA,10\r", "ends its lines with a carriage return alone"),
     ],
-    ids=["missing-column", "misspelled-key", "broken-quote", "not-utf8", "empty-file", "missing-file", "bad-yaml"],
+    ids=["missing-column", "misspelled-key", "broken-quote", "not-utf8", "empty-file", "missing-file",
+         "bad-yaml", "outputs-dir-is-a-file", "lone-cr"],
 )
 def test_bad_input_gives_one_clear_message_and_exit_2(tmp_path, yaml, accounts, message):
     setup(tmp_path, yaml or PROJECT, accounts if accounts is not None else "Id,NumberOfEmployees\nA,10\n")
@@ -69,6 +73,14 @@ def test_bad_input_gives_one_clear_message_and_exit_2(tmp_path, yaml, accounts, 
         return
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in " ".join(done.stderr.split())
+
+
+def test_a_folder_given_as_the_project_runs_its_segmint_yaml(tmp_path):
+    setup(tmp_path, accounts="Id,NumberOfEmployees\n")  # and a header without rows
+    done = segmint("run", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "note: accounts.csv has no rows: the accounts table is empty" in done.stdout
+    assert (tmp_path / "out" / "assignments.parquet").is_file()
 
 
 def test_unknown_command_is_exit_2(tmp_path):
@@ -118,3 +130,43 @@ def test_check_prints_what_loading_repaired_and_could_not_resolve(tmp_path):
                                 "parents_found_by_name": 1, "parents_unknown": 1}
     assert [(r["column"], r["rows"]) for r in audit["id_sentinels"]] == [("parent_id", 2)]
     assert [(r["column"], r["values_repaired"]) for r in audit["repairs"]] == [("Name", 1)]
+
+
+def test_run_and_check_print_the_warnings(tmp_path):
+    yaml = PROJECT.replace('  default: "{size}"', '  segments: [{name: Dense, when: "employees / 0.5 > 1000"},\n'
+                           '             {name: Lean, when: "1000 / employees > 10"}]\n'
+                           '  default: "{size}"') + "outputs: {dir: out}\n"
+    setup(tmp_path, yaml, accounts="Id,NumberOfEmployees\nA,0\nB,500\n")
+    expected = [
+        "warning: segmint.yaml line 11: 'outputs' is given twice in the same mapping (first on "
+        "line 10); YAML keeps the last one, so line 10 is ignored. Remove one of them.",
+        "warning: segmentation.segments[2] (Lean): the rule divides by employees, which is 0 for "
+        "1 account; a division by zero has no value, so the rule cannot match them."]
+    env = {**os.environ, "COLUMNS": "300"}
+    for command in (["run", "segmint.yaml"], ["check", "segmint.yaml", "--json", "audit.json"]):
+        done = subprocess.run([sys.executable, "-m", "segmint.cli", *command], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        assert [line for line in done.stdout.splitlines() if line.startswith("warning:")] == expected
+    assert json.loads((tmp_path / "audit.json").read_text())["warnings"] == [
+        line.removeprefix("warning: ") for line in expected]
+
+
+def test_colons_and_brackets_in_names_and_headers_are_printed_as_written(tmp_path):
+    # Rich would print :x: as an emoji and read [b]...[/b] as markup
+    yaml = PROJECT.replace('  default: "{size}"',
+                           '  segments: [{name: ":rocket: [b]Launch[/b]", when: "employees > 100"}]\n'
+                           '  default: "{size}"')
+    setup(tmp_path, yaml, accounts="Id,NumberOfEmployees,:x: Flag\nA,10,:x:\nB,500,[red]\n")
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "segmint.cli", "run", "segmint.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert ":rocket: [b]Launch[/b]" in done.stdout and "🚀" not in done.stdout
+    setup(tmp_path, yaml.replace("preset: salesforce", "preset: salesforce, columns: {name: Nom}"),
+          accounts="Id,NumberOfEmployees,:x: Flag\nA,10,:x:\n")
+    done = subprocess.run([sys.executable, "-m", "segmint.cli", "run", "segmint.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2
+    assert "Known names: Id, NumberOfEmployees, :x: Flag." in done.stderr
+    assert "❌" not in done.stderr

@@ -17,13 +17,16 @@ from segmint.config.project import load_project
 from segmint.config.starter import STARTER, demo_project
 from segmint.exceptions import SegmintError
 from segmint.io.atomic import write_text
+from segmint.leftovers import Terminated, stop_on_sigterm, terminated
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="Customer segmentation for B2B go-to-market teams.",
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# Markup is ours alone: every value printed is escaped, and `:x:` in a header or a value stays
+# as written (no emoji), nor is a number or a path coloured.
+console = Console(highlight=False, emoji=False)
+errors = Console(stderr=True, highlight=False, emoji=False)
 
 
 @app.command()
@@ -47,6 +50,7 @@ def run(
         result = run_project(project, progress=lambda stage: bar.update(
             task, description=stage, completed=STAGES.index(stage) if stage in STAGES else None))
         bar.update(task, description="done", completed=len(STAGES))
+    _print_warnings(result.warnings)
     _print_counts(result.row_counts)
     for note in result.notes:  # how files were read, money left out of figures, ...
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
@@ -112,13 +116,14 @@ def check(
     with _progress() as bar:
         bar.add_task("auditing", total=None)
         result = audit_project(project)
+    _print_warnings(result.warnings)
     _print_frame("Data-quality score per table (100 × kept × valid × complete × unique)",
                  result.scores, percent=("kept", "valid", "complete", "unique"))
     figures = Table(title=f"Key figures (as of {result.as_of})", title_justify="left")
     figures.add_column("figure")
     figures.add_column("value", justify="right")
     for name, value in result.headline().items():
-        figures.add_row(name.replace("_", " "), f"{int(value):,}")
+        figures.add_row(escape(name.replace("_", " ")), f"{int(value):,}")
     console.print(figures)
     fill = result.fill_rates[["column", "source", "in_crm_share", "usable_share", "enriched_share"]]
     _print_frame("Fill rate: in the CRM, usable after normalising, after enrichment",
@@ -151,6 +156,7 @@ def _print_loading(result) -> None:
     reading = result.file_reading
     if len(reading) and ((reading.decided_by != "as is").any()
                          or (reading.records_spanning_lines > 0).any()
+                         or (reading.broken_quotes > 0).any()
                          or (reading.replaced_characters > 0).any()):
         _print_frame("How the files were read", reading)
     if len(result.repairs):
@@ -166,11 +172,16 @@ def _print_loading(result) -> None:
                      result.owner_links)
 
 
+def _print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:  # a key given twice, a rule dividing by zero, ...
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
 def _print_frame(title: str, frame, percent: tuple[str, ...] = ()) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "iuf"
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(escape(str(column)), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, row):
@@ -215,7 +226,7 @@ def init(
     write_text(path, render(proposal, path.resolve().parent))
     for table, placement in proposal.placements.items():
         kind = f"{placement.preset} preset" if placement.preset else "columns mapped by name"
-        console.print(f"{table}: {escape(placement.sample.path.name)} ({kind}, "
+        console.print(f"{escape(table)}: {escape(placement.sample.path.name)} ({kind}, "
                       f"{len(placement.mapping)} columns mapped)")
         if placement.missing:
             console.print(f"  not found, left empty: {escape(', '.join(placement.missing))}")
@@ -237,8 +248,8 @@ def _print_counts(row_counts) -> None:
     for column in ("table", "file", "in", "used", "rejected"):
         table.add_column(column, justify="right" if column in ("in", "used", "rejected") else "left")
     for row in row_counts.itertuples(index=False):
-        table.add_row(row.table, escape(str(row.file)), f"{row.rows_in:,}", f"{row.rows_used:,}",
-                      f"{row.rows_rejected:,}")
+        table.add_row(escape(row.table), escape(str(row.file)), f"{row.rows_in:,}",
+                      f"{row.rows_used:,}", f"{row.rows_rejected:,}")
     console.print(table)
 
 
@@ -265,22 +276,42 @@ def _print_segments(summary) -> None:
 
 
 def main() -> None:
-    """Entry point: a user's mistake is one line and exit code 2, never a traceback."""
+    """Entry point: a user's mistake is one line and exit code 2, never a traceback.
+
+    Ctrl-C and SIGTERM stop the run alike (exit 130 and 143), working files and a half-written
+    output folder removed on the way out (`segmint.leftovers`).
+    """
+    stop_on_sigterm()
     try:
         app()  # standalone: usage mistakes print the usage and exit 2
+    except Terminated:
+        _stopped_by_sigterm()
+    except SystemExit:
+        if terminated():  # SIGTERM's error was caught on the way: still a stopped run
+            _stopped_by_sigterm()
+        raise
     except SegmintError as err:
+        if terminated():  # an engine turned SIGTERM into an error of its own
+            _stopped_by_sigterm()
         errors.print(f"[red]error:[/red] {escape(str(err))}")
         sys.exit(2)
     except KeyboardInterrupt:
         errors.print("[red]stopped[/red]")
         sys.exit(130)
     except Exception as err:  # anything unexpected: one line, and the traceback on request
+        if terminated():
+            _stopped_by_sigterm()
         if os.environ.get("SEGMINT_DEBUG"):
             raise
         errors.print(f"[red]internal error:[/red] {escape(type(err).__name__)}: {escape(str(err))}. "
                      "This is a bug in segmint; please report it with the command you ran "
                      "(SEGMINT_DEBUG=1 shows the traceback).")
         sys.exit(1)
+
+
+def _stopped_by_sigterm() -> None:
+    errors.print("[red]stopped[/red] (terminated)")
+    sys.exit(143)
 
 
 if __name__ == "__main__":

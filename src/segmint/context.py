@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.config.project import Project
+
+if TYPE_CHECKING:
+    from segmint.score.registry import ScoreModel
 
 Keep = Callable[[ir.Table, str], ir.Table]  # compute a table once in the engine, by name
 
@@ -42,6 +46,9 @@ class RunContext:
         ``keep(table, name)`` computes a table once in the engine and returns it.
     results : dict of str to ibis.Table
         The tables the analyses and plans before this one returned, by output name.
+    models : mapping of str to ScoreModel
+        The fitted score models by name, in the order they were fitted (empty before the
+        score stage): an analysis scores rows that are not accounts (market cells) with them.
 
     Examples
     --------
@@ -61,6 +68,7 @@ class RunContext:
     assignments: ir.Table | None = None
     keep: Keep = keep_lazily
     results: dict[str, ir.Table] = field(default_factory=dict)
+    models: Mapping[str, ScoreModel] = field(default_factory=dict)
 
     @property
     def segments(self) -> ir.Table:

@@ -20,7 +20,9 @@ class Reading:
     ``detected`` (charset-normalizer) or ``line by line`` (the mixed file). `lines_transcoded`
     counts the lines converted to UTF-8: every line of a converted file, the repaired lines of
     a mixed one, none of a UTF-8 file. `records_spanning_lines` counts records with quoted
-    line breaks. `lines` counts the file's lines, the header's included.
+    line breaks, `broken_quotes` the lines whose quote is never closed or would swallow the
+    lines after it (each refused alone, `segmint.io.records`). `lines` counts the file's
+    lines, the header's included.
     `characters_converted` counts the characters beyond ASCII in the lines converted, and
     `examples` shows up to 3 words holding them as decoded ('México', 'Zürich'), for the user
     to check the encoding at a glance. `replaced_characters` counts U+FFFD (�) in the file as
@@ -38,6 +40,7 @@ class Reading:
     lines: int
     lines_transcoded: int
     records_spanning_lines: int = 0
+    broken_quotes: int = 0
     characters_converted: int = 0
     replaced_characters: int = 0
     examples: tuple[str, ...] = ()

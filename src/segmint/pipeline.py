@@ -23,20 +23,19 @@ from segmint.context import RunContext
 from segmint.dates import resolve_as_of
 from segmint.enrich import enrich_tables
 from segmint.enrich.currency import fx_rates, to_reporting_currency
-from segmint.io.atomic import write_text
-from segmint.io.outputs import write_table
+from segmint.io.outputs import staged_outputs
 from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
-from segmint.preflight import check_project
+from segmint.preflight import check_project, columns_read
 from segmint.score.stage import ScoreRun, score_accounts
-from segmint.segment.assign import assignment_table, unassigned_reasons
+from segmint.segment.assign import assignment_table, divisions_by_zero, unassigned_reasons
 from segmint.segment.summary import reason_counts, segment_summary
 from segmint.validate.checks import Validated, validate
 
 Progress = Callable[[str], None]
 STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage", "load owners",
-          "enrich", "score", "assign", "analyse", "audit", "write")
-LOADED = ("deals", "revenue", "usage", "owners")  # loaded after accounts, in this order
+          "load market", "enrich", "score", "assign", "analyse", "audit", "write")
+LOADED = ("deals", "revenue", "usage", "owners", "market")  # loaded after accounts, in this order
 
 
 @dataclass
@@ -62,6 +61,7 @@ class RunResult:
     reasons: ir.Table | None = None  # every reason of each Unassigned account, one row each
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the project should fix, in words
 
     @property
     def rejected_rows(self) -> int:
@@ -111,15 +111,16 @@ def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[s
     release = functools.partial(engine.release, con)
     fx = fx_rates(read_rates(project), project.currency)  # a bad rates file stops the run first
     progress("load accounts")
-    validated = {"accounts": validate(load_source(con, project, "accounts"), materialise=keep,
-                                      release=release)}
+    # of the columns no preset or mapping names, a very wide export keeps only those read
+    accounts = load_source(con, project, "accounts", read_by_project=columns_read(project))
+    validated = {"accounts": validate(accounts, materialise=keep, release=release)}
     known = validated["accounts"].clean
     for name in LOADED:
         progress(f"load {name}")
         if getattr(project.sources, name) is None:
             continue
-        validated[name] = validate(load_source(con, project, name), known_accounts=known,
-                                   materialise=keep, release=release)
+        validated[name] = validate(load_source(con, project, name, read_by_project=()),
+                                   known_accounts=known, materialise=keep, release=release)
         validated[name] = to_reporting_currency(validated[name], fx, keep=keep)  # deals, revenue
     return validated
 
@@ -144,7 +145,7 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     """
     progress = progress or (lambda stage: None)
     progress("check")
-    check_project(project)  # every rule and score, before any data is read
+    warnings = check_project(project)  # every rule and score, before any data is read
     con = con or connect(project)
     keep = functools.partial(engine.materialise, con)
     validated = _load(project, con, progress)
@@ -155,13 +156,15 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     context = RunContext(project, as_of, tables, enriched.accounts, keep=keep)
     progress("score")
     scores = score_accounts(context, progress=progress)
-    context.accounts = scores.accounts
+    context.accounts, context.models = scores.accounts, scores.models
     progress("assign")
     context.assignments = keep(assignment_table(
         scores.accounts, project.segmentation, revenue=tables.get("revenue"),
         deals=tables.get("deals"), score_columns=scores.columns), "assignments")
     reasons = keep(unassigned_reasons(context.assignments, scores.accounts, project.segmentation),
                    "unassigned_reasons")
+    warnings += divisions_by_zero(scores.accounts, project.segmentation,
+                                  revenue=tables.get("revenue"), deals=tables.get("deals"))
     rejects = keep(ibis.union(*(v.rejects for v in validated.values())), "rejects")
     progress("analyse")
     analyses = run_analyses(context).collect()
@@ -169,12 +172,14 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     quality = audit_run(project, validated, enriched, context.assignments, reasons, rejects,
                         scored=scores.accounts, score_columns=scores.columns, as_of=as_of,
                         keep=keep)
+    quality.warnings = warnings
     result = RunResult(
         context.assignments, rejects, validated,
         segment_summary(context.assignments).to_pandas(), _row_counts(project, validated),
         reason_counts(context.assignments).to_pandas(), as_of, analyses, scores,
         audit=quality, duplicates=enriched.duplicates, reasons=reasons,
-        notes=[*(note for v in validated.values() for note in v.notes), *scores.notes])
+        notes=[*(note for v in validated.values() for note in v.notes), *scores.notes],
+        warnings=warnings)
     if write:
         progress("write")
         _write(project, con, result)
@@ -199,36 +204,34 @@ def _row_counts(project: Project, validated: dict[str, Validated]) -> pd.DataFra
 
 
 def _write(project: Project, con: ibis.BaseBackend, result: RunResult) -> None:
+    """Every output, staged and swapped in together (`io.outputs.staged_outputs`)."""
     from segmint.report.html import render_report  # the report's imports are only paid here
 
-    folder = project.path(project.outputs.dir)
     formats = project.outputs.formats
-    result.files += write_table(con, result.assignments, folder, "assignments", formats)
-    if result.reasons is not None:
-        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
-                                    folder, "unassigned_reasons", formats)
-    if result.reasons is not None:
-        result.files += write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
-                                    folder, "unassigned_reasons", formats)
-    result.files += write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW),
-                                folder, "rejects", formats)
-    result.files += write_table(con, ibis.memtable(result.segment_summary), folder,
-                                "segment_summary", formats)
-    result.files += write_table(con, ibis.memtable(result.row_counts), folder, "row_counts", formats)
-    for name, table in result.tables.items():
-        result.files += write_table(con, table, folder, name, formats)
-    if project.outputs.report:
-        rejects_by_check = (
-            result.rejects.group_by("table", "check", "action")
-            .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.arbitrary())
-            .order_by(ibis.desc("rows")).to_pandas()
-        )
-        scored = result.scores.sections if result.scores is not None else []
-        page = render_report(
-            project_name=project.name, summary=result.segment_summary,
-            row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
-            rejects_by_check=rejects_by_check,
-            sections=sorted([*scored, *result.analyses.sections], key=lambda s: s[1].order),
-            frames=result.frames, skipped=result.analyses.skipped, data_quality=result.audit,
-        )
-        result.files.append(write_text(folder / "report.html", page))
+    with staged_outputs(project.path(project.outputs.dir)) as out:
+        # every table in a stated order: the same input gives the same bytes
+        out.write_table(con, result.assignments.order_by(t.ACCOUNT_ID), "assignments", formats)
+        if result.reasons is not None:
+            out.write_table(con, result.reasons.order_by(t.ACCOUNT_ID, t.DIMENSION),
+                            "unassigned_reasons", formats)
+        out.write_table(con, result.rejects.order_by("table", t.SOURCE_FILE, t.SOURCE_ROW,
+                                                     "column", "check"), "rejects", formats)
+        out.write_table(con, ibis.memtable(result.segment_summary), "segment_summary", formats)
+        out.write_table(con, ibis.memtable(result.row_counts), "row_counts", formats)
+        for name, table in result.tables.items():
+            out.write_table(con, table, name, formats)
+        if project.outputs.report:
+            rejects_by_check = (
+                result.rejects.group_by("table", "check", "action")
+                .aggregate(rows=lambda r: r.count(), example_reason=lambda r: r.reason.min())
+                .order_by(ibis.desc("rows"), "table", "check", "action").to_pandas()
+            )
+            scored = result.scores.sections if result.scores is not None else []
+            out.write_text("report.html", render_report(
+                project_name=project.name, summary=result.segment_summary,
+                row_counts=result.row_counts, unassigned_reasons=result.unassigned_reasons,
+                rejects_by_check=rejects_by_check,
+                sections=sorted([*scored, *result.analyses.sections], key=lambda s: s[1].order),
+                frames=result.frames, skipped=result.analyses.skipped, data_quality=result.audit,
+            ))
+    result.files += out.files

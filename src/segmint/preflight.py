@@ -12,9 +12,12 @@ from segmint.score.registry import SCORES, ScoreSpec, configured, score_columns
 from segmint.segment.rules import parse_rule
 
 
-def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None = None) -> None:
-    """Check what segmint.yaml asks for, reading no more than the accounts file's header.
+def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None = None) -> list[str]:
+    """Check what segmint.yaml asks for, reading no more than the accounts file's header, and
+    return what is worth a warning.
 
+    - the output folder can be one: not a file, not the project folder nor a folder holding
+      it or a source file (a run replaces its output folder as a whole, `io.outputs`);
     - each configured score exists, its settings are valid, and the tables it needs are
       configured sources;
     - a products dimension reads a table the project loads;
@@ -24,10 +27,17 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
       dimension, or a column of a configured score. A column of a score the project does not
       configure, and a name close to a known one, are named in the error.
 
+    Returns
+    -------
+    list of str
+        Warnings, each a sentence: a key given twice in segmint.yaml, two segments of one
+        name, an output folder outside the project folder.
+
     Raises
     ------
     ConfigError
-        A score or its settings are wrong, or a needed table is not configured.
+        The output folder cannot be one, a score or its settings are wrong, or a needed
+        table is not configured.
     RuleError
         A rule does not parse or names something that does not exist.
 
@@ -44,6 +54,7 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     segmint.exceptions.RuleError: segmentation.segments[1] (Big): the rule reads 'employes', which is not an account column, a dimension or a score column. Did you mean 'employees'?
     """
     registry = SCORES if registry is None else registry
+    warnings = [*project.file_warnings, *_check_outputs(project)]
     chosen = configured(project.scores, registry)
     for name, (spec, _) in chosen.items():
         missing = [need.name for need in spec.needs if getattr(project.sources, need.name, None) is None]
@@ -78,6 +89,63 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
         for field in sorted(rule.fields):
             _check_name(field, where, known, offered, ours, exact=file_columns is not None,
                         reads="the rule reads")
+    named: dict[str, int] = {}
+    for position, segment in enumerate(segmentation.segments, start=1):
+        if segment.name in named:
+            warnings.append(
+                f"segmentation.segments[{named[segment.name]}] and [{position}] are both named "
+                f"{segment.name!r}: their accounts make one segment. Rename one if they are "
+                "meant apart.")
+        named.setdefault(segment.name, position)
+    return warnings
+
+
+def columns_read(project: Project) -> set[str]:
+    """Every name the segmentation reads from the accounts: the fields of its dimensions and
+    the names its rules use (checked by `check_project`).
+
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Gold", "when": 'tier__c == "Gold"'}]}})
+    >>> sorted(columns_read(project))
+    ['tier__c']
+    """
+    segmentation = project.segmentation
+    names = {spec.field for spec in segmentation.dimensions.values()
+             if isinstance(spec, Bands | ValueMap | SectorGroups)}
+    for segment in segmentation.segments:
+        names |= parse_rule(segment.when).fields
+    return names
+
+
+def _check_outputs(project: Project) -> list[str]:
+    """Refuse an output folder a run cannot replace as a whole; warn when it is outside the
+    project folder."""
+    setting = project.outputs.dir
+    target, root = project.path(setting).resolve(), project.root.resolve()
+    for path in (target, *target.parents):
+        if path.exists() and not path.is_dir():
+            what = "is a file" if path == target else f"is inside {path.name}, which is a file"
+            raise ConfigError(f"outputs.dir {setting!r} {what}, not a folder. Name a folder of "
+                              "its own for the outputs (outputs: {dir: segmint-out}).")
+    if target == root or target in root.parents:
+        raise ConfigError(
+            f"outputs.dir {setting!r} is the project folder{'' if target == root else ' or holds it'}"
+            ": segmint replaces its output folder as a whole at the end of each run. Name a "
+            "folder of its own for the outputs (outputs: {dir: segmint-out}).")
+    inputs = {f"sources.{table}.path": source.path for table in t.SPECS
+              if (source := getattr(project.sources, table, None)) is not None}
+    if project.currency.rates:
+        inputs["currency.rates"] = project.currency.rates
+    for key, path in inputs.items():
+        if target in project.path(path).resolve().parents:
+            raise ConfigError(
+                f"outputs.dir {setting!r} holds {key} ({path}): segmint "
+                "replaces its output folder as a whole at the end of each run. Name a folder "
+                "of its own for the outputs (outputs: {dir: segmint-out}).")
+    if not target.is_relative_to(root):
+        return [f"outputs.dir {setting!r} is outside the project folder ({target}): check it "
+                "is meant, since each run writes its outputs there."]
+    return []
 
 
 def _check_name(name: str, where: str, known: set[str], offered: Mapping[str, str],

@@ -77,6 +77,24 @@ SOURCE_FILE = "_source_file"
 SOURCE_ROW = "_source_row"
 LINEAGE = (SOURCE_FILE, SOURCE_ROW)
 
+# market: firm counts by industry x employee-size class (x geography), such as US Census SUSB
+SIZE_CLASS = "size_class"  # the class as its source labels it ("100-149", "5,000+")
+SIZE_MIN = "size_min_employees"  # the smallest firm of the class
+SIZE_MAX = "size_max_employees"  # the largest; empty for an open-ended class ("5,000+")
+FIRMS = "firms"
+EMPLOYMENT = "employment"  # employees of all the class's firms together
+IS_SUBTOTAL = "is_subtotal"  # a roll-up of other rows (SUSB's Total, <20, <500): never summed
+
+# potential (score/potential): what each account could spend, and what it does not spend yet
+POTENTIAL = "potential"  # annual spend it could reach: its look-alikes' high quantile, or its ARR
+POTENTIAL_LOW = "potential_low"  # ... at the lower quantile of the range
+POTENTIAL_HIGH = "potential_high"  # ... at the upper quantile of the range
+WHITESPACE = "whitespace"  # potential - arr
+SHARE_OF_WALLET = "share_of_wallet"  # arr / potential
+POTENTIAL_BAND = "potential_band"
+PRODUCT_WHITESPACE = "product_whitespace"  # products its look-alikes hold and it does not
+PRODUCT_WHITESPACE_ARR = "product_whitespace_arr"  # ... at the look-alikes' median ARR on each
+
 # segmentation outputs
 SEGMENT = "segment"
 REASON = "reason"  # readable: "employees missing; country Earth not recognised"
@@ -218,8 +236,28 @@ OWNERS = TableSpec(
     required=(OWNER_ID,),
 )
 
+# The market the accounts are part of: how many firms there are per industry and size class,
+# from national statistics (US Census SUSB is packaged) or a prospect list of the same shape.
+MARKET = TableSpec(
+    "market",
+    key=(NAICS, SIZE_CLASS, COUNTRY, STATE),
+    grain="industry x employee-size class (x geography)",
+    columns={
+        NAICS: "string",  # a NAICS code at any level ("52", "5415", "31-33")
+        SIZE_CLASS: "string",
+        SIZE_MIN: "number",
+        SIZE_MAX: "number",
+        FIRMS: "number",
+        EMPLOYMENT: "number",
+        COUNTRY: "string",
+        STATE: "string",
+        IS_SUBTOTAL: "boolean",
+    },
+    required=(SIZE_MIN, FIRMS),
+)
+
 SPECS: dict[str, TableSpec] = {spec.name: spec
-                               for spec in (ACCOUNTS, DEALS, REVENUE, USAGE, OWNERS)}
+                               for spec in (ACCOUNTS, DEALS, REVENUE, USAGE, OWNERS, MARKET)}
 
 # Canonical columns that may hold ';'-separated lists (sources.<table>.multi_value), read as
 # arrays of strings: a deal sold several products ("Analytics;CRM"). Any extra attribute column

@@ -43,13 +43,17 @@ def test_broken_quote_becomes_a_parse_reject_and_the_rest_loads(con, make_projec
         F,Foxtrot,60
         """)
     loaded = load_source(con, project, "accounts")
+    # E's quote is never closed: E alone is refused, F after it is read, not swallowed
     assert rows(loaded, "account_id", "name", "_source_row") == [
-        ["A", "Acme", 2], ["B", "Beta, Inc", 3], ["D", "Delta", 5]
+        ["A", "Acme", 2], ["B", "Beta, Inc", 3], ["D", "Delta", 5], ["F", "Foxtrot", 7]
     ]
     rejects = loaded.parse_rejects.order_by("_source_row").execute()
     assert rejects._source_row.tolist() == [4, 6]
-    assert rejects.raw_line.tolist()[0] == "C,too,many,fields"
-    assert "unterminated quote" in rejects.error.tolist()[1]
+    assert rejects.raw_line.tolist() == ["C,too,many,fields", 'E,"Unclosed,50']
+    assert rejects.error.tolist() == [
+        "4 fields where the header has 3",
+        "a quote opened on this line is never closed, so it would swallow every line after it; "
+        "this line alone is refused and the lines after it are read"]
 
 
 def test_line_numbers_stay_right_after_several_rejects(con, make_project):
@@ -157,3 +161,17 @@ def test_parquet_rows_are_numbered_from_one(con, make_project, tmp_path):
     assert rows(load_source(con, project, "accounts"), "account_id", "employees", "_source_row") == [
         ["a", 10, 1], ["b", 20, 2]
     ]
+
+
+def test_a_file_of_one_column_reads_a_blank_line_as_a_blank_id(con, make_project):
+    # with one column, a blank line is a record of one empty value (rejected: no id)
+    project = make_project("""
+        sources: {accounts: {path: accounts.csv}}
+        segmentation: {segments: [{name: All, when: "true"}]}
+        """, accounts__csv=b"account_id\nA\n\nB\n")
+    from segmint.validate.checks import validate
+
+    accounts = validate(load_source(con, project, "accounts"))
+    assert (accounts.rows_in, accounts.rows_used, accounts.rows_rejected) == (3, 2, 1)
+    reject = accounts.rejects.execute()
+    assert (reject._source_row.tolist(), reject.check.tolist()) == ([3], ["DQ001"])

@@ -10,7 +10,7 @@ import pytest
 from segmint import tables as t
 from segmint.config.project import Segmentation
 from segmint.exceptions import RuleError
-from segmint.segment.assign import assign, unassigned_reasons
+from segmint.segment.assign import assign, divisions_by_zero, unassigned_reasons
 
 MODEL = {
     "dimensions": {
@@ -208,3 +208,20 @@ def test_every_reason_code_is_documented_in_the_readme():
     table = readme.split("| reason_code |", 1)[1].split("\n\n", 1)[0]
     documented = [line.split("|")[1].strip(" `") for line in table.splitlines()[2:]]
     assert documented == list(t.REASON_CODES)
+
+
+def test_a_rule_dividing_by_a_column_that_is_zero_for_some_accounts_is_a_warning():
+    # a: no employees to divide by; b: fine; c: revenue per employee of a dimension's input
+    model = Segmentation.model_validate({
+        "dimensions": {"size": {"kind": "bands", "field": "employees", "edges": [10],
+                                "labels": ["S", "L"]}},
+        "segments": [{"name": "Lean", "when": "annual_revenue / employees > 1e6"},
+                     {"name": "Odd", "when": 'size == "S" and employees / (employees - 5) > 2'},
+                     {"name": "Fine", "when": "employees / 2 > 1"}]})
+    accounts = ibis.memtable({"account_id": ["a", "b", "c"], "employees": [0.0, 20.0, 5.0],
+                              "annual_revenue": [1e6, 3e7, None]})
+    assert divisions_by_zero(accounts, model) == [
+        "segmentation.segments[1] (Lean): the rule divides by employees, which is 0 for 1 "
+        "account; a division by zero has no value, so the rule cannot match them.",
+        "segmentation.segments[2] (Odd): the rule divides by employees - 5, which is 0 for 1 "
+        "account; a division by zero has no value, so the rule cannot match them."]

@@ -61,7 +61,10 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
     [(0, 1.0, 1.0), (1, 0.5, 0.6), (2, 0.5, 0.4)]
     """
     snap = arr_snapshots(revenue, period=period)
-    accounts = snap.group_by([ACCOUNT_ID, PERIOD]).aggregate(**{ARR: snap[ARR].sum()})
+    # sums in whole cents (ARR is rounded to the cent), so they do not depend on the order an
+    # engine adds them in: a float sum can differ in its last digit from run to run
+    cents = (snap[ARR] * 100).round(0).cast("int64")
+    accounts = snap.group_by([ACCOUNT_ID, PERIOD]).aggregate(_cents=cents.sum())
     accounts = accounts.mutate(**{COHORT: accounts[PERIOD].min().over(group_by=ACCOUNT_ID)})
     accounts = accounts.mutate(
         **{AGE: period_index(accounts[PERIOD], period) - period_index(accounts[COHORT], period)}
@@ -72,10 +75,10 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
     )
     accounts = ibis.union(accounts, accounts.mutate(**{SEGMENT: ibis.literal(ALL_SEGMENTS)}))
     cells = accounts.group_by([SEGMENT, COHORT, AGE]).aggregate(
-        active_logos=accounts.count(), **{ARR: accounts[ARR].sum()}
+        active_logos=accounts.count(), _cents=accounts._cents.sum()
     )
     starts = cells.filter(cells[AGE] == 0).select(
-        SEGMENT, COHORT, logos=cells.active_logos, start_arr=cells[ARR]
+        SEGMENT, COHORT, logos=cells.active_logos, _start_cents=cells._cents
     )
     last = period_index(revenue[PERIOD].max(), period)
     grid = starts.mutate(
@@ -83,7 +86,8 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
     )
     full = grid.left_join(cells, [SEGMENT, COHORT, AGE])
     active = full.active_logos.fill_null(0)
-    arr = full[ARR].fill_null(0)
+    arr_cents = full._cents.fill_null(0).cast("float64")
+    start_cents = full._start_cents.cast("float64")
     return full.select(
         SEGMENT,
         COHORT,
@@ -91,9 +95,9 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
         "logos",
         active_logos=active,
         **{LOGO_RETENTION: active.cast("float64") / full.logos.cast("float64")},
-        start_arr=full.start_arr,
-        **{ARR: arr.cast(starts.start_arr.type())},
-        revenue_retention=arr.cast("float64") / full.start_arr.cast("float64"),
+        start_arr=start_cents / 100,
+        **{ARR: arr_cents / 100},
+        revenue_retention=arr_cents / start_cents,
     )
 
 

@@ -124,7 +124,7 @@ def deal_metrics(
     new = table[_TYPE] == "new"
     won_amount = ibis.ifelse(won, table[AMOUNT], ibis.null("float64"))
     # whole cents, so the mean does not depend on the order an engine adds the amounts in
-    won_cents = (won_amount * 100).round(0).cast("int64")
+    won_cents = _to_cents(won_amount)
     cycle = ibis.ifelse(won, table[_CYCLE], ibis.null("int64"))
     is_open = ~closed
     out = table.group_by(keys).aggregate(
@@ -132,13 +132,13 @@ def deal_metrics(
         won_deals=won.cast("int64").sum(),
         new_closed_deals=(closed & new).cast("int64").sum(),
         new_won_deals=(won & new).cast("int64").sum(),
-        won_amount=won_amount.sum().fill_null(0.0),
+        won_cents=won_cents.sum().fill_null(0),
         avg_won_cents=won_cents.mean(),
         median_won_amount=won_amount.quantile(0.5),
         median_cycle_days=cycle.quantile(0.5),
         p90_cycle_days=cycle.quantile(0.9),
         open_deals=is_open.cast("int64").sum(),
-        open_amount=ibis.ifelse(is_open, table[AMOUNT], 0.0).sum().fill_null(0.0),
+        open_cents=_to_cents(ibis.ifelse(is_open, table[AMOUNT], 0.0)).sum().fill_null(0),
     )
     rate = out.won_deals.cast("float64") / out.closed_deals.cast("float64").nullif(0)
     new_rate = out.new_won_deals.cast("float64") / out.new_closed_deals.cast("float64").nullif(0)
@@ -150,14 +150,20 @@ def deal_metrics(
         new_closed_deals=out.new_closed_deals,
         new_won_deals=out.new_won_deals,
         new_win_rate=new_rate,
-        won_amount=out.won_amount.round(2),
+        won_amount=out.won_cents.cast("float64") / 100,
         avg_won_amount=out.avg_won_cents.round(0) / 100,
         median_won_amount=_cents(out.median_won_amount),
         median_cycle_days=out.median_cycle_days.cast("float64"),
         p90_cycle_days=out.p90_cycle_days.cast("float64"),
         open_deals=out.open_deals,
-        open_amount=out.open_amount.round(2),
+        open_amount=out.open_cents.cast("float64") / 100,
     )
+
+
+def _to_cents(amount: ir.NumericValue) -> ir.IntegerValue:
+    """An amount in whole cents, so a sum of them does not depend on the order an engine adds
+    them in (a float sum can differ in its last digit from run to run)."""
+    return (amount * 100).round(0).cast("int64")
 
 
 def _cents(amount: ir.FloatingValue) -> ir.FloatingValue:
@@ -196,7 +202,7 @@ def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     table = _prepared(deals, assignments)
     table = table.filter(~table[_CLOSED])
     metrics = {"open_deals": table.count(),
-               "open_amount": table[AMOUNT].sum().fill_null(0.0).round(2)}
+               "open_amount": _to_cents(table[AMOUNT]).sum().fill_null(0).cast("float64") / 100}
     if PROBABILITY in table.columns:
         # whole cents, so the sum does not depend on the order an engine adds them in
         cents = (table[AMOUNT] * table[PROBABILITY].cast("float64") * 100).round(0).cast("int64")
@@ -227,9 +233,9 @@ def lead_source_mix(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     [('Partner', 0.25, 0.1111111111111111), ('Web', 0.75, 0.8888888888888888)]
     """
     table = _prepared(deals, assignments)
-    won_amount = ibis.ifelse(table[_WON], table[AMOUNT], 0.0).fill_null(0.0)
+    won_cents = _to_cents(ibis.ifelse(table[_WON], table[AMOUNT], 0.0).fill_null(0.0))
     mix = table.group_by([SEGMENT, LEAD_SOURCE]).aggregate(
-        deals=table.count(), won_amount=won_amount.sum()
+        deals=table.count(), won_cents=won_cents.sum()
     )
     in_segment = ibis.window(group_by=SEGMENT)
     return mix.select(
@@ -237,8 +243,9 @@ def lead_source_mix(deals: ir.Table, assignments: ir.Table) -> ir.Table:
         LEAD_SOURCE,
         "deals",
         deal_share=mix.deals.cast("float64") / mix.deals.sum().over(in_segment).cast("float64"),
-        won_amount=mix.won_amount.round(2),
-        won_amount_share=mix.won_amount / mix.won_amount.sum().over(in_segment).nullif(0),
+        won_amount=mix.won_cents.cast("float64") / 100,
+        won_amount_share=mix.won_cents.cast("float64")
+        / mix.won_cents.sum().over(in_segment).cast("float64").nullif(0),
     )
 
 

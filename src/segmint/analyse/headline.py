@@ -115,7 +115,7 @@ def company_figures(
         rows.append(row(won, NEW_WIN_RATE, won[NEW_WIN_RATE], won.new_won_deals,
                         won.new_closed_deals))
     counts = assignments.aggregate(
-        _unassigned=(assignments[SEGMENT] == UNASSIGNED).cast("int64").sum(),
+        _unassigned=(assignments[SEGMENT] == UNASSIGNED).cast("int64").sum().fill_null(0),
         _accounts=assignments.count(),
     )
     rows.append(row(counts, UNASSIGNED_SHARE,

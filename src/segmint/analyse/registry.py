@@ -25,6 +25,7 @@ class Analysis:
     after: tuple[str, ...]
     compute: Callable[[RunContext], Computed]
     section: Section | None = None
+    scores: tuple[str, ...] = ()  # fitted score models it reads (``context.models``)
 
 
 @dataclass
@@ -52,15 +53,16 @@ ANALYSES: dict[str, Analysis] = {}
 
 
 def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, ...] = (),
-             section: Section | None = None):
-    """Register an analysis; if a table it needs is missing, it is skipped with a reason.
+             scores: tuple[str, ...] = (), section: Section | None = None):
+    """Register an analysis; if a table or a score it needs is missing, it is skipped with a reason.
 
     The decorated function takes a `segmint.context.RunContext` (enriched and scored accounts,
     clean tables, assignments, settings, ``as_of`` and the results of the analyses named in
     `after`, which run first) and returns an Ibis table, named after the analysis, or a
     mapping of output name to table. Each table is written as an output of that name, and
-    `section` says what the report shows of them. Built-in analyses register this way too,
-    as a user's would.
+    `section` says what the report shows of them. `scores` names the score models it reads
+    from ``context.models``; a project that does not configure them skips it. Built-in
+    analyses register this way too, as a user's would.
 
     Examples
     --------
@@ -74,7 +76,8 @@ def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, 
     """
 
     def register(fn: Callable[[RunContext], Computed]) -> Callable[[RunContext], Computed]:
-        ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section)
+        ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section,
+                                  scores=scores)
         return fn
 
     return register
@@ -85,8 +88,8 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
     """Run the named analyses (all registered ones by default) over the run's context.
 
     Each table an analysis returns is kept in the engine (``context.keep``) under its output
-    name, unless the analysis kept it itself, and added to ``context.results`` for the
-    analyses after it.
+    name, in its stated order (`in_stated_order`), unless the analysis kept it itself in an
+    order it stated, and added to ``context.results`` for the analyses after it.
 
     Parameters
     ----------
@@ -131,7 +134,8 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
         return stored
 
     own = RunContext(context.project, context.as_of, context.tables, context.accounts,
-                     context.assignments, keep=keep, results=context.results)
+                     context.assignments, keep=keep, results=context.results,
+                     models=context.models)
     for name in _in_order(wanted, registry):
         entry = registry[name]
         missing = [spec.name for spec in entry.needs if spec.name not in context.tables]
@@ -141,18 +145,43 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
                 "which this project does not load"
             )
             continue
+        unscored = [score for score in entry.scores if score not in context.models]
+        if unscored:
+            run.skipped[name] = (f"needs the {' and '.join(unscored)} score: add scores: "
+                                 f"{{{unscored[0]}: {{}}}} to segmint.yaml")
+            continue
         computed = entry.compute(own)
         outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)
         for output, table in outputs.items():
             if output in run.tables:
                 raise ConfigError(f"Analyses {name!r} and another both return a table named "
                                   f"{output!r}; output names must be unique.")
-            stored = table if id(table) in kept else keep(table, output)
+            ordered = in_stated_order(table)
+            stored = table if id(table) in kept and ordered is table else keep(ordered, output)
             run.tables[output] = context.results[output] = stored
         if entry.section is not None:
             run.sections.append((name, entry.section))
     run.sections.sort(key=lambda item: item[1].order)
     return run
+
+
+def in_stated_order(table: ir.Table) -> ir.Table:
+    """`table` with its rows in an order that is the same on every run: the analysis's own
+    (an ``order_by``, or rows it built in order, as a memtable), else its columns' values from
+    left to right. A group-by alone gives its groups in whatever order the engine's threads
+    finish them.
+
+    >>> import ibis
+    >>> t = ibis.memtable({"segment": ["SMB", "ENT"], "n": [1, 2]})
+    >>> in_stated_order(t) is t, in_stated_order(t.filter(t.n > 0)).execute().segment.tolist()
+    (True, ['ENT', 'SMB'])
+    """
+    import ibis.expr.operations as ops
+
+    if isinstance(table.op(), ops.Sort | ops.InMemoryTable):
+        return table
+    return table.order_by(*[c for c, dtype in table.schema().items()
+                            if not (dtype.is_array() or dtype.is_map() or dtype.is_struct())])
 
 
 def _in_order(wanted: list[str], registry: Mapping[str, Analysis]) -> list[str]:

@@ -69,6 +69,7 @@ class AuditResult:
         Per CSV file: ``table``, ``file``, ``encoding`` it was read as, ``decided_by`` (``as is``,
         ``declared``, ``byte-order mark``, ``detected``, ``line by line``), ``lines``,
         ``lines_transcoded`` (converted to UTF-8), ``records_spanning_lines``,
+        ``broken_quotes`` (lines refused alone for a quote that is never closed),
         ``characters_converted`` (beyond ASCII, in the lines converted) with ``examples`` of the
         words they make ('México, Zürich'), and ``replaced_characters`` (U+FFFD in the file: text
         lost before segmint read it) with ``replaced_examples``.
@@ -103,6 +104,10 @@ class AuditResult:
     reporting_currency : str
         The project's ``currency.reporting``, which money figures are in; the headline counts
         the deals not in it as ``deals_not_in_<code>``.
+    warnings : list of str
+        What the project should fix, in words: a key given twice in segmint.yaml, two segments
+        of one name, an output folder outside the project folder, a rule dividing by a column
+        that is zero for some accounts (set by the run, `segmint.pipeline.run`).
     """
 
     accounts: int
@@ -135,6 +140,7 @@ class AuditResult:
     load_notes: list[str] = field(default_factory=list)
     date_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
     reporting_currency: str = "USD"
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def duplicate_accounts(self) -> int:
@@ -241,7 +247,7 @@ class AuditResult:
             "id_sentinels": records(self.id_sentinels),
             "parent_links": records(self.parent_links), "load_notes": self.load_notes,
             "owner_links": records(self.owner_links),
-            "date_orders": records(self.date_orders),
+            "date_orders": records(self.date_orders), "warnings": self.warnings,
         }
 
 
@@ -306,7 +312,7 @@ def audit_tables(
                .aggregate(rows=lambda r: r.count()).to_pandas())
     orphan_counts = {name: 0 for name in ("deals", "revenue", "usage") if name in validated}
     orphan_counts |= {row.table: int(row.rows) for row in orphans.itertuples()}
-    no_owner = int(enriched[t.OWNER_ID].isnull().sum().execute())
+    no_owner = int(enriched[t.OWNER_ID].isnull().sum().execute() or 0)
     months = project.audit.stale_after_months
     as_of, stale = _stale(enriched, used.get("deals"), used.get("revenue"), months, as_of)
     currency = _currency_mix(used.get("deals"))
@@ -374,8 +380,8 @@ def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict
                        "examples": ", ".join(s.examples)} for s in v.id_sentinels]
     columns = {
         "file_reading": ["table", "file", "encoding", "decided_by", "lines", "lines_transcoded",
-                         "records_spanning_lines", "characters_converted", "examples",
-                         "replaced_characters", "replaced_examples"],
+                         "records_spanning_lines", "broken_quotes", "characters_converted",
+                         "examples", "replaced_characters", "replaced_examples"],
         "repairs": ["table", "file", "column", "values_repaired", "examples"],
         "id_sentinels": ["table", "file", "column", "kind", "what", "rows", "examples"],
     }
@@ -544,8 +550,9 @@ def _invalid_values(rejects: ir.Table, normalised: ir.Table) -> pd.DataFrame:
         totals = totals.merge(examples, on=keys, how="left")
     else:
         totals["examples"] = pd.Series(dtype=str)
-    return totals.sort_values(["rows", "table", "column"], ascending=[False, True, True],
-                              ignore_index=True)
+    # every key in the order, so ties come out alike on every run
+    return totals.sort_values(["rows", "table", "column", "check", "action"],
+                              ascending=[False, True, True, True, True], ignore_index=True)
 
 
 def _duplicates(duplicates: ir.Table, accounts: ir.Table) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -76,6 +77,7 @@ class Sources(Strict):
     revenue: Source | None = None
     usage: Source | None = None
     owners: Source | None = None  # reps: a CRM user export, for territories and capacity
+    market: Source | None = None  # firms per industry x size class; default: US Census SUSB
 
     @model_validator(mode="after")
     def _known_columns(self) -> Sources:
@@ -330,6 +332,14 @@ class Project(Strict):
     scores: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     backtest: Backtest = Field(default_factory=Backtest)
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
+    # What reading the file noticed that is not wrong enough to stop (a key given twice);
+    # the project check says it with its own warnings.
+    _file_warnings: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def file_warnings(self) -> tuple[str, ...]:
+        """What `load_project` noticed in the file itself, such as a key given twice."""
+        return self._file_warnings
 
     def path(self, relative: str) -> Path:
         """A path from segmint.yaml, resolved against the file's folder."""
@@ -338,7 +348,7 @@ class Project(Strict):
 
 
 def load_project(path: str | Path) -> Project:
-    """Read and check segmint.yaml.
+    """Read and check segmint.yaml (given a folder, the segmint.yaml in it).
 
     Examples
     --------
@@ -355,10 +365,19 @@ def load_project(path: str | Path) -> Project:
     ['SMB', 'Enterprise']
     """
     path = Path(path)
+    if path.is_dir():
+        if not (path / "segmint.yaml").is_file():
+            raise ConfigError(f"{path} is a folder with no segmint.yaml in it. Give the project "
+                              "file itself, or run `segmint init` in the folder to write one.")
+        path = path / "segmint.yaml"  # the project file of the folder given
     if not path.exists():
         raise ConfigError(f"{path} does not exist. Run `segmint init` to write a starter file.")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = _Loader(path.read_text(encoding="utf-8"))
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path} is not UTF-8 text ({err.reason}). Save it as UTF-8.") from None
     except yaml.YAMLError as err:
@@ -369,9 +388,38 @@ def load_project(path: str | Path) -> Project:
     if not isinstance(document, dict):
         raise ConfigError(f"{path} must be a YAML mapping with sources: and segmentation:.")
     try:
-        return Project.model_validate({**document, "root": path.resolve().parent})
+        project = Project.model_validate({**document, "root": path.resolve().parent})
     except ValidationError as err:
         raise ConfigError(_explain(path, err)) from None
+    project._file_warnings = tuple(
+        f"{path.name} line {line}: {key!r} is given twice in the same mapping (first on line "
+        f"{first}); YAML keeps the last one, so line {first} is ignored. Remove one of them."
+        for key, first, line in loader.repeated)
+    return project
+
+
+class _Loader(yaml.SafeLoader):
+    """`yaml.safe_load`'s loader, noting each key given twice in one mapping, which YAML
+    itself takes silently (the last one wins).
+
+    >>> loader = _Loader("a: 1\\nb: {c: 1}\\na: 2\\n")
+    >>> loader.get_single_data(), loader.repeated
+    ({'a': 2, 'b': {'c': 1}}, [('a', 1, 3)])
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.repeated: list[tuple[str, int, int]] = []  # key, first line, repeated line
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[str, int] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    self.repeated.append((key.value, seen[key.value], line))
+                seen.setdefault(key.value, line)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _explain(path: Path, err: ValidationError) -> str:

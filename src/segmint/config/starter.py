@@ -89,6 +89,10 @@ sources:
 # EUR and GBP deals are converted to USD at the rate of their close month.
 currency: {{reporting: USD, rates: fx_rates.csv}}
 
+# Potential (what each account could spend), whitespace, share of wallet, and TAM per segment
+# against US Census SUSB firm counts; potential_band can be used in rules.
+scores: {{potential: {{}}}}
+
 segmentation:
   dimensions:
     size:

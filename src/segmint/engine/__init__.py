@@ -18,7 +18,8 @@ import ibis
 from segmint.engine.common import _ALIASES, ENGINES, RawRead, fresh_name, name_of
 from segmint.engine.duck import DUCKDB_MEMORY_LIMIT, connect_duckdb
 from segmint.engine.kept import materialise, release
-from segmint.engine.readers import read_csv_text, read_duckdb_table, read_parquet_text
+from segmint.engine.readers import (read_csv_text, read_duckdb_table, read_parquet_text,
+                                    splits_lines)
 from segmint.engine.scratch import scratch_file, scratch_folder
 from segmint.engine.spark import SPARK_CONF, SPARK_LOCAL, connect_spark
 from segmint.exceptions import ConfigError
@@ -26,7 +27,7 @@ from segmint.exceptions import ConfigError
 __all__ = [
     "DUCKDB_MEMORY_LIMIT", "ENGINES", "SPARK_CONF", "SPARK_LOCAL", "RawRead", "connect",
     "fresh_name", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
-    "read_parquet_text", "release", "scratch_file", "scratch_folder",
+    "read_parquet_text", "release", "scratch_file", "scratch_folder", "splits_lines",
 ]
 
 

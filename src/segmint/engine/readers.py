@@ -57,11 +57,14 @@ def _read_csv_duckdb(
     first_data_line = 2 + skip_lines
     # Accepted row i (0-based, file order = rowid) sits after every refused record j whose
     # line L_j satisfies L_j - j - first_data_line + 1 <= i (j = 1-based rank of refusals).
+    # DuckDB's record text starts with the blank lines before it: they are dropped.
     raw.execute(
         f"""CREATE TEMP TABLE {table}_rej AS
-            SELECT line AS _source_row, min(error_message) AS error, min(csv_line) AS raw_line,
+            SELECT line AS _source_row, min(error) AS error, min(raw_line) AS raw_line,
                    line - row_number() OVER (ORDER BY line) - {first_data_line} + 1 AS _after
-            FROM {rejects} GROUP BY line"""
+            FROM (SELECT line, ltrim(csv_line, chr(13) || chr(10)) AS raw_line,
+                         {_IN_OUR_WORDS} AS error FROM {rejects})
+            GROUP BY line"""
     )
     raw.execute(
         f"""CREATE TEMP TABLE {table}_rows AS
@@ -74,6 +77,33 @@ def _read_csv_duckdb(
         rows=con.table(f"{table}_rows"),
         parse_rejects=con.table(f"{table}_rej").drop("_after"),
     )
+
+
+# DuckDB's reasons for refusing a record (rejects' error_type), in the words of segmint's
+# rejects; the quote problem names the quote.
+_IN_OUR_WORDS = """CASE
+    WHEN error_type IN ('TOO MANY COLUMNS', 'MISSING COLUMNS')
+         AND regexp_matches(error_message, 'Columns: [0-9]+ Found: [0-9]+')
+      THEN regexp_extract(error_message, 'Found: ([0-9]+)', 1) || ' fields where the header has '
+           || regexp_extract(error_message, 'Columns: ([0-9]+)', 1)
+    WHEN error_type = 'UNQUOTED VALUE'
+      THEN 'a quote is not closed, or text follows its closing quote'
+    WHEN error_type = 'LINE SIZE OVER MAXIMUM'
+      THEN 'the record is longer than 10,000,000 characters'
+    ELSE error_message END"""
+
+
+def splits_lines(con: ibis.BaseBackend, path: Path | str) -> bool:
+    """Whether `read_csv_text` reads `path` with Spark's own reader, line by line (a large or
+    remote file on Spark), rather than record by record as DuckDB does.
+
+    >>> from segmint.engine import connect
+    >>> splits_lines(connect(), "accounts.csv")
+    False
+    """
+    if name_of(con) != "spark":
+        return False
+    return _is_remote(path) or Path(path).stat().st_size > spark.SPARK_HANDOFF_BYTES
 
 
 def read_parquet_text(con: ibis.BaseBackend, path: Path | str) -> RawRead:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from segmint import leftovers
+
 _SCRATCH: Path | None = None
+PREFIX = "segmint-"  # scratch folders are named segmint-<pid>-<random>
 
 
 def scratch_folder() -> Path:
     """This process's folder for working files (UTF-8 copies of source files, DuckDB's spill
-    files), removed with everything in it when the process exits.
+    files), removed with everything in it when the process exits, on Ctrl-C and on SIGTERM
+    too (`segmint.leftovers`). The first call also removes the scratch folders of runs that
+    were killed outright.
 
     Examples
     --------
@@ -19,11 +24,9 @@ def scratch_folder() -> Path:
     """
     global _SCRATCH
     if _SCRATCH is None:
-        import atexit
-        import shutil
-
-        _SCRATCH = Path(tempfile.mkdtemp(prefix="segmint-"))
-        atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+        leftovers.clear_dead(Path(tempfile.gettempdir()), PREFIX)
+        _SCRATCH = leftovers.remove_at_exit(
+            Path(tempfile.mkdtemp(prefix=leftovers.stamped(PREFIX))))
     return _SCRATCH
 
 

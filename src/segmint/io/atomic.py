@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from segmint import leftovers
+
 
 def write_text(path: Path, text: str) -> Path:
     """Write text (UTF-8) atomically: readers see the old file or the new one, never half.
@@ -23,8 +25,14 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
+TEMPORARY = ".segmint-tmp-"  # temporary files are named .segmint-tmp-<pid>-<random>-<name>
+
+
 class atomic:
     """A temporary path beside `target`, renamed over it only if the write succeeds.
+
+    The temporary file is named for the process writing it, so the next write into the same
+    folder removes what a killed run left (`segmint.leftovers.clear_dead`).
 
     >>> import pathlib, tempfile
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.txt"
@@ -38,7 +46,9 @@ class atomic:
         self.target = target
 
     def __enter__(self) -> Path:
-        handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
+        leftovers.clear_dead(self.target.parent, TEMPORARY)
+        handle, name = tempfile.mkstemp(prefix=leftovers.stamped(TEMPORARY),
+                                        suffix=f"-{self.target.name}", dir=self.target.parent)
         os.close(handle)
         os.unlink(name)  # writers create the file themselves
         self.temporary = Path(name)

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from array import array
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,12 +22,12 @@ from segmint.config.presets import composed_columns, value_kinds
 from segmint.config.project import Project, Source
 from segmint.exceptions import SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
-from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, decoded_examples, detect_encoding,
-                             detected_note, first_undecodable, not_in_encoding, sniff_delimiter,
-                             unique_headers)
+from segmint.io.records import BrokenQuote, RecordMap, map_records, without_lines
+from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, decoded_examples,
+                             detect_encoding, detected_note, first_undecodable, is_empty,
+                             not_in_encoding, sniff_delimiter, unique_headers)
 from segmint.loaded import LoadedSource, Reading
 
-MAX_FIELD_CHARS = 10_000_000  # engine.read_csv_text's max_line_size
 
 # Mojibake: UTF-8 text that was decoded as cp1252, Latin-1 or Mac Roman and encoded again
 # ('Société' → 'SociÃ©tÃ©', '’' → 'â€™' or '‚Äô'). These sequences almost never occur in real
@@ -37,8 +38,18 @@ MOJIBAKE = f"[ÃÂ][\u0080-\u00bf{_CP1252_PUNCTUATION}]|â€|‚Ä|√[\u00a0-\
 _MOJIBAKE_RE = re.compile(MOJIBAKE)
 
 
-def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSource:
+MAX_ATTRIBUTES = 100  # unmapped columns kept as they are; beyond, only those the project reads
+
+
+def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
+                read_by_project: Collection[str] | None = None) -> LoadedSource:
     """Read the source configured for `table` and map its columns onto canonical names.
+
+    Unmapped columns are kept as attributes (`io.columns.attribute_names`). A file with more
+    than `MAX_ATTRIBUTES` of them (an export of every field: 20 rows of 1,000 columns filled
+    the engine's memory) keeps only those `read_by_project` names (the names rules and
+    dimensions read, as attribute names or headers) and those holding lists, and a note says
+    how many were left out. Without `read_by_project`, every column is kept.
 
     Examples
     --------
@@ -79,6 +90,17 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
     mapping = canonical_mapping(table, source, headers, label)
     composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
     attributes = attribute_names(headers, mapping, taken=set(composed))
+    lists = multi_value(table, source, headers, mapping, attributes)
+    if len(attributes) > MAX_ATTRIBUTES and read_by_project is not None:
+        wanted = {*read_by_project, *lists}
+        kept = {h: name for h, name in attributes.items() if name in wanted or h in wanted}
+        notes.append(
+            f"{label}: {len(attributes) - len(kept):,} of its {len(headers):,} columns are not "
+            "mapped and no rule or dimension reads them, so they were left out (a file with "
+            f"more than {MAX_ATTRIBUTES} unmapped columns would slow every stage and can fill "
+            f"the engine's memory). Map one under sources.{table}.columns, or use it in a rule, "
+            "to keep it.")
+        attributes = kept
     columns = {canonical: read.rows[header] for canonical, header in mapping.items()}
     columns |= {canonical: _joined([read.rows[h] for h in parts])
                 for canonical, parts in composed.items()}
@@ -93,8 +115,7 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str) -> LoadedSo
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
                         repairs, value_kinds(source.preset, mapping, table), reading,
-                        date_order=date_order(table, source),
-                        multi_value=multi_value(table, source, headers, mapping, attributes),
+                        date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
 
 
@@ -120,11 +141,14 @@ def _read_csv(
 ) -> tuple[engine.RawRead, list[str], list[str], ir.Table | None, Reading]:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
-    if not sample.strip():
+    if is_empty(sample):
         raise SourceError(f"{label} is empty: it has no header row. Export it again with headers.")
+    check_line_breaks(sample, label)
     path, scan, notes, reading = _as_utf8(path, label, table, source, sample)
     with path.open("rb") as handle:
         text = handle.read(SAMPLE_BYTES).decode("utf-8-sig", errors="replace")
+    if not text.strip("\ufeff\x00 \t\r\n"):
+        raise SourceError(f"{label} is empty: it has no header row. Export it again with headers.")
     first_line = text.splitlines()[0] if text.splitlines() else ""
     delimiter = source.delimiter or sniff_delimiter(first_line)
     try:
@@ -137,15 +161,25 @@ def _read_csv(
     read = engine.read_csv_text(con, path, headers, delimiter=delimiter)
     changed = False
     accepted, refused = int(read.rows.count().execute()), int(read.parse_rejects.count().execute())
-    if scan.lines != 1 + accepted + refused:
-        # Some record spans several lines (a quoted address with line breaks) or the file has
-        # blank lines: the engine numbers records, not lines, so number them here.
-        read, spanning = _number_by_line(read, path, delimiter)
-        reading = replace(reading, records_spanning_lines=spanning)
+    if scan.lines != 1 + accepted + refused and not engine.splits_lines(con, path):
+        # Some record spans several lines (a quoted address with line breaks, or a stray
+        # quote swallowing the lines after it) or the file has blank lines: the engine
+        # numbers records, not lines, so map them here.
+        found = map_records(path, delimiter, len(headers))
+        if found.broken:
+            # each broken quote's line is refused alone: the engine reads a copy without it
+            blanked = without_lines(path, {b.line for b in found.broken},
+                                    engine.scratch_file(path.name))
+            read = engine.read_csv_text(con, blanked, headers, delimiter=delimiter)
+            notes.append(_broken_quotes_note(label, found.broken))
+        read = _number_by_line(read, found)
+        _check_every_record_counted(read, found, label)
+        reading = replace(reading, records_spanning_lines=found.spanning,
+                          broken_quotes=len(found.broken))
         changed = True
-        if spanning:
-            notes.append(f"{label}: {spanning:,} record(s) span several lines (quoted line "
-                         "breaks); a row number is the line its record starts on")
+        if found.spanning:
+            notes.append(f"{label}: {found.spanning:,} record(s) span several lines (quoted "
+                         "line breaks); a row number is the line its record starts on")
     repairs = None
     if scan.mojibake:
         read, repairs = _repair_mojibake(read, headers)
@@ -286,32 +320,44 @@ def _repair_lines(path: Path) -> tuple[Path, int, int, tuple[str, ...]]:
     return target, repaired, characters, examples
 
 
-def _number_by_line(read: engine.RawRead, path: Path, delimiter: str) -> tuple[engine.RawRead, int]:
+def _broken_quotes_note(label: str, broken: list[BrokenQuote]) -> str:
+    lines = ", ".join(f"{b.line:,}" for b in broken[:5]) + (", ..." if len(broken) > 5 else "")
+    return (f"{label}: {len(broken):,} line(s) open a quote that is never closed or that would "
+            f"swallow the lines after it (line {lines}); each was rejected alone (DQ000) and the "
+            "lines after it were read as records")
+
+
+def _check_every_record_counted(read: engine.RawRead, found: RecordMap, label: str) -> None:
+    """Fail loudly when the engine split the file into other records than the lines say."""
+    read_or_refused = (int(read.rows.count().execute())
+                       + int(read.parse_rejects.count().execute()))
+    if read_or_refused != found.records:
+        first = min((b.line for b in found.broken), default=None)
+        where = f" from line {first:,} on" if first else ""
+        raise SourceError(
+            f"{label}: the CSV reader found {read_or_refused:,} records but the file has "
+            f"{found.records:,}{where}: its quotes cannot be read one way. Check the quotes"
+            f"{where} and export the file again.")
+
+
+def _number_by_line(read: engine.RawRead, found: RecordMap) -> engine.RawRead:
     """Renumber rows and refused records by the line each record starts on.
 
     The engine numbers records; a record with a quoted line break spans several lines, and
-    it skips blank lines when numbering accepted rows but not refused ones. One streaming
-    pass of Python's csv reader (which splits records as the engine does) finds each
+    it skips blank lines when numbering accepted rows but not refused ones. `found` (one
+    streaming pass, `map_records`, which splits records as the engine does) has each
     record's first line: refused records are looked up by the record number the engine
-    gave them, accepted rows by their rank among the records it did not refuse.
+    gave them, accepted rows by their rank among the records it did not refuse. The lines of
+    broken quotes, blank in what the engine read, are refused here with their reason.
     """
     refused = {int(n) for n in read.parse_rejects[t.SOURCE_ROW].execute().tolist()}
     accepted_lines, refused_at, refused_lines = array("q"), array("q"), array("q")
-    spanning = 0
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
-        end = 0
-        for number, record in enumerate(reader, start=1):
-            start, end = end + 1, reader.line_num
-            spanning += end > start
-            if number == 1:
-                continue  # the header
-            if number in refused:
-                refused_at.append(number)
-                refused_lines.append(start)
-            elif record:  # a blank line is no row
-                accepted_lines.append(start)
+    for number, (start, blank) in enumerate(zip(found.starts, found.blank), start=2):
+        if number in refused:
+            refused_at.append(number)
+            refused_lines.append(start)
+        elif not blank:  # a blank line is no row
+            accepted_lines.append(start)
     ranks = pa.table({"_rank": pa.array(range(len(accepted_lines)), pa.int64()),
                       "_line": pa.array(accepted_lines, pa.int64())})
     lines = ibis.memtable(ranks)
@@ -329,7 +375,12 @@ def _number_by_line(read: engine.RawRead, path: Path, delimiter: str) -> tuple[e
     rejects = joined.select(
         **{c: (joined._line.fill_null(joined[c]) if c == t.SOURCE_ROW else joined[c])
            for c in read.parse_rejects.columns})
-    return engine.RawRead(rows, rejects), spanning
+    if found.broken:
+        quotes = ibis.memtable(pa.table({
+            t.SOURCE_ROW: pa.array([b.line for b in found.broken], pa.int64()),
+            "error": [b.reason for b in found.broken], "raw_line": [b.text for b in found.broken]}))
+        rejects = ibis.union(rejects.cast(quotes.schema()), quotes.select(rejects.columns))
+    return engine.RawRead(rows, rejects)
 
 
 def _repair_mojibake(read: engine.RawRead, headers: list[str]) -> tuple[engine.RawRead, ir.Table]:

@@ -232,8 +232,9 @@ def sample_file(path: Path, *, rows: int = 200) -> FileSample:
     with path.open("rb") as handle:
         raw = handle.read(SAMPLE_BYTES)
         truncated = bool(handle.read(1))
-    if not raw.strip():
-        raise SourceError(f"{path.name} is empty: it has no header row.")
+    if is_empty(raw):
+        raise SourceError(f"{path.name} is empty: it has no header row. Export it again with headers.")
+    check_line_breaks(raw, path.name)
     encoding = None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding, text = "utf-16", raw.decode("utf-16", errors="replace")
@@ -248,6 +249,7 @@ def sample_file(path: Path, *, rows: int = 200) -> FileSample:
             text = raw.decode("utf-8-sig", errors="segmint-cp1252")
     lines = text.splitlines()
     delimiter = sniff_delimiter(lines[0] if lines else "")
+    csv.field_size_limit(max(csv.field_size_limit(), SAMPLE_BYTES))  # a long value in the sample
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records = list(reader)
     if truncated and records:
@@ -256,6 +258,38 @@ def sample_file(path: Path, *, rows: int = 200) -> FileSample:
     body = [r for r in records[1:rows + 1] if r]
     return FileSample(path=path, headers=headers, rows=body, delimiter=delimiter,
                       encoding=encoding)
+
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def is_empty(sample: bytes) -> bool:
+    """Whether a file's first bytes hold nothing but a byte-order mark and white space.
+
+    >>> is_empty(b"\\xef\\xbb\\xbf"), is_empty(b" \\r\\n"), is_empty(b"Id\\n")
+    (True, True, False)
+    """
+    for bom in _BOMS:
+        sample = sample.removeprefix(bom)
+    return not sample.replace(b"\x00", b"").strip()
+
+
+def check_line_breaks(sample: bytes, name: str) -> None:
+    """Refuse a file whose lines end in a carriage return alone, naming the fix.
+
+    Classic Mac OS software ended lines with CR only; CSV readers take such a file for one
+    endless line. A CR inside a value of a file with LF or CRLF line ends is fine.
+
+    >>> check_line_breaks(b"Id,Name\\rA,Acme\\r", "accounts.csv")
+    Traceback (most recent call last):
+    ...
+    segmint.exceptions.SourceError: accounts.csv ends its lines with a carriage return alone (CR, as old Mac software wrote), which segmint cannot split into rows. Save it again with Windows (CRLF) or Unix (LF) line ends.
+    """
+    if b"\r" in sample and b"\n" not in sample:
+        raise SourceError(
+            f"{name} ends its lines with a carriage return alone (CR, as old Mac software "
+            "wrote), which segmint cannot split into rows. Save it again with Windows (CRLF) "
+            "or Unix (LF) line ends.")
 
 
 def sniff_delimiter(header_line: str) -> str:

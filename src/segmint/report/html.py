@@ -27,6 +27,9 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f5f
 .tile-value.up{color:#2e7d4f} .tile-value.down{color:#b42318}
 """
 SEGMENTS_ORDER = 5  # where the segment overview stands among the sections (see Section)
+# columns shown as percentages, with their precision (penetration is often a fraction of 1%)
+PERCENT = {"share": ".1%", "share_of_wallet": ".0%", "penetration": ".2%",
+           "sam_penetration": ".2%"}
 
 
 def render_report(
@@ -147,6 +150,7 @@ def _loading_sections(audit: AuditResult) -> list[str]:
     reading = audit.file_reading
     if len(reading) and ((reading.decided_by != "as is").any()
                          or (reading.records_spanning_lines > 0).any()
+                         or (reading.broken_quotes > 0).any()
                          or (reading.replaced_characters > 0).any()):
         parts += ["<h3>How the files were read</h3>", _table(reading)]
     if len(audit.repairs):
@@ -274,8 +278,8 @@ def _table(frame: pd.DataFrame) -> str:
 def _format(column: str, value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "–"
-    if column in ("share",) and isinstance(value, float):
-        return f"{value:.1%}"
+    if column in PERCENT and isinstance(value, float):
+        return format(value, PERCENT[column])
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
     if isinstance(value, int):

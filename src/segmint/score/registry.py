@@ -42,11 +42,14 @@ class ScoreModel:
 
     A model that can be back-tested says what counts as success after a cut-off in
     `outcome` (see `segmint.score.backtest`); `parameters` is the small table of what it
-    learned, written to the outputs so a run can be explained.
+    learned, written to the outputs so a run can be explained. A model may offer more output
+    tables from a ``tables(accounts)`` method; those named in `account_tables` have a row
+    per account: they are written, but never fetched into pandas.
     """
 
     Settings: ClassVar[type[BaseModel]] = NoSettings
     probability: ClassVar[bool] = False  # its score column is a probability (calibration applies)
+    account_tables: ClassVar[tuple[str, ...]] = ()  # outputs with a row per account
 
     def __init__(self, settings: BaseModel | None = None):
         self.settings = settings if settings is not None else self.Settings()
@@ -157,7 +160,8 @@ def configured(scores: Mapping[str, Any],
             settings = spec.model.Settings.model_validate(raw or {})
         except ValidationError as err:
             problems = "; ".join(
-                f"scores.{name}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+                f"scores.{'.'.join(map(str, (name, *e['loc'])))}: "
+                f"{e['msg'].removeprefix('Value error, ')}" for e in err.errors())
             raise ConfigError(problems) from None
         chosen[name] = (spec, settings)
     ordered: dict[str, tuple[ScoreSpec, BaseModel]] = {}

@@ -35,7 +35,8 @@ class ScoreRun:
     ``accounts`` are the enriched accounts with every configured score's columns; ``models``
     the fitted models by name; ``tables`` the outputs: a ``<name>_parameters`` table per
     model, each model's own tables, and ``backtest`` / ``backtest_deciles`` when a model
-    could be back-tested; ``frames`` the same as pandas; ``sections`` the report sections.
+    could be back-tested; ``frames`` the same as pandas, but for the tables with a row per
+    account (`ScoreModel.account_tables`); ``sections`` the report sections.
     """
 
     accounts: ir.Table
@@ -98,7 +99,9 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
     if months:
         progress("back-test scores")
         _backtest(context, chosen, run, months_before(context.as_of, months))
-    run.frames = {name: table.to_pandas() for name, table in run.tables.items()}
+    per_account = {name for model in run.models.values() for name in model.account_tables}
+    run.frames = {name: table.to_pandas() for name, table in run.tables.items()
+                  if name not in per_account}  # the others are small: a row per parameter
     run.sections.sort(key=lambda item: item[1].order)
     return run
 

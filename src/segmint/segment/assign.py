@@ -12,7 +12,7 @@ from segmint import tables as t
 from segmint.config.project import Bands, ProductsHeld, SectorGroups, Segmentation, ValueMap
 from segmint.enrich.geography import region_by_country
 from segmint.segment import dimensions as dims
-from segmint.segment.rules import compile_rule, parse_rule
+from segmint.segment.rules import compile_rule, parse_rule, zero_divisors
 
 
 def assign(
@@ -186,6 +186,40 @@ def assignment_table(
     wanted = [t.ACCOUNT_ID, t.NAME, *model.dimensions, *score_columns, t.SEGMENT,
               *t.REASON_COLUMNS, t.IS_CUSTOMER, t.ARR]
     return assigned.select(*(c for c in dict.fromkeys(wanted) if c in assigned.columns))
+
+
+def divisions_by_zero(accounts: ir.Table, model: Segmentation, *, revenue: ir.Table | None = None,
+                      deals: ir.Table | None = None) -> list[str]:
+    """A warning for each rule that divides by something zero for some accounts: for them the
+    division has no value, so the rule cannot match them, which is rarely what was meant.
+
+    Examples
+    --------
+    >>> from segmint.config.project import Segmentation
+    >>> model = Segmentation.model_validate({"segments": [
+    ...     {"name": "Efficient", "when": "annual_revenue / employees > 100000"}]})
+    >>> accounts = ibis.memtable({"account_id": ["a", "b", "c"], "employees": [0, 10, 0],
+    ...                           "annual_revenue": [5e6, 5e6, 1e6]})
+    >>> print(*divisions_by_zero(accounts, model))
+    segmentation.segments[1] (Efficient): the rule divides by employees, which is 0 for 2 accounts; a division by zero has no value, so the rule cannot match them.
+    """
+    parsed = [(position, segment, parse_rule(segment.when))
+              for position, segment in enumerate(model.segments, start=1)]
+    if not any("/" in segment.when for _, segment, _ in parsed):
+        return []  # nothing divides: no need to work out the dimensions
+    table = _with_dimensions(accounts, model, revenue=revenue, deals=deals)
+    counts, said = {}, []
+    for position, segment, rule in parsed:
+        for text, zero in zero_divisors(rule, table).items():
+            counts[f"_{len(counts)}"] = zero.fill_null(False).cast("int64").sum()
+            said.append((position, segment.name, text))
+    if not counts:
+        return []
+    found = table.aggregate(**counts).to_pyarrow().to_pylist()[0]
+    return [f"segmentation.segments[{position}] ({name}): the rule divides by {text}, which is "
+            f"0 for {found[key]:,} account{'s' if found[key] != 1 else ''}; a division by zero "
+            "has no value, so the rule cannot match them."
+            for key, (position, name, text) in zip(counts, said) if found[key]]
 
 
 def _dimension(table: ir.Table, name: str, spec: Bands | ValueMap | SectorGroups) -> ir.StringValue:

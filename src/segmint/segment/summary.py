@@ -24,7 +24,9 @@ def segment_summary(assignments: ir.Table) -> ir.Table:
     grouped = assignments.group_by(t.SEGMENT).aggregate(**metrics)
     grouped = grouped.mutate(share=grouped.accounts / grouped.accounts.sum().over())
     if t.ARR in assignments.columns:
-        arr = assignments.group_by(t.SEGMENT).aggregate(arr=lambda a: a[t.ARR].sum().round(2))
+        # in whole cents: a float sum can differ in its last digit from run to run
+        cents = (assignments[t.ARR] * 100).round(0).cast("int64")
+        arr = assignments.group_by(t.SEGMENT).aggregate(arr=cents.sum().cast("float64") / 100)
         grouped = grouped.join(arr, t.SEGMENT)
     return grouped.order_by(ibis.desc("accounts"), t.SEGMENT)
 

@@ -337,8 +337,9 @@ def validate(
     # held a quarter of DuckDB's memory limit through the rest of the run)
     if release is not None:
         release(flagged, typed)
+    empty = (f"{loaded.file} has no rows: the {loaded.table} table is empty",) if not rows_in else ()
     return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected,
-                     notes=(*loaded.notes, *decided.notes), repairs=loaded.repairs,
+                     notes=(*loaded.notes, *decided.notes, *empty), repairs=loaded.repairs,
                      reading=loaded.reading, date_orders=decided.date_orders,
                      id_sentinels=crm.count_id_sentinels(loaded.rows, loaded.value_kinds))
 

@@ -45,11 +45,11 @@ __all__ = [
     "ARITHMETIC", "COMPARISONS", "KEYWORDS", "MAX_DEPTH", "MAX_RULE_LENGTH",
     "And", "Arithmetic", "Boolean", "Compare", "Contains", "Expr", "Field", "InList", "IsNull",
     "Negate", "Not", "Null", "Number", "Or", "Rule", "String",
-    "compile_rule", "compile_rule_py", "parse_rule", "unparse",
+    "compile_rule", "compile_rule_py", "parse_rule", "unparse", "zero_divisors",
 ]
 
 
 def __getattr__(name: str):
-    if name == "compile_rule":  # needs Ibis: imported on first use
-        return import_module("segmint.segment.rules.compile").compile_rule
+    if name in ("compile_rule", "zero_divisors"):  # need Ibis: imported on first use
+        return getattr(import_module("segmint.segment.rules.compile"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,7 +11,8 @@ import ibis.expr.types as ir
 from segmint.exceptions import RuleError, closest_hint
 from segmint.segment.rules.grammar import (
     OPERATORS, SUM_LEVEL, And, Arithmetic, Boolean, Compare, Contains, Expr, Field, InList,
-    IsNull, Literal, Negate, Not, Null, Number, Or, Rule, String, precedence, short_text, unparse,
+    IsNull, Literal, Negate, Not, Null, Number, Or, Rule, String, _children, precedence, short_text,
+    unparse,
 )
 from segmint.segment.rules.grammar import parse_rule  # noqa: F401  (the examples use it)
 
@@ -82,6 +83,26 @@ def compile_rule(rule: Rule, table: ir.Table) -> ir.BooleanValue:
             f"Compare it, for example '{_example_condition(rule.expr, kind)}'.",
         )
     return result
+
+
+def zero_divisors(rule: Rule, table: ir.Table) -> dict[str, ir.BooleanValue]:
+    """Each divisor in `rule` that reads a column, as written, with where it is zero in
+    `table` (a division by zero has no value, so the rule does not match there).
+
+    Examples
+    --------
+    >>> accounts = ibis.memtable({"revenue": [10.0, 5.0], "employees": [0, 5]})
+    >>> found = zero_divisors(parse_rule("revenue / employees > 1"), accounts)
+    >>> {text: zero.to_pyarrow().to_pylist() for text, zero in found.items()}
+    {'employees': [True, False]}
+    """
+    compiler, found, stack = _Compiler(rule, table), {}, [rule.expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Arithmetic) and node.op == "/" and Rule(node.right).fields:
+            found.setdefault(unparse(node.right), compiler.compile(node.right) == 0)
+        stack.extend(_children(node))
+    return found
 
 
 def _example_condition(node: Expr, kind: str) -> str:

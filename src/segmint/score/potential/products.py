@@ -1,0 +1,127 @@
+"""Product whitespace: the products look-alike customers hold that an account does not.
+
+Look-alikes are the customers in the same tenth of the look-alike spend (the potential's
+model): a group of customers of like size, sector and region as the model weighs them, never
+too small to say anything. A product is whitespace for an account when at least
+``product_share`` of its group's customers hold it and the account does not; it is valued at
+the median ARR those holders pay for it. What a customer holds is kept in the engine as one
+bit per product that some group offers, so scoring is integer arithmetic, not a join per
+product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from segmint import tables as t
+
+GROUPS = 10  # look-alike groups: tenths of the customers by look-alike spend
+GROUP = "_lookalike_group"  # a lookup column: the group of the look-alike spend
+HELD = "_products_held"  # a bit per offered product the account holds in the latest month
+MAX_PRODUCTS = 62  # offered products one bit each in an int64; beyond, the most held
+
+
+@dataclass
+class ProductWhitespace:
+    """Where the look-alike groups begin, what each holds (a row per group and product:
+    ``group``, ``product``, ``customers``, ``holders``, ``share``, ``median_arr``,
+    ``offered``), the offered products' bits, and what each customer holds (kept in the
+    engine: ``account_id`` and `HELD`)."""
+
+    edges: list[float]  # look-alike spend where each group after the first begins
+    held: pd.DataFrame
+    bits: dict[str, int]  # offered product -> its bit
+    holdings: ir.Table
+
+    def group_of(self, spend: np.ndarray) -> np.ndarray:
+        """The look-alike group of each spend (0 = lowest)."""
+        return np.searchsorted(self.edges, spend, side="right")
+
+    def with_held(self, table: ir.Table) -> ir.Table:
+        """`table` with `HELD` (0: holds nothing offered)."""
+        holdings = self.holdings.rename(_held_account=t.ACCOUNT_ID)
+        joined = table.left_join(holdings, table[t.ACCOUNT_ID] == holdings._held_account)
+        return joined.select(*table.columns, **{HELD: joined[HELD].fill_null(0)})
+
+    def whitespace(self, group: ir.IntegerValue, held: ir.IntegerValue) -> tuple[ir.Value, ...]:
+        """Per account: how many offered products of its group it does not hold, their value
+        and their names ("; "-joined, sorted; null when none)."""
+        offered = self.held[self.held.offered].sort_values(["group", t.PRODUCT])
+        counts, values, names = [], [], []
+        for number, rows in offered.groupby("group"):
+            lacks = [(held & self.bits[product]) == 0 for product in rows[t.PRODUCT]]
+            counts.append((group == number, sum(lack.cast("int64") for lack in lacks)))
+            values.append((group == number, sum(ibis.ifelse(lack, float(value), 0.0)
+                                                for lack, value in zip(lacks, rows.median_arr))))
+            names.append((group == number, sum((ibis.ifelse(lack, f"; {product}", "")
+                                                for lack, product in zip(lacks, rows[t.PRODUCT])),
+                                               ibis.literal(""))))
+        none = (ibis.literal(0, "int64"), ibis.literal(0.0), ibis.literal(""))
+        count, value, listed = (ibis.cases(*cases, else_=empty) if cases else empty
+                                for cases, empty in zip((counts, values, names), none))
+        return count.cast("int64"), value.cast("float64"), listed.substr(2).nullif("")
+
+
+def holdings(revenue: ir.Table) -> ir.Table:
+    """``account_id``, ``product`` and ``arr`` for each product paid for in the latest month."""
+    latest = revenue[t.PERIOD].max()
+    paying = revenue.filter((revenue[t.PERIOD] == latest) & (revenue[t.MRR] > 0)
+                            & revenue[t.PRODUCT].notnull())
+    return paying.group_by(t.ACCOUNT_ID, t.PRODUCT).aggregate(
+        **{t.ARR: (paying[t.MRR].sum() * 12).cast("float64")})
+
+
+def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *, share: float,
+                           keep=lambda table, name: table) -> ProductWhitespace | None:
+    """Group `customers` (``account_id`` and look-alike ``spend``; all of them) into tenths
+    and find what each group holds; None without products in revenue. `keep` computes each
+    customer's products once in the engine.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> month = dt.date(2024, 6, 1)
+    >>> revenue = ibis.memtable({"account_id": ["a", "a", "b", "c"], "period": [month] * 4,
+    ...     "product": ["Core", "BI", "Core", "Core"], "mrr": [100.0, 10.0, 200.0, 300.0]})
+    >>> customers = pd.DataFrame({"account_id": ["a", "b", "c"], "spend": [5e3, 5e3, 5e3]})
+    >>> found = fit_product_whitespace(revenue, customers, share=0.3)
+    >>> found.held[["product", "holders", "share", "median_arr", "offered"]].values.tolist()
+    [['BI', 1, 0.3333333333333333, 120.0, True], ['Core', 3, 1.0, 2400.0, True]]
+    >>> found.bits
+    {'Core': 1, 'BI': 2}
+    """
+    if revenue is None or t.PRODUCT not in revenue.columns:
+        return None
+    paid = holdings(revenue)
+    held = paid.to_pandas()  # counts and medians: the order does not matter
+    if held.empty or customers.empty:
+        return None
+    spend = customers["spend"].to_numpy(dtype=float)
+    edges = sorted(set(np.quantile(spend, np.arange(1, GROUPS) / GROUPS).tolist()))
+    edges = [e for e in edges if e > spend.min()]  # a group below the lowest spend is empty
+    groups = pd.DataFrame({t.ACCOUNT_ID: customers[t.ACCOUNT_ID],
+                           "group": np.searchsorted(edges, spend, side="right")})
+    sizes = groups.groupby("group").size().rename("customers")
+    held = held.merge(groups, on=t.ACCOUNT_ID)  # customers only
+    per = (held.groupby(["group", t.PRODUCT])
+           .agg(holders=(t.ACCOUNT_ID, "size"), median_arr=(t.ARR, "median")).reset_index()
+           .join(sizes, on="group"))
+    per["share"] = per.holders / per.customers
+    per["offered"] = per.share >= share
+    offered = (per[per.offered].groupby(t.PRODUCT).holders.sum()
+               .sort_values(ascending=False, kind="stable").index[:MAX_PRODUCTS])
+    per["offered"] &= per[t.PRODUCT].isin(offered)
+    bits = {product: 1 << i for i, product in enumerate(offered)}
+    mine = paid.filter(paid[t.PRODUCT].isin(list(bits))) if bits else paid.filter(False)
+    bit = mine[t.PRODUCT].substitute({p: ibis.literal(b, "int64") for p, b in bits.items()},
+                                     else_=ibis.literal(0, "int64")) if bits \
+        else ibis.literal(0, "int64")
+    each = mine.group_by(t.ACCOUNT_ID).aggregate(**{HELD: bit.sum().cast("int64")})
+    return ProductWhitespace(edges, per[["group", t.PRODUCT, "customers", "holders", "share",
+                                         "median_arr", "offered"]], bits,
+                             keep(each, "potential_products_held"))
