@@ -116,7 +116,10 @@ def test_declared_utf8_that_is_not_names_the_encoding_and_the_fix(con, make_proj
         load_source(con, project, "accounts")
     message = str(error.value)
     assert "accounts.csv is not UTF-8" in message and "line 2" in message
-    assert "It looks like cp1252: set sources.accounts.encoding: cp1252" in message
+    assert message == (
+        "accounts.csv is not UTF-8: line 2 has b'\\xfc', which UTF-8 cannot read, though "
+        "sources.accounts.encoding says utf-8. It reads as cp1252 ('Müller'): set "
+        "sources.accounts.encoding: cp1252, or remove the key to let segmint detect it.")
 
 
 def test_declared_encoding_is_converted(con, make_project):

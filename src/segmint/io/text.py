@@ -84,17 +84,28 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding if best is not None else western
 
 
-def other_reading(sample: bytes, encoding: str) -> str | None:
-    """The encoding charset-normalizer would have read `sample` in, when it is not `encoding`
-    (nor another Western one): worth naming if the names look wrong.
+# Code pages a CRM export in another European language is written in: worth naming when
+# charset-normalizer prefers one of them (it also proposes DOS and Urdu pages on short samples).
+REGIONAL = ("cp1250", "cp1253", "cp1254", "cp1257", "iso8859_2", "iso8859_13", "mac_roman")
+
+
+def other_reading(sample: bytes, encoding: str) -> tuple[str, str, str] | None:
+    """The regional code page charset-normalizer would have read `sample` in, when it reads a
+    word differently from `encoding`: (that code page, the word as read, the word as it would
+    read it), for the user to judge which is right. None when there is none.
 
     >>> other_reading("Łódź,Kraków,Wrocław,Gdańsk,Poznań".encode("cp1250"), "cp1252")
-    'cp1250'
+    ('cp1250', '£ódŸ', 'Łódź')
+    >>> other_reading("1,México\\n".encode("cp1252"), "cp1252") is None
+    True
     """
     best = charset_normalizer.from_bytes(sample).best()
-    if best is None or best.encoding.replace("_", "-") in (encoding, *WESTERN, "latin-1", "iso8859-1"):
+    if best is None or best.encoding not in REGIONAL:
         return None
-    return best.encoding
+    ours = _DECODED_WORD.findall(sample.decode(encoding, errors="replace"))
+    theirs = _DECODED_WORD.findall(sample.decode(best.encoding, errors="replace"))
+    differ = next(((a, b) for a, b in zip(ours, theirs) if a != b), None)
+    return None if differ is None else (best.encoding, *differ)
 
 
 def decoded_examples(text: str, *, limit: int = 3) -> tuple[str, ...]:
@@ -118,7 +129,7 @@ def decoded_examples(text: str, *, limit: int = 3) -> tuple[str, ...]:
 
 def detected_note(label: str, table: str, sample: bytes, encoding: str) -> str:
     """What a run says about a file whose encoding was detected: which, with examples of the
-    names it gave, and the encoding charset-normalizer preferred when it differs.
+    names it gave, and the regional code page charset-normalizer preferred when it differs.
 
     >>> print(detected_note("a.csv", "accounts", "1,México\\n".encode("cp1252"), "cp1252"))
     a.csv: read as cp1252 (detected: the file is not UTF-8) and converted to UTF-8, giving names such as 'México'. If names look wrong, set sources.accounts.encoding in segmint.yaml.
@@ -126,8 +137,8 @@ def detected_note(label: str, table: str, sample: bytes, encoding: str) -> str:
     examples = decoded_examples(sample.decode(encoding, errors="replace"))
     giving = f", giving names such as {', '.join(repr(e) for e in examples)}" if examples else ""
     other = other_reading(sample, encoding)
-    fix = (f"set sources.{table}.encoding: {other} if the file is in that encoding"
-           if other else f"set sources.{table}.encoding")
+    fix = (f"set sources.{table}.encoding: {other[0]} if the file is in that encoding (it "
+           f"would read {other[1]!r} as {other[2]!r})" if other else f"set sources.{table}.encoding")
     return (f"{label}: read as {encoding} (detected: the file is not UTF-8) and converted to "
             f"UTF-8{giving}. If names look wrong, {fix} in segmint.yaml.")
 
