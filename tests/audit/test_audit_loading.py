@@ -22,7 +22,7 @@ LOADING = ("values_repaired_on_load", "placeholder_ids", "parents_found_by_name"
 
 def audited(accounts: str, preset: str, **more: dict):
     sources = {"accounts": {"path": accounts, "preset": preset}, **more}
-    segments = {"segments": [{"name": "All", "when": "true"}]}
+    segments = {"segments": [{"name": "Everyone", "when": "true"}]}
     project = Project.model_validate({"root": EXPORTS, "sources": sources, "segmentation": segments})
     return audit(project)
 

@@ -49,7 +49,7 @@ def project(file: str, table: str = "accounts", preset: str | None = "salesforce
         source["columns"] = {"account_id": "account_id", "period": "month", "mrr": "mrr"}
     sources = {"accounts": {"path": "sf_accounts_api.csv", "preset": "salesforce"}, table: source}
     return Project.model_validate({"root": EXPORTS, "sources": sources,
-                                   "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+                                   "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
 
 
 @pytest.fixture
@@ -266,7 +266,7 @@ def test_how_each_file_was_read_is_recorded(duck, file, expected):
 def test_a_declared_encoding_converts_every_line(duck):
     source = Project.model_validate({"root": EXPORTS, "sources": {"accounts": {
         "path": "sf_weekly_export_cp1252.csv", "preset": "salesforce", "encoding": "cp1252"}},
-        "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+        "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     assert load_source(duck, source, "accounts").reading == Reading(
         "cp1252", "declared", 4, 4, characters_converted=10, examples=("Müller", "Köln", "Société"))
 
@@ -278,7 +278,7 @@ def test_parquet_has_no_reading(duck, tmp_path):
     pq.write_table(pa.table({"Id": ["001A000001Mf2dRIAR"]}), tmp_path / "a.parquet")
     source = Project.model_validate({"root": tmp_path, "sources": {"accounts": {
         "path": "a.parquet", "preset": "salesforce"}}, "segmentation": {"segments": [
-            {"name": "All", "when": "true"}]}})
+            {"name": "Everyone", "when": "true"}]}})
     assert load_source(duck, source, "accounts").reading is None
 
 

@@ -11,7 +11,7 @@ SALESFORCE = """
 sources:
   accounts: {path: accounts.csv, preset: salesforce}
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 """
 
 
@@ -159,7 +159,7 @@ def test_parquet_rows_are_numbered_from_one(con, make_project, tmp_path):
     pq.write_table(pa.table({"account_id": ["a", "b"], "employees": [10, 20]}), tmp_path / "a.parquet")
     project = make_project("""
         sources: {accounts: {path: a.parquet}}
-        segmentation: {segments: [{name: All, when: "true"}]}
+        segmentation: {segments: [{name: Everyone, when: "true"}]}
         """)
     assert rows(load_source(con, project, "accounts"), "account_id", "employees", "_source_row") == [
         ["a", 10, 1], ["b", 20, 2]
@@ -170,7 +170,7 @@ def test_a_file_of_one_column_reads_a_blank_line_as_a_blank_id(con, make_project
     # with one column, a blank line is a record of one empty value (rejected: no id)
     project = make_project("""
         sources: {accounts: {path: accounts.csv}}
-        segmentation: {segments: [{name: All, when: "true"}]}
+        segmentation: {segments: [{name: Everyone, when: "true"}]}
         """, accounts__csv=b"account_id\nA\n\nB\n")
     from segmint.validate.checks import validate
 

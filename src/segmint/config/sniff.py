@@ -24,7 +24,8 @@ SIGNATURE: dict[str, tuple[str, ...]] = {"owners": (t.EMAIL, t.ACTIVE, t.ROLE)}
 # Tables no preset covers (billing and product exports are not CRM-shaped): the usual names.
 GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts": {column: (column,) for column in t.ACCOUNTS.columns},
-    "deals": {column: (column,) for column in t.DEALS.columns},
+    "deals": {column: (column,) for column in t.DEALS.columns}
+    | {t.STAGE: (t.STAGE, "deal_stage", "opportunity_stage", "pipeline_stage", "sales_stage")},
     "revenue": {
         t.ACCOUNT_ID: ("account_id", "customer_id", "Account ID", "Customer ID", "account"),
         t.PERIOD: ("period", "month", "billing_month", "invoice_month", "billing_period"),
@@ -259,16 +260,40 @@ def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
     return out
 
 
+# The starting size bands, by the column they read: headcount, else annual revenue.
+SIZE_BANDS = {
+    t.EMPLOYEES: ("    # Bands: edges [200, 2000] give <200, 200 to 1,999, and 2,000 or more.",
+                  "[200, 2000]"),
+    t.ANNUAL_REVENUE: ("    # Bands of annual revenue: under 50M, 50M to under 1B, and 1B or more.",
+                       "[50000000, 1000000000]"),
+}
+
+
+def filled_columns(accounts: Placement) -> list[str]:
+    """The mapped canonical columns with at least one value in the file's sample: a starting
+    model on an empty column would leave every account Unassigned.
+
+    Examples
+    --------
+    >>> sample = FileSample(Path("a.csv"), ["Id", "Employees", "Country"], [["1", "", "US"]])
+    >>> filled_columns(Placement(sample, "accounts", None,
+    ...     {"account_id": "Id", "employees": "Employees", "country": "Country"}))
+    ['account_id', 'country']
+    """
+    return [column for column, header in accounts.mapping.items()
+            if accounts.sample.values(header)]
+
+
 def _segmentation_lines(accounts: Placement) -> list[str]:
     dimensions, template = [], []
-    if t.EMPLOYEES in accounts.mapping:
-        dimensions += [
-            "    # Bands: edges [200, 2000] give <200, 200 to 1,999, and 2,000 or more.",
-            "    size:", "      kind: bands", "      field: employees", "      edges: [200, 2000]",
-            "      labels: [SMB, Mid-Market, Enterprise]",
-        ]
+    filled = filled_columns(accounts)
+    size = next((column for column in SIZE_BANDS if column in filled), None)
+    if size is not None:
+        comment, edges = SIZE_BANDS[size]
+        dimensions += [comment, "    size:", "      kind: bands", f"      field: {size}",
+                       f"      edges: {edges}", "      labels: [SMB, Mid-Market, Enterprise]"]
         template.append("{size}")
-    if t.COUNTRY in accounts.mapping:
+    if t.COUNTRY in filled:
         dimensions += [
             "    # The built-in map from country to North America, LATAM, EMEA, APAC.",
             "    region:", "      kind: map", "      field: country", "      builtin: iso_region",
@@ -281,9 +306,14 @@ def _segmentation_lines(accounts: Placement) -> list[str]:
                 "  # Unassigned, with the missing field as the reason.",
                 f"  default: {json.dumps('-'.join(template))}"]
     else:
-        out += ["  # No headcount or country column was found, so every account is in one",
-                "  # segment. Add dimensions and rules (see the README).",
-                "  segments:", "    - name: All accounts", "      when: \"true\""]
+        empty = [c for c in (t.EMPLOYEES, t.ANNUAL_REVENUE, t.COUNTRY) if c in accounts.mapping]
+        why = (f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in the export"
+               if empty else "the export has no headcount, annual revenue or country column")
+        out += [f"  # {line}" for line in _wrap(
+                    f"Every account is in one segment: {why}. Fill employees (or annual revenue) "
+                    "and country in the CRM and export again, or add dimensions and rules (see "
+                    "the README).", 88)]
+        out += ["  segments:", "    - name: All accounts", "      when: \"true\""]
     return out
 
 

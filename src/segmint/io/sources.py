@@ -22,6 +22,7 @@ from segmint.config.presets import composed_columns, value_kinds
 from segmint.config.project import Project, Source
 from segmint.exceptions import SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
+from segmint.io.outcomes import flags_from_stage
 from segmint.io.records import BrokenQuote, RecordMap, map_records, without_lines
 from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, decoded_examples,
                              detect_encoding, detected_note, first_undecodable, is_empty,
@@ -59,7 +60,7 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
     >>> _ = (folder / "accounts.csv").write_text("Id,Name,NumberOfEmployees\\n001A,Acme,120\\n")
     >>> project = Project.model_validate({"root": folder,
     ...     "sources": {"accounts": {"path": "accounts.csv", "preset": "salesforce"}},
-    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     >>> loaded = load_source(engine.connect(), project, "accounts")
     >>> loaded.rows.select("account_id", "employees", "_source_row").execute().values.tolist()
     [['001A', '120', 2]]
@@ -105,6 +106,13 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
     columns |= {canonical: _joined([read.rows[h] for h in parts])
                 for canonical, parts in composed.items()}
     columns |= {name: read.rows[header] for header, name in attributes.items()}
+    if table == "deals":  # won and closed from the stage, when the export has no flag for them
+        flags, stage_notes = flags_from_stage(read.rows, mapping, source, label)
+        columns |= flags
+        notes += stage_notes
+        if t.ACCOUNT_ID in mapping:
+            columns[t.ACCOUNT_ID], several = first_account(read.rows, mapping[t.ACCOUNT_ID])
+            notes += _several_accounts_note(several, label, mapping[t.ACCOUNT_ID])
     rows = read.rows.select(
         **columns,
         **{t.SOURCE_FILE: ibis.literal(label), t.SOURCE_ROW: read.rows[t.SOURCE_ROW].cast("int64")},
@@ -117,6 +125,33 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
                         repairs, value_kinds(source.preset, mapping, table), reading,
                         date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
+
+
+def first_account(rows: ir.Table, header: str) -> tuple[ir.StringValue, ir.Table]:
+    """A deal's account when its export names several ('5101;5102', as HubSpot writes a deal
+    associated with several companies): the first one named. Returns the column and the
+    deals naming several (``several``: their text), to count.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"company": ["5101", "5101; 5102", None]})
+    >>> first, several = first_account(t, "company")
+    >>> t.select(first=first).first.to_pyarrow().to_pylist(), several.count().execute()
+    (['5101', '5101', None], 1)
+    """
+    text = rows[header].cast("string")
+    first = ibis.ifelse(text.contains(";"), text.re_extract("^([^;]*)", 1).strip(), text)
+    return first, rows.select(several=text).filter(lambda r: r.several.contains(";"))
+
+
+def _several_accounts_note(several: ir.Table, label: str, header: str) -> list[str]:
+    """What the run says about deals naming several accounts: how many, with an example."""
+    rows = several.aggregate(n=several.count(), example=several.several.min()).to_pyarrow()
+    count, example = rows.column("n")[0].as_py(), rows.column("example")[0].as_py()
+    if not count:
+        return []
+    return [f"{label}: {count:,} deal(s) name several accounts in {header} (such as "
+            f"{example!r}); each counts for the first one named."]
 
 
 def _joined(parts: list[ir.Value]) -> ir.StringValue:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from segmint.config.project import unread_format
 from segmint.config.sniff import FileSample
 from segmint.exceptions import SourceError
 
@@ -231,6 +232,8 @@ def sample_file(path: Path, *, rows: int = 200) -> FileSample:
     """
     if not path.exists():
         raise SourceError(f"{path} does not exist.")
+    if unread_format(path):
+        raise SourceError(unread_format(path))
     if path.suffix.lower() in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
