@@ -277,3 +277,22 @@ def test_with_nothing_filled_the_starting_model_is_one_segment_and_says_what_to_
     result = run(project, write=False)
     assert dict(zip(result.segment_summary.segment, result.segment_summary.accounts)) == {
         "All accounts": 4}
+
+
+def test_an_export_of_deals_alone_builds_the_accounts_its_deals_name(tmp_path):
+    project, warnings = initialised(tmp_path, "hubspot_deals_view.csv")
+    assert warnings == []
+    assert (project.sources.accounts.derived_from, project.sources.accounts.columns) == (
+        "deals", {"account_id": "Associated Company IDs (Primary)"})
+    result = run(project, write=False)
+    # 5101, 5102 and 5103 (9007's '5102;5103' counts for 5102): 3 accounts, no deal orphaned
+    assert conserved(result) == {"accounts": (3, 3, 0), "deals": (7, 7, 0)}
+    assert totals(result) == {"closed": 5, "won": 3, "win_rate": 0.6, "open_deals": 2,
+                              "open_amount": 10_000.0}
+    summary = result.segment_summary.set_index("segment")
+    assert (summary.loc["All accounts", "accounts"], summary.loc["All accounts", "customers"]) == (
+        3, 2)  # 5101 and 5102 won deals
+    assert result.notes[0] == (
+        "hubspot_deals_view.csv: the accounts were built from the deals' Associated Company IDs "
+        "(Primary) column (3 accounts, each numbered by the first line naming it); they have no "
+        "firmographics, so every account is in one segment until an accounts export is added.")

@@ -59,6 +59,10 @@ def test_good_file_loads_with_paths_relative_to_it(tmp_path):
          "total's. Rename it (for example 'Everyone' or 'All accounts')."),
         (('default: "{size}-{region}"', "default: All"), "default 'All' names every account's "
          "segment 'All', the name of the total row every per-segment table ends with"),
+        (("preset: salesforce}", "preset: salesforce, derived_from: deals}"),
+         "sources.accounts.derived_from builds accounts from the deals file's account column: it "
+         "belongs under sources.accounts, with columns: {account_id: <the deals file's account "
+         "column>}."),
         (("preset: salesforce}", "preset: salesforce, stages: {won: [Signed]}}"),
          "sources.accounts.stages names won and lost stages, which only deals have: move it "
          "under sources.deals."),

@@ -85,6 +85,9 @@ class Source(Strict):
     date_order: DateOrderSetting | dict[str, DateOrderSetting] | None = None
     multi_value: list[str] = Field(default_factory=list)  # columns holding 'a;b' lists
     stages: Stages | None = None  # deals: the stage names meaning won and lost
+    # accounts: built from the deals file's account column (one account per account named),
+    # for an export of opportunities alone; columns.account_id names that column
+    derived_from: Literal["deals"] | None = None
 
     @field_validator("preset")
     @classmethod
@@ -125,6 +128,12 @@ class Sources(Strict):
             if source is None:
                 continue
             spec = t.SPECS[name]
+            if source.derived_from is not None and (
+                    name != "accounts" or t.ACCOUNT_ID not in source.columns):
+                raise ValueError(
+                    f"sources.{name}.derived_from builds accounts from the deals file's account "
+                    "column: it belongs under sources.accounts, with columns: {account_id: <the "
+                    "deals file's account column>}.")
             if source.stages is not None and name != "deals":
                 raise ValueError(
                     f"sources.{name}.stages names won and lost stages, which only deals have: "

@@ -79,9 +79,12 @@ class Placement:
     columns: dict[str, str] = field(default_factory=dict)  # what segmint.yaml must spell out
     notes: list[str] = field(default_factory=list)
     composed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the preset joins them
+    derived_from: str | None = None  # accounts built from the deals file's account column
 
     @property
     def unmapped(self) -> list[str]:
+        if self.derived_from:  # only the account column is read
+            return []
         used = set(self.mapping.values()) | {h for parts in self.composed.values() for h in parts}
         return [h for h in self.sample.headers if h not in used]
 
@@ -172,6 +175,16 @@ def propose(samples: list[FileSample]) -> Proposal:
                + ", ".join(placements[x].sample.path.name for x in tables) if tables else
                "no table's required columns are in it (accounts needs an account id)")
         unplaced.append((sample, why))
+    if "accounts" not in placements and t.ACCOUNT_ID in getattr(
+            placements.get("deals"), "mapping", {}):
+        deals = placements["deals"]
+        header = deals.mapping[t.ACCOUNT_ID]
+        placements["accounts"] = Placement(
+            deals.sample, "accounts", deals.preset, {t.ACCOUNT_ID: header},
+            {t.ACCOUNT_ID: header}, derived_from="deals", notes=[
+                f"No accounts export: the accounts are built from the deals' {header} column "
+                "(derived_from: deals), one per account the deals name, with no firmographics. "
+                "Add an accounts export with --from to segment them."])
     if "accounts" not in placements:
         names = ", ".join(s.path.name for s in samples)
         placed_as = "".join(f" {p.sample.path.name} looks like {table}." for table, p in
@@ -235,8 +248,9 @@ def render(proposal: Proposal, project_dir: Path) -> str:
 def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
     sample = placement.sample
     kind = f"a {placement.preset.capitalize()} export" if placement.preset else "a file"
-    out = [f"  # {sample.path.name}: {kind} of {placement.table} "
-           f"({len(placement.mapping)} canonical columns found)."]
+    what = (f"the {placement.derived_from} file, read for the {placement.table} it names"
+            if placement.derived_from else f"{kind} of {placement.table}")
+    out = [f"  # {sample.path.name}: {what} ({len(placement.mapping)} canonical columns found)."]
     mapped = ", ".join([*(f"{c} <- {h}" for c, h in placement.mapping.items()),
                         *(f"{c} <- {' + '.join(parts)}" for c, parts in placement.composed.items())])
     out += [f"  #   {line}" for line in _wrap(f"mapped: {mapped}")]
@@ -254,6 +268,8 @@ def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
     out += [f"  {placement.table}:", f"    path: {json.dumps(_relative(sample.path, project_dir))}"]
     if placement.preset:
         out.append(f"    preset: {placement.preset}")
+    if placement.derived_from:
+        out.append(f"    derived_from: {placement.derived_from}")
     if placement.columns:
         out.append("    columns:")
         out += [f"      {c}: {json.dumps(h, ensure_ascii=False)}" for c, h in placement.columns.items()]

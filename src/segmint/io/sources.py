@@ -20,7 +20,7 @@ from segmint import engine
 from segmint import tables as t
 from segmint.config.presets import composed_columns, value_kinds
 from segmint.config.project import Project, Source
-from segmint.exceptions import SourceError
+from segmint.exceptions import ColumnNotFoundError, SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
 from segmint.io.outcomes import flags_from_stage
 from segmint.io.records import BrokenQuote, RecordMap, map_records, without_lines
@@ -88,6 +88,8 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
             raise SourceError(f"sources.{table} reads a DuckDB file; name its table with table:.")
         read = engine.read_duckdb_table(con, path, source.table)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
+    if source.derived_from:  # accounts named by the deals: their account column alone
+        return _accounts_from_deals(read, headers, source, label, notes, reading)
     mapping = canonical_mapping(table, source, headers, label)
     composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
     attributes = attribute_names(headers, mapping, taken=set(composed))
@@ -125,6 +127,31 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
                         repairs, value_kinds(source.preset, mapping, table), reading,
                         date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
+
+
+def _accounts_from_deals(read: engine.RawRead, headers: list[str], source: Source, label: str,
+                         notes: list[str], reading: Reading | None) -> LoadedSource:
+    """The accounts an export of deals alone names: one per distinct account in its account
+    column (the first of several, `first_account`), numbered by the first line naming it."""
+    header = source.columns[t.ACCOUNT_ID]
+    if header not in headers:
+        raise ColumnNotFoundError(header, label, "sources.accounts.columns.account_id", headers)
+    account, _ = first_account(read.rows, header)
+    named = read.rows.select(account=account.strip().nullif(""),
+                             row=read.rows[t.SOURCE_ROW].cast("int64"))
+    accounts = named.group_by(_id=named.account).aggregate(_row=named.row.min())
+    rows = accounts.select(**{t.ACCOUNT_ID: accounts._id, t.SOURCE_FILE: ibis.literal(label),
+                              t.SOURCE_ROW: accounts._row})
+    count = int(rows.count().execute())
+    notes = [*notes, f"{label}: the accounts were built from the deals' {header} column "
+                     f"({count:,} accounts, each numbered by the first line naming it); they "
+                     "have no firmographics, so every account is in one segment until an "
+                     "accounts export is added."]
+    empty = read.parse_rejects.filter(ibis.literal(False)).mutate(
+        **{t.SOURCE_FILE: ibis.literal(label)})
+    mapping = {t.ACCOUNT_ID: header}
+    return LoadedSource("accounts", label, rows, empty, mapping, {}, tuple(notes), None,
+                        value_kinds(source.preset, mapping, "accounts"), reading)
 
 
 def first_account(rows: ir.Table, header: str) -> tuple[ir.StringValue, ir.Table]:
