@@ -103,7 +103,7 @@ def make_project(tmp_path: Path):
 
 ONE_SEGMENT = """
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 """
 
 

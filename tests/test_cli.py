@@ -107,7 +107,7 @@ def test_check_prints_what_loading_repaired_and_could_not_resolve(tmp_path):
         sources:
           accounts: {path: accounts.csv, preset: salesforce}
         segmentation:
-          segments: [{name: All, when: "true"}]
+          segments: [{name: Everyone, when: "true"}]
     """))
     (tmp_path / "accounts.csv").write_text(
         "Id,Name,ParentId\n"

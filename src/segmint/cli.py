@@ -119,7 +119,8 @@ def check(
     _print_warnings(result.warnings)
     _print_frame("Data-quality score per table (100 × kept × valid × complete × unique)",
                  result.scores, percent=("kept", "valid", "complete", "unique"))
-    figures = Table(title=f"Key figures (as of {result.as_of})", title_justify="left")
+    as_of = f" (as of {result.as_of})" if result.as_of is not None else " (no dates in the data)"
+    figures = Table(title=f"Key figures{as_of}", title_justify="left")
     figures.add_column("figure")
     figures.add_column("value", justify="right")
     for name, value in result.headline().items():
@@ -156,7 +157,8 @@ def _print_loading(result) -> None:
     reading = result.file_reading
     if len(reading) and ((reading.decided_by != "as is").any()
                          or (reading.records_spanning_lines > 0).any()
-                         or (reading.broken_quotes > 0).any()):
+                         or (reading.broken_quotes > 0).any()
+                         or (reading.replaced_characters > 0).any()):
         _print_frame("How the files were read", reading)
     if len(result.repairs):
         _print_frame("Values repaired on loading (mojibake, before → after)", result.repairs)

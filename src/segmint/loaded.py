@@ -23,6 +23,11 @@ class Reading:
     line breaks, `broken_quotes` the lines whose quote is never closed or would swallow the
     lines after it (each refused alone, `segmint.io.records`). `lines` counts the file's
     lines, the header's included.
+    `characters_converted` counts the characters beyond ASCII in the lines converted, and
+    `examples` shows up to 3 words holding them as decoded ('México', 'Zürich'), for the user
+    to check the encoding at a glance. `replaced_characters` counts U+FFFD (�) in the file as
+    read: characters an earlier conversion could not read, lost before segmint saw the file,
+    with up to 3 `replaced_examples`.
 
     Examples
     --------
@@ -36,6 +41,10 @@ class Reading:
     lines_transcoded: int
     records_spanning_lines: int = 0
     broken_quotes: int = 0
+    characters_converted: int = 0
+    replaced_characters: int = 0
+    examples: tuple[str, ...] = ()
+    replaced_examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,8 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
         segment_summary(context.assignments).to_pandas(), _row_counts(project, validated),
         reason_counts(context.assignments).to_pandas(), as_of, analyses, scores,
         audit=quality, duplicates=enriched.duplicates, reasons=reasons,
-        notes=[*(note for v in validated.values() for note in v.notes), *scores.notes],
+        notes=[*(note for v in validated.values() for note in v.notes), *scores.notes,
+               *quality.notes],
         warnings=warnings)
     if write:
         progress("write")

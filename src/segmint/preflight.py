@@ -97,7 +97,46 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
                 f"{segment.name!r}: their accounts make one segment. Rename one if they are "
                 "meant apart.")
         named.setdefault(segment.name, position)
-    return warnings
+    return warnings + _deal_outcome_warnings(project)
+
+
+def _deal_outcome_warnings(project: Project) -> list[str]:
+    """A warning when the deals file cannot tell won deals from open ones (no won or closed
+    flag and no stage), or closed from open (a won flag alone), read from its header.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("account_id\\nA\\n")
+    >>> _ = (folder / "d.csv").write_text("deal_id,account_id,amount,is_closed\\n1,A,5,true\\n")
+    >>> project = Project.model_validate({"root": folder, "sources": {
+    ...     "accounts": {"path": "a.csv"}, "deals": {"path": "d.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    >>> print(_deal_outcome_warnings(project)[0])
+    d.csv has a closed flag but no won flag and no stage: closed deals count as lost, so the win rate reads 0%. Map the won flag or the stage under sources.deals.columns (is_won or stage).
+    """
+    if project.sources.deals is None:
+        return []
+    columns = source_columns(project, "deals")
+    if columns is None or t.STAGE in columns:
+        return []
+    label = project.sources.deals.path
+    has_won, has_closed = t.IS_WON in columns, t.IS_CLOSED in columns
+    if not has_won and not has_closed:
+        return [f"{label} has no way to tell won deals from open ones: no won or closed flag "
+                "and no stage column, so every deal counts as open pipeline and no win rate "
+                "can be measured. Map the stage (or the flags) under sources.deals.columns "
+                "(stage, is_won, is_closed)."]
+    if has_closed and not has_won:
+        return [f"{label} has a closed flag but no won flag and no stage: closed deals count "
+                "as lost, so the win rate reads 0%. Map the won flag or the stage under "
+                "sources.deals.columns (is_won or stage)."]
+    if has_won and not has_closed:
+        return [f"{label} has a won flag but no closed flag and no stage: won deals are not "
+                "counted as closed, so they show as open pipeline. Map the closed flag or the "
+                "stage under sources.deals.columns (is_closed or stage)."]
+    return []
 
 
 def columns_read(project: Project) -> set[str]:

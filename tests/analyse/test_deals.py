@@ -113,3 +113,28 @@ def test_deal_type_mapping(con):
         "new", "new", "new", "renewal", "expansion", "expansion", "cross_sell", "cross_sell",
         "upsell", "upsell", "other", "other",
     ]
+
+
+def test_a_deal_closed_before_it_was_created_is_left_out_of_cycle_days(con, deals, assignments):
+    # deal 2 re-dated: created 21 Feb, closed 11 Feb (-10 days); the won cycles left are 30 and
+    # 80 days → median 55, p90 = 30 + 0.9 × 50 = 75; it still counts as won
+    moved = deals.mutate(created_date=ibis.ifelse(deals.deal_id == "2", d(2024, 2, 21),
+                                                  deals.created_date))
+    smb = by_segment(con, deal_metrics(moved, assignments))["SMB"]
+    assert (smb["won_deals"], smb["median_cycle_days"], smb["p90_cycle_days"]) == (3, 55.0, 75.0)
+
+
+def test_won_and_closed_read_from_the_stage_on_every_engine(con):
+    from segmint.config.project import Source
+    from segmint.io.outcomes import flags_from_stage
+    from segmint.io.sources import first_account
+
+    rows = ibis.memtable({"Stage": ["Closed Won", "closedlost", " won ", "Demo", None],
+                          "Company": ["1", "2;3", "4; 5", "", None]})
+    flags, _ = flags_from_stage(rows, {"stage": "Stage"}, Source(path="d.csv"), "d.csv")
+    first, several = first_account(rows, "Company")
+    got = con.to_pyarrow(rows.select(**flags, first=first)).to_pylist()
+    assert [tuple(r.values()) for r in got] == [
+        ("true", "true", "1"), ("false", "true", "2"), ("true", "true", "4"),
+        ("false", "false", ""), (None, None, None)]
+    assert con.execute(several.count()) == 2

@@ -127,7 +127,7 @@ def test_the_packaged_susb_is_the_default_market(make_project):
 def test_market_is_skipped_without_the_potential_score(make_project):
     project = make_project("""
 sources: {accounts: {path: accounts.csv}}
-segmentation: {default: All}
+segmentation: {default: Everyone}
 """, accounts__csv=ACCOUNTS)
     result = run(project, write=False)
     assert result.analyses.skipped["market"] == (

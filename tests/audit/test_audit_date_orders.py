@@ -16,7 +16,7 @@ sources:
   accounts: {path: accounts.csv}
   deals: {path: deals.csv}
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 outputs: {dir: out, report: false}
 """
 # accounts.created_date: ambiguous (every slash date fits both orders);

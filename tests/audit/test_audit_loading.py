@@ -22,7 +22,7 @@ LOADING = ("values_repaired_on_load", "placeholder_ids", "parents_found_by_name"
 
 def audited(accounts: str, preset: str, **more: dict):
     sources = {"accounts": {"path": accounts, "preset": preset}, **more}
-    segments = {"segments": [{"name": "All", "when": "true"}]}
+    segments = {"segments": [{"name": "Everyone", "when": "true"}]}
     project = Project.model_validate({"root": EXPORTS, "sources": sources, "segmentation": segments})
     return audit(project)
 
@@ -50,7 +50,7 @@ def test_double_encoded_values_are_counted_per_column_with_examples(mojibake):
          "SociÃ©tÃ© GÃ©nÃ©rale → Société Générale"),
     ]
     assert rows(mojibake.file_reading) == [
-        ("accounts", "sf_mojibake_utf8.csv", "utf-8", "as is", 5, 0, 0, 0)]
+        ("accounts", "sf_mojibake_utf8.csv", "utf-8", "as is", 5, 0, 0, 0, 0, "", 0, "")]
     assert figures(mojibake) == (3, 0, 0, 0, 0)
     assert mojibake.load_notes[0].startswith(
         "sf_mojibake_utf8.csv: repaired mojibake in 3 value(s)")
@@ -59,10 +59,12 @@ def test_double_encoded_values_are_counted_per_column_with_examples(mojibake):
 def test_a_detected_encoding_and_its_repairs_are_reported_per_file():
     result = audited("sf_weekly_export_cp1252.csv", "salesforce",
                      deals={"path": "sf_opportunities_report.csv", "preset": "salesforce"})
-    # Every line of the cp1252 file converted (header and 3 rows); the deals file is UTF-8.
+    # Every line of the cp1252 file converted (header and 3 rows): ü ö é é é é ‚ Ä ô ú are
+    # the 10 characters converted; the deals file is UTF-8.
     assert rows(result.file_reading) == [
-        ("accounts", "sf_weekly_export_cp1252.csv", "cp1252", "detected", 4, 4, 0, 0),
-        ("deals", "sf_opportunities_report.csv", "utf-8", "as is", 3, 0, 0, 0),
+        ("accounts", "sf_weekly_export_cp1252.csv", "cp1252", "detected", 4, 4, 0, 0, 10,
+         "Müller, Köln, Société", 0, ""),
+        ("deals", "sf_opportunities_report.csv", "utf-8", "as is", 3, 0, 0, 0, 0, "", 0, ""),
     ]
     assert rows(result.repairs) == [("accounts", "sf_weekly_export_cp1252.csv", "Name", 1,
                                      "O‚ÄôConnor & Sons → O’Connor & Sons")]

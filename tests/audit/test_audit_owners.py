@@ -20,7 +20,7 @@ def ran(accounts: str, owners: str | None):
     if owners:
         sources["owners"] = {"path": owners, "preset": "salesforce"}
     project = Project.model_validate({"root": EXPORTS, "sources": sources,
-                                      "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+                                      "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     return run(project, write=False)
 
 

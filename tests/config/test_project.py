@@ -53,6 +53,19 @@ def test_good_file_loads_with_paths_relative_to_it(tmp_path):
          "assignments carry beside the dimensions (segment, reason, reason_code, dimension, "
          "field, value). Rename it, and the rules and default using it."),
         (("accounts: {path", "acounts: {path"), "sources.acounts: unknown key 'acounts'. Did you mean 'accounts'?"),
+        # the total row of every per-segment table is 'All': a segment so named adds to it
+        (("name: Strategic", "name: all"), "segmentation: segments[1] is named 'all', the name "
+         "of the total row every per-segment table ends with: its figures would be added to the "
+         "total's. Rename it (for example 'Everyone' or 'All accounts')."),
+        (('default: "{size}-{region}"', "default: All"), "default 'All' names every account's "
+         "segment 'All', the name of the total row every per-segment table ends with"),
+        (("preset: salesforce}", "preset: salesforce, derived_from: deals}"),
+         "sources.accounts.derived_from builds accounts from the deals file's account column: it "
+         "belongs under sources.accounts, with columns: {account_id: <the deals file's account "
+         "column>}."),
+        (("preset: salesforce}", "preset: salesforce, stages: {won: [Signed]}}"),
+         "sources.accounts.stages names won and lost stages, which only deals have: move it "
+         "under sources.deals."),
     ],
 )
 def test_mistakes_name_the_key_and_the_fix(tmp_path, change, message):

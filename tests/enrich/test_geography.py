@@ -45,6 +45,11 @@ COUNTRIES = [
     ("Canada", "CA"), ("Republic of Georgia", "GE"), ("GE", "GE"), ("DRC", "CD"),
     ("Kosovo", "XK"), ("Curaçao", "CW"), ("Åland Islands", "AX"),
     ("São Tomé and Príncipe", "ST"),
+    # names in the languages pycountry ships translations of (European CRM exports)
+    ("Albanien", "AL"), ("Argentinien", "AR"), ("Allemagne", "DE"), ("Alemania", "DE"),
+    ("Paesi Bassi", "NL"), ("Stati Uniti", "US"), ("Verenigd Koninkrijk", "GB"),
+    ("Zwitserland", "CH"), ("Estados Unidos", "US"), ("Royaume-Uni", "GB"), ("Tyskland", "DE"),
+    ("Niemcy", "DE"), ("Saksa", "DE"),
     # junk and ambiguous values stay unknown
     ("N/A", None), ("NA", None), ("n.a.", None), ("unknown", None), ("-", None), ("Other", None),
     ("Europe", None), ("Asia", None), ("EMEA", None), ("Georgia", None), ("Congo", None),

@@ -49,7 +49,7 @@ def project(file: str, table: str = "accounts", preset: str | None = "salesforce
         source["columns"] = {"account_id": "account_id", "period": "month", "mrr": "mrr"}
     sources = {"accounts": {"path": "sf_accounts_api.csv", "preset": "salesforce"}, table: source}
     return Project.model_validate({"root": EXPORTS, "sources": sources,
-                                   "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+                                   "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
 
 
 @pytest.fixture
@@ -106,7 +106,8 @@ def test_mostly_utf8_file_with_a_cp1252_line_is_repaired_line_by_line(duck):
     loaded = load_source(duck, project("sf_mixed_utf8_cp1252.csv"), "accounts")
     assert column(loaded, "name") == ["Müller Maschinenbau GmbH", "Société Générale", "Zoë Ltd"]
     assert loaded.notes == ("sf_mixed_utf8_cp1252.csv: mostly UTF-8, but 1 line(s) had bytes "
-                            "that are not UTF-8; those bytes were read as cp1252",)
+                            "that are not UTF-8; those bytes were read as cp1252 (such as "
+                            "'Société')",)
 
 
 def test_mojibake_is_repaired_per_value_and_every_repair_listed(duck):
@@ -241,27 +242,33 @@ def test_init_sample_reads_a_cp1252_file_and_drops_a_cut_record(tmp_path):
     assert sample.encoding == "cp1252"
 
 
-# How each file was read, as the audit reports it: (encoding, decided by, lines, lines
-# transcoded, records spanning lines).
+# How each file was read, as the audit reports it: encoding, decided by, lines, lines
+# transcoded, records spanning lines, then characters converted and examples of them.
+# Converted in the cp1252 file: ü ö é é é é ‚ Ä ô ú (10); in the mixed file é é é é (4).
 READINGS = [
-    ("sf_accounts_api.csv", ("utf-8", "as is", 4, 0, 0)),  # a BOM is still UTF-8
-    ("sf_weekly_export_cp1252.csv", ("cp1252", "detected", 4, 4, 0)),  # every line converted
-    ("sf_mixed_utf8_cp1252.csv", ("utf-8 + cp1252", "line by line", 4, 1, 0)),  # Société's line
-    ("sf_multiline_addresses.csv", ("utf-8", "as is", 11, 0, 3)),  # Acme, Beta, Delta span lines
+    ("sf_accounts_api.csv", Reading("utf-8", "as is", 4, 0, 0)),  # a BOM is still UTF-8
+    ("sf_weekly_export_cp1252.csv", Reading(  # every line converted
+        "cp1252", "detected", 4, 4, 0, characters_converted=10,
+        examples=("Müller", "Köln", "Société"))),
+    ("sf_mixed_utf8_cp1252.csv", Reading(  # Société Générale's line
+        "utf-8 + cp1252", "line by line", 4, 1, 0, characters_converted=4,
+        examples=("Société",))),
+    ("sf_multiline_addresses.csv", Reading("utf-8", "as is", 11, 0, 3)),  # Acme, Beta, Delta
 ]
 
 
 @pytest.mark.parametrize(("file", "expected"), READINGS, ids=[r[0] for r in READINGS])
 def test_how_each_file_was_read_is_recorded(duck, file, expected):
     loaded = load_source(duck, project(file), "accounts")
-    assert loaded.reading == Reading(*expected)
+    assert loaded.reading == expected
 
 
 def test_a_declared_encoding_converts_every_line(duck):
     source = Project.model_validate({"root": EXPORTS, "sources": {"accounts": {
         "path": "sf_weekly_export_cp1252.csv", "preset": "salesforce", "encoding": "cp1252"}},
-        "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
-    assert load_source(duck, source, "accounts").reading == Reading("cp1252", "declared", 4, 4)
+        "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    assert load_source(duck, source, "accounts").reading == Reading(
+        "cp1252", "declared", 4, 4, characters_converted=10, examples=("Müller", "Köln", "Société"))
 
 
 def test_parquet_has_no_reading(duck, tmp_path):
@@ -271,7 +278,7 @@ def test_parquet_has_no_reading(duck, tmp_path):
     pq.write_table(pa.table({"Id": ["001A000001Mf2dRIAR"]}), tmp_path / "a.parquet")
     source = Project.model_validate({"root": tmp_path, "sources": {"accounts": {
         "path": "a.parquet", "preset": "salesforce"}}, "segmentation": {"segments": [
-            {"name": "All", "when": "true"}]}})
+            {"name": "Everyone", "when": "true"}]}})
     assert load_source(duck, source, "accounts").reading is None
 
 

@@ -20,7 +20,7 @@ def project(table: str, file: str, preset: str, **columns: str) -> Project:
     sources = {"accounts": source} if table == "accounts" else {
         "accounts": {"path": "sf_accounts_api.csv", "preset": "salesforce"}, table: source}
     return Project.model_validate({"root": EXPORTS, "sources": sources,
-                                   "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+                                   "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
 
 
 def validated(con, table: str, file: str, preset: str, **columns: str):
@@ -123,6 +123,6 @@ def test_a_name_column_wins_over_first_and_last_name(con, tmp_path):
     (tmp_path / "a.csv").write_text("account_id\na1\n")
     project = Project.model_validate({"root": tmp_path, "sources": {
         "accounts": {"path": "a.csv"}, "owners": {"path": "users.csv", "preset": "hubspot"}},
-        "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+        "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     result = validate(load_source(con, project, "owners"))
     assert rows(result, "owner_id", "name", "first_name") == [("77001", "ana-r", "Ana")]

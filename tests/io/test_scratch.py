@@ -19,7 +19,7 @@ def test_utf8_copies_of_a_cp1252_export_are_removed_when_the_run_ends(tmp_path):
         from segmint.io.sources import load_source
         project = Project.model_validate({{"root": {str(tmp_path)!r},
             "sources": {{"accounts": {{"path": "accounts.csv"}}}},
-            "segmentation": {{"segments": [{{"name": "All", "when": "true"}}]}}}})
+            "segmentation": {{"segments": [{{"name": "Everyone", "when": "true"}}]}}}})
         loaded = load_source(engine.connect(), project, "accounts")
         assert loaded.rows.name.execute().tolist() == ["Müller GmbH"]
         copies = [p for p in engine.scratch_folder().rglob("accounts.csv")]

@@ -11,7 +11,7 @@ SALESFORCE = """
 sources:
   accounts: {path: accounts.csv, preset: salesforce}
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 """
 
 
@@ -116,7 +116,10 @@ def test_declared_utf8_that_is_not_names_the_encoding_and_the_fix(con, make_proj
         load_source(con, project, "accounts")
     message = str(error.value)
     assert "accounts.csv is not UTF-8" in message and "line 2" in message
-    assert "It looks like cp1252: set sources.accounts.encoding: cp1252" in message
+    assert message == (
+        "accounts.csv is not UTF-8: line 2 has b'\\xfc', which UTF-8 cannot read, though "
+        "sources.accounts.encoding says utf-8. It reads as cp1252 ('Müller'): set "
+        "sources.accounts.encoding: cp1252, or remove the key to let segmint detect it.")
 
 
 def test_declared_encoding_is_converted(con, make_project):
@@ -156,7 +159,7 @@ def test_parquet_rows_are_numbered_from_one(con, make_project, tmp_path):
     pq.write_table(pa.table({"account_id": ["a", "b"], "employees": [10, 20]}), tmp_path / "a.parquet")
     project = make_project("""
         sources: {accounts: {path: a.parquet}}
-        segmentation: {segments: [{name: All, when: "true"}]}
+        segmentation: {segments: [{name: Everyone, when: "true"}]}
         """)
     assert rows(load_source(con, project, "accounts"), "account_id", "employees", "_source_row") == [
         ["a", 10, 1], ["b", 20, 2]
@@ -167,7 +170,7 @@ def test_a_file_of_one_column_reads_a_blank_line_as_a_blank_id(con, make_project
     # with one column, a blank line is a record of one empty value (rejected: no id)
     project = make_project("""
         sources: {accounts: {path: accounts.csv}}
-        segmentation: {segments: [{name: All, when: "true"}]}
+        segmentation: {segments: [{name: Everyone, when: "true"}]}
         """, accounts__csv=b"account_id\nA\n\nB\n")
     from segmint.validate.checks import validate
 

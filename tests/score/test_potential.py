@@ -22,7 +22,7 @@ from segmint.score.potential import lookalike as la
 
 AS_OF = dt.date(2024, 6, 30)
 PROJECT = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-                                  "segmentation": {"default": "All"}})
+                                  "segmentation": {"default": "Everyone"}})
 SCHEMA = pa.schema([("account_id", pa.string()), ("employees", pa.float64()),
                     ("naics_sector", pa.string()), ("region", pa.string()),
                     ("arr", pa.float64())])

@@ -17,7 +17,7 @@ sources:
   accounts: {path: accounts.csv, preset: salesforce}
   deals: {path: deals.csv, preset: salesforce}
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 """
 
 ACCOUNTS = """
@@ -110,7 +110,7 @@ def test_every_row_is_used_or_rejected_never_both(tmp_path_factory, body):
     (folder / "accounts.csv").write_text("Id,NumberOfEmployees,AnnualRevenue\n" + "\n".join(body) + "\n")
     project = Project.model_validate({
         "root": folder, "sources": {"accounts": {"path": "accounts.csv", "preset": "salesforce"}},
-        "segmentation": {"segments": [{"name": "All", "when": "true"}]},
+        "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]},
     })
     con = engine.connect()
     result = validate(load_source(con, project, "accounts"))

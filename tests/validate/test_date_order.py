@@ -121,7 +121,7 @@ sources:
   accounts: {path: accounts.csv}
   deals: {path: deals.csv%s}
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 """
 ACCOUNTS = "account_id\nA\n"
 # close_date is day first (25/12 can only be); created_date is ambiguous (all fit both orders)
@@ -222,7 +222,7 @@ def test_typed_date_columns_need_no_decision(con, tmp_path):
                    tmp_path / "accounts.parquet")
     project = Project.model_validate({
         "root": tmp_path, "sources": {"accounts": {"path": "accounts.parquet"}},
-        "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+        "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     result = validate(load_source(con, project, "accounts"))
     assert result.date_orders == {} or all(
         o.basis == "no_slash_dates" for o in result.date_orders.values())

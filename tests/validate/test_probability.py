@@ -117,7 +117,7 @@ sources:
   accounts: {path: accounts.csv}
   deals: {path: deals.csv, preset: %s}
 segmentation:
-  segments: [{name: All, when: "true"}]
+  segments: [{name: Everyone, when: "true"}]
 """
 
 
@@ -161,7 +161,7 @@ def test_a_typed_column_is_scaled_too(con, tmp_path):
     pq.write_table(pa.table({"Id": ["d1", "d2"], "AccountId": ["A", "A"],
                              "Probability": [20.0, 90.0]}), tmp_path / "deals.parquet")
     project = Project.model_validate({
-        "root": tmp_path, "segmentation": {"segments": [{"name": "All", "when": "true"}]},
+        "root": tmp_path, "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]},
         "sources": {"accounts": {"path": "accounts.csv"},
                     "deals": {"path": "deals.parquet", "preset": "salesforce"}}})
     result = validate(load_source(con, project, "deals"))

@@ -78,7 +78,9 @@ def deal_metrics(
     A deal is closed when ``is_closed`` is true and won when it is closed and ``is_won``;
     win rate = won / closed. New business is a deal whose type normalises to ``new``
     (`normalise_deal_type`). Deal size is over won deals with an amount. The sales cycle
-    is close date − created date in days, over won deals with both dates. Medians and
+    is close date − created date in days, over won deals with both dates and not closed
+    before they were created (a negative cycle is a date typed wrong or a deal re-created
+    after it closed: the audit counts them, `negative_sales_cycles`). Medians and
     p90 are exact and interpolated (Ibis ``quantile``: ``percentile_cont`` on DuckDB,
     ``percentile`` on Spark), so a median of 10 and 21 days is 15.5.
 
@@ -158,6 +160,22 @@ def deal_metrics(
         open_deals=out.open_deals,
         open_amount=out.open_cents.cast("float64") / 100,
     )
+
+
+def sales_cycle_days(created: ir.DateValue, close: ir.DateValue) -> ir.IntegerValue:
+    """Days from created to close; null when either is unknown or the deal closed before it
+    was created (left out of cycle figures, counted by the audit).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> t = ibis.memtable({"created": [datetime.date(2024, 1, 1), datetime.date(2024, 5, 1)],
+    ...                    "close": [datetime.date(2024, 1, 31), datetime.date(2024, 1, 1)]})
+    >>> t.select(days=sales_cycle_days(t.created, t.close)).days.to_pyarrow().to_pylist()
+    [30, None]
+    """
+    days = close.delta(created, unit="day").cast("int64")
+    return ibis.ifelse(days >= 0, days, ibis.null("int64"))
 
 
 def _to_cents(amount: ir.NumericValue) -> ir.IntegerValue:
@@ -287,7 +305,7 @@ def _prepared(deals: ir.Table, assignments: ir.Table) -> ir.Table:
             _TYPE: normalise_deal_type(joined[DEAL_TYPE].cast("string")),
             _CLOSED: closed,
             _WON: closed & joined[IS_WON].cast("boolean").fill_null(False),
-            _CYCLE: close.delta(created, unit="day").cast("int64"),
+            _CYCLE: sales_cycle_days(created, close),
         },
     )
     return ibis.union(table, table.mutate(**{SEGMENT: ibis.literal(ALL_SEGMENTS)}))

@@ -15,6 +15,7 @@ from segmint import tables as t
 from segmint.config.presets import PRESETS
 from segmint.config.project import Project
 from segmint.enrich.currency import LOCAL_SUFFIX
+from segmint.enrich.customers import customer_rule
 from segmint.enrich.dedup import SURVIVOR_ID
 from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE
 from segmint.enrich.owners import (BY_EMAIL, MATCHED_OWNER_ID, OWNER_ACTIVE, OWNER_MATCH,
@@ -68,8 +69,11 @@ class AuditResult:
     file_reading : DataFrame
         Per CSV file: ``table``, ``file``, ``encoding`` it was read as, ``decided_by`` (``as is``,
         ``declared``, ``byte-order mark``, ``detected``, ``line by line``), ``lines``,
-        ``lines_transcoded`` (converted to UTF-8), ``records_spanning_lines`` and
-        ``broken_quotes`` (lines refused alone for a quote that is never closed).
+        ``lines_transcoded`` (converted to UTF-8), ``records_spanning_lines``,
+        ``broken_quotes`` (lines refused alone for a quote that is never closed),
+        ``characters_converted`` (beyond ASCII, in the lines converted) with ``examples`` of the
+        words they make ('México, Zürich'), and ``replaced_characters`` (U+FFFD in the file: text
+        lost before segmint read it) with ``replaced_examples``.
     repairs : DataFrame
         Values whose mojibake loading repaired, per file column: ``table``, ``file``, ``column``
         (the file's header), ``values_repaired`` and up to 3 ``examples`` (before → after).
@@ -98,9 +102,16 @@ class AuditResult:
         ``first_over_12`` (values fitting day first only), ``second_over_12`` (month first
         only) and ``slash_dates``, ``cleared`` (values fitting only the other order) and
         ``note`` (see `segmint.validate.decisions.DateOrder`).
+    negative_sales_cycles : int, optional
+        Deals closing before they were created, left out of sales-cycle figures (`notes`
+        says so); None without a deals table.
+    customer_rule : str
+        Which rule decided who is a customer, and for how many accounts
+        (`segmint.enrich.customers.customer_rule`); `notes` has it.
     reporting_currency : str
         The project's ``currency.reporting``, which money figures are in; the headline counts
-        the deals not in it as ``deals_not_in_<code>``.
+        the deals in another currency as ``deals_not_in_<code>`` and those with a blank
+        currency, whose amounts are taken as in it, as ``deals_assumed_in_<code>``.
     warnings : list of str
         What the project should fix, in words: a key given twice in segmint.yaml, two segments
         of one name, an output folder outside the project folder, a rule dividing by a column
@@ -138,6 +149,19 @@ class AuditResult:
     date_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
     reporting_currency: str = "USD"
     warnings: list[str] = field(default_factory=list)
+    negative_sales_cycles: int | None = None  # deals closed before they were created
+    customer_rule: str = ""  # which rule decided who is a customer (`customer_rule`)
+
+    @property
+    def notes(self) -> list[str]:
+        """What a run says about how figures were decided: the rule that made customers, and
+        deals left out of sales cycles."""
+        notes = [self.customer_rule] if self.customer_rule else []
+        if not self.negative_sales_cycles:
+            return notes
+        return notes + [f"{self.negative_sales_cycles:,} deal(s) close before they were created (a "
+                "close date typed wrong, or a deal re-created after it closed): they are left "
+                "out of the sales-cycle figures. Fix their created or close date in the CRM."]
 
     @property
     def duplicate_accounts(self) -> int:
@@ -156,8 +180,8 @@ class AuditResult:
 
     @property
     def deals_not_in_reporting_currency(self) -> int:
-        """Deals whose currency is not `reporting_currency` (a blank currency included), as
-        counted in `currency_mix`.
+        """Deals whose currency is not `reporting_currency`, as counted in `currency_mix`; a
+        deal with a blank currency is assumed in it (`deals_assumed_in_reporting_currency`).
 
         Examples
         --------
@@ -170,12 +194,21 @@ class AuditResult:
         ...     unassigned_before=0, unassigned_after=0, left_unassigned=0,
         ...     reporting_currency="EUR")
         >>> audit.deals_not_in_reporting_currency, audit.headline()["deals_not_in_EUR"]
-        (4, 4)
+        (3, 3)
+        >>> audit.headline()["deals_assumed_in_EUR"]
+        1
         """
         mix = self.currency_mix
         if not len(mix):
             return 0
-        return int(mix.loc[mix[t.CURRENCY] != self.reporting_currency, "deals"].sum())
+        other = (mix[t.CURRENCY] != self.reporting_currency) & (mix[t.CURRENCY] != BLANK_CURRENCY)
+        return int(mix.loc[other, "deals"].sum())
+
+    @property
+    def deals_assumed_in_reporting_currency(self) -> int:
+        """Deals with a blank currency: their amounts are taken as in `reporting_currency`."""
+        mix = self.currency_mix
+        return int(mix.loc[mix[t.CURRENCY] == BLANK_CURRENCY, "deals"].sum()) if len(mix) else 0
 
     def headline(self) -> dict[str, Any]:
         """The key figures, one number each."""
@@ -187,6 +220,8 @@ class AuditResult:
             "accounts_no_owner": self.no_owner,
             f"stale_accounts_{self.stale_after_months}m": self.stale,
             f"deals_not_in_{self.reporting_currency}": self.deals_not_in_reporting_currency,
+            f"deals_assumed_in_{self.reporting_currency}":
+                self.deals_assumed_in_reporting_currency,
             "revenue_per_employee_outliers": self.outlier_count,
             "unassigned_before_enrichment": self.unassigned_before,
             "unassigned_after_enrichment": self.unassigned_after,
@@ -194,6 +229,8 @@ class AuditResult:
             **{f"{g}_from_parent": n for g, n in self.filled_from_parent.items()},
             **self._owner_figures(),
             **self._loading_figures(),
+            **({} if self.negative_sales_cycles is None
+               else {"negative_sales_cycles": self.negative_sales_cycles}),
         }
 
     def _owner_figures(self) -> dict[str, int]:
@@ -216,6 +253,8 @@ class AuditResult:
                    else pd.Series(dtype="int64"))
         return {
             "values_repaired_on_load": total(self.repairs, "values_repaired"),
+            "characters_converted_on_load": total(self.file_reading, "characters_converted"),
+            "replaced_characters_in_files": total(self.file_reading, "replaced_characters"),
             "placeholder_ids": total(self.id_sentinels, "rows"),
             "parents_found_by_name": int(parents.get(BY_NAME, 0)),
             "parents_ambiguous": int(parents.get(AMBIGUOUS, 0)),
@@ -338,7 +377,17 @@ def audit_tables(
         **_what_loading_did(project, validated), parent_links=_parent_links(enriched),
         **_owner_links(enriched, used.get("owners"), keep),
         date_orders=date_orders(validated), reporting_currency=project.currency.reporting,
+        negative_sales_cycles=_negative_cycles(used.get("deals")),
+        customer_rule=customer_rule(enriched, used.get("revenue"), used.get("deals")),
     )
+
+
+def _negative_cycles(deals: ir.Table | None) -> int | None:
+    """Deals whose close date is before their created date; None without a deals table."""
+    if deals is None:
+        return None
+    before = deals[t.CLOSE_DATE] < deals[t.CREATED_DATE]
+    return int(before.fill_null(False).cast("int64").sum().execute() or 0)
 
 
 DATE_ORDER_COLUMNS = ("table", "column", "order", "basis", "first_over_12", "second_over_12",
@@ -370,7 +419,9 @@ def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict
         file = getattr(project.sources, name).path
         notes += list(v.notes)
         if v.reading is not None:
-            reading.append({"table": name, "file": file, **vars(v.reading)})
+            reading.append({"table": name, "file": file, **{
+                k: ", ".join(value) if isinstance(value, tuple) else value
+                for k, value in vars(v.reading).items()}})
         if v.repairs is not None:
             repairs += [{"table": name, **row} for row in _repairs_per_column(v.repairs)]
         sentinels += [{"table": name, "file": file, "column": s.column, "kind": s.kind,
@@ -378,7 +429,8 @@ def _what_loading_did(project: Project, validated: dict[str, Validated]) -> dict
                        "examples": ", ".join(s.examples)} for s in v.id_sentinels]
     columns = {
         "file_reading": ["table", "file", "encoding", "decided_by", "lines", "lines_transcoded",
-                         "records_spanning_lines", "broken_quotes"],
+                         "records_spanning_lines", "broken_quotes", "characters_converted",
+                         "examples", "replaced_characters", "replaced_examples"],
         "repairs": ["table", "file", "column", "values_repaired", "examples"],
         "id_sentinels": ["table", "file", "column", "kind", "what", "rows", "examples"],
     }
@@ -605,6 +657,9 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+BLANK_CURRENCY = "(blank)"  # the currency_mix row of deals without a currency
+
+
 def _currency_mix(deals: ir.Table | None) -> pd.DataFrame:
     """Deals per currency: ``deals``, ``amount`` (summed in that currency, as the CRM gives it),
     ``converted`` (deals whose amount counts in money figures, in the reporting currency:
@@ -617,7 +672,7 @@ def _currency_mix(deals: ir.Table | None) -> pd.DataFrame:
     local_column = t.AMOUNT + LOCAL_SUFFIX
     local = deals[local_column] if local_column in deals.columns else deals[t.AMOUNT]
     reporting = deals[t.AMOUNT]
-    currency = deals[t.CURRENCY].strip().upper().nullif("").fill_null("(blank)")
+    currency = deals[t.CURRENCY].strip().upper().nullif("").fill_null(BLANK_CURRENCY)
     return (deals.group_by(**{t.CURRENCY: currency})
             .aggregate(deals=deals.count(), **{t.AMOUNT: local.sum().round(2)},
                        converted=reporting.notnull().cast("int64").sum(),

@@ -33,6 +33,42 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Files CRM users often have that segmint does not read, and the export to make instead.
+UNREAD_FORMATS = {
+    ".xlsx": "an Excel workbook: save the sheet as CSV (File > Save As > CSV UTF-8), or export "
+             "the CRM report or view as CSV",
+    ".xls": "an Excel workbook: save the sheet as CSV (File > Save As > CSV UTF-8), or export "
+            "the CRM report or view as CSV",
+    ".json": "JSON (an API response): export the CRM report or view as CSV, or load the records "
+             "into Parquet or DuckDB",
+    ".jsonl": "JSON lines: export the CRM report or view as CSV, or load the records into "
+              "Parquet or DuckDB",
+}
+
+
+def unread_format(path: str | Path) -> str | None:
+    """What to do with a file of a kind segmint does not read (by its suffix); None otherwise.
+
+    >>> unread_format("Deals.XLSX").split(":")[0]
+    'Deals.XLSX is an Excel workbook, which segmint does not read'
+    """
+    what = UNREAD_FORMATS.get(Path(path).suffix.lower())
+    if what is None:
+        return None
+    kind, fix = what.split(": ", 1)
+    return f"{Path(path).name} is {kind}, which segmint does not read: {fix}."
+
+
+class Stages(Strict):
+    """The stage names that mean won and lost, for a deals export whose stage is the only
+    outcome it has (``stages: {won: [Signed], lost: [Dropped, No decision]}``). Each list
+    given replaces the built-in spellings (`io.outcomes.WON`, `io.outcomes.LOST`); names
+    compare ignoring case, spaces and punctuation."""
+
+    won: list[str] | None = None
+    lost: list[str] | None = None
+
+
 class Source(Strict):
     """Where one canonical table comes from and how its columns are named."""
 
@@ -48,6 +84,10 @@ class Source(Strict):
     # column is decided from its values.
     date_order: DateOrderSetting | dict[str, DateOrderSetting] | None = None
     multi_value: list[str] = Field(default_factory=list)  # columns holding 'a;b' lists
+    stages: Stages | None = None  # deals: the stage names meaning won and lost
+    # accounts: built from the deals file's account column (one account per account named),
+    # for an export of opportunities alone; columns.account_id names that column
+    derived_from: Literal["deals"] | None = None
 
     @field_validator("preset")
     @classmethod
@@ -63,6 +103,8 @@ class Source(Strict):
         suffix = Path(self.path).suffix.lower()
         formats = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".parquet": "parquet",
                    ".pq": "parquet", ".duckdb": "duckdb", ".db": "duckdb"}
+        if unread_format(self.path):
+            raise ConfigError(unread_format(self.path))
         if suffix not in formats:
             raise ConfigError(
                 f"Cannot tell the format of {self.path!r} from its suffix. "
@@ -87,6 +129,16 @@ class Sources(Strict):
             if source is None:
                 continue
             spec = t.SPECS[name]
+            if source.derived_from is not None and (
+                    name != "accounts" or t.ACCOUNT_ID not in source.columns):
+                raise ValueError(
+                    f"sources.{name}.derived_from builds accounts from the deals file's account "
+                    "column: it belongs under sources.accounts, with columns: {account_id: <the "
+                    "deals file's account column>}.")
+            if source.stages is not None and name != "deals":
+                raise ValueError(
+                    f"sources.{name}.stages names won and lost stages, which only deals have: "
+                    "move it under sources.deals.")
             for canonical in source.columns:
                 if canonical not in spec.columns:
                     raise ValueError(
@@ -191,6 +243,25 @@ class Segmentation(Strict):
                     f"dimensions ({', '.join(taken)}). Rename it, and the rules and default "
                     "using it."
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _no_segment_named_as_the_total(self) -> Segmentation:
+        # every per-segment table ends with a total row of this name: a segment so named
+        # would be summed together with it (87 deals reported as 174)
+        total = t.ALL_SEGMENTS
+        for position, segment in enumerate(self.segments, start=1):
+            if segment.name.strip().casefold() == total.casefold():
+                raise ValueError(
+                    f"segments[{position}] is named {segment.name!r}, the name of the total row "
+                    f"every per-segment table ends with: its figures would be added to the "
+                    f"total's. Rename it (for example 'Everyone' or 'All accounts').")
+        if self.default is not None and not self.template_fields \
+                and self.default.strip().casefold() == total.casefold():
+            raise ValueError(
+                f"default {self.default!r} names every account's segment {total!r}, the name of "
+                "the total row every per-segment table ends with: its figures would be counted "
+                "twice. Name it otherwise (for example 'Everyone').")
         return self
 
     @model_validator(mode="after")

@@ -24,7 +24,8 @@ SIGNATURE: dict[str, tuple[str, ...]] = {"owners": (t.EMAIL, t.ACTIVE, t.ROLE)}
 # Tables no preset covers (billing and product exports are not CRM-shaped): the usual names.
 GENERIC: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts": {column: (column,) for column in t.ACCOUNTS.columns},
-    "deals": {column: (column,) for column in t.DEALS.columns},
+    "deals": {column: (column,) for column in t.DEALS.columns}
+    | {t.STAGE: (t.STAGE, "deal_stage", "opportunity_stage", "pipeline_stage", "sales_stage")},
     "revenue": {
         t.ACCOUNT_ID: ("account_id", "customer_id", "Account ID", "Customer ID", "account"),
         t.PERIOD: ("period", "month", "billing_month", "invoice_month", "billing_period"),
@@ -78,9 +79,12 @@ class Placement:
     columns: dict[str, str] = field(default_factory=dict)  # what segmint.yaml must spell out
     notes: list[str] = field(default_factory=list)
     composed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # the preset joins them
+    derived_from: str | None = None  # accounts built from the deals file's account column
 
     @property
     def unmapped(self) -> list[str]:
+        if self.derived_from:  # only the account column is read
+            return []
         used = set(self.mapping.values()) | {h for parts in self.composed.values() for h in parts}
         return [h for h in self.sample.headers if h not in used]
 
@@ -171,6 +175,16 @@ def propose(samples: list[FileSample]) -> Proposal:
                + ", ".join(placements[x].sample.path.name for x in tables) if tables else
                "no table's required columns are in it (accounts needs an account id)")
         unplaced.append((sample, why))
+    if "accounts" not in placements and t.ACCOUNT_ID in getattr(
+            placements.get("deals"), "mapping", {}):
+        deals = placements["deals"]
+        header = deals.mapping[t.ACCOUNT_ID]
+        placements["accounts"] = Placement(
+            deals.sample, "accounts", deals.preset, {t.ACCOUNT_ID: header},
+            {t.ACCOUNT_ID: header}, derived_from="deals", notes=[
+                f"No accounts export: the accounts are built from the deals' {header} column "
+                "(derived_from: deals), one per account the deals name, with no firmographics. "
+                "Add an accounts export with --from to segment them."])
     if "accounts" not in placements:
         names = ", ".join(s.path.name for s in samples)
         placed_as = "".join(f" {p.sample.path.name} looks like {table}." for table, p in
@@ -234,8 +248,9 @@ def render(proposal: Proposal, project_dir: Path) -> str:
 def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
     sample = placement.sample
     kind = f"a {placement.preset.capitalize()} export" if placement.preset else "a file"
-    out = [f"  # {sample.path.name}: {kind} of {placement.table} "
-           f"({len(placement.mapping)} canonical columns found)."]
+    what = (f"the {placement.derived_from} file, read for the {placement.table} it names"
+            if placement.derived_from else f"{kind} of {placement.table}")
+    out = [f"  # {sample.path.name}: {what} ({len(placement.mapping)} canonical columns found)."]
     mapped = ", ".join([*(f"{c} <- {h}" for c, h in placement.mapping.items()),
                         *(f"{c} <- {' + '.join(parts)}" for c, parts in placement.composed.items())])
     out += [f"  #   {line}" for line in _wrap(f"mapped: {mapped}")]
@@ -253,22 +268,48 @@ def _source_lines(placement: Placement, project_dir: Path) -> list[str]:
     out += [f"  {placement.table}:", f"    path: {json.dumps(_relative(sample.path, project_dir))}"]
     if placement.preset:
         out.append(f"    preset: {placement.preset}")
+    if placement.derived_from:
+        out.append(f"    derived_from: {placement.derived_from}")
     if placement.columns:
         out.append("    columns:")
         out += [f"      {c}: {json.dumps(h, ensure_ascii=False)}" for c, h in placement.columns.items()]
     return out
 
 
+# The starting size bands, by the column they read: headcount, else annual revenue.
+SIZE_BANDS = {
+    t.EMPLOYEES: ("    # Bands: edges [200, 2000] give <200, 200 to 1,999, and 2,000 or more.",
+                  "[200, 2000]"),
+    t.ANNUAL_REVENUE: ("    # Bands of annual revenue: under 50M, 50M to under 1B, and 1B or more.",
+                       "[50000000, 1000000000]"),
+}
+
+
+def filled_columns(accounts: Placement) -> list[str]:
+    """The mapped canonical columns with at least one value in the file's sample: a starting
+    model on an empty column would leave every account Unassigned.
+
+    Examples
+    --------
+    >>> sample = FileSample(Path("a.csv"), ["Id", "Employees", "Country"], [["1", "", "US"]])
+    >>> filled_columns(Placement(sample, "accounts", None,
+    ...     {"account_id": "Id", "employees": "Employees", "country": "Country"}))
+    ['account_id', 'country']
+    """
+    return [column for column, header in accounts.mapping.items()
+            if accounts.sample.values(header)]
+
+
 def _segmentation_lines(accounts: Placement) -> list[str]:
     dimensions, template = [], []
-    if t.EMPLOYEES in accounts.mapping:
-        dimensions += [
-            "    # Bands: edges [200, 2000] give <200, 200 to 1,999, and 2,000 or more.",
-            "    size:", "      kind: bands", "      field: employees", "      edges: [200, 2000]",
-            "      labels: [SMB, Mid-Market, Enterprise]",
-        ]
+    filled = filled_columns(accounts)
+    size = next((column for column in SIZE_BANDS if column in filled), None)
+    if size is not None:
+        comment, edges = SIZE_BANDS[size]
+        dimensions += [comment, "    size:", "      kind: bands", f"      field: {size}",
+                       f"      edges: {edges}", "      labels: [SMB, Mid-Market, Enterprise]"]
         template.append("{size}")
-    if t.COUNTRY in accounts.mapping:
+    if t.COUNTRY in filled:
         dimensions += [
             "    # The built-in map from country to North America, LATAM, EMEA, APAC.",
             "    region:", "      kind: map", "      field: country", "      builtin: iso_region",
@@ -281,9 +322,14 @@ def _segmentation_lines(accounts: Placement) -> list[str]:
                 "  # Unassigned, with the missing field as the reason.",
                 f"  default: {json.dumps('-'.join(template))}"]
     else:
-        out += ["  # No headcount or country column was found, so every account is in one",
-                "  # segment. Add dimensions and rules (see the README).",
-                "  segments:", "    - name: All accounts", "      when: \"true\""]
+        empty = [c for c in (t.EMPLOYEES, t.ANNUAL_REVENUE, t.COUNTRY) if c in accounts.mapping]
+        why = (f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in the export"
+               if empty else "the export has no headcount, annual revenue or country column")
+        out += [f"  # {line}" for line in _wrap(
+                    f"Every account is in one segment: {why}. Fill employees (or annual revenue) "
+                    "and country in the CRM and export again, or add dimensions and rules (see "
+                    "the README).", 88)]
+        out += ["  segments:", "    - name: All accounts", "      when: \"true\""]
     return out
 
 

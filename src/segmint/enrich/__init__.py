@@ -30,7 +30,7 @@ from segmint.tables import ENRICHED_COLUMNS
 Keep = Callable[[ir.Table, str], ir.Table]
 
 def enrich(accounts: ir.Table, revenue: ir.Table | None = None, *,
-           settings: Enrich | None = None) -> ir.Table:
+           settings: Enrich | None = None, deals: ir.Table | None = None) -> ir.Table:
     """Normalise geography (ISO country, region, state) and industry (NAICS), fill what is
     missing from parent accounts (as `settings` say; flagged in ``<group>_source``), mark customers.
 
@@ -44,11 +44,13 @@ def enrich(accounts: ir.Table, revenue: ir.Table | None = None, *,
     >>> enrich(a).order_by("account_id").select("country", "region").execute().values.tolist()
     [['FR', 'EMEA'], ['FR', 'EMEA']]
     """
-    return fill_from_parents(normalise(accounts, revenue), settings)
+    return fill_from_parents(normalise(accounts, revenue, deals), settings)
 
 
-def normalise(accounts: ir.Table, revenue: ir.Table | None = None) -> ir.Table:
-    """Enrichment without parents: geography and industry normalised, customers marked.
+def normalise(accounts: ir.Table, revenue: ir.Table | None = None,
+              deals: ir.Table | None = None) -> ir.Table:
+    """Enrichment without parents: geography and industry normalised, customers marked
+    (`mark_customers`: from revenue, else won deals and the account type).
 
     Examples
     --------
@@ -56,7 +58,7 @@ def normalise(accounts: ir.Table, revenue: ir.Table | None = None) -> ir.Table:
     >>> normalise(a).select("country", "region").execute().values.tolist()
     [['DE', 'EMEA']]
     """
-    return mark_customers(attach_industry(attach_geography(accounts)), revenue)
+    return mark_customers(attach_industry(attach_geography(accounts)), revenue, deals)
 
 
 def fill_from_parents(normalised: ir.Table, settings: Enrich | None = None) -> ir.Table:
@@ -95,7 +97,7 @@ def enrich_tables(clean: Mapping[str, ir.Table], project: Project, *,
     Examples
     --------
     >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     >>> accounts = ibis.memtable({"account_id": ["A", "B"], "name": ["Acme", "Beta"],
     ...     "domain": [None, None], "parent_id": [None, "A"], "country": ["US", None],
     ...     "created_date": [None, None]}).cast({"created_date": "date"})
@@ -107,11 +109,13 @@ def enrich_tables(clean: Mapping[str, ir.Table], project: Project, *,
     duplicates = keep(find_duplicates(tables["accounts"], deals=tables.get("deals"),
                                       revenue=tables.get("revenue")), "duplicates")
     # normalised once: the audit compares with it, and without merging it is where parents fill in
-    normalised = keep(normalise(tables["accounts"], tables.get("revenue")), "normalised")
+    normalised = keep(normalise(tables["accounts"], tables.get("revenue"), tables.get("deals")),
+                      "normalised")
     if project.enrich.dedupe:
         tables = {name: keep(table, f"{name}_merged")
                   for name, table in merge_duplicates(tables, duplicates).items()}
-        accounts = enrich(tables["accounts"], tables.get("revenue"), settings=project.enrich)
+        accounts = enrich(tables["accounts"], tables.get("revenue"), settings=project.enrich,
+                          deals=tables.get("deals"))
     else:
         accounts = fill_from_parents(normalised, project.enrich)
     return Enriched(keep(accounts, "enriched"), tables, duplicates, normalised)

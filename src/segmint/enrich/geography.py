@@ -264,7 +264,41 @@ def country_aliases() -> dict[str, str]:
     for code, spellings in _COUNTRY_SPELLINGS.items():
         pairs.extend((normalise_key_py(s), code) for s in spellings)
     pairs = [(key, code) for key, code in pairs if key not in _AMBIGUOUS_COUNTRY_KEYS]
-    return _unique_aliases(pairs, "country")
+    english = _unique_aliases(pairs, "country")
+    return english | {key: code for key, code in translated_country_names().items()
+                      if key not in english and key not in _AMBIGUOUS_COUNTRY_KEYS}
+
+
+# The languages of European CRM exports whose country names pycountry ships translations of
+# (its gettext catalogues, read from the installed package: nothing is downloaded).
+TRANSLATED_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb_NO", "fi", "pl")
+
+
+@functools.cache
+def translated_country_names() -> dict[str, str]:
+    """Normalised country name in `TRANSLATED_LANGUAGES` -> ISO alpha-2 code, from pycountry's
+    translations ('Albanien', 'Allemagne', 'Alemania', 'Paesi Bassi'); a name two countries'
+    translations share is left out.
+
+    Examples
+    --------
+    >>> names = translated_country_names()
+    >>> names["albanien"], names["allemagne"], names["paesi bassi"], names["stati uniti"]
+    ('AL', 'DE', 'NL', 'US')
+    """
+    import gettext
+
+    claims: dict[str, set[str]] = {}
+    for language in TRANSLATED_LANGUAGES:
+        catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language],
+                                        fallback=True)
+        for c in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                english = getattr(c, attr, None)
+                key = normalise_key_py(catalogue.gettext(english)) if english else None
+                if key is not None:
+                    claims.setdefault(key, set()).add(c.alpha_2)
+    return {key: codes.pop() for key, codes in claims.items() if len(codes) == 1}
 
 
 def country_code(text: str | None) -> str | None:

@@ -34,6 +34,8 @@ def source_columns(project: Project, table: str) -> list[str] | None:
     path = project.path(source.path)
     if source.resolved_format == "duckdb" or not path.is_file():
         return None
+    if source.derived_from:  # accounts built from the deals' account column: that alone
+        return [t.ACCOUNT_ID]
     headers = sample_file(path, rows=1).headers
     mapping = canonical_mapping(table, source, headers, source.path)
     composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}

@@ -23,7 +23,7 @@ def read_rates(project: Project) -> RatesFile | None:
     >>> _ = (folder / "fx.csv").write_text("currency;date;rate\\nEUR;2024-01;1,08\\n")
     >>> project = Project.model_validate({"root": folder, "currency": {"rates": "fx.csv"},
     ...     "sources": {"accounts": {"path": "a.csv"}},
-    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     >>> read_rates(project)
     RatesFile(label='fx.csv', headers=['currency', 'date', 'rate'], rows=[(2, ('EUR', '2024-01', '1,08'))])
     """

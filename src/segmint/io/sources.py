@@ -20,11 +20,13 @@ from segmint import engine
 from segmint import tables as t
 from segmint.config.presets import composed_columns, value_kinds
 from segmint.config.project import Project, Source
-from segmint.exceptions import SourceError
+from segmint.exceptions import ColumnNotFoundError, SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
+from segmint.io.outcomes import flags_from_stage
 from segmint.io.records import BrokenQuote, RecordMap, map_records, without_lines
-from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, detect_encoding, is_empty,
-                             sniff_delimiter, unique_headers)
+from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, decoded_examples,
+                             detect_encoding, detected_note, first_undecodable, is_empty,
+                             not_in_encoding, sniff_delimiter, unique_headers)
 from segmint.loaded import LoadedSource, Reading
 
 
@@ -58,7 +60,7 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
     >>> _ = (folder / "accounts.csv").write_text("Id,Name,NumberOfEmployees\\n001A,Acme,120\\n")
     >>> project = Project.model_validate({"root": folder,
     ...     "sources": {"accounts": {"path": "accounts.csv", "preset": "salesforce"}},
-    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     >>> loaded = load_source(engine.connect(), project, "accounts")
     >>> loaded.rows.select("account_id", "employees", "_source_row").execute().values.tolist()
     [['001A', '120', 2]]
@@ -86,6 +88,8 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
             raise SourceError(f"sources.{table} reads a DuckDB file; name its table with table:.")
         read = engine.read_duckdb_table(con, path, source.table)
         headers = [c for c in read.rows.columns if c != t.SOURCE_ROW]
+    if source.derived_from:  # accounts named by the deals: their account column alone
+        return _accounts_from_deals(read, headers, source, label, notes, reading)
     mapping = canonical_mapping(table, source, headers, label)
     composed = composed_columns(source.preset, table, headers, mapping) if source.preset else {}
     attributes = attribute_names(headers, mapping, taken=set(composed))
@@ -104,6 +108,13 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
     columns |= {canonical: _joined([read.rows[h] for h in parts])
                 for canonical, parts in composed.items()}
     columns |= {name: read.rows[header] for header, name in attributes.items()}
+    if table == "deals":  # won and closed from the stage, when the export has no flag for them
+        flags, stage_notes = flags_from_stage(read.rows, mapping, source, label)
+        columns |= flags
+        notes += stage_notes
+        if t.ACCOUNT_ID in mapping:
+            columns[t.ACCOUNT_ID], several = first_account(read.rows, mapping[t.ACCOUNT_ID])
+            notes += _several_accounts_note(several, label, mapping[t.ACCOUNT_ID])
     rows = read.rows.select(
         **columns,
         **{t.SOURCE_FILE: ibis.literal(label), t.SOURCE_ROW: read.rows[t.SOURCE_ROW].cast("int64")},
@@ -116,6 +127,58 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
                         repairs, value_kinds(source.preset, mapping, table), reading,
                         date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
+
+
+def _accounts_from_deals(read: engine.RawRead, headers: list[str], source: Source, label: str,
+                         notes: list[str], reading: Reading | None) -> LoadedSource:
+    """The accounts an export of deals alone names: one per distinct account in its account
+    column (the first of several, `first_account`), numbered by the first line naming it."""
+    header = source.columns[t.ACCOUNT_ID]
+    if header not in headers:
+        raise ColumnNotFoundError(header, label, "sources.accounts.columns.account_id", headers)
+    account, _ = first_account(read.rows, header)
+    named = read.rows.select(account=account.strip().nullif(""),
+                             row=read.rows[t.SOURCE_ROW].cast("int64"))
+    accounts = named.group_by(_id=named.account).aggregate(_row=named.row.min())
+    rows = accounts.select(**{t.ACCOUNT_ID: accounts._id, t.SOURCE_FILE: ibis.literal(label),
+                              t.SOURCE_ROW: accounts._row})
+    count = int(rows.count().execute())
+    notes = [*notes, f"{label}: the accounts were built from the deals' {header} column "
+                     f"({count:,} accounts, each numbered by the first line naming it); they "
+                     "have no firmographics, so every account is in one segment until an "
+                     "accounts export is added."]
+    empty = read.parse_rejects.filter(ibis.literal(False)).mutate(
+        **{t.SOURCE_FILE: ibis.literal(label)})
+    mapping = {t.ACCOUNT_ID: header}
+    return LoadedSource("accounts", label, rows, empty, mapping, {}, tuple(notes), None,
+                        value_kinds(source.preset, mapping, "accounts"), reading)
+
+
+def first_account(rows: ir.Table, header: str) -> tuple[ir.StringValue, ir.Table]:
+    """A deal's account when its export names several ('5101;5102', as HubSpot writes a deal
+    associated with several companies): the first one named. Returns the column and the
+    deals naming several (``several``: their text), to count.
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"company": ["5101", "5101; 5102", None]})
+    >>> first, several = first_account(t, "company")
+    >>> t.select(first=first).first.to_pyarrow().to_pylist(), several.count().execute()
+    (['5101', '5101', None], 1)
+    """
+    text = rows[header].cast("string")
+    first = ibis.ifelse(text.contains(";"), text.re_extract("^([^;]*)", 1).strip(), text)
+    return first, rows.select(several=text).filter(lambda r: r.several.contains(";"))
+
+
+def _several_accounts_note(several: ir.Table, label: str, header: str) -> list[str]:
+    """What the run says about deals naming several accounts: how many, with an example."""
+    rows = several.aggregate(n=several.count(), example=several.several.min()).to_pyarrow()
+    count, example = rows.column("n")[0].as_py(), rows.column("example")[0].as_py()
+    if not count:
+        return []
+    return [f"{label}: {count:,} deal(s) name several accounts in {header} (such as "
+            f"{example!r}); each counts for the first one named."]
 
 
 def _joined(parts: list[ir.Value]) -> ir.StringValue:
@@ -185,8 +248,10 @@ def _read_csv(
         changed = True
         repaired = int(repairs.count().execute())
         if repaired:
-            notes.append(f"{label}: repaired mojibake in {repaired:,} value(s) "
-                         "(such as 'SociÃ©tÃ©' for 'Société'); each is listed in the repairs table")
+            first = repairs.order_by(t.SOURCE_ROW, "column").limit(2).to_pyarrow().to_pylist()
+            such = "; ".join(f"{r['before']!r} for {r['after']!r}" for r in first)
+            notes.append(f"{label}: repaired mojibake in {repaired:,} value(s) (such as {such}); "
+                         "each is listed in the repairs table")
     if changed:
         read = engine.RawRead(engine.materialise(con, read.rows, "csv_read"), read.parse_rejects)
         if repairs is not None:
@@ -202,17 +267,23 @@ class _Scan:
     not_utf8: int = 0  # of those, bytes that are not part of a valid UTF-8 sequence
     lines: int = 0
     mojibake: bool = False
+    non_ascii: int = 0  # characters beyond ASCII, in a UTF-8 file (its lead bytes)
+    replaced: int = 0  # U+FFFD: characters an earlier conversion could not read, lost for good
+    replaced_examples: tuple[str, ...] = ()  # words holding one, as examples
 
 
 def _scan(path: Path) -> _Scan:
-    """Count non-UTF-8 bytes and lines, and look for mojibake, in one pass at C speed."""
+    """Count non-UTF-8 bytes, characters beyond ASCII, replacement characters and lines, and
+    look for mojibake, in one pass at C speed."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    high = not_utf8 = lines = 0
+    high = not_utf8 = lines = leads = replaced = 0
     mojibake = False
     tail, last = "", b""
+    examples: list[str] = []
     with path.open("rb") as handle:
         while chunk := handle.read(SAMPLE_BYTES):
             high += len(chunk) - len(chunk.translate(None, bytes(range(128, 256))))
+            leads += len(chunk) - len(chunk.translate(None, bytes(range(192, 256))))
             lines += chunk.count(b"\n")
             last = chunk[-1:]
             text = decoder.decode(chunk)
@@ -220,10 +291,16 @@ def _scan(path: Path) -> _Scan:
             # a few characters of overlap, so a sequence split between chunks is still seen
             mojibake = mojibake or _MOJIBAKE_RE.search(tail + text) is not None
             tail = text[-4:]
+            if "\ufffd" in text:
+                replaced += text.count("\ufffd")
+                examples += _REPLACED_RE.findall(text)[:3 - len(examples)]
     text = decoder.decode(b"", final=True)
     not_utf8 += len(NOT_UTF8.findall(text))
     lines += 1 if last and last != b"\n" else 0
-    return _Scan(high, not_utf8, lines, mojibake)
+    return _Scan(high, not_utf8, lines, mojibake, leads, replaced, tuple(dict.fromkeys(examples)))
+
+
+_REPLACED_RE = re.compile('[^,;\t\r\n"|]*\ufffd[^,;\t\r\n"|]*')  # the field around a U+FFFD
 
 
 def _as_utf8(
@@ -239,10 +316,16 @@ def _as_utf8(
     """
     declared = (source.encoding or "").lower().replace("_", "-")
 
-    def converted(copy: Path, encoding: str, decided_by: str, note: str, lines: int | None = None):
+    def converted(copy: Path, encoding: str, decided_by: str, note: str,
+                  lines: int | None = None, characters: int | None = None,
+                  examples: tuple[str, ...] | None = None):
         scan = _scan(copy)  # every line was converted, unless told how many
-        return copy, scan, [note], Reading(encoding, decided_by, scan.lines,
-                                           scan.lines if lines is None else lines)
+        if examples is None:
+            with copy.open("rb") as handle:
+                examples = decoded_examples(handle.read(SAMPLE_BYTES).decode("utf-8", "replace"))
+        return copy, scan, [note], _reading(
+            scan, encoding, decided_by, scan.lines if lines is None else lines,
+            scan.non_ascii if characters is None else characters, examples)
 
     if declared and declared not in ("utf-8", "utf8", "utf-8-sig"):
         return converted(_transcode(path, source.encoding, label, table), source.encoding,
@@ -252,38 +335,51 @@ def _as_utf8(
                          f"{label}: read as UTF-16 and converted to UTF-8")
     scan = _scan(path)
     if not scan.not_utf8:
-        return path, scan, [], Reading("utf-8", "as is", scan.lines, 0)
+        return path, scan, [], _reading(scan, "utf-8", "as is", 0, 0, ())
     if declared:
         _check_utf8(path, label, table, sample)
     if scan.high_bytes - scan.not_utf8 > scan.not_utf8:
-        copy, repaired = _repair_lines(path)
+        copy, repaired, characters, examples = _repair_lines(path)
+        shown = f" (such as {', '.join(repr(e) for e in examples)})" if examples else ""
         return converted(copy, "utf-8 + cp1252", "line by line",
                          f"{label}: mostly UTF-8, but {repaired:,} line(s) had bytes that are not "
-                         "UTF-8; those bytes were read as cp1252", lines=repaired)
+                         f"UTF-8; those bytes were read as cp1252{shown}", lines=repaired,
+                         characters=characters, examples=examples)
     encoding = detect_encoding(sample)
-    return converted(_transcode(path, encoding, label, table), encoding, "detected",
-                     f"{label}: read as {encoding} (detected: the file is not UTF-8) and converted "
-                     f"to UTF-8. If names look wrong, set sources.{table}.encoding in segmint.yaml.")
+    return converted(_transcode(path, encoding, label, table, declared=False), encoding, "detected",
+                     detected_note(label, table, sample, encoding))
 
 
-def _repair_lines(path: Path) -> tuple[Path, int]:
+def _reading(scan: _Scan, encoding: str, decided_by: str, lines_transcoded: int,
+             characters: int, examples: tuple[str, ...]) -> Reading:
+    return Reading(encoding, decided_by, scan.lines, lines_transcoded,
+                   characters_converted=characters, examples=examples,
+                   replaced_characters=scan.replaced, replaced_examples=scan.replaced_examples)
+
+
+def _repair_lines(path: Path) -> tuple[Path, int, int, tuple[str, ...]]:
     """Write a UTF-8 copy in which each byte sequence that is not UTF-8 is read as cp1252.
 
     Line by line, so memory stays flat; a line break is never inside a multi-byte character
-    in UTF-8 or cp1252, so splitting on it cannot cut one. Returns the copy and the number
-    of lines that needed it.
+    in UTF-8 or cp1252, so splitting on it cannot cut one. Returns the copy, the number of
+    lines that needed it, the characters beyond ASCII in them, and words of them as examples.
     """
     target = engine.scratch_file(path.name)  # removed when the run ends
-    repaired = 0
+    repaired = characters = 0
+    examples: tuple[str, ...] = ()
     with path.open("rb") as src, target.open("wb") as dst:
         for line in src:
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                line = line.decode("utf-8", errors="segmint-cp1252").encode("utf-8")
+                text = line.decode("utf-8", errors="segmint-cp1252")
+                line = text.encode("utf-8")
                 repaired += 1
+                characters += sum(ord(c) > 127 for c in text)
+                if len(examples) < 3:
+                    examples = tuple(dict.fromkeys([*examples, *decoded_examples(text)]))[:3]
             dst.write(line)
-    return target, repaired
+    return target, repaired, characters, examples
 
 
 def _broken_quotes_note(label: str, broken: list[BrokenQuote]) -> str:
@@ -390,29 +486,16 @@ def _repair_mojibake(read: engine.RawRead, headers: list[str]) -> tuple[engine.R
 
 def _check_utf8(path: Path, label: str, table: str, sample: bytes) -> None:
     """Refuse a file declared UTF-8 that is not, naming the encoding it most likely is."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(SAMPLE_BYTES):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as err:
-                where = offset + err.start
-                line = 1 + sample.count(b"\n", 0, where) if where < len(sample) else None
-                guess = detect_encoding(chunk)
-                at = f"line {line}" if line else f"byte {where:,}"
-                raise SourceError(
-                    f"{label} is not UTF-8 (byte {chunk[err.start:err.start + 1]!r} at {at}), "
-                    f"though sources.{table}.encoding says it is. It looks like {guess}: set "
-                    f"sources.{table}.encoding: {guess}, or remove the key to let segmint "
-                    "detect it."
-                ) from None
-            offset += len(chunk)
-    decoder.decode(b"", final=True)
+    if first_undecodable(path, "utf-8") is not None:
+        raise SourceError(not_in_encoding(path, label, table, "utf-8"))
 
 
-def _transcode(path: Path, encoding: str, label: str, table: str) -> Path:
-    """Write a UTF-8 copy of a file in another encoding, streaming, and return its path."""
+def _transcode(path: Path, encoding: str, label: str, table: str, *, declared: bool = True) -> Path:
+    """Write a UTF-8 copy of a file in another encoding, streaming, and return its path.
+
+    A detected cp1252 was chosen from the file's first MiB: a byte cp1252 leaves undefined
+    further on is read as Latin-1 (a C1 control), as in a mixed file, rather than failing.
+    """
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -421,14 +504,13 @@ def _transcode(path: Path, encoding: str, label: str, table: str) -> Path:
             "Try cp1252, latin-1 or utf-16."
         ) from None
     target = engine.scratch_file(path.name)  # removed when the run ends
+    errors = "strict" if declared or encoding != "cp1252" else "segmint-cp1252"
     try:
-        with path.open(encoding=encoding, newline="") as src, target.open(
+        with path.open(encoding=encoding, errors=errors, newline="") as src, target.open(
             "w", encoding="utf-8", newline=""
         ) as dst:
             while chunk := src.read(SAMPLE_BYTES):
                 dst.write(chunk)
-    except UnicodeDecodeError as err:
-        raise SourceError(
-            f"{label} is not valid {encoding} ({err.reason}). Check sources.{table}.encoding."
-        ) from None
+    except UnicodeDecodeError:
+        raise SourceError(not_in_encoding(path, label, table, encoding, declared=declared)) from None
     return target

@@ -102,7 +102,7 @@ def data_quality_section(audit: AuditResult) -> str:
                                 "enriched_share": "after enrichment"})
     parts = [
         "<h2>Data quality</h2>",
-        f'<p class="muted">As of {escape(str(audit.as_of))}. Score = 100 × rows kept × values '
+        f'<p class="muted">{_as_of_text(audit.as_of)} Score = 100 × rows kept × values '
         "valid × fields filled × accounts unique.</p>",
         _table(audit.scores), _table(headline),
         "<h3>Fixes that would move the most accounts out of Unassigned</h3>",
@@ -131,6 +131,11 @@ DATE_HEADERS = {"order": "read", "first_over_12": "fit day first only",
                 "second_over_12": "fit month first only", "slash_dates": "slash dates"}
 
 
+def _as_of_text(as_of) -> str:
+    """'As of 2024-06-30.', or what stands in when the data has no date at all."""
+    return f"As of {escape(str(as_of))}." if as_of is not None else "No dates in the data."
+
+
 def _loading_sections(audit: AuditResult) -> list[str]:
     """What loading repaired or could not resolve: encodings, mojibake, id placeholders, parents.
 
@@ -150,7 +155,8 @@ def _loading_sections(audit: AuditResult) -> list[str]:
     reading = audit.file_reading
     if len(reading) and ((reading.decided_by != "as is").any()
                          or (reading.records_spanning_lines > 0).any()
-                         or (reading.broken_quotes > 0).any()):
+                         or (reading.broken_quotes > 0).any()
+                         or (reading.replaced_characters > 0).any()):
         parts += ["<h3>How the files were read</h3>", _table(reading)]
     if len(audit.repairs):
         parts += ["<h3>Values repaired on loading (mojibake, before → after)</h3>",

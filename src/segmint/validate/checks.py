@@ -211,7 +211,7 @@ def validate(
     >>> _ = (folder / "a.csv").write_text("Id,NumberOfEmployees\\nA,120\\n,5\\nA,7\\nB,-3\\n")
     >>> project = Project.model_validate({"root": folder,
     ...     "sources": {"accounts": {"path": "a.csv", "preset": "salesforce"}},
-    ...     "segmentation": {"segments": [{"name": "All", "when": "true"}]}})
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
     >>> con = engine.connect()
     >>> result = validate(load_source(con, project, "accounts"))
     >>> (result.rows_in, result.rows_used, result.rows_rejected)

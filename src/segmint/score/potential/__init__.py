@@ -153,7 +153,7 @@ class Potential(ScoreModel):
     ...     "naics_sector": [None] * 7, "region": [None] * 7,
     ...     "arr": [100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 0.0]})
     >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-    ...     "segmentation": {"default": "All"}})
+    ...     "segmentation": {"default": "Everyone"}})
     >>> model = Potential().fit(RunContext(project, dt.date(2024, 6, 30), {}, accounts))
     >>> scored = model.score(accounts).order_by("account_id").execute()
     >>> scored.potential.round(6).tolist()

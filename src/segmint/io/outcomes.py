@@ -1,0 +1,125 @@
+"""Which deals are won and which closed, when an export says so only by its stage name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint import tables as t
+from segmint.config.presets import header_key
+from segmint.config.project import Source
+
+# The stage names that mean won and lost, as the CRMs write them; compared by `stage_key_py`,
+# so 'Closed Won', 'closed-won' and HubSpot's internal 'closedwon' are one spelling.
+# Salesforce: Closed Won / Closed Lost. HubSpot: Closed won / Closed lost (labels), closedwon /
+# closedlost (internal ids of the default pipeline). Custom pipelines and spreadsheet CRMs:
+# Won / Lost, Deal won / Deal lost. Dynamics 365: its Status (Won, Lost) is read as a flag
+# (`validate.parsers.crm.parse_dynamics_won`), its Sales Stage is no outcome.
+WON = ("Closed Won", "Won", "Deal Won", "Closed - Won")
+LOST = ("Closed Lost", "Lost", "Deal Lost", "Closed - Lost")
+
+
+def stage_key(stage: ir.StringValue) -> ir.StringValue:
+    """A stage name as the spellings compare: lower case, letters and digits only.
+
+    Examples
+    --------
+    >>> table = ibis.memtable({"stage": ["Closed Won", "closedwon", " Closed - Lost "]})
+    >>> table.select(key=stage_key(table.stage)).key.to_pyarrow().to_pylist()
+    ['closedwon', 'closedwon', 'closedlost']
+    """
+    return stage.lower().re_replace("[^0-9a-z]", "")
+
+
+def stage_key_py(stage: str) -> str:
+    """Read one stage name as `stage_key` does.
+
+    >>> stage_key_py("Closed - Won"), stage_key_py("closedwon")
+    ('closedwon', 'closedwon')
+    """
+    return header_key(stage.lower())
+
+
+def outcome_spellings(source: Source) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The stage names read as won and as lost for `source`: sources.deals.stages where it
+    names them, else the built-in spellings (`WON`, `LOST`).
+
+    Examples
+    --------
+    >>> outcome_spellings(Source(path="d.csv", stages={"won": ["Signed"]}))[0]
+    ('Signed',)
+    """
+    stages = source.stages
+    won = tuple(stages.won) if stages is not None and stages.won is not None else WON
+    lost = tuple(stages.lost) if stages is not None and stages.lost is not None else LOST
+    return won, lost
+
+
+def flags_from_stage(rows: ir.Table, mapping: dict[str, str], source: Source,
+                     label: str) -> tuple[dict[str, ir.StringValue], list[str]]:
+    """``is_won`` and ``is_closed`` as text flags read from the deals' stage, for the flags the
+    export does not have (or maps to the stage itself), with a note saying how.
+
+    A stage among the won spellings is won and closed, one among the lost spellings closed and
+    not won, any other stage open; a blank stage leaves both unknown. The note counts the
+    deals each way and names the stages read as won and lost, or warns when none is (every
+    deal would count as open pipeline). Returns no columns when the flags are the export's.
+
+    Examples
+    --------
+    >>> rows = ibis.memtable({"Deal Stage": ["Closed won", "Closed lost", "Demo", "Closed won"]})
+    >>> flags, notes = flags_from_stage(rows, {"stage": "Deal Stage"}, Source(path="d.csv"),
+    ...                                 "d.csv")
+    >>> rows.select(**flags).to_pyarrow().to_pylist()[:2]
+    [{'is_won': 'true', 'is_closed': 'true'}, {'is_won': 'false', 'is_closed': 'true'}]
+    >>> print(notes[0])
+    d.csv has no won or closed flag: both were read from Deal Stage, 'Closed won' as won (2 deals), 'Closed lost' as lost (1), other stages as open (1, in 1 stage). If a stage is read wrongly, list the won and lost ones under sources.deals.stages in segmint.yaml.
+    """
+    header = mapping.get(t.STAGE)
+    if header is None:
+        return {}, []
+    derived = [flag for flag in (t.IS_WON, t.IS_CLOSED) if mapping.get(flag, header) == header]
+    if not derived:
+        return {}, []
+    won, lost = outcome_spellings(source)
+    won_keys = sorted({stage_key_py(s) for s in won})
+    lost_keys = sorted({stage_key_py(s) for s in lost} - set(won_keys))
+    stage = rows[header].cast("string")
+    key = stage_key(stage)
+    blank = stage.isnull() | (stage.strip() == "")
+    flag = {t.IS_WON: key.isin(won_keys), t.IS_CLOSED: key.isin([*won_keys, *lost_keys])}
+    columns = {name: ibis.ifelse(blank, ibis.null("string"),
+                                 ibis.ifelse(flag[name], "true", "false")) for name in derived}
+    stages = rows.select(key=key, name=stage.strip(), blank=blank).filter(lambda r: ~r.blank)
+    counts = (stages.group_by("key").aggregate(deals=stages.count(), name=stages.name.min())
+              .order_by([ibis.desc("deals"), "key"]).to_pyarrow().to_pylist())
+    return columns, [_stage_note(label, header, derived, counts, won_keys, lost_keys)]
+
+
+def _stage_note(label: str, header: str, derived: list[str], counts: list[dict],
+                won_keys: Iterable[str], lost_keys: Iterable[str]) -> str:
+    """What the run says about flags read from the stage: the stages read each way, counted."""
+    won = [c for c in counts if c["key"] in won_keys]
+    lost = [c for c in counts if c["key"] in lost_keys]
+    other = [c for c in counts if c not in won and c not in lost]
+    missing = "no won or closed flag" if len(derived) == 2 else f"no {derived[0][3:]} flag"
+    if not won and not lost:
+        shown = ", ".join(repr(c["name"]) for c in other[:5])
+        return (f"{label} has {missing}, and none of its stages in {header} ({shown}) reads as "
+                "won or lost: every deal counts as open pipeline and no win rate can be "
+                "measured. List the won and lost stages under sources.deals.stages in "
+                "segmint.yaml (stages: {won: [...], lost: [...]}).")
+    which = "both were" if len(derived) == 2 else "it was"
+
+    def named(group: list[dict]) -> str:
+        return " / ".join(repr(c["name"]) for c in group) or "no stage"
+
+    won_deals, lost_deals = sum(c["deals"] for c in won), sum(c["deals"] for c in lost)
+    open_deals = sum(c["deals"] for c in other)
+    return (f"{label} has {missing}: {which} read from {header}, {named(won)} as won ({won_deals:,} "
+            f"deals), {named(lost)} as lost ({lost_deals:,}), other stages as open "
+            f"({open_deals:,}, in {len(other):,} stage{'s' if len(other) != 1 else ''}). If a "
+            "stage is read wrongly, list the won and lost ones under sources.deals.stages in "
+            "segmint.yaml.")
