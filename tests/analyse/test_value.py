@@ -42,7 +42,7 @@ def test_the_analysis_adds_the_models_range_and_keeps_the_largest_first(con):
         "account_id": ["1", "2", "3"], "segment": ["B", "A", "A"], "clv": [10.0, 60.0, 40.0],
         "clv_repeat": [10.0, 0.0, 0.0], "clv_contract": [0.0, 60.0, 40.0]})), "ranged")
     project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-                                      "segmentation": {"default": "All"}})
+                                      "segmentation": {"default": "Everyone"}})
     context = RunContext(project, dt.date(2024, 6, 30), {}, table, assignments=table,
                          models={"clv": Ranges()})
     rows = _clv_by_segment(context).to_pyarrow().to_pylist()

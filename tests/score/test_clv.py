@@ -23,7 +23,7 @@ from segmint.score.clv.value import pattern_forecast
 AS_OF = dt.date(2024, 6, 30)
 D = dt.date
 PROJECT = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-                                  "segmentation": {"default": "All"}})
+                                  "segmentation": {"default": "Everyone"}})
 
 
 def table(con, name, **columns):

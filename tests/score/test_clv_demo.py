@@ -14,7 +14,7 @@ from segmint.demo.generator import generate_company
 from segmint.score.clv import ClvSettings, CustomerLifetimeValue
 
 PROJECT = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-                                  "segmentation": {"default": "All"}})
+                                  "segmentation": {"default": "Everyone"}})
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import ibis.expr.types as ir
 from segmint import tables as t
 from segmint.analyse.registry import analysis
 from segmint.context import RunContext
+from segmint.money import sum_to_the_cent
 from segmint.sections import Chart, Section, TableView
 
 CLV_BY_SEGMENT = "clv_by_segment"
@@ -39,16 +40,18 @@ def clv_by_segment(assignments: ir.Table) -> ir.Table:
     [('B', 60.0, 0.6), ('A', 40.0, 0.4), ('All', 100.0, 1.0)]
     """
     def summarise(table: ir.Table) -> dict[str, ir.Value]:
-        return {"accounts": table.count(), t.CLV: table[t.CLV].sum(),
-                t.CLV_REPEAT: table[t.CLV_REPEAT].sum(),
-                t.CLV_CONTRACT: table[t.CLV_CONTRACT].sum(), "clv_mean": table[t.CLV].mean(),
+        # whole cents, so no total depends on the order the engine adds it in
+        return {"accounts": table.count(), t.CLV: sum_to_the_cent(table[t.CLV]),
+                t.CLV_REPEAT: sum_to_the_cent(table[t.CLV_REPEAT]),
+                t.CLV_CONTRACT: sum_to_the_cent(table[t.CLV_CONTRACT]),
+                "clv_mean": sum_to_the_cent(table[t.CLV]) / table[t.CLV].count(),
                 **{name: table[t.CLV].quantile(q) for name, q in SPREAD.items()}}
 
     per_segment = assignments.group_by(t.SEGMENT).aggregate(**summarise(assignments))
     everyone = assignments.aggregate(**summarise(assignments)).mutate(
         **{t.SEGMENT: ibis.literal(t.ALL_SEGMENTS)})
     both = per_segment.union(everyone.select(*per_segment.columns))
-    total = assignments[t.CLV].sum().as_scalar()
+    total = sum_to_the_cent(assignments[t.CLV]).as_scalar()
     return _largest_first(both.mutate(clv_share=both[t.CLV] / total.nullif(0.0)))
 
 

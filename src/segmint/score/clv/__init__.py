@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from segmint import tables as t
+from segmint.money import sum_to_the_cent
 from segmint.score.potential import PotentialBands  # labels with quantiles or edges
 from segmint.score.registry import (DETAIL, PARAMETER, VALUE, ScoreModel, band_of,
                                     score_model)
@@ -100,7 +101,7 @@ class CustomerLifetimeValue(ScoreModel):
     ...              d(2024, 4, 1), d(2024, 1, 9), d(2024, 2, 9)]})
     >>> accounts = ibis.memtable({"account_id": ["a", "b", "c", "d", "e"]})
     >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
-    ...     "scores": {"clv": {"holdout_months": 0}}, "segmentation": {"default": "All"}})
+    ...     "scores": {"clv": {"holdout_months": 0}}, "segmentation": {"default": "Everyone"}})
     >>> context = RunContext(project, d(2024, 6, 30), {"transactions": tx}, accounts)
     >>> model = CustomerLifetimeValue(ClvSettings(holdout_months=0)).fit(context)
     >>> scored = model.score(accounts).order_by("account_id").execute()
@@ -229,7 +230,7 @@ class CustomerLifetimeValue(ScoreModel):
             return None
         after = bought.filter(bought[h.DAY] > cutoff)
         spent = after.group_by(_spent_account=after[t.ACCOUNT_ID]).aggregate(
-            _spent=after[h.SPEND].sum())
+            _spent=sum_to_the_cent(after[h.SPEND]))
         accounts = context.accounts.select(t.ACCOUNT_ID)
         joined = accounts.left_join(spent, accounts[t.ACCOUNT_ID] == spent._spent_account)
         value = joined._spent.fill_null(0.0)
@@ -280,9 +281,10 @@ class CustomerLifetimeValue(ScoreModel):
             .select(*joined.columns, *(f"_d{k}" for k in range(len(draws))))
         fixed = joined[t.CLV] - joined[t.CLV_REPEAT]  # the contract part, held
         spend = joined[t.EXPECTED_SPEND].fill_null(0.0)
-        value = {f"_t{k}": (fixed + settings.margin * spend * joined[f"_d{k}"].fill_null(0.0))
-                 .sum() for k in range(len(draws))}
-        per_segment = joined.group_by(t.SEGMENT).aggregate(**value).to_pandas()
+        value = {f"_t{k}": sum_to_the_cent(
+                     fixed + settings.margin * spend * joined[f"_d{k}"].fill_null(0.0))
+                 for k in range(len(draws))}
+        per_segment = joined.group_by(t.SEGMENT).aggregate(**value).order_by(t.SEGMENT).to_pandas()
         everyone = joined.aggregate(**value).to_pandas().assign(**{t.SEGMENT: t.ALL_SEGMENTS})
         totals = pd.concat([per_segment, everyone], ignore_index=True)
         columns = [f"_t{k}" for k in range(len(draws))]
@@ -309,7 +311,7 @@ class CustomerLifetimeValue(ScoreModel):
             return None, None
         buyers = summary.filter(summary[h.FREQUENCY] > 0)
         spend = buyers.group_by([h.FREQUENCY, h.MEAN_SPEND]).aggregate(
-            **{h.ACCOUNTS: buyers.count()}).to_pandas()
+            **{h.ACCOUNTS: buyers.count()}).order_by([h.FREQUENCY, h.MEAN_SPEND]).to_pandas()
         try:
             value = GammaGamma().fit(spend[h.FREQUENCY], spend[h.MEAN_SPEND], spend[h.ACCOUNTS])
         except ModelFitError as err:
@@ -347,7 +349,7 @@ class CustomerLifetimeValue(ScoreModel):
         # renewals: kept in, they would read as first-year churn or renewals (left truncation)
         seen = periods.filter(~periods[h.STARTED_BEFORE])
         counts = seen.group_by(["_group", h.PERIODS, h.CHURNED]).aggregate(
-            **{h.ACCOUNTS: seen.count()}).to_pandas()
+            **{h.ACCOUNTS: seen.count()}).order_by(["_group", h.PERIODS, h.CHURNED]).to_pandas()
         pooled = counts.groupby([h.PERIODS, h.CHURNED], as_index=False)[h.ACCOUNTS].sum()
         try:
             self.retention_ = ShiftedBetaGeometric().fit(
@@ -397,7 +399,8 @@ class CustomerLifetimeValue(ScoreModel):
         made = later.group_by(_later_account=later[t.ACCOUNT_ID]).aggregate(_made=later.count())
         joined = summary.left_join(made, summary[t.ACCOUNT_ID] == made._later_account)
         patterns = joined.group_by([h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS]).aggregate(
-            **{h.ACCOUNTS: joined.count(), "actual": joined._made.fill_null(0).sum()}).to_pandas()
+            **{h.ACCOUNTS: joined.count(), "actual": joined._made.fill_null(0).sum()},
+        ).order_by([h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS]).to_pandas()
         if patterns.empty:
             return None
         try:

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.money import sum_to_the_cent
 
 DAY, SPEND = "purchase_day", "spend"  # a purchase: an account's net spend on one day
 FREQUENCY, RECENCY_DAYS, AGE_DAYS, MEAN_SPEND = "frequency", "recency_days", "age_days", "mean_spend"
@@ -52,7 +53,7 @@ def purchases(tables: Mapping[str, ir.Table], as_of: dt.date) -> tuple[ir.Table 
         return None, ""
     rows = rows.filter(rows._day.notnull() & (rows._day <= as_of) & rows[t.ACCOUNT_ID].notnull())
     daily = rows.group_by([t.ACCOUNT_ID, rows._day.name(DAY)]).aggregate(
-        **{SPEND: rows._amount.fill_null(0.0).sum()})
+        **{SPEND: sum_to_the_cent(rows._amount.fill_null(0.0))})
     return daily.filter(daily[SPEND] > 0), source
 
 
@@ -73,7 +74,8 @@ def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
     # is the spend at the earliest day (arg_min), and repeat purchases are the rest
     summary = purchases.group_by(t.ACCOUNT_ID).aggregate(
         _purchases=purchases.count(), _first=purchases[DAY].min(), _last=purchases[DAY].max(),
-        _spend=purchases[SPEND].sum(), _first_spend=purchases[SPEND].argmin(purchases[DAY]))
+        _spend=sum_to_the_cent(purchases[SPEND]),
+        _first_spend=purchases[SPEND].argmin(purchases[DAY]))
     frequency = summary._purchases - 1
     return summary.select(
         t.ACCOUNT_ID, **{
@@ -87,8 +89,8 @@ def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
 def repeat_patterns(summary: ir.Table) -> ir.Table:
     """The distinct (frequency, recency_days, age_days) patterns and how many accounts have
     each: what BG/NBD is fitted on, thousands of rows at any number of accounts."""
-    return summary.group_by([FREQUENCY, RECENCY_DAYS, AGE_DAYS]).aggregate(
-        **{ACCOUNTS: summary.count()})
+    keys = [FREQUENCY, RECENCY_DAYS, AGE_DAYS]  # in order: the fit adds them up alike every run
+    return summary.group_by(keys).aggregate(**{ACCOUNTS: summary.count()}).order_by(keys)
 
 
 def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 12) -> ir.Table:
