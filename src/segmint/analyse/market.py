@@ -336,7 +336,9 @@ def top_whitespace(assignments: ir.Table, per_segment: int) -> ir.Table:
     """
     rank = ibis.row_number().over(group_by=t.SEGMENT,
                                   order_by=[ibis.desc(t.WHITESPACE), t.ACCOUNT_ID]) + 1
-    ranked = assignments.mutate(rank=rank.cast("int64"))
+    # row_number is int64 to Ibis, which then drops a cast to int64, but INT to Spark: going
+    # through int32 keeps the cast, so the column is a BIGINT on every engine
+    ranked = assignments.mutate(rank=rank.cast("int32").cast("int64"))
     shown = [c for c in (t.SEGMENT, "rank", t.ACCOUNT_ID, t.NAME, t.IS_CUSTOMER, t.ARR,
                          t.POTENTIAL, t.WHITESPACE, t.SHARE_OF_WALLET, t.POTENTIAL_BAND,
                          t.PRODUCT_WHITESPACE, t.PRODUCT_WHITESPACE_ARR) if c in ranked.columns]
