@@ -1,0 +1,127 @@
+"""What fit learns from and is measured on: accounts won and kept, lost and churned, wins later."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint import tables as t
+
+LABEL = "_fit_label"  # true: won or kept; false: lost or churned; null: neither yet
+
+
+def new_business(deals: ir.Table) -> ir.Table:
+    """The deals that try to win an account: type new (a type with the word "new" first in
+    it: New Business, newbusiness, New Logo), or no type at all; renewals and expansions are
+    other questions.
+
+    >>> deals = ibis.memtable({"deal_type": ["New Business", "Renewal", None]})
+    >>> new_business(deals).count().execute()
+    2
+    """
+    if t.DEAL_TYPE not in deals.columns:
+        return deals
+    kind = deals[t.DEAL_TYPE].cast("string").lower()
+    return deals.filter(kind.isnull() | kind.re_search(r"(^|[^a-z])new"))
+
+
+def _closed(deals: ir.Table) -> ir.BooleanValue:
+    if t.IS_CLOSED in deals.columns:
+        return deals[t.IS_CLOSED].cast("boolean").fill_null(False)
+    return deals[t.IS_WON].notnull()
+
+
+def outcome_labels(accounts: ir.Table, tables: Mapping[str, ir.Table],
+                   learn_from: Sequence[str]) -> ir.Table:
+    """``account_id`` and `LABEL` for every account, from the tables as they stand (at the
+    cut-off, in a back-test: `segmint.score.backtest.known_at`).
+
+    With ``retention``: paying in the revenue table's latest month is true (kept), having
+    paid before and not now is false (churned). With ``wins``, for the others: a won
+    new-business deal is true, only lost ones false. Accounts with neither are open: null.
+
+    Examples
+    --------
+    >>> accounts = ibis.memtable({"account_id": ["kept", "churned", "won", "lost", "open"]})
+    >>> d = dt.date
+    >>> revenue = ibis.memtable({"account_id": ["kept", "churned", "churned"],
+    ...     "period": [d(2024, 6, 1), d(2024, 1, 1), d(2024, 2, 1)], "mrr": [5.0, 5.0, 0.0]})
+    >>> deals = ibis.memtable({"account_id": ["won", "lost", "churned"],
+    ...     "is_won": [True, False, True], "is_closed": [True, True, True]})
+    >>> labels = outcome_labels(accounts, {"revenue": revenue, "deals": deals},
+    ...                         ["wins", "retention"])
+    >>> labels.order_by("account_id").execute()[LABEL].tolist()  # churned, kept, lost, open, won
+    [False, True, False, None, True]
+    """
+    ids = accounts.select(_id=accounts[t.ACCOUNT_ID])
+    cases = []
+    revenue = tables.get("revenue")
+    if "retention" in learn_from and revenue is not None:
+        paid = revenue.filter(revenue[t.MRR] > 0)
+        paying = paid.filter(paid[t.PERIOD] == revenue[t.PERIOD].max())
+        ids = _flag(ids, paid, "_paid")
+        ids = _flag(ids, paying, "_paying")
+        cases += [("_paying", True), ("_paid", False)]
+    deals = tables.get("deals")
+    if "wins" in learn_from and deals is not None and t.IS_WON in deals.columns:
+        new = new_business(deals)
+        closed = new.filter(_closed(new))
+        won = closed.filter(closed[t.IS_WON].cast("boolean").fill_null(False))
+        ids = _flag(ids, won, "_won")
+        ids = _flag(ids, closed, "_decided")
+        cases += [("_won", True), ("_decided", False)]
+    if not cases:
+        return ids.select(**{t.ACCOUNT_ID: ids._id, LABEL: ibis.null("boolean")})
+    label = ibis.cases(*((ids[flag], value) for flag, value in cases),
+                       else_=ibis.null("boolean"))
+    return ids.select(**{t.ACCOUNT_ID: ids._id, LABEL: label})
+
+
+def _flag(ids: ir.Table, rows: ir.Table, name: str) -> ir.Table:
+    """`ids` with `name`: whether the account has a row in `rows`."""
+    present = rows.select(_present=rows[t.ACCOUNT_ID]).distinct()
+    joined = ids.left_join(present, ids._id == present._present)
+    return joined.select(*ids.columns, **{name: joined._present.notnull()})
+
+
+def wins_after(accounts: ir.Table, tables: Mapping[str, ir.Table], cutoff: dt.date,
+               as_of: dt.date) -> ir.Table | None:
+    """For a back-test: the accounts that were open at `cutoff` (not paying then and never
+    won before) and had a new-business deal decided after it, up to `as_of`; ``outcome`` is
+    whether one was won. None without deals.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> deals = ibis.memtable({"account_id": ["a", "b", "c", "c"],
+    ...     "close_date": [d(2024, 3, 1), d(2024, 3, 1), d(2023, 6, 1), d(2024, 3, 1)],
+    ...     "is_won": [True, False, True, True], "is_closed": [True, True, True, True]})
+    >>> accounts = ibis.memtable({"account_id": ["a", "b", "c", "d"]})
+    >>> later = wins_after(accounts, {"deals": deals}, d(2023, 12, 31), d(2024, 6, 30))
+    >>> later.order_by("account_id").execute().values.tolist()
+    [['a', True], ['b', False]]
+    """
+    deals = tables.get("deals")
+    if deals is None or t.IS_WON not in deals.columns or t.CLOSE_DATE not in deals.columns:
+        return None
+    new = new_business(deals)
+    closed = new.filter(_closed(new))
+    day = closed[t.CLOSE_DATE].cast("date")
+    after = closed.filter((day > cutoff) & (day <= as_of))
+    before = closed.filter((day <= cutoff) & closed[t.IS_WON].cast("boolean").fill_null(False))
+    decided = after.group_by(_decided=after[t.ACCOUNT_ID]).aggregate(
+        _won=after[t.IS_WON].cast("boolean").fill_null(False).any())
+    ids = accounts.select(_id=accounts[t.ACCOUNT_ID])
+    ids = _flag(ids, before, "_won_before")
+    revenue = tables.get("revenue")
+    if revenue is not None:
+        paid = revenue.filter(revenue[t.PERIOD] <= cutoff)
+        paying = paid.filter((paid[t.PERIOD] == paid[t.PERIOD].max()) & (paid[t.MRR] > 0))
+        ids = _flag(ids, paying, "_paying_before")
+        ids = ids.filter(~ids._paying_before)
+    ids = ids.filter(~ids._won_before)
+    joined = ids.join(decided, ids._id == decided._decided)
+    return joined.select(**{t.ACCOUNT_ID: joined._id, "outcome": joined._won})
