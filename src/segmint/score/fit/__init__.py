@@ -133,13 +133,16 @@ class Fit(ScoreModel):
 
     def score(self, accounts: ir.Table) -> ir.Table:
         """`accounts` with ``fit``, ``fit_band`` and ``fit_factors``, as engine expressions."""
-        fit = self._fit(accounts)
         count = self.settings.factors
-        factors = (self.scorecard_.factors(accounts, count) if self.scorecard_ is not None
-                   else self.learned_.factors(accounts, count))
-        return accounts.mutate(**{FIT: fit, FIT_BAND: band_of(fit, self.band_edges_,
-                                                               self.settings.bands.labels),
-                                  FIT_FACTORS: factors})
+        if self.scorecard_ is not None:
+            table, factors = accounts, self.scorecard_.factors(accounts, count)
+        else:
+            table = self.learned_.with_levels(accounts)
+            factors = self.learned_.factors(table, count)
+        fit = self._fit(table)
+        return table.select(*accounts.columns, **{
+            FIT: fit, FIT_BAND: band_of(fit, self.band_edges_, self.settings.bands.labels),
+            FIT_FACTORS: factors})
 
     def parameters(self) -> pd.DataFrame:
         """The scorecard's rules and points, or what the model learnt: the accounts it learnt
@@ -179,10 +182,11 @@ class Fit(ScoreModel):
         return wins_after(context.accounts, context.tables, cutoff, context.as_of)
 
     # ------------------------------------------------------------------ helpers
-    def _fit(self, accounts: ir.Table) -> ir.NumericValue:
+    def _fit(self, table: ir.Table) -> ir.NumericValue:
+        """The fit of each row of `table` (the accounts, with their levels when learned)."""
         if self.scorecard_ is not None:
-            return self.scorecard_.score(accounts)
-        return (self.learned_.probability(accounts) * 100.0).round(2)
+            return self.scorecard_.score(table)
+        return (self.learned_.probability(table) * 100.0).round(2)
 
     def _learn(self, context: RunContext):
         """Fetch one row per labelled account (its label and candidate attributes) and fit."""
@@ -231,7 +235,8 @@ class Fit(ScoreModel):
         bands = self.settings.bands
         if bands.edges is not None:
             return [float(e) for e in bands.edges]
-        fit = accounts.select(_fit=self._fit(accounts))
+        table = accounts if self.learned_ is None else self.learned_.with_levels(accounts)
+        fit = table.select(_fit=self._fit(table))
         counts = fit.group_by("_fit").aggregate(_accounts=fit.count()).order_by("_fit")
         counts = counts.filter(counts._fit.notnull()).to_pandas()
         return weighted_quantiles(counts._fit.to_numpy(dtype=float),

@@ -79,6 +79,11 @@ class Feature:
         return np.where(np.isnan(numbers), MISSING, labels[np.minimum(index, len(labels) - 2)])
 
 
+def level_column(feature: str) -> str:
+    """The name of a feature's level column while fit is scored."""
+    return f"_fit_level_{feature}"
+
+
 def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:g}"
 
@@ -124,11 +129,17 @@ class LearnedFit:
     negatives: int
     excluded: dict[str, str] = field(default_factory=dict)  # feature -> why
 
-    def probability(self, table: ir.Table) -> ir.FloatingValue:
-        """The calibrated probability of each row, as an engine expression."""
+    def with_levels(self, table: ir.Table) -> ir.Table:
+        """`table` with each feature's level in a column of its own (`level_column`), which
+        `probability` and `factors` read: each level is worked out once per row."""
+        return table.mutate(**{level_column(f.name): f.level(table) for f in self.features})
+
+    def probability(self, leveled: ir.Table) -> ir.FloatingValue:
+        """The calibrated probability of each row (levels from `with_levels`), in the engine."""
         odds = ibis.literal(self.intercept)
         for feature in self.features:
-            odds = odds + feature.level(table).substitute(self.weights[feature.name], else_=0.0)
+            odds = odds + leveled[level_column(feature.name)].substitute(
+                self.weights[feature.name], else_=0.0)
         return 1.0 / (1.0 + (odds * self.slope + self.shift).exp())
 
     def probability_of(self, levels: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -138,12 +149,13 @@ class LearnedFit:
             odds = odds + np.array([self.weights[feature.name][lv] for lv in levels[feature.name]])
         return 1.0 / (1.0 + np.exp(odds * self.slope + self.shift))
 
-    def factors(self, table: ir.Table, count: int) -> ir.ArrayValue:
+    def factors(self, leveled: ir.Table, count: int) -> ir.ArrayValue:
         """Each row's levels that move its fit most from the average, as ``feature level``
-        with ``(+)`` where it raises the fit and ``(-)`` where it lowers it."""
+        with ``(+)`` where it raises the fit and ``(-)`` where it lowers it (levels from
+        `with_levels`)."""
         pairs = []
         for feature in self.features:
-            level = feature.level(table)
+            level = leveled[level_column(feature.name)]
             effects = self.effects[feature.name]
             labels = {lv: f"{feature.name} {lv} ({'+' if e > 0 else '-'})"
                       for lv, e in effects.items()}
