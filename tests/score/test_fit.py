@@ -16,7 +16,7 @@ from segmint.engine import materialise
 from segmint.exceptions import ConfigError
 from segmint.score.backtest import known_at
 from segmint.score.fit import Fit, FitSettings
-from segmint.score.fit.outcomes import LABEL, outcome_labels
+from segmint.score.fit.outcomes import LOST, WON, outcome_counts
 from segmint.score.registry import configured
 
 AS_OF = dt.date(2024, 6, 30)
@@ -209,8 +209,8 @@ def test_fields_recorded_with_the_outcome_are_left_out(con):
 def test_the_fit_learns_only_what_was_known_at_the_cutoff(con):
     accounts, deals = learning_company(con)
     past = known_at({"deals": deals, "accounts": accounts}, CUTOFF)
-    labels = outcome_labels(accounts, past, ["wins"])
-    labelled = labels.filter(labels[LABEL].notnull()).count().execute()
+    counts = outcome_counts(accounts, past, ["wins"])
+    labelled = counts.filter((counts[WON] + counts[LOST]) > 0).count().execute()
     assert labelled == 180  # the first half's deals, the prospects apart: later ones were open
     model = Fit(FitSettings(min_level_accounts=5)).fit(
         RunContext(PROJECT, CUTOFF, past, past["accounts"]))
@@ -228,9 +228,9 @@ def test_retention_labels_customers_kept_and_churned(con):
         {"account_id": "churned", "period": dt.date(2024, 6, 1), "mrr": 0.0},
     ], pa.schema([("account_id", pa.string()), ("period", pa.date32()), ("mrr", pa.float64())]),
         "revenue")
-    labels = outcome_labels(accounts, {"revenue": revenue}, ["retention"])
-    assert {r["account_id"]: r[LABEL] for r in labels.to_pyarrow().to_pylist()} == {
-        "kept": True, "churned": False, "never": None}
+    counts = outcome_counts(accounts, {"revenue": revenue}, ["retention"])
+    assert {r["account_id"]: (r[WON], r[LOST]) for r in counts.to_pyarrow().to_pylist()} == {
+        "kept": (1, 0), "churned": (0, 1), "never": (0, 0)}
 
 
 def test_without_anything_to_learn_from_the_error_says_what_to_add(con):
@@ -291,3 +291,21 @@ def test_the_stage_scores_fit_for_rules_and_backtests_it_at_the_cutoff(con):
     assert 0.6 < backtest.loc["fit", "auc"] < 0.95
     assert set(run.frames["fit_parameters"].columns) == {"parameter", "value", "detail"}
     assert any("left contract_tier out" in note for note in run.notes)
+
+
+def test_the_learned_fit_is_the_chance_a_deal_is_won_each_account_weighing_its_deals(con):
+    # EMEA accounts win 3 of their 4 deals, AMER accounts 1 of 4: a deal's chance is 75% and 25%
+    accounts = table(con, [{"account_id": f"{region}{i:02d}", "employees": 100.0,
+                            "region": region, "naics_sector": "52"}
+                           for region in ("AMER", "EMEA") for i in range(20)],
+                     ACCOUNT_SCHEMA, "accounts")
+    closed, created = dt.date(2024, 3, 1), dt.date(2024, 1, 1)
+    deals = deal_table(con, [(f"{region}{i:02d}", created, closed, won, "New Business")
+                             for region, wins in (("AMER", 1), ("EMEA", 3)) for i in range(20)
+                             for won in [True] * wins + [False] * (4 - wins)])
+    model, _ = learned(accounts, deals, regularisation=100.0)
+    rows = scored(model, accounts)
+    assert rows["EMEA00"]["fit"] == pytest.approx(75, abs=3)
+    assert rows["AMER00"]["fit"] == pytest.approx(25, abs=3)
+    parameters = model.parameters().set_index("parameter").value
+    assert (parameters["won_or_kept"], parameters["lost_or_churned"]) == (80, 80)

@@ -5,10 +5,12 @@
 - **declared**: weighted rules in segmint.yaml (``scores: {fit: {declared: [{when:
   "employees >= 200", points: 30}, ...]}}``, the segment rule language); an account scores
   the points of the rules it matches, scaled so that the best possible match is 100;
-- **learned** (without ``declared``): a calibrated logistic regression on the accounts won
-  and kept against those lost and churned as of the run's date, from the firmographics and
-  the accounts' extra attributes, each cut into a few levels; ``fit`` is 100 × the
-  calibrated probability. Fitted on one row per labelled account, scored in the engine.
+- **learned** (without ``declared``): a calibrated logistic regression on the new-business
+  deals won against those lost as of the run's date (``learn_from: [wins, retention]`` adds
+  customers kept against churned), from the firmographics and the accounts' extra
+  attributes, each cut into a few levels; ``fit`` is 100 × the calibrated chance that a
+  deal is won. Fitted on one row per account with a decided deal (weighted by its deals),
+  scored in the engine.
 
 ``fit_band`` cuts it into bands, ``fit_factors`` names the rules or attribute levels that
 weigh most on each account. Nothing the model learns from is recorded after the outcome:
@@ -73,8 +75,11 @@ class FitSettings(BaseModel):
     declared: list[DeclaredRule] | None = Field(default=None, min_length=1)
     features: list[str] | None = None  # account columns; default: firmographics + attributes
     exclude: list[str] = Field(default_factory=list)  # account columns never to learn from
+    # wins: deals won against lost. retention adds customers kept against churned, which
+    # makes fit "looks like those won and kept" but no longer the chance a deal is won (on
+    # the demo its calibration error against later wins goes from 0.01 to 0.13)
     learn_from: list[Literal["wins", "retention"]] = Field(
-        default_factory=lambda: ["wins", "retention"], min_length=1)
+        default_factory=lambda: ["wins"], min_length=1)
     bins: int = Field(default=6, ge=2, le=20)  # levels of a numeric attribute
     min_level_accounts: int = Field(default=20, ge=1)  # rarer values are "other"
     max_categories: int = Field(default=30, ge=1, le=200)
@@ -157,9 +162,9 @@ class Fit(ScoreModel):
         else:
             model = self.learned_
             rows += [
-                ("won_or_kept", model.positives, "accounts it learnt from that were won or kept"),
+                ("won_or_kept", model.positives, "deals won and customers kept it learnt from"),
                 ("lost_or_churned", model.negatives,
-                 "accounts it learnt from that were lost or churned"),
+                 "deals lost and customers churned it learnt from"),
                 ("intercept", model.intercept, "log-odds of an account at every level's zero"),
                 ("calibration_slope", model.slope,
                  "fit = 100 / (1 + exp(slope × log-odds + shift)), fitted out of fold"),
@@ -193,7 +198,7 @@ class Fit(ScoreModel):
         import numpy as np
 
         from segmint.score.fit import learned as lf
-        from segmint.score.fit.outcomes import LABEL, outcome_labels
+        from segmint.score.fit.outcomes import LOST, WON, outcome_counts
 
         settings = self.settings
         accounts = context.accounts
@@ -203,12 +208,13 @@ class Fit(ScoreModel):
             if unknown:
                 raise ConfigError(f"scores.fit.features names {unknown}, which the accounts "
                                   "do not have: map them in sources.accounts or drop them.")
-        labels = outcome_labels(accounts, context.tables, settings.learn_from)
-        labels = labels.filter(labels[LABEL].notnull()).rename(_labelled=t.ACCOUNT_ID)
-        joined = accounts.join(labels, accounts[t.ACCOUNT_ID] == labels._labelled)
+        counts = outcome_counts(accounts, context.tables, settings.learn_from)
+        counts = counts.filter((counts[WON] + counts[LOST]) > 0).rename(_known=t.ACCOUNT_ID)
+        joined = accounts.join(counts, accounts[t.ACCOUNT_ID] == counts._known)
         fetched = {name: joined[name].cast("float64" if kind == "numeric" else "string")
                    for name, kind in kinds.items()}
-        rows = joined.select(t.ACCOUNT_ID, LABEL, **fetched).order_by(t.ACCOUNT_ID).to_pandas()
+        rows = joined.select(t.ACCOUNT_ID, WON, LOST, **fetched).order_by(t.ACCOUNT_ID) \
+            .to_pandas()
         if rows.empty:
             raise ConfigError("scores.fit learns from accounts won or kept and lost or "
                               f"churned, and none is known on {context.as_of}: add deals "

@@ -20,7 +20,7 @@ import pandas as pd
 
 from segmint import tables as t
 from segmint.score.fit.factors import top_factors
-from segmint.score.fit.outcomes import LABEL
+from segmint.score.fit.outcomes import LOST, WON
 
 MISSING, OTHER = "missing", "other"
 FIRMOGRAPHICS = (t.EMPLOYEES, t.ANNUAL_REVENUE, t.NAICS_SECTOR, t.REGION)
@@ -125,8 +125,8 @@ class LearnedFit:
     slope: float  # the calibration: probability = 1 / (1 + exp(slope × log-odds + shift))
     shift: float
     effects: dict[str, dict[str, float]]  # feature -> level -> log-odds moved from the average
-    positives: int
-    negatives: int
+    positives: int  # deals won and customers kept it learnt from
+    negatives: int  # deals lost and customers churned
     excluded: dict[str, str] = field(default_factory=dict)  # feature -> why
 
     def with_levels(self, table: ir.Table) -> ir.Table:
@@ -167,8 +167,10 @@ class LearnedFit:
 def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
                 min_level_accounts: int, max_categories: int, max_fill_gap: float,
                 leak_auc: float, regularisation: float) -> LearnedFit:
-    """Fit on one row per labelled account: `LABEL` and a column per candidate feature
-    (categorical ones as text).
+    """Fit on one row per account with something to learn from: `WON` and `LOST` (deals won
+    and customers kept; deals lost and customers churned) and a column per candidate feature
+    (categorical ones as text). Each account weighs as its counts: the model learns the
+    chance that a deal is won (or a customer kept).
 
     A feature is left out when its filling differs between the two outcomes by more than
     `max_fill_gap` (a field recorded when a deal is won or a customer leaves: it exists only
@@ -179,31 +181,35 @@ def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold
 
-    y = rows[LABEL].to_numpy(dtype=bool)
-    positives, negatives = int(y.sum()), int((~y).sum())
+    won, lost = rows[WON].to_numpy(dtype=float), rows[LOST].to_numpy(dtype=float)
+    account = np.concatenate([np.flatnonzero(won > 0), np.flatnonzero(lost > 0)])
+    y = np.concatenate([np.ones(int((won > 0).sum()), bool), np.zeros(int((lost > 0).sum()), bool)])
+    weight = np.concatenate([won[won > 0], lost[lost > 0]])
+    positives, negatives = int((won > 0).sum()), int((lost > 0).sum())
     if min(positives, negatives) < 2:
-        raise ValueError(f"fit needs at least two accounts won or kept and two lost or churned "
-                         f"to learn from; there are {positives} and {negatives}")
+        raise ValueError(f"fit needs at least two accounts with a deal won or kept and two with "
+                         f"one lost or churned; there are {positives} and {negatives}")
     features, excluded, levels = [], {}, {}
     for name, kind in kinds.items():
         values = rows[name]
-        filled = values.notna().to_numpy()
-        gap = abs(filled[y].mean() - filled[~y].mean())
-        if gap > max_fill_gap:
-            excluded[name] = (f"filled for {filled[y].mean():.0%} of accounts won or kept and "
-                              f"{filled[~y].mean():.0%} of those lost or churned: recorded "
-                              "with the outcome, not before it")
+        filled = values.notna().to_numpy()[account]
+        on_won, on_lost = (np.average(filled[side], weights=weight[side]) for side in (y, ~y))
+        if abs(on_won - on_lost) > max_fill_gap:
+            excluded[name] = (f"filled for {on_won:.0%} of accounts won or kept and "
+                              f"{on_lost:.0%} of those lost or churned: recorded with the "
+                              "outcome, not before it")
             continue
         feature = _cut(name, kind, values, bins=bins, min_level_accounts=min_level_accounts,
                        max_categories=max_categories)
         if feature is None:
             excluded[name] = "a different value for nearly every account: an identifier"
             continue
-        level = feature.levels_of(values)
-        rate = pd.Series(y).groupby(level).transform("mean").to_numpy()
-        alone = roc_auc_score(y, rate)
+        level = feature.levels_of(values)[account]
+        frame = pd.DataFrame({"level": level, "won": y * weight, "weight": weight})
+        sums = frame.groupby("level")[["won", "weight"]].transform("sum")
+        alone = roc_auc_score(y, (sums.won / sums.weight).to_numpy(), sample_weight=weight)
         if alone >= leak_auc:
             excluded[name] = (f"alone ranks the outcomes with an AUC of {alone:.2f}: more than "
                               "an attribute known beforehand can tell, likely recorded after")
@@ -211,11 +217,11 @@ def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
         features.append(feature)
         levels[name] = level
     x, columns = _one_hot(features, levels, len(y))
-    folds = StratifiedKFold(n_splits=max(2, min(5, positives, negatives)), shuffle=True,
-                            random_state=0)
+    splits = StratifiedGroupKFold(n_splits=max(2, min(5, positives, negatives)), shuffle=True,
+                                  random_state=0).split(x, y, groups=account)
     model = CalibratedClassifierCV(
-        LogisticRegression(C=regularisation, max_iter=5000), method="sigmoid", cv=folds,
-        ensemble=False).fit(x, y)
+        LogisticRegression(C=regularisation, max_iter=5000), method="sigmoid",
+        cv=list(splits), ensemble=False).fit(x, y, sample_weight=weight)
     calibrated = model.calibrated_classifiers_[0]
     base, calibrator = calibrated.estimator, calibrated.calibrators[0]
     coefficients = dict(zip(columns, base.coef_[0]))
@@ -225,11 +231,11 @@ def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
     effects = {}
     for feature in features:
         used = np.array([weights[feature.name][lv] for lv in levels[feature.name]])
-        average = used.mean()
+        average = np.average(used, weights=weight)
         effects[feature.name] = {lv: -slope * (w - average)  # + raises the probability
                                  for lv, w in weights[feature.name].items()}
     return LearnedFit(features, weights, float(base.intercept_[0]), slope, shift, effects,
-                      positives, negatives, excluded)
+                      int(won.sum()), int(lost.sum()), excluded)
 
 
 def _cut(name: str, kind: str, values: pd.Series, *, bins: int, min_level_accounts: int,

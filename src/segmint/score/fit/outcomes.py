@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 
-LABEL = "_fit_label"  # true: won or kept; false: lost or churned; null: neither yet
+WON, LOST = "_fit_won", "_fit_lost"  # per account: deals won and customers kept; lost, churned
 
 
 def new_business(deals: ir.Table) -> ir.Table:
@@ -34,14 +34,15 @@ def _closed(deals: ir.Table) -> ir.BooleanValue:
     return deals[t.IS_WON].notnull()
 
 
-def outcome_labels(accounts: ir.Table, tables: Mapping[str, ir.Table],
+def outcome_counts(accounts: ir.Table, tables: Mapping[str, ir.Table],
                    learn_from: Sequence[str]) -> ir.Table:
-    """``account_id`` and `LABEL` for every account, from the tables as they stand (at the
-    cut-off, in a back-test: `segmint.score.backtest.known_at`).
+    """``account_id``, `WON` and `LOST` for every account, from the tables as they stand (at
+    the cut-off, in a back-test: `segmint.score.backtest.known_at`): what fit learns from.
 
-    With ``retention``: paying in the revenue table's latest month is true (kept), having
-    paid before and not now is false (churned). With ``wins``, for the others: a won
-    new-business deal is true, only lost ones false. Accounts with neither are open: null.
+    With ``wins``, each new-business deal closed won counts in `WON`, each closed lost in
+    `LOST`, so the fit learns the chance a deal is won. With ``retention``, a customer paying
+    in the revenue table's latest month counts once more in `WON` (kept), one that paid
+    before and not now in `LOST` (churned). Accounts with neither are open: both 0.
 
     Examples
     --------
@@ -49,35 +50,34 @@ def outcome_labels(accounts: ir.Table, tables: Mapping[str, ir.Table],
     >>> d = dt.date
     >>> revenue = ibis.memtable({"account_id": ["kept", "churned", "churned"],
     ...     "period": [d(2024, 6, 1), d(2024, 1, 1), d(2024, 2, 1)], "mrr": [5.0, 5.0, 0.0]})
-    >>> deals = ibis.memtable({"account_id": ["won", "lost", "churned"],
-    ...     "is_won": [True, False, True], "is_closed": [True, True, True]})
-    >>> labels = outcome_labels(accounts, {"revenue": revenue, "deals": deals},
-    ...                         ["wins", "retention"])
-    >>> labels.order_by("account_id").execute()[LABEL].tolist()  # churned, kept, lost, open, won
-    [False, True, False, None, True]
+    >>> deals = ibis.memtable({"account_id": ["won", "lost", "churned", "won"],
+    ...     "is_won": [True, False, True, False], "is_closed": [True, True, True, True]})
+    >>> counts = outcome_counts(accounts, {"revenue": revenue, "deals": deals},
+    ...                         ["wins", "retention"]).order_by("account_id").execute()
+    >>> counts.values.tolist()  # churned, kept, lost, open, won
+    [['churned', 1, 1], ['kept', 1, 0], ['lost', 0, 1], ['open', 0, 0], ['won', 1, 1]]
     """
-    ids = accounts.select(_id=accounts[t.ACCOUNT_ID])
-    cases = []
+    ids = accounts.select(_id=accounts[t.ACCOUNT_ID], _won=ibis.literal(0),
+                          _lost=ibis.literal(0))
     revenue = tables.get("revenue")
     if "retention" in learn_from and revenue is not None:
         paid = revenue.filter(revenue[t.MRR] > 0)
         paying = paid.filter(paid[t.PERIOD] == revenue[t.PERIOD].max())
-        ids = _flag(ids, paid, "_paid")
-        ids = _flag(ids, paying, "_paying")
-        cases += [("_paying", True), ("_paid", False)]
+        ids = _flag(_flag(ids.drop("_won", "_lost"), paid, "_paid"), paying, "_paying")
+        ids = ids.select("_id", _won=ids._paying.cast("int64"),  # kept
+                         _lost=(ids._paid & ~ids._paying).cast("int64"))  # churned
     deals = tables.get("deals")
     if "wins" in learn_from and deals is not None and t.IS_WON in deals.columns:
         new = new_business(deals)
         closed = new.filter(_closed(new))
-        won = closed.filter(closed[t.IS_WON].cast("boolean").fill_null(False))
-        ids = _flag(ids, won, "_won")
-        ids = _flag(ids, closed, "_decided")
-        cases += [("_won", True), ("_decided", False)]
-    if not cases:
-        return ids.select(**{t.ACCOUNT_ID: ids._id, LABEL: ibis.null("boolean")})
-    label = ibis.cases(*((ids[flag], value) for flag, value in cases),
-                       else_=ibis.null("boolean"))
-    return ids.select(**{t.ACCOUNT_ID: ids._id, LABEL: label})
+        is_won = closed[t.IS_WON].cast("boolean").fill_null(False)
+        decided = closed.group_by(_decided=closed[t.ACCOUNT_ID]).aggregate(
+            _deals_won=is_won.cast("int64").sum(), _deals_lost=(~is_won).cast("int64").sum())
+        joined = ids.left_join(decided, ids._id == decided._decided)
+        ids = joined.select("_id", _won=joined._won + joined._deals_won.fill_null(0),
+                            _lost=joined._lost + joined._deals_lost.fill_null(0))
+    return ids.select(**{t.ACCOUNT_ID: ids._id, WON: ids._won.cast("int64"),
+                         LOST: ids._lost.cast("int64")})
 
 
 def _flag(ids: ir.Table, rows: ir.Table, name: str) -> ir.Table:
