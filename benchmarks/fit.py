@@ -61,7 +61,8 @@ def measure(folder: Path, fit_settings: dict) -> dict[str, float]:
     cutoff = months_before(as_of, project.backtest.months)
     outcome = Fit().outcome(context, cutoff).to_pandas()
     truth = pd.read_parquet(folder / "truth.parquet")
-    truth["knowable_p_win"] = truth.groupby(["size_band", truth.naics.str[:2]]).p_win.transform("mean")
+    cells = truth.groupby(["size_band", truth.naics.str[:2]])
+    truth["knowable_p_win"] = cells.p_win.transform("mean")
     both = outcome.merge(truth, on="account_id").sort_values("account_id")
     won = both.outcome.to_numpy(dtype=bool)
     planted = ranking_quality(both.p_win.to_numpy(), won, probability=True).summary
@@ -69,8 +70,10 @@ def measure(folder: Path, fit_settings: dict) -> dict[str, float]:
         "accounts": float(summary["accounts"]), "wins": float(summary["positives"]),
         "fit_auc": float(summary["auc"]), "fit_top_decile_lift": float(summary["top_decile_lift"]),
         "fit_calibration_error": calibration,
-        "p_win_auc": float(planted["auc"]), "p_win_calibration_error": float(planted["calibration_error"]),
-        "knowable_p_win_auc": float(ranking_quality(both.knowable_p_win.to_numpy(), won).summary["auc"]),
+        "p_win_auc": float(planted["auc"]),
+        "p_win_calibration_error": float(planted["calibration_error"]),
+        "knowable_p_win_auc": float(
+            ranking_quality(both.knowable_p_win.to_numpy(), won).summary["auc"]),
         "wallet_auc": float(ranking_quality(both.wallet.to_numpy(), won).summary["auc"]),
         "score_seconds": seconds,
     }

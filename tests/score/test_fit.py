@@ -7,13 +7,14 @@ import datetime as dt
 
 import ibis
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
 from segmint.config.project import Project
 from segmint.context import RunContext
 from segmint.engine import materialise
-from segmint.exceptions import ConfigError
+from segmint.exceptions import ConfigError, RuleError
 from segmint.score.backtest import known_at
 from segmint.score.fit import Fit, FitSettings
 from segmint.score.fit.outcomes import LOST, WON, outcome_counts
@@ -105,7 +106,7 @@ def test_a_declared_rule_naming_no_column_fails_with_the_rule(con):
     accounts = table(con, [{"account_id": "a", "employees": 5.0, "region": None,
                             "naics_sector": None}], ACCOUNT_SCHEMA, "accounts")
     settings = FitSettings(declared=[{"when": "headcount >= 5", "points": 5}])
-    with pytest.raises(Exception, match="headcount"):
+    with pytest.raises(RuleError, match=r"^scores\.fit\.declared\[1\]: .*headcount"):
         Fit(settings).fit(RunContext(PROJECT, AS_OF, {}, accounts))
 
 
@@ -309,3 +310,34 @@ def test_the_learned_fit_is_the_chance_a_deal_is_won_each_account_weighing_its_d
     assert rows["AMER00"]["fit"] == pytest.approx(25, abs=3)
     parameters = model.parameters().set_index("parameter").value
     assert (parameters["won_or_kept"], parameters["lost_or_churned"]) == (80, 80)
+
+
+def test_a_project_segments_on_a_declared_fit_and_writes_it(make_project):
+    from segmint.pipeline import run
+
+    project = make_project("""
+        sources:
+          accounts: {path: accounts.csv}
+        scores:
+          fit:
+            declared:
+              - {when: "employees >= 200", points: 30}
+              - {when: 'country == "DE"', points: 10}
+            bands: {edges: [50, 90]}
+        segmentation:
+          segments: [{name: Ideal, when: 'fit >= 75 and "employees >= 200 (+30)" in fit_factors'}]
+          default: Rest
+        """, accounts__csv="""
+        account_id,employees,country
+        A,500,DE
+        B,500,US
+        C,20,DE
+        """)
+    result = run(project)
+    rows = result.assignments.order_by("account_id").to_pyarrow().to_pylist()
+    assert [(r["fit"], r["fit_band"], r["segment"]) for r in rows] == [
+        (100.0, "High", "Ideal"), (75.0, "Medium", "Ideal"), (25.0, "Low", "Rest")]
+    written = pd.read_csv(project.path("segmint-out/assignments.csv"))
+    assert written.fit_factors.tolist()[:2] == [
+        'employees >= 200 (+30)+country == "DE" (+10)', "employees >= 200 (+30)"]
+    assert "fit_parameters.csv" in {path.name for path in result.files}

@@ -1,4 +1,4 @@
-"""ICP fit (layer 1): how much each account, prospects included, looks like those the company wins and keeps.
+"""ICP fit (layer 1): how much each account, prospects included, looks like those the company wins.
 
 ``fit`` is 0 to 100, two ways:
 
@@ -129,6 +129,7 @@ class Fit(ScoreModel):
         self.scorecard_ = self.learned_ = None
         if settings.declared is not None:
             self.scorecard_ = Scorecard.of([(r.when, r.points) for r in settings.declared])
+            self.scorecard_.check(context.accounts, "scores.fit.declared")
         else:
             self.learned_ = self._learn(context)
             self.notes_ += [f"left {name} out: {why}"

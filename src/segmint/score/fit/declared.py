@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from segmint.exceptions import RuleError
 from segmint.score.fit.factors import top_factors
 from segmint.segment.rules import compile_rule, parse_rule
 
@@ -46,6 +47,22 @@ class Scorecard:
     def highest(self) -> float:
         """The points of an account matching every positive rule and no negative one."""
         return sum(p for p in self.points if p > 0)
+
+    def check(self, accounts: ir.Table, where: str) -> None:
+        """Compile every rule against `accounts`; a `RuleError` names the rule's place in
+        segmint.yaml (`where` and its position, from 1).
+
+        >>> Scorecard.of([("headcount > 5", 1)]).check(ibis.table({"employees": "int64"}),
+        ...                                            "scores.fit.declared")
+        Traceback (most recent call last):
+        ...
+        segmint.exceptions.RuleError: scores.fit.declared[1]: Rule 'headcount > 5': 'headcount' is not a column. Known names: employees.
+        """
+        for position, rule in enumerate(self.rules, start=1):
+            try:
+                compile_rule(parse_rule(rule), accounts)
+            except RuleError as err:
+                raise type(err)(f"{where}[{position}]: {err}") from None
 
     def matched_points(self, accounts: ir.Table) -> list[ir.NumericValue]:
         """Per rule, its points where it matches and 0 elsewhere."""
