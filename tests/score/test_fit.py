@@ -341,3 +341,14 @@ def test_a_project_segments_on_a_declared_fit_and_writes_it(make_project):
     assert written.fit_factors.tolist()[:2] == [
         'employees >= 200 (+30)+country == "DE" (+10)', "employees >= 200 (+30)"]
     assert "fit_parameters.csv" in {path.name for path in result.files}
+    report = next(path for path in result.files if path.suffix == ".html").read_text("utf-8")
+    assert "ICP fit: how much each account looks like those the company wins" in report
+    assert "points_highest" in report
+
+
+def test_the_learned_fit_is_the_same_on_every_run(con):
+    accounts, deals = learning_company(con)
+    first, _ = learned(accounts, deals)
+    again, _ = learned(accounts, deals)
+    assert first.parameters().equals(again.parameters())
+    assert scored(first, accounts) == scored(again, accounts)

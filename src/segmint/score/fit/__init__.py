@@ -31,6 +31,7 @@ from segmint import tables as t
 from segmint.exceptions import ConfigError
 from segmint.score.registry import (Bands, ScoreModel, band_of, parameter_table,
                                     score_model)
+from segmint.sections import Note, Section, TableView
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -43,6 +44,17 @@ if TYPE_CHECKING:
 FIT, FIT_BAND, FIT_FACTORS = "fit", "fit_band", "fit_factors"
 ADDS = {FIT: "float64", FIT_BAND: "string", FIT_FACTORS: "array<string>"}
 LEAK_AUC = 0.95  # one attribute alone ranking won against lost this well was recorded after
+
+SECTION = Section(
+    "ICP fit: how much each account looks like those the company wins", order=48, blocks=(
+        Note("fit is 0 to 100. A declared scorecard adds the points of the rules an account "
+             "matches, scaled so the best possible match is 100. A learned fit is 100 × the "
+             "calibrated chance that a new-business deal with the account is won, from its "
+             "attributes as the accounts table has them; attributes recorded with the "
+             "outcome are left out (below, with the reason). Each level's effect is the "
+             "log-odds it moves an account from the average: positive raises the fit."),
+        TableView("fit_parameters", title="What the fit learnt"),
+    ))
 
 
 class DeclaredRule(BaseModel):
@@ -90,7 +102,7 @@ class FitSettings(BaseModel):
     bands: Bands = Field(default_factory=Bands)
 
 
-@score_model(FIT, adds=ADDS)
+@score_model(FIT, adds=ADDS, section=SECTION)
 class Fit(ScoreModel):
     """ICP fit, 0 to 100, with its band and top factors, declared or learned.
 
