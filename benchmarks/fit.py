@@ -30,7 +30,6 @@ sys.path.insert(0, str(HERE))
 
 
 def measure(folder: Path, fit_settings: dict) -> dict[str, float]:
-    import numpy as np
     import pandas as pd
 
     import segmint
@@ -55,9 +54,6 @@ def measure(folder: Path, fit_settings: dict) -> dict[str, float]:
     run = score_accounts(context)
     seconds = time.perf_counter() - started
     summary = run.frames["backtest"].set_index("score").loc["fit"]
-    deciles = run.frames["backtest_deciles"]
-    calibration = float(np.average((deciles.mean_score / 100 - deciles.observed_rate).abs(),
-                                   weights=deciles.accounts))
     cutoff = months_before(as_of, project.backtest.months)
     outcome = Fit().outcome(context, cutoff).to_pandas()
     truth = pd.read_parquet(folder / "truth.parquet")
@@ -69,7 +65,7 @@ def measure(folder: Path, fit_settings: dict) -> dict[str, float]:
     return {
         "accounts": float(summary["accounts"]), "wins": float(summary["positives"]),
         "fit_auc": float(summary["auc"]), "fit_top_decile_lift": float(summary["top_decile_lift"]),
-        "fit_calibration_error": calibration,
+        "fit_calibration_error": float(summary["calibration_error"]),
         "p_win_auc": float(planted["auc"]),
         "p_win_calibration_error": float(planted["calibration_error"]),
         "knowable_p_win_auc": float(

@@ -290,6 +290,8 @@ def test_the_stage_scores_fit_for_rules_and_backtests_it_at_the_cutoff(con):
     # fitted at the cut-off on the first half's deals, asked about the second half's
     assert backtest.loc["fit", "accounts"] == 180
     assert 0.6 < backtest.loc["fit", "auc"] < 0.95
+    assert 0 <= backtest.loc["fit", "calibration_error"] < 0.15  # fit ÷ 100 against the win rate
+    assert run.frames["backtest_deciles"].mean_score.max() <= 1.0
     assert set(run.frames["fit_parameters"].columns) == {"parameter", "value", "detail"}
     assert any("left contract_tier out" in note for note in run.notes)
 

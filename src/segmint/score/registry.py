@@ -49,6 +49,7 @@ class ScoreModel:
 
     Settings: ClassVar[type[BaseModel]] = NoSettings
     probability: ClassVar[bool] = False  # its score column is a probability (calibration applies)
+    probability_scale: ClassVar[float] = 1.0  # ... on this scale (100: a percentage)
     account_tables: ClassVar[tuple[str, ...]] = ()  # outputs with a row per account
 
     def __init__(self, settings: BaseModel | None = None):

@@ -130,6 +130,7 @@ class Fit(ScoreModel):
 
     Settings = FitSettings
     backtest_column = FIT
+    probability_scale = 100.0  # a learned fit is a percentage (a declared one is no probability)
 
     def fit(self, context: RunContext) -> Self:
         """Read the scorecard, or learn the model from the labelled accounts; then the band
@@ -139,6 +140,7 @@ class Fit(ScoreModel):
         settings = self.settings
         self.notes_: list[str] = []
         self.scorecard_ = self.learned_ = None
+        self.probability = settings.declared is None  # calibration by decile applies
         if settings.declared is not None:
             self.scorecard_ = Scorecard.of([(r.when, r.points) for r in settings.declared])
             self.scorecard_.check(context.accounts, "scores.fit.declared")
