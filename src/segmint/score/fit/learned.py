@@ -21,6 +21,7 @@ import pandas as pd
 from segmint import tables as t
 from segmint.score.fit.factors import top_factors
 from segmint.score.fit.outcomes import LOST, WON
+from segmint.score.registry import score_columns
 
 MISSING, OTHER = "missing", "other"
 FIRMOGRAPHICS = (t.EMPLOYEES, t.ANNUAL_REVENUE, t.NAICS_SECTOR, t.REGION)
@@ -92,17 +93,20 @@ def candidate_features(accounts: ir.Table, chosen: Sequence[str] | None,
                        excluded: Sequence[str]) -> dict[str, str]:
     """The attributes fit may learn from, each ``numeric`` or ``categorical``: those named
     in `chosen`, or by default the firmographics the accounts have and every extra
-    attribute column; dates never (a calendar feature learns when labels were recorded).
+    attribute column, never another score's (share of wallet is read off what the account
+    pays: the outcome); dates never (a calendar feature learns when labels were recorded).
 
     >>> accounts = ibis.memtable({"account_id": ["a"], "employees": [5.0], "tier": ["Gold"],
-    ...     "signed": [__import__("datetime").date(2024, 1, 1)], "arr": [1.0]})
+    ...     "signed": [__import__("datetime").date(2024, 1, 1)], "arr": [1.0],
+    ...     "share_of_wallet": [0.5]})
     >>> candidate_features(accounts, None, [])
     {'employees': 'numeric', 'tier': 'categorical'}
     """
     schema = accounts.schema()
+    scores = score_columns()  # other scores: most are read off what an account pays
     names = list(chosen) if chosen is not None else [
         c for c in schema if c in FIRMOGRAPHICS
-        or (c not in NOT_ATTRIBUTES and not c.startswith("_"))]
+        or (c not in NOT_ATTRIBUTES and c not in scores and not c.startswith("_"))]
     kinds = {}
     for name in names:
         if name in excluded or name not in schema:
