@@ -17,6 +17,7 @@ from segmint.engine import materialise
 from segmint.exceptions import ConfigError, RuleError
 from segmint.score.backtest import known_at
 from segmint.score.fit import Fit, FitSettings
+from segmint.score.fit.learned import MISSING
 from segmint.score.fit.outcomes import LOST, WON, outcome_counts
 from segmint.score.registry import configured
 
@@ -354,3 +355,34 @@ def test_the_learned_fit_is_the_same_on_every_run(con):
     again, _ = learned(accounts, deals)
     assert first.parameters().equals(again.parameters())
     assert scored(first, accounts) == scored(again, accounts)
+
+
+def test_the_lead_source_of_an_accounts_first_deal_is_an_attribute(con):
+    # deals from partners are won 3 times in 4, from the web once in 4; the first deal of an
+    # account names its lead source, later ones do not count; a prospect has no deal at all
+    accounts = table(con, [{"account_id": f"{source}{i:02d}", "employees": 100.0,
+                            "region": "EMEA", "naics_sector": "52"}
+                           for source in ("partner", "web") for i in range(20)]
+                     + [{"account_id": "prospect", "employees": 100.0, "region": "EMEA",
+                         "naics_sector": "52"}], ACCOUNT_SCHEMA, "accounts")
+    schema = pa.schema([*DEAL_SCHEMA, ("lead_source", pa.string())])
+    rows = []
+    for source, wins in (("partner", 3), ("web", 1)):
+        for i in range(20):
+            for k, won in enumerate([True] * wins + [False] * (4 - wins)):
+                rows.append({"deal_id": f"{source}{i:02d}-{k}", "account_id": f"{source}{i:02d}",
+                             "created_date": dt.date(2024, 1, 1 + k),
+                             "close_date": dt.date(2024, 3, 1), "is_won": won, "is_closed": True,
+                             "deal_type": "New Business",
+                             "lead_source": source.title() if k == 0 else "Event"})
+    deals = table(con, rows, schema, "deals")
+    model, _ = learned(accounts, deals, regularisation=100.0)
+    scores = scored(model, accounts)
+    assert scores["partner00"]["fit"] == pytest.approx(75, abs=3)
+    assert scores["web00"]["fit"] == pytest.approx(25, abs=3)
+    assert scores["partner00"]["fit_factors"] == ["lead_source Partner (+)"]
+    assert "lead_source" not in model.score(accounts).columns  # read, not added
+    effects = model.learned_.effects["lead_source"]
+    assert effects["Partner"] > 0 > effects["Web"]
+    assert set(effects) == {"Partner", "Web", "other", MISSING}  # later deals' Event is not one
+    assert scores["prospect"]["fit"] is not None  # no deal: its lead source is missing

@@ -87,6 +87,8 @@ class FitSettings(BaseModel):
     declared: list[DeclaredRule] | None = Field(default=None, min_length=1)
     features: list[str] | None = None  # account columns; default: firmographics + attributes
     exclude: list[str] = Field(default_factory=list)  # account columns never to learn from
+    # deal columns read from each account's first new-business deal, as account attributes
+    deal_attributes: list[str] = Field(default_factory=lambda: [t.LEAD_SOURCE])
     # wins: deals won against lost. retention adds customers kept against churned, which
     # makes fit "looks like those won and kept" but no longer the chance a deal is won (on
     # the demo its calibration error against later wins goes from 0.01 to 0.13)
@@ -136,28 +138,34 @@ class Fit(ScoreModel):
         """Read the scorecard, or learn the model from the labelled accounts; then the band
         edges from the accounts' scores."""
         from segmint.score.fit.declared import Scorecard
+        from segmint.score.fit.outcomes import first_deal_attributes
 
         settings = self.settings
         self.notes_: list[str] = []
         self.scorecard_ = self.learned_ = None
         self.probability = settings.declared is None  # calibration by decile applies
+        self.first_deals_ = first_deal_attributes(
+            context.tables, [n for n in settings.deal_attributes
+                             if n not in context.accounts.columns])
+        accounts = self._with_first_deal(context.accounts)
         if settings.declared is not None:
             self.scorecard_ = Scorecard.of([(r.when, r.points) for r in settings.declared])
-            self.scorecard_.check(context.accounts, "scores.fit.declared")
+            self.scorecard_.check(accounts, "scores.fit.declared")
         else:
-            self.learned_ = self._learn(context)
+            self.learned_ = self._learn(context, accounts)
             self.notes_ += [f"left {name} out: {why}"
                             for name, why in self.learned_.excluded.items()]
-        self.band_edges_ = self._band_edges(context.accounts)
+        self.band_edges_ = self._band_edges(accounts)
         return self
 
     def score(self, accounts: ir.Table) -> ir.Table:
         """`accounts` with ``fit``, ``fit_band`` and ``fit_factors``, as engine expressions."""
         count = self.settings.factors
+        table = self._with_first_deal(accounts)
         if self.scorecard_ is not None:
-            table, factors = accounts, self.scorecard_.factors(accounts, count)
+            factors = self.scorecard_.factors(table, count)
         else:
-            table = self.learned_.with_levels(accounts)
+            table = self.learned_.with_levels(table)
             factors = self.learned_.factors(table, count)
         fit = self._fit(table)
         return table.select(*accounts.columns, **{
@@ -208,7 +216,17 @@ class Fit(ScoreModel):
             return self.scorecard_.score(table)
         return (self.learned_.probability(table) * 100.0).round(2)
 
-    def _learn(self, context: RunContext):
+    def _with_first_deal(self, accounts: ir.Table) -> ir.Table:
+        """`accounts` with the attributes of their first new-business deal (``lead_source``),
+        null for an account without one."""
+        first = self.first_deals_
+        if first is None:
+            return accounts
+        first = first.rename(_first_account=t.ACCOUNT_ID)
+        joined = accounts.left_join(first, accounts[t.ACCOUNT_ID] == first._first_account)
+        return joined.drop("_first_account")
+
+    def _learn(self, context: RunContext, accounts: ir.Table):
         """Fetch one row per labelled account (its label and candidate attributes) and fit."""
         import numpy as np
 
@@ -216,7 +234,6 @@ class Fit(ScoreModel):
         from segmint.score.fit.outcomes import LOST, WON, outcome_counts
 
         settings = self.settings
-        accounts = context.accounts
         kinds = lf.candidate_features(accounts, settings.features, settings.exclude)
         if settings.features is not None:
             unknown = [c for c in settings.features if c not in accounts.columns]

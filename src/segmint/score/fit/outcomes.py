@@ -125,3 +125,25 @@ def wins_after(accounts: ir.Table, tables: Mapping[str, ir.Table], cutoff: dt.da
     ids = ids.filter(~ids._won_before)
     joined = ids.join(decided, ids._id == decided._decided)
     return joined.select(**{t.ACCOUNT_ID: joined._id, "outcome": joined._won})
+
+
+def first_deal_attributes(tables: Mapping[str, ir.Table], names: Sequence[str]) -> ir.Table | None:
+    """``account_id`` and the `names` columns of each account's first new-business deal (the
+    earliest created): what the CRM knew of how the account came (its lead source) from the
+    day that deal was opened. None without deals or without any of the columns.
+
+    >>> d = dt.date
+    >>> deals = ibis.memtable({"account_id": ["a", "a", "b"], "lead_source": ["Web", "Partner",
+    ...     "Event"], "created_date": [d(2024, 3, 1), d(2024, 1, 1), d(2024, 2, 1)]})
+    >>> first = first_deal_attributes({"deals": deals}, ["lead_source", "budget"])
+    >>> first.order_by("account_id").execute().values.tolist()
+    [['a', 'Partner'], ['b', 'Event']]
+    """
+    deals = tables.get("deals")
+    present = [n for n in names if deals is not None and n in deals.columns]
+    if not present or t.CREATED_DATE not in deals.columns:
+        return None
+    new = new_business(deals)
+    first = new.group_by(_first_of=new[t.ACCOUNT_ID]).aggregate(
+        **{name: new[name].argmin(new[t.CREATED_DATE]) for name in present})
+    return first.rename(**{t.ACCOUNT_ID: "_first_of"})
