@@ -135,8 +135,8 @@ class Fit(ScoreModel):
     probability_scale = 100.0  # a learned fit is a percentage (a declared one is no probability)
 
     def fit(self, context: RunContext) -> Self:
-        """Read the scorecard, or learn the model from the labelled accounts; then the band
-        edges from the accounts' scores."""
+        """Read the scorecard, or learn the model from the accounts with a decided deal; then
+        the band edges from the accounts' scores."""
         from segmint.score.fit.declared import Scorecard
         from segmint.score.fit.outcomes import first_deal_attributes
 
@@ -227,7 +227,7 @@ class Fit(ScoreModel):
         return joined.drop("_first_account")
 
     def _learn(self, context: RunContext, accounts: ir.Table):
-        """Fetch one row per labelled account (its label and candidate attributes) and fit."""
+        """Fetch one row per account with a decided deal (its counts and attributes) and fit."""
         import numpy as np
 
         from segmint.score.fit import learned as lf

@@ -1,10 +1,10 @@
 """The learned fit: a calibrated logistic regression on binned attributes, scored in the engine.
 
-Every feature is cut into a few levels (a numeric one at quantiles of the labelled accounts,
+Every feature is cut into a few levels (a numeric one at quantiles of the accounts learnt from,
 a categorical one into its frequent values, ``other`` and ``missing``), so the fitted model
 is a sum of one weight per level followed by a sigmoid: an engine expression (a ``CASE`` per
 feature), and each account's top factors are the levels that move its log-odds most from the
-average. Fitted in scikit-learn on one row per labelled account.
+average. Fitted in scikit-learn on one row per account with a decided deal.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
 
 def _cut(name: str, kind: str, values: pd.Series, *, bins: int, min_level_accounts: int,
          max_categories: int) -> Feature | None:
-    """The feature's levels from the labelled accounts' values; None for an identifier."""
+    """The feature's levels from the values of the accounts learnt from; None for an identifier."""
     present = values.dropna()
     if kind == "numeric":
         numbers = present.to_numpy(dtype=float)

@@ -1,4 +1,4 @@
-"""What fit learns from and is measured on: accounts won and kept, lost and churned, wins later."""
+"""What fit learns from and is measured on: deals won and lost, customers kept, later wins."""
 
 from __future__ import annotations
 
