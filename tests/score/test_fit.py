@@ -315,22 +315,28 @@ def test_the_learned_fit_is_the_chance_a_deal_is_won_each_account_weighing_its_d
     assert (parameters["won_or_kept"], parameters["lost_or_churned"]) == (80, 80)
 
 
+def declared_project(scorecard: str, segmentation: str) -> str:
+    """A segmint.yaml reading accounts.csv, with a declared fit and a segmentation (both as
+    YAML lines indented as they stand below)."""
+    return f"""
+        sources:
+          accounts: {{path: accounts.csv}}
+        scores:
+          fit:
+            declared:{scorecard}
+        segmentation:{segmentation}
+        """
+
+
 def test_a_project_segments_on_a_declared_fit_and_writes_it(make_project):
     from segmint.pipeline import run
 
-    project = make_project("""
-        sources:
-          accounts: {path: accounts.csv}
-        scores:
-          fit:
-            declared:
+    project = make_project(declared_project("""
               - {when: "employees >= 200", points: 30}
               - {when: 'country == "DE"', points: 10}
-            bands: {edges: [50, 90]}
-        segmentation:
+            bands: {edges: [50, 90]}""", """
           segments: [{name: Ideal, when: 'fit >= 75 and "employees >= 200 (+30)" in fit_factors'}]
-          default: Rest
-        """, accounts__csv="""
+          default: Rest"""), accounts__csv="""
         account_id,employees,country
         A,500,DE
         B,500,US
@@ -386,3 +392,15 @@ def test_the_lead_source_of_an_accounts_first_deal_is_an_attribute(con):
     assert effects["Partner"] > 0 > effects["Web"]
     assert set(effects) == {"Partner", "Web", "other", MISSING}  # later deals' Event is not one
     assert scores["prospect"]["fit"] is not None  # no deal: its lead source is missing
+
+
+def test_the_project_check_reads_a_declared_scorecards_names_before_any_data(make_project):
+    from segmint.preflight import check_project
+
+    project = make_project(declared_project("""
+              - {when: 'lead_source == "Partner"', points: 10}
+              - {when: "employes >= 200", points: 30}""", """
+          segments: [{name: Everyone, when: "true"}]"""), accounts__csv="account_id,employees\nA,5\n")
+    with pytest.raises(RuleError, match=r"^scores\.fit\.declared\[2\]: the rule reads 'employes'"
+                                        r".*Did you mean 'employees'"):
+        check_project(project)

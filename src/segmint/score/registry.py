@@ -70,6 +70,13 @@ class ScoreModel:
         return pd.DataFrame({PARAMETER: pd.Series(dtype="string"),
                              VALUE: pd.Series(dtype="float64"), DETAIL: pd.Series(dtype="string")})
 
+    @classmethod
+    def rules_in(cls, settings: BaseModel) -> tuple[list[tuple[str, str]], set[str]]:
+        """The rules its settings hold, each with where it is in segmint.yaml, and the
+        columns beyond the accounts' that the model gives them to read; the project check
+        looks their names up before any data is read. None by default."""
+        return [], set()
+
     def outcome(self, context: RunContext, cutoff) -> ir.Table | None:
         """For a back-test: ``account_id`` and a boolean ``outcome`` (what the score should
         rank first) over what happened after `cutoff` up to ``context.as_of``; None when the

@@ -202,6 +202,17 @@ class Fit(ScoreModel):
         return parameter_table(rows, band="fit_band", labels=self.settings.bands.labels,
                                edges=self.band_edges_, unit="fit")
 
+    @classmethod
+    def rules_in(cls, settings: FitSettings) -> tuple[list[tuple[str, str]], set[str]]:
+        """The declared scorecard's rules; they may read the first deal's attributes too.
+
+        >>> Fit.rules_in(FitSettings(declared=[{"when": "employees > 5", "points": 1}]))
+        ([('scores.fit.declared[1]', 'employees > 5')], {'lead_source'})
+        """
+        rules = [(f"scores.fit.declared[{i}]", rule.when)
+                 for i, rule in enumerate(settings.declared or (), start=1)]
+        return rules, set(settings.deal_attributes)
+
     def outcome(self, context: RunContext, cutoff: dt.date) -> ir.Table | None:
         """The accounts open at `cutoff` (not paying, never won) with a new-business deal
         decided after it; the outcome is whether one was won (`outcomes.wins_after`)."""
