@@ -89,6 +89,12 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
         for field in sorted(rule.fields):
             _check_name(field, where, known, offered, ours, exact=file_columns is not None,
                         reads="the rule reads")
+    for spec, settings in chosen.values():
+        in_settings, readable = spec.model.rules_in(settings)
+        for where, text in in_settings:
+            for field in sorted(parse_rule(text).fields):
+                _check_name(field, where, known | readable, offered, ours,
+                            exact=file_columns is not None, reads="the rule reads")
     named: dict[str, int] = {}
     for position, segment in enumerate(segmentation.segments, start=1):
         if segment.name in named:

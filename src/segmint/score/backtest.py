@@ -172,8 +172,9 @@ def _auc(scores: np.ndarray, outcomes: np.ndarray, weights: np.ndarray | None = 
 
 
 def evaluate(scored: ir.Table, outcome: ir.Table, column: str, *,
-             probability: bool = False) -> RankingQuality:
-    """`ranking_quality` of ``scored[column]`` against a model's outcome table.
+             probability: bool = False, scale: float = 1.0) -> RankingQuality:
+    """`ranking_quality` of ``scored[column]`` ÷ `scale` (100 for a percentage) against a
+    model's outcome table.
 
     The population is the accounts in `outcome` (``account_id``, ``outcome`` and optionally
     ``weight``) that `scored` has a score for; only those two or three columns are fetched.
@@ -192,7 +193,7 @@ def evaluate(scored: ir.Table, outcome: ir.Table, column: str, *,
     fields = [t.ACCOUNT_ID, "_score", OUTCOME] + ([WEIGHT] if WEIGHT in outcome.columns else [])
     frame = joined.select(*fields).order_by(t.ACCOUNT_ID).to_pyarrow()
     weights = frame[WEIGHT].to_numpy(zero_copy_only=False) if WEIGHT in outcome.columns else None
-    return ranking_quality(frame["_score"].to_numpy(zero_copy_only=False).astype(float),
+    return ranking_quality(frame["_score"].to_numpy(zero_copy_only=False).astype(float) / scale,
                            frame[OUTCOME].to_numpy(zero_copy_only=False).astype(bool),
                            weights=None if weights is None else np.nan_to_num(weights.astype(float)),
                            probability=probability)

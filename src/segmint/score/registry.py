@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
 
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.sections import Section
@@ -49,6 +49,7 @@ class ScoreModel:
 
     Settings: ClassVar[type[BaseModel]] = NoSettings
     probability: ClassVar[bool] = False  # its score column is a probability (calibration applies)
+    probability_scale: ClassVar[float] = 1.0  # ... on this scale (100: a percentage)
     account_tables: ClassVar[tuple[str, ...]] = ()  # outputs with a row per account
 
     def __init__(self, settings: BaseModel | None = None):
@@ -69,11 +70,62 @@ class ScoreModel:
         return pd.DataFrame({PARAMETER: pd.Series(dtype="string"),
                              VALUE: pd.Series(dtype="float64"), DETAIL: pd.Series(dtype="string")})
 
+    @classmethod
+    def rules_in(cls, settings: BaseModel) -> tuple[list[tuple[str, str]], set[str]]:
+        """The rules its settings hold, each with where it is in segmint.yaml, and the
+        columns beyond the accounts' that the model gives them to read; the project check
+        looks their names up before any data is read. None by default."""
+        return [], set()
+
     def outcome(self, context: RunContext, cutoff) -> ir.Table | None:
         """For a back-test: ``account_id`` and a boolean ``outcome`` (what the score should
         rank first) over what happened after `cutoff` up to ``context.as_of``; None when the
         model cannot be back-tested."""
         return None
+
+
+def parameter_table(rows: list[tuple[str, float, str]], *, band: str | None = None,
+                    labels: list[str] = (), edges: list[float] = (),
+                    unit: str = "") -> pd.DataFrame:
+    """A fitted-parameters table from (parameter, value, detail) rows, then, for a `band`
+    column, a ``band_edge_<i>`` row per edge: where `labels[i]` starts, in `unit`.
+
+    >>> parameter_table([("customers", 12, "learnt from")], band="size_band",
+    ...                 labels=["Low", "High"], edges=[5.0], unit="size").parameter.tolist()
+    ['customers', 'band_edge_1']
+    """
+    import pandas as pd
+
+    rows = [*rows, *((f"band_edge_{i}", edge, f"{band} {labels[i]} from this {unit}")
+                     for i, edge in enumerate(edges, start=1))]
+    return pd.DataFrame({PARAMETER: pd.Series([r[0] for r in rows], dtype="string"),
+                         VALUE: pd.Series([float(r[1]) for r in rows], dtype="float64"),
+                         DETAIL: pd.Series([r[2] for r in rows], dtype="string")})
+
+
+class Bands(BaseModel):
+    """A score's band: labels for values cut at `edges` (in the score's units) or at
+    `quantiles` of the accounts' scores (by default the median and the 80th percentile:
+    Low, Medium, High)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    labels: list[str] = Field(default_factory=lambda: ["Low", "Medium", "High"], min_length=2)
+    quantiles: list[float] = Field(default_factory=lambda: [0.5, 0.8])
+    edges: list[PositiveFloat] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Bands:
+        if self.edges is not None and "quantiles" in self.model_fields_set:
+            raise ValueError("give edges or quantiles, not both")
+        cuts = self.edges if self.edges is not None else self.quantiles
+        if any(b <= a for a, b in zip(cuts, cuts[1:])):
+            raise ValueError(f"cuts must be strictly increasing, got {cuts}")
+        if self.edges is None and not all(0 < q < 1 for q in cuts):
+            raise ValueError(f"quantiles are between 0 and 1, got {cuts}")
+        if len(self.labels) != len(cuts) + 1:
+            raise ValueError(f"{len(cuts)} cuts make {len(cuts) + 1} bands, so labels needs "
+                             f"{len(cuts) + 1} names (got {self.labels})")
+        return self
 
 
 def band_of(value: ir.NumericValue, edges: list[float], labels: list[str]) -> ir.StringValue:

@@ -155,7 +155,7 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
         spec = chosen[name][0]
         column = getattr(model, "backtest_column", None) or next(iter(spec.adds))
         quality = evaluate(past_scored, model.outcome(context, cutoff), column,
-                           probability=model.probability)
+                           probability=model.probability, scale=model.probability_scale)
         auc = quality.summary["auc"]
         note = ""
         if auc == auc and auc > LIKELY_LEAK_AUC:

@@ -29,8 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from segmint import tables as t
 from segmint.money import sum_to_the_cent
 from segmint.score.potential import PotentialBands  # labels with quantiles or edges
-from segmint.score.registry import (DETAIL, PARAMETER, VALUE, ScoreModel, band_of,
-                                    score_model)
+from segmint.score.registry import ScoreModel, band_of, parameter_table, score_model
 from segmint.sections import Chart, Note, Section, TableView
 
 if TYPE_CHECKING:
@@ -189,8 +188,6 @@ class CustomerLifetimeValue(ScoreModel):
 
     def parameters(self) -> pd.DataFrame:
         """Each fitted model's parameters and log-likelihood, and the settings used."""
-        import pandas as pd
-
         settings = self.settings
         rows = [("horizon_months", settings.horizon_months, "repeat purchases counted this far"),
                 ("discount_rate", settings.discount_rate, "a year"),
@@ -214,12 +211,8 @@ class CustomerLifetimeValue(ScoreModel):
             rows += [(f"sbg_{name}[{group}]", value, f"shifted-beta-geometric {name} where "
                       f"{settings.retention_by} is {group!r} ({model.n_accounts_:,} accounts)")
                      for name, value in model.params_.items()]
-        labels = settings.bands.labels
-        rows += [(f"band_edge_{i}", edge, f"clv_band {labels[i]} from this CLV")
-                 for i, edge in enumerate(self.band_edges_, start=1)]
-        return pd.DataFrame({PARAMETER: pd.Series([r[0] for r in rows], dtype="string"),
-                             VALUE: pd.Series([float(r[1]) for r in rows], dtype="float64"),
-                             DETAIL: pd.Series([r[2] for r in rows], dtype="string")})
+        return parameter_table(rows, band="clv_band", labels=settings.bands.labels,
+                               edges=self.band_edges_, unit="CLV")
 
     def outcome(self, context: RunContext, cutoff: dt.date) -> ir.Table | None:
         """Accounts that bought after `cutoff`, weighted by what they spent by ``as_of``."""

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import (BaseModel, ConfigDict, Field, PositiveFloat, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from segmint import tables as t
 from segmint.exceptions import ConfigError
-from segmint.score.registry import (DETAIL, PARAMETER, VALUE, ScoreModel, band_of,
+from segmint.score.registry import (Bands, ScoreModel, band_of, parameter_table,
                                     score_model)
 from segmint.sections import Chart, Note, Section, TableView
 
@@ -64,29 +63,10 @@ SECTION = Section(
     ))
 
 
-class PotentialBands(BaseModel):
+class PotentialBands(Bands):
     """``potential_band``: labels for potentials cut at `edges` (in the reporting currency) or
     at `quantiles` of the accounts' look-alike potential (by default the median and the 80th
     percentile: Low, Medium, High)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    labels: list[str] = Field(default_factory=lambda: ["Low", "Medium", "High"], min_length=2)
-    quantiles: list[float] = Field(default_factory=lambda: [0.5, 0.8])
-    edges: list[PositiveFloat] | None = None
-
-    @model_validator(mode="after")
-    def _shape(self) -> PotentialBands:
-        if self.edges is not None and "quantiles" in self.model_fields_set:
-            raise ValueError("give edges or quantiles, not both")
-        cuts = self.edges if self.edges is not None else self.quantiles
-        if any(b <= a for a, b in zip(cuts, cuts[1:])):
-            raise ValueError(f"cuts must be strictly increasing, got {cuts}")
-        if self.edges is None and not all(0 < q < 1 for q in cuts):
-            raise ValueError(f"quantiles are between 0 and 1, got {cuts}")
-        if len(self.labels) != len(cuts) + 1:
-            raise ValueError(f"{len(cuts)} cuts make {len(cuts) + 1} bands, so labels needs "
-                             f"{len(cuts) + 1} names (got {self.labels})")
-        return self
 
 
 class PotentialSettings(BaseModel):
@@ -272,8 +252,6 @@ class Potential(ScoreModel):
 
     def parameters(self) -> pd.DataFrame:
         """The quantiles, the customers it learnt from, the band edges, the monotone repair."""
-        import pandas as pd
-
         fitted = self.lookalike_
         low, mid, high = fitted.quantiles
         rows = [
@@ -296,17 +274,13 @@ class Potential(ScoreModel):
             ("lookup_cells", len(fitted.lookup), "feature combinations in the lookup table "
              f"({', '.join(fitted.features)})"),
         ]
-        labels = self.settings.bands.labels
-        rows += [(f"band_edge_{i}", edge, f"potential_band {labels[i]} from this potential")
-                 for i, edge in enumerate(self.band_edges_, start=1)]
         if self.products_ is not None:
             held = self.products_.held
             rows.append(("products_offered", int(held.offered.sum()), "look-alike group × "
                          f"product pairs held by at least {self.settings.product_share:.0%} of "
                          "the group's customers"))
-        return pd.DataFrame({PARAMETER: pd.Series([r[0] for r in rows], dtype="string"),
-                             VALUE: pd.Series([float(r[1]) for r in rows], dtype="float64"),
-                             DETAIL: pd.Series([r[2] for r in rows], dtype="string")})
+        return parameter_table(rows, band="potential_band", labels=self.settings.bands.labels,
+                               edges=self.band_edges_, unit="potential")
 
     def outcome(self, context: RunContext, cutoff: dt.date) -> ir.Table | None:
         """Accounts whose ARR grew after `cutoff` (won, or expanded by more than 1%), weighted
