@@ -254,20 +254,31 @@ def test_the_starting_model_reads_filled_columns_only(tmp_path):
     project, warnings = initialised(tmp_path, "hubspot_companies_sparse.csv")
     assert warnings == []
     size = project.segmentation.dimensions["size"]
-    # no headcount at all: the bands read annual revenue; no country: no region dimension
+    # no headcount at all: the bands read annual revenue; no country, but states written out
     assert (size.field, size.edges, list(project.segmentation.dimensions)) == (
-        "annual_revenue", [50_000_000, 1_000_000_000], ["size"])
+        "annual_revenue", [50_000_000, 1_000_000_000], ["size", "region"])
     result = run(project, write=False)
     assert conserved(result) == {"accounts": (4, 4, 0)}
     segments = dict(zip(result.segment_summary.segment, result.segment_summary.accounts))
-    # 20M SMB, 250M Mid-Market, 3B Enterprise; Maple Leaf has no revenue: 1 of 4 unassigned
-    assert segments == {"SMB": 1, "Mid-Market": 1, "Enterprise": 1, "Unassigned": 1}
+    # 20M in Massachusetts, 250M in Pennsylvania: US; Maple Leaf (Ontario, so Canada) has no
+    # revenue and Pacific Rim (3B) no state: 2 of 4 unassigned
+    assert segments == {"SMB-North America": 1, "Mid-Market-North America": 1, "Unassigned": 2}
+    assert ("3 account(s) have no country but a US state or Canadian province written out: the "
+            "country is taken from it.") in " ".join(result.notes)
+    # completeness counts the fields figures read even when the export lacks them: filled
+    # id 4 + name 4 + revenue 3 + state 3 over 4 rows x 8 columns (industry, headcount,
+    # country and owner among them, absent or empty)
+    scores = result.audit.scores.set_index("table")
+    assert scores.loc["accounts", "complete"] == pytest.approx(14 / 32)
+    sources = result.audit.fill_rates.set_index("column").source
+    assert (sources["employees"], sources["industry"]) == (
+        "Number of Employees", "(not in the export)")
 
 
 def test_with_nothing_filled_the_starting_model_is_one_segment_and_says_what_to_fill(tmp_path):
     data = (SHAPES / "hubspot_companies_sparse.csv").read_text().splitlines()
     (tmp_path / "companies.csv").write_text("\n".join(
-        ",".join(f if i < 2 or i == 5 else "" for i, f in enumerate(line.split(",")))
+        ",".join(f if i < 2 else "" for i, f in enumerate(line.split(",")))
         if n else line for n, line in enumerate(data)) + "\n")
     project, _ = initialised_existing(tmp_path, "companies.csv")
     assert [s.name for s in project.segmentation.segments] == ["All accounts"]

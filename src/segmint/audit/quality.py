@@ -17,6 +17,7 @@ from segmint.config.project import Project
 from segmint.enrich.currency import LOCAL_SUFFIX
 from segmint.enrich.customers import customer_rule
 from segmint.enrich.dedup import SURVIVOR_ID
+from segmint.enrich.geography import normalise_key
 from segmint.enrich.industry import NAICS_SECTOR, NAICS_SOURCE
 from segmint.enrich.owners import (BY_EMAIL, MATCHED_OWNER_ID, OWNER_ACTIVE, OWNER_MATCH,
                                    link_owners)
@@ -106,8 +107,11 @@ class AuditResult:
         Deals closing before they were created, left out of sales-cycle figures (`notes`
         says so); None without a deals table.
     customer_rule : str
-        Which rule decided who is a customer, and for how many accounts
-        (`segmint.enrich.customers.customer_rule`); `notes` has it.
+        Which rule decided who is a customer, and for how many accounts, when no revenue table
+        does (`segmint.enrich.customers.customer_rule`); `notes` has it.
+    country_from_state : int
+        Accounts with no country whose state named a US state or Canadian province, so the
+        country was taken from it (`segmint.enrich.geography.attach_geography`); in `notes`.
     reporting_currency : str
         The project's ``currency.reporting``, which money figures are in; the headline counts
         the deals in another currency as ``deals_not_in_<code>`` and those with a blank
@@ -151,12 +155,17 @@ class AuditResult:
     warnings: list[str] = field(default_factory=list)
     negative_sales_cycles: int | None = None  # deals closed before they were created
     customer_rule: str = ""  # which rule decided who is a customer (`customer_rule`)
+    country_from_state: int = 0  # accounts with no country whose state name gave it
 
     @property
     def notes(self) -> list[str]:
         """What a run says about how figures were decided: the rule that made customers, and
         deals left out of sales cycles."""
         notes = [self.customer_rule] if self.customer_rule else []
+        if self.country_from_state:
+            notes.append(f"{self.country_from_state:,} account(s) have no country but a US state "
+                         "or Canadian province written out: the country is taken from it. Fill "
+                         "the country in the CRM to make it explicit.")
         if not self.negative_sales_cycles:
             return notes
         return notes + [f"{self.negative_sales_cycles:,} deal(s) close before they were created (a "
@@ -336,7 +345,8 @@ def audit_tables(
     keep = keep or (lambda table, name: table)
     labels = source_labels(project)
     crm = validated["accounts"].clean
-    fill = _fill_rates({"in_crm": crm, "usable": normalised, "enriched": enriched}, labels)
+    fill = _fill_rates({"in_crm": crm, "usable": normalised, "enriched": enriched},
+                       validated["accounts"].headers)
     segments = keep(enriched.join(assignments.select(t.ACCOUNT_ID, t.SEGMENT), t.ACCOUNT_ID),
                     "audit_segments")
     by_segment = _fill_by_segment(segments)
@@ -360,8 +370,15 @@ def audit_tables(
     left_count = int(now.filter(now[t.ACCOUNT_ID].isin(left._id)).count().execute())
     # the counts over the enriched accounts, in one query rather than one each
     inheritable = [g for g in INHERITABLE if g + SOURCE_SUFFIX in enriched.columns]
+    from_state = ibis.literal(0, "int64")  # countries taken from a state name (attach_geography)
+    if t.STATE in enriched.columns and t.COUNTRY + t.RAW_SUFFIX in enriched.columns:
+        own = (enriched[t.COUNTRY + SOURCE_SUFFIX] != PARENT).fill_null(True) if (
+            t.COUNTRY + SOURCE_SUFFIX in enriched.columns) else ibis.literal(True)
+        from_state = (enriched[t.COUNTRY].notnull() & own & normalise_key(
+            enriched[t.COUNTRY + t.RAW_SUFFIX].cast("string")).isnull()).cast("int64").sum()
     counts = enriched.aggregate(
         _accounts=enriched.count(), _no_owner=enriched[t.OWNER_ID].isnull().cast("int64").sum(),
+        _from_state=from_state,
         **{g: (enriched[g + SOURCE_SUFFIX] == PARENT).fill_null(False).cast("int64").sum()
            for g in inheritable},
     ).to_pyarrow().to_pylist()[0]
@@ -379,6 +396,7 @@ def audit_tables(
         date_orders=date_orders(validated), reporting_currency=project.currency.reporting,
         negative_sales_cycles=_negative_cycles(used.get("deals")),
         customer_rule=customer_rule(enriched, used.get("revenue"), used.get("deals")),
+        country_from_state=int(counts["_from_state"] or 0),
     )
 
 
@@ -547,11 +565,16 @@ def _count_filled(table: ir.Table, columns: list[str]) -> dict[str, int]:
     return {"_n": int(row["_n"]), **{c: int(row[c] or 0) for c in present}}
 
 
-def _fill_rates(stages: dict[str, ir.Table], labels: dict[str, str]) -> pd.DataFrame:
+NOT_IN_EXPORT = "(not in the export)"  # fill rates' source of a column the file does not have
+
+
+def _fill_rates(stages: dict[str, ir.Table], headers: dict[str, str]) -> pd.DataFrame:
+    """Per account column, accounts with a value at each stage; ``source`` is the export's
+    header (`Validated.headers`), or `NOT_IN_EXPORT`."""
     counts = {stage: _count_filled(table, list(FILL_COLUMNS)) for stage, table in stages.items()}
     rows = []
     for column in FILL_COLUMNS:
-        row = {"column": column, "source": labels.get(column, column)}
+        row = {"column": column, "source": headers.get(column, NOT_IN_EXPORT)}
         for stage, filled in counts.items():
             row[stage] = filled.get(column, 0)
         for stage, filled in counts.items():
@@ -699,6 +722,35 @@ def _outliers(accounts: ir.Table, factor: float) -> tuple[pd.DataFrame, int]:
     return listed.order_by(ibis.desc(far), t.ACCOUNT_ID).limit(MAX_LISTED).to_pandas(), count
 
 
+# The columns each table's figures read: completeness counts them whether or not the export has
+# them, so an accounts file with an id and a name alone is not "100% complete". Other canonical
+# columns (coordinates, city, domain...) count only when the export has them filled.
+EXPECTED_COLUMNS = {
+    "accounts": (t.NAME, t.INDUSTRY, t.EMPLOYEES, t.ANNUAL_REVENUE, t.COUNTRY, t.OWNER_ID),
+    "deals": (t.AMOUNT, t.CREATED_DATE, t.CLOSE_DATE, t.STAGE),
+    "revenue": (t.PERIOD, t.MRR),
+    "usage": (t.DATE, t.METRIC, t.VALUE),
+    "transactions": (t.DATE, t.AMOUNT),
+}
+
+
+def completeness(filled: dict[str, int], rows: int, table: str) -> float:
+    """Share of cells filled over the columns the export has filled and the columns `table`'s
+    figures read (`EXPECTED_COLUMNS`), whether the export has them or not.
+
+    Examples
+    --------
+    >>> completeness({"account_id": 4, "name": 4}, 4, "accounts")  # 5 expected fields absent
+    0.2857142857142857
+    >>> completeness({"account_id": 4, "name": 4, "industry": 2, "employees": 4, "country": 4,
+    ...               "annual_revenue": 4, "owner_id": 4}, 4, "accounts")
+    0.9285714285714286
+    """
+    columns = {c for c, n in filled.items() if n > 0} | set(EXPECTED_COLUMNS.get(table, ()))
+    cells = rows * len(columns)
+    return sum(filled.get(c, 0) for c in columns) / cells if cells else 1.0
+
+
 def _scores(validated: dict[str, Validated], rejects: ir.Table, duplicates: int) -> pd.DataFrame:
     cleared = (rejects.filter(rejects.action == "value cleared").group_by("table")
                .aggregate(n=lambda r: r.count()).to_pandas().set_index("table")["n"].to_dict())
@@ -707,11 +759,11 @@ def _scores(validated: dict[str, Validated], rejects: ir.Table, duplicates: int)
         columns = [c for c in t.SPECS[name].columns if c in v.clean.columns]
         filled = _count_filled(v.clean, columns)
         populated = [c for c in columns if filled.get(c, 0) > 0]
-        used = filled["_n"]
+        used = filled.pop("_n")
         kept = v.rows_used / v.rows_in if v.rows_in else 1.0
         cells = used * len(populated)
         valid = 1 - int(cleared.get(name, 0)) / cells if cells else 1.0
-        complete = sum(filled[c] for c in populated) / cells if cells else 1.0
+        complete = completeness(filled, used, name)
         unique = 1 - duplicates / used if name == "accounts" and used else 1.0
         rows.append({"table": name, "rows_in": v.rows_in, "kept": kept, "valid": valid,
                      "complete": complete, "unique": unique,

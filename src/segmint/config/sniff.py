@@ -309,9 +309,13 @@ def _segmentation_lines(accounts: Placement) -> list[str]:
         dimensions += [comment, "    size:", "      kind: bands", f"      field: {size}",
                        f"      edges: {edges}", "      labels: [SMB, Mid-Market, Enterprise]"]
         template.append("{size}")
-    if t.COUNTRY in filled:
+    if t.COUNTRY in filled or t.STATE in filled:
         dimensions += [
             "    # The built-in map from country to North America, LATAM, EMEA, APAC.",
+            *([] if t.COUNTRY in filled else [
+                "    # The export's country is empty: an account whose state is a US state or",
+                "    # Canadian province written out takes that country; the others stay",
+                "    # Unassigned until their country is filled in the CRM."]),
             "    region:", "      kind: map", "      field: country", "      builtin: iso_region",
         ]
         template.append("{region}")

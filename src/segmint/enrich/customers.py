@@ -62,7 +62,8 @@ def _won_account_ids(deals: ir.Table) -> ir.Column:
 
 def customer_rule(accounts: ir.Table, revenue: ir.Table | None = None,
                   deals: ir.Table | None = None) -> str:
-    """Which rule decided who is a customer, with the accounts each rule made one.
+    """Which rule decided who is a customer, with the accounts each rule made one; empty when a
+    revenue table decides (an account paying in its latest month is a customer), the plain case.
 
     Examples
     --------
@@ -73,9 +74,8 @@ def customer_rule(accounts: ir.Table, revenue: ir.Table | None = None,
     >>> print(customer_rule(accounts, deals=deals))
     Customers: no revenue table, so an account with a won deal is one (2 accounts), as is one whose account type says customer (1 account, 0 of them without a won deal).
     """
-    if revenue is not None:
-        return ("Customers: accounts paying in the latest month of the revenue table (a won "
-                "deal or the account type does not decide).")
+    if revenue is not None:  # the plain rule: said in the README, not on every run
+        return ""
     no_account = accounts[t.ACCOUNT_ID].isnull() & ibis.literal(False)  # a column of false
     typed = _typed_customer(accounts).fill_null(False) | no_account
     won = (accounts[t.ACCOUNT_ID].isin(_won_account_ids(deals)) if deals is not None

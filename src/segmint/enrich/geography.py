@@ -383,6 +383,23 @@ def state_aliases() -> dict[tuple[str, str], str]:
     return _unique_aliases(pairs, "state")
 
 
+@functools.cache
+def country_by_state_name() -> dict[str, str]:
+    """Normalised state or province name -> its country (US or CA), for an account whose country
+    is blank: names and abbreviations of more than two letters only, since a bare code is no
+    proof of the country (WA and NT are also Australian states, MP an Indian one).
+
+    Examples
+    --------
+    >>> names = country_by_state_name()
+    >>> names["texas"], names["calif"], names["québec"], names["us ny"], "wa" in names
+    ('US', 'US', 'CA', 'US', False)
+    """
+    pairs = [(key, country) for (country, key) in state_aliases()
+             if len(key.replace(" ", "")) > 2]
+    return _unique_aliases(pairs, "state name")
+
+
 def state_code(text: str | None, country_code: str | None) -> str | None:
     """Two-letter state, district, territory or province code, for US and Canadian addresses.
 
@@ -414,6 +431,8 @@ def state_code(text: str | None, country_code: str | None) -> str | None:
 
 _COUNTRY_KEY, _COUNTRY_CODE, _REGION = "_geo_country_key", "_geo_country", "_geo_region"
 _STATE_COUNTRY, _STATE_KEY, _STATE_CODE = "_geo_state_country", "_geo_state_key", "_geo_state"
+_STATE_NAME_KEY, _STATE_NAME_COUNTRY, _STATE_NAME_REGION = (
+    "_geo_state_name", "_geo_state_name_country", "_geo_state_name_region")
 
 
 @functools.cache
@@ -427,6 +446,18 @@ def _country_table() -> ir.Table:
             _REGION: [regions[code] for code in aliases.values()],
         },
         schema={_COUNTRY_KEY: "string", _COUNTRY_CODE: "string", _REGION: "string"},
+    )
+
+
+@functools.cache
+def _state_name_table() -> ir.Table:
+    names = country_by_state_name()
+    regions = region_by_country()
+    return ibis.memtable(
+        {_STATE_NAME_KEY: list(names), _STATE_NAME_COUNTRY: list(names.values()),
+         _STATE_NAME_REGION: [regions[code] for code in names.values()]},
+        schema={_STATE_NAME_KEY: "string", _STATE_NAME_COUNTRY: "string",
+                _STATE_NAME_REGION: "string"},
     )
 
 
@@ -463,7 +494,9 @@ def attach_geography(
     ibis.Table
         The input columns in their order, with ``country`` now the ISO alpha-2 code (null when
         unknown) and, where the code is US or CA, ``state`` the 2-letter state or province code
-        (null when unknown; other countries keep their state text). Appended: ``country_raw``
+        (null when unknown; other countries keep their state text). A blank country is taken
+        from a state written out as a US state or Canadian province (`country_by_state_name`);
+        ``country_raw`` stays blank, which is how the audit counts them. Appended: ``country_raw``
         (the original text), ``region`` (North America, LATAM, EMEA, APAC; null when the country
         is unknown) and, when there is a state column, ``state_raw``. With other column names the
         originals go to ``<name>_raw``. An existing ``region`` column is dropped for the new one.
@@ -477,6 +510,9 @@ def attach_geography(
     ['account_id', 'country', 'state', 'country_raw', 'region', 'state_raw']
     >>> out[["country", "region", "state"]].values.tolist()
     [['US', 'North America', 'CA'], ['DE', 'EMEA', 'Bayern'], [None, None, None]]
+    >>> blank = ibis.memtable({"country": [None, " ", None], "state": ["Texas", "Ontario", "WA"]})
+    >>> attach_geography(blank).execute()[["country", "state"]].values.tolist()
+    [['US', 'TX'], ['CA', 'ON'], [None, 'WA']]
     """
     country_key, state_key = _COUNTRY_KEY + "_in", _STATE_KEY + "_in"
     countries = _country_table()
@@ -488,9 +524,21 @@ def attach_geography(
     appended = {country + RAW_SUFFIX: geo[country], REGION: geo[_REGION]}
 
     if state in accounts.columns:
-        states = _state_table()
-        geo = geo.mutate(**{state_key: normalise_key(geo[state].cast("string"))})
-        on = [geo[_COUNTRY_CODE] == states[_STATE_COUNTRY], geo[state_key] == states[_STATE_KEY]]
+        states, names = _state_table(), _state_name_table()
+        # a blank country (not an unknown one) is taken from a state name that says it
+        name_key = _STATE_NAME_KEY + "_in"
+        keyed = keyed.mutate(**{
+            state_key: normalise_key(keyed[state].cast("string")),
+            name_key: ibis.ifelse(keyed[country_key].isnull(),
+                                  normalise_key(keyed[state].cast("string")), None)})
+        geo = (keyed.left_join(countries, keyed[country_key] == countries[_COUNTRY_KEY])
+               .left_join(names, keyed[name_key] == names[_STATE_NAME_KEY]))
+        geo = geo.select(
+            *accounts.columns, state_key,
+            **{_COUNTRY_CODE: geo[_COUNTRY_CODE].coalesce(geo[_STATE_NAME_COUNTRY]),
+               _REGION: geo[_REGION].coalesce(geo[_STATE_NAME_REGION])})
+        geo = geo.view()
+        on = [(_COUNTRY_CODE, _STATE_COUNTRY), (state_key, _STATE_KEY)]
         geo = geo.left_join(states, on).select(
             *accounts.columns, _COUNTRY_CODE, _REGION, _STATE_CODE
         )

@@ -211,7 +211,7 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
         elif isinstance(block, Chart):
             also = {keyword: frames.get(table) for keyword, table in block.also.items()}
             figure = (charts.load_drawings()[block.kind](frame, **also, **dict(block.options))
-                      if frame is not None and len(frame) else None)
+                      if something_to_draw(frame) else None)
             if figure is None:
                 parts.append(f'<p class="muted empty" data-chart="{escape(block.kind)}">'
                              f"{escape(block.empty)}</p>")
@@ -220,6 +220,23 @@ def render_section(name: str, section: Section, frames: Mapping[str, pd.DataFram
                              f"{charts.to_svg(figure, salt=f'{name}:{position}')}</figure>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def something_to_draw(frame: pd.DataFrame | None) -> bool:
+    """Whether a chart of `frame` would show anything: rows, and a number that is not zero (an
+    axis of zeros is drawn as "0 0 0 1 1 1" and reads as data).
+
+    >>> something_to_draw(pd.DataFrame({"segment": ["A", "B"], "deals": [0, None]}))
+    False
+    >>> something_to_draw(pd.DataFrame({"segment": ["A", "B"], "deals": [0, 2]}))
+    True
+    >>> something_to_draw(pd.DataFrame({"segment": ["A"]})), something_to_draw(None)
+    (True, False)
+    """
+    if frame is None or not len(frame):
+        return False
+    numbers = frame.select_dtypes("number")
+    return numbers.empty or bool(numbers.fillna(0).ne(0).to_numpy().any())
 
 
 def _figures(block: Figures, frame: pd.DataFrame | None) -> str:

@@ -165,7 +165,8 @@ class Validated:
     whose mojibake was repaired); `notes` then say what validation decided per column when the
     data does not make it obvious. `date_orders` has the order each text date column is read
     in and why (`decisions.decide`). `id_sentinels` counts the id placeholders loading read as
-    no id (`parsers.crm.count_id_sentinels`). The audit reports them.
+    no id (`parsers.crm.count_id_sentinels`). `headers` maps each canonical column the file
+    has to its header (a column not in it is all null in `clean`). The audit reports them.
     """
 
     table: str
@@ -179,6 +180,7 @@ class Validated:
     reading: Reading | None = None
     id_sentinels: tuple[crm.IdSentinels, ...] = ()
     date_orders: dict[str, decisions.DateOrder] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # canonical column -> file's header
 
     @property
     def balanced(self) -> bool:
@@ -347,7 +349,8 @@ def validate(
     return Validated(loaded.table, clean, rejects, rows_in, rows_used, rows_rejected,
                      notes=(*loaded.notes, *decided.notes, *empty), repairs=loaded.repairs,
                      reading=loaded.reading, date_orders=decided.date_orders,
-                     id_sentinels=crm.count_id_sentinels(loaded.rows, loaded.value_kinds))
+                     id_sentinels=crm.count_id_sentinels(loaded.rows, loaded.value_kinds),
+                     headers=dict(loaded.mapping))
 
 
 def _parse(column: ir.Value, kind: str, **options) -> parsers.Parsed:
