@@ -1,7 +1,7 @@
-"""Amounts of money as people read them (105M, -2.64k, 600), for readings, tables and charts.
+"""Amounts of money: as people read them (105M, -2.64k, 600) and in whole cents in the engine.
 
 Neutral, so that `analyse` (readings and headlines) and `report` (chart axes and labels) write
-amounts alike without either importing the other.
+amounts alike without either importing the other, and every stage adds money in the same cents.
 """
 
 from __future__ import annotations
@@ -58,14 +58,46 @@ def _amount(text: str) -> float:
     return float(text)
 
 
+def to_cents(amount):
+    """An engine column of amounts in whole cents (int64), so a sum of them does not depend on
+    the order the engine's threads add them in (a float sum's last digit can change from run
+    to run).
+
+    >>> import ibis
+    >>> ibis.memtable({"arr": [0.1, 2543.105]}).arr.pipe(to_cents).execute().tolist()
+    [10, 254311]
+    """
+    return (amount * 100).round(0).cast("int64")
+
+
+def from_cents(cents):
+    """Whole cents (an engine integer) back to an amount.
+
+    >>> import ibis
+    >>> ibis.literal(254311).pipe(from_cents).execute()
+    2543.11
+    """
+    return cents.cast("float64") / 100
+
+
 def sum_to_the_cent(amount):
     """The sum of an engine column of amounts, added in whole cents: the same on every run.
-
-    A float sum depends on the order the engine's threads add it in (its last digit changes
-    from run to run); whole cents in int64 do not.
 
     >>> import ibis
     >>> ibis.memtable({"arr": [0.1, 0.2, 0.105]}).arr.pipe(sum_to_the_cent).execute()
     0.41
     """
-    return (amount * 100).round(0).cast("int64").sum().cast("float64") / 100
+    return from_cents(to_cents(amount).sum())
+
+
+def round_to_the_cent(amount):
+    """An amount rounded to the cent, half away from zero, the same on every engine.
+
+    A median can end in half a cent (374638.585), which a float holds a hair below; DuckDB's
+    round(x, 2) rounds x * 100 (…58.5, up) and Spark's the exact binary value (down).
+
+    >>> import ibis
+    >>> ibis.literal(374638.585).pipe(round_to_the_cent).execute()
+    374638.59
+    """
+    return (amount * 100).round(0) / 100

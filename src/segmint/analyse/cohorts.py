@@ -8,6 +8,7 @@ import ibis.expr.types as ir
 from segmint.analyse.performance import Period, arr_snapshots, period_index
 from segmint.analyse.registry import analysis
 from segmint.context import RunContext
+from segmint.money import from_cents, to_cents
 from segmint.sections import Chart, Section
 from segmint.tables import (
     ACCOUNT_ID,
@@ -61,9 +62,8 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
     [(0, 1.0, 1.0), (1, 0.5, 0.6), (2, 0.5, 0.4)]
     """
     snap = arr_snapshots(revenue, period=period)
-    # sums in whole cents (ARR is rounded to the cent), so they do not depend on the order an
-    # engine adds them in: a float sum can differ in its last digit from run to run
-    cents = (snap[ARR] * 100).round(0).cast("int64")
+    # sums in whole cents (ARR is rounded to the cent): the same on every run
+    cents = to_cents(snap[ARR])
     accounts = snap.group_by([ACCOUNT_ID, PERIOD]).aggregate(_cents=cents.sum())
     accounts = accounts.mutate(**{COHORT: accounts[PERIOD].min().over(group_by=ACCOUNT_ID)})
     accounts = accounts.mutate(
@@ -86,8 +86,8 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
     )
     full = grid.left_join(cells, [SEGMENT, COHORT, AGE])
     active = full.active_logos.fill_null(0)
-    arr_cents = full._cents.fill_null(0).cast("float64")
-    start_cents = full._start_cents.cast("float64")
+    arr_cents = full._cents.fill_null(0)
+    start_cents = full._start_cents
     return full.select(
         SEGMENT,
         COHORT,
@@ -95,9 +95,9 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
         "logos",
         active_logos=active,
         **{LOGO_RETENTION: active.cast("float64") / full.logos.cast("float64")},
-        start_arr=start_cents / 100,
-        **{ARR: arr_cents / 100},
-        revenue_retention=arr_cents / start_cents,
+        start_arr=from_cents(start_cents),
+        **{ARR: from_cents(arr_cents)},
+        revenue_retention=arr_cents.cast("float64") / start_cents.cast("float64"),
     )
 
 

@@ -8,6 +8,7 @@ import ibis.expr.types as ir
 from segmint.analyse.performance import Period, period_index, period_start
 from segmint.analyse.registry import analysis
 from segmint.context import RunContext
+from segmint.money import from_cents, round_to_the_cent, sum_to_the_cent, to_cents
 from segmint.sections import Chart, Section
 from segmint.tables import (
     ACCOUNT_ID,
@@ -126,7 +127,7 @@ def deal_metrics(
     new = table[_TYPE] == "new"
     won_amount = ibis.ifelse(won, table[AMOUNT], ibis.null("float64"))
     # whole cents, so the mean does not depend on the order an engine adds the amounts in
-    won_cents = _to_cents(won_amount)
+    won_cents = to_cents(won_amount)
     cycle = ibis.ifelse(won, table[_CYCLE], ibis.null("int64"))
     is_open = ~closed
     out = table.group_by(keys).aggregate(
@@ -140,7 +141,7 @@ def deal_metrics(
         median_cycle_days=cycle.quantile(0.5),
         p90_cycle_days=cycle.quantile(0.9),
         open_deals=is_open.cast("int64").sum(),
-        open_cents=_to_cents(ibis.ifelse(is_open, table[AMOUNT], 0.0)).sum().fill_null(0),
+        open_cents=to_cents(ibis.ifelse(is_open, table[AMOUNT], 0.0)).sum().fill_null(0),
     )
     rate = out.won_deals.cast("float64") / out.closed_deals.cast("float64").nullif(0)
     new_rate = out.new_won_deals.cast("float64") / out.new_closed_deals.cast("float64").nullif(0)
@@ -152,13 +153,13 @@ def deal_metrics(
         new_closed_deals=out.new_closed_deals,
         new_won_deals=out.new_won_deals,
         new_win_rate=new_rate,
-        won_amount=out.won_cents.cast("float64") / 100,
+        won_amount=from_cents(out.won_cents),
         avg_won_amount=out.avg_won_cents.round(0) / 100,
-        median_won_amount=_cents(out.median_won_amount),
+        median_won_amount=round_to_the_cent(out.median_won_amount),
         median_cycle_days=out.median_cycle_days.cast("float64"),
         p90_cycle_days=out.p90_cycle_days.cast("float64"),
         open_deals=out.open_deals,
-        open_amount=out.open_cents.cast("float64") / 100,
+        open_amount=from_cents(out.open_cents),
     )
 
 
@@ -176,21 +177,6 @@ def sales_cycle_days(created: ir.DateValue, close: ir.DateValue) -> ir.IntegerVa
     """
     days = close.delta(created, unit="day").cast("int64")
     return ibis.ifelse(days >= 0, days, ibis.null("int64"))
-
-
-def _to_cents(amount: ir.NumericValue) -> ir.IntegerValue:
-    """An amount in whole cents, so a sum of them does not depend on the order an engine adds
-    them in (a float sum can differ in its last digit from run to run)."""
-    return (amount * 100).round(0).cast("int64")
-
-
-def _cents(amount: ir.FloatingValue) -> ir.FloatingValue:
-    """Round to the cent, half away from zero, the same on every engine.
-
-    A median can end in half a cent (374638.585), which a float holds a hair below; DuckDB's
-    round(x, 2) rounds x * 100 (…58.5, up) and Spark's the exact binary value (down).
-    """
-    return (amount * 100).round(0) / 100
 
 
 def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
@@ -220,11 +206,11 @@ def open_pipeline(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     table = _prepared(deals, assignments)
     table = table.filter(~table[_CLOSED])
     metrics = {"open_deals": table.count(),
-               "open_amount": _to_cents(table[AMOUNT]).sum().fill_null(0).cast("float64") / 100}
+               "open_amount": from_cents(to_cents(table[AMOUNT]).sum().fill_null(0))}
     if PROBABILITY in table.columns:
         # whole cents, so the sum does not depend on the order an engine adds them in
-        cents = (table[AMOUNT] * table[PROBABILITY].cast("float64") * 100).round(0).cast("int64")
-        metrics["weighted_amount"] = cents.sum().cast("float64") / 100
+        weighted = table[AMOUNT] * table[PROBABILITY].cast("float64")
+        metrics["weighted_amount"] = sum_to_the_cent(weighted)
     return table.group_by([SEGMENT, STAGE]).aggregate(**metrics)
 
 
@@ -251,7 +237,7 @@ def lead_source_mix(deals: ir.Table, assignments: ir.Table) -> ir.Table:
     [('Partner', 0.25, 0.1111111111111111), ('Web', 0.75, 0.8888888888888888)]
     """
     table = _prepared(deals, assignments)
-    won_cents = _to_cents(ibis.ifelse(table[_WON], table[AMOUNT], 0.0).fill_null(0.0))
+    won_cents = to_cents(ibis.ifelse(table[_WON], table[AMOUNT], 0.0).fill_null(0.0))
     mix = table.group_by([SEGMENT, LEAD_SOURCE]).aggregate(
         deals=table.count(), won_cents=won_cents.sum()
     )
@@ -261,7 +247,7 @@ def lead_source_mix(deals: ir.Table, assignments: ir.Table) -> ir.Table:
         LEAD_SOURCE,
         "deals",
         deal_share=mix.deals.cast("float64") / mix.deals.sum().over(in_segment).cast("float64"),
-        won_amount=mix.won_cents.cast("float64") / 100,
+        won_amount=from_cents(mix.won_cents),
         won_amount_share=mix.won_cents.cast("float64")
         / mix.won_cents.sum().over(in_segment).cast("float64").nullif(0),
     )

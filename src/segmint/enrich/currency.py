@@ -16,6 +16,7 @@ from segmint import tables as t
 from segmint.config.project import ISO_CURRENCIES, RATE_COLUMNS, Currency
 from segmint.exceptions import ColumnNotFoundError, SourceError, closest_hint
 from segmint.loaded import RatesFile
+from segmint.money import round_to_the_cent, to_cents
 from segmint.validate.checks import REJECTS_SCHEMA, Action, Validated
 from segmint.validate.parsers import parse_number_py
 
@@ -261,7 +262,7 @@ def convert_amounts(
     given = joined[amount].cast("float64")
     blank = joined._fx_code.isnull()
     reporting = blank | (joined._fx_code == fx.reporting)
-    converted = (given * joined._fx_rate * 100).round(0) / 100  # to the cent, alike on every engine
+    converted = round_to_the_cent(given * joined._fx_rate)
     rule = ibis.cases(
         (blank, "assumed"),
         (reporting, "reporting"),
@@ -395,7 +396,7 @@ def _reason(code: str, fx: FxRates) -> str:
 def _rejects(rows: ir.Table, table: str, money: Money, reasons: dict[str, str]) -> ir.Table:
     """One rejects record per row (REJECTS_SCHEMA): the amount as given, to the cent."""
     local = rows[money.amount + LOCAL_SUFFIX]
-    cents = (local * 100).round(0).cast("int64")
+    cents = to_cents(local)
     text = ((cents // 100).cast("string") + "."
             + (cents % 100).cast("string").lpad(2, "0"))  # 1234.5 -> '1234.50' on every engine
     code = rows[t.CURRENCY].cast("string").strip().upper()

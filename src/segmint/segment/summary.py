@@ -6,6 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.money import sum_to_the_cent
 
 
 def segment_summary(assignments: ir.Table) -> ir.Table:
@@ -24,9 +25,7 @@ def segment_summary(assignments: ir.Table) -> ir.Table:
     grouped = assignments.group_by(t.SEGMENT).aggregate(**metrics)
     grouped = grouped.mutate(share=grouped.accounts / grouped.accounts.sum().over())
     if t.ARR in assignments.columns:
-        # in whole cents: a float sum can differ in its last digit from run to run
-        cents = (assignments[t.ARR] * 100).round(0).cast("int64")
-        arr = assignments.group_by(t.SEGMENT).aggregate(arr=cents.sum().cast("float64") / 100)
+        arr = assignments.group_by(t.SEGMENT).aggregate(arr=sum_to_the_cent(assignments[t.ARR]))
         grouped = grouped.join(arr, t.SEGMENT)
     return grouped.order_by(ibis.desc("accounts"), t.SEGMENT)
 

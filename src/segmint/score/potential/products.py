@@ -58,12 +58,12 @@ class ProductWhitespace:
             lacks = [(held & self.bits[product]) == 0 for product in rows[t.PRODUCT]]
             counts.append((group == number, sum(lack.cast("int64") for lack in lacks)))
             values.append((group == number, sum(
-                (ibis.ifelse(lack, _cents(value), _cents(0.0))
-                 for lack, value in zip(lacks, rows.median_arr)), _cents(0.0))))
+                (ibis.ifelse(lack, _exact_cents(value), _exact_cents(0.0))
+                 for lack, value in zip(lacks, rows.median_arr)), _exact_cents(0.0))))
             names.append((group == number, sum((ibis.ifelse(lack, f"; {product}", "")
                                                 for lack, product in zip(lacks, rows[t.PRODUCT])),
                                                ibis.literal(""))))
-        none = (ibis.literal(0, "int64"), _cents(0.0), ibis.literal(""))
+        none = (ibis.literal(0, "int64"), _exact_cents(0.0), ibis.literal(""))
         count, value, listed = (ibis.cases(*cases, else_=empty) if cases else empty
                                 for cases, empty in zip((counts, values, names), none))
         return count.cast("int64"), value.cast("float64"), listed.substr(2).nullif("")
@@ -129,14 +129,14 @@ def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *,
                              keep(each, "potential_products_held"))
 
 
-def _cents(amount: float) -> ir.Value:
+def _exact_cents(amount: float) -> ir.Value:
     """An amount as an exact decimal literal, to the cent.
 
     Spark reads a bare float literal (2543.1) as a DECIMAL, DuckDB as a DOUBLE, and Ibis drops
     a cast to float64 from an expression it already types float64; typed as a decimal, the sum
     is exact on both engines and its final cast to float64 is kept.
 
-    >>> _cents(2543.104).type()
+    >>> _exact_cents(2543.104).type()
     Decimal(precision=18, scale=2, nullable=True)
     """
     return ibis.literal(decimal.Decimal(f"{amount:.2f}"), "decimal(18, 2)")
