@@ -127,3 +127,15 @@ def test_second_master_in_one_process_is_a_clear_error(spark):
 def test_missing_remote_file_names_it(spark, native):
     with pytest.raises(SourceError, match="nothere.csv could not be read as CSV"):
         engine.read_csv_text(spark, "file:///nonexistent/nothere.csv", HEADERS, delimiter=",")
+
+
+def test_spark_keeps_its_warehouse_in_the_scratch_folder(spark, tmp_path, monkeypatch):
+    """Spark's default warehouse is ./spark-warehouse, a folder left in the user's project."""
+    from segmint.engine.scratch import scratch_folder
+
+    monkeypatch.chdir(tmp_path)
+    spark.raw_sql("CREATE TABLE IF NOT EXISTS kept_here (x INT) USING parquet")
+    spark.raw_sql("DROP TABLE kept_here")
+    warehouse = spark._session.conf.get("spark.sql.warehouse.dir")
+    assert str(scratch_folder()) in warehouse
+    assert not (tmp_path / "spark-warehouse").exists()

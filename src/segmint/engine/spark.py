@@ -100,7 +100,9 @@ def _spark_session(master: str, conf: dict[str, str]):
         local = master.startswith("local")
         log4j = scratch_file("log4j2.properties")
         log4j.write_text(_LOG4J)
-        settings = {**SPARK_CONF, **(SPARK_LOCAL_CONF if local else {}), **conf}
+        # Spark's default warehouse is ./spark-warehouse: a folder left in the user's project
+        warehouse = {"spark.sql.warehouse.dir": scratch_file("spark-warehouse").as_uri()}
+        settings = {**SPARK_CONF, **(SPARK_LOCAL_CONF if local else {}), **warehouse, **conf}
         java_options = f"-Dlog4j2.configurationFile={log4j.as_uri()}"
         builder = SparkSession.builder.master(master).appName("segmint")
         for key, value in settings.items():
