@@ -29,7 +29,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f5f
 SEGMENTS_ORDER = 5  # where the segment overview stands among the sections (see Section)
 # columns shown as percentages, with their precision (penetration is often a fraction of 1%)
 PERCENT = {"share": ".1%", "share_of_wallet": ".0%", "penetration": ".2%",
-           "sam_penetration": ".2%"}
+           "sam_penetration": ".2%", "clv_share": ".1%"}
 
 
 def render_report(
@@ -298,8 +298,17 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _format(column: str, value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """A table cell as people read it.
+
+    >>> _format("cutoff", pd.Timestamp("2026-03-31")), _format("won", 1234.5), _format("x", None)
+    ('2026-03-31', '1,234', '–')
+    >>> _format("at", pd.Timestamp("2026-03-31 14:05"))
+    '2026-03-31 14:05:00'
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return "–"
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()  # a date the engine handed over as a timestamp
     if column in PERCENT and isinstance(value, float):
         return format(value, PERCENT[column])
     if isinstance(value, float):
