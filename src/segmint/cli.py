@@ -163,7 +163,8 @@ def _print_loading(result) -> None:
     if len(result.repairs):
         _print_frame("Values repaired on loading (mojibake, before → after)", result.repairs)
     if len(result.id_sentinels):
-        _print_frame("Id placeholders: empty lookups, and ids a spreadsheet rewrote as floats",
+        _print_frame("Id placeholders (empty lookups, ids a spreadsheet rewrote as floats) "
+                     "and owners marked deactivated",
                      result.id_sentinels[["table", "file", "column", "what", "rows", "examples"]])
     links = result.parent_links
     if len(links) and links.loc[links.found != "id", "accounts"].sum():  # some not found by id

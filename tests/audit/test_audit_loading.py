@@ -84,8 +84,11 @@ def test_salesforce_empty_lookups_are_counted_and_parents_found_by_id():
 def test_hubspot_ids_rewritten_as_floats_are_counted():
     result = audited("hubspot_companies_ui.csv", "hubspot")
     assert rows(result.id_sentinels[["table", "column", "kind", "rows", "examples"]]) == [
-        ("accounts", "account_id", "hubspot_id", 1, "1.2345678901E10")]
+        ("accounts", "account_id", "hubspot_id", 1, "1.2345678901E10"),
+        # Acme's owner is exported as "jane@acme.com (Deactivated User)": not a placeholder
+        ("accounts", "owner_id", "owner", 1, "jane@acme.com (Deactivated User)")]
     assert figures(result)[1] == 1
+    assert result.headline()["rows_with_deactivated_owner"] == 1
     assert result.parent_links.empty  # the file has no parent column
 
 

@@ -282,14 +282,18 @@ def test_parquet_has_no_reading(duck, tmp_path):
     assert load_source(duck, source, "accounts").reading is None
 
 
-# (file, table, preset) -> id placeholders per column, as validation counts them on each engine
+# (file, table, preset) -> id placeholders per column, and owners marked deactivated, as
+# validation counts them on each engine
 SENTINELS = [
     ("sf_accounts_api.csv", "accounts", "salesforce",
      [("parent_id", "salesforce_id", 1, ("000000000000000AAA",))]),  # Müller's empty ParentId
     ("hubspot_companies_ui.csv", "accounts", "hubspot",
-     [("account_id", "hubspot_id", 1, ("1.2345678901E10",))]),  # Initech's id, as Excel wrote it
-    ("sf_opportunities_report.csv", "deals", "salesforce", []),  # 15-character ids, none empty
-    ("dynamics_accounts.csv", "accounts", "dynamics", []),  # no id kinds declared
+     [("account_id", "hubspot_id", 1, ("1.2345678901E10",)),  # Initech's id, as Excel wrote it
+      ("owner_id", "owner", 1, ("jane@acme.com (Deactivated User)",))]),  # Acme's owner
+    ("sf_opportunities_report.csv", "deals", "salesforce",  # 15-character ids, none empty
+     [("owner_id", "owner", 1, ("jane@acme.com (Deactivated User)",))]),  # Risk suite's owner
+    ("dynamics_accounts.csv", "accounts", "dynamics",  # Fabrikam's owner, by display name
+     [("owner_id", "owner", 1, ("Dana Brooks (Deactivated User)",))]),
 ]
 
 

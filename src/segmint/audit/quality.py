@@ -79,8 +79,9 @@ class AuditResult:
         Values whose mojibake loading repaired, per file column: ``table``, ``file``, ``column``
         (the file's header), ``values_repaired`` and up to 3 ``examples`` (before → after).
     id_sentinels : DataFrame
-        Id placeholders loading read as no id, per column: ``table``, ``file``, ``column``,
-        ``kind``, ``what`` they are, ``rows`` and ``examples``.
+        Id placeholders loading read as no id, and owners marked deactivated (kind
+        ``owner``), per column: ``table``, ``file``, ``column``, ``kind``, ``what`` they are,
+        ``rows`` and ``examples``.
     parent_links : DataFrame
         How accounts' ``parent_id`` found a parent: ``found`` (``id``, ``name``, ``ambiguous``,
         ``unknown``; see `segmint.enrich.parents.resolve_parent_names`), ``accounts``,
@@ -258,13 +259,16 @@ class AuditResult:
         def total(frame: pd.DataFrame, column: str) -> int:
             return int(frame[column].sum()) if len(frame) else 0
 
+        sentinels = (self.id_sentinels if len(self.id_sentinels)
+                     else pd.DataFrame({"kind": [], "rows": []}))
         parents = (self.parent_links.set_index("found")["accounts"] if len(self.parent_links)
                    else pd.Series(dtype="int64"))
         return {
             "values_repaired_on_load": total(self.repairs, "values_repaired"),
             "characters_converted_on_load": total(self.file_reading, "characters_converted"),
             "replaced_characters_in_files": total(self.file_reading, "replaced_characters"),
-            "placeholder_ids": total(self.id_sentinels, "rows"),
+            "placeholder_ids": total(sentinels[sentinels.kind != "owner"], "rows"),
+            "rows_with_deactivated_owner": total(sentinels[sentinels.kind == "owner"], "rows"),
             "parents_found_by_name": int(parents.get(BY_NAME, 0)),
             "parents_ambiguous": int(parents.get(AMBIGUOUS, 0)),
             "parents_unknown": int(parents.get(UNKNOWN, 0)),

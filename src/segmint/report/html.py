@@ -162,8 +162,8 @@ def _loading_sections(audit: AuditResult) -> list[str]:
         parts += ["<h3>Values repaired on loading (mojibake, before → after)</h3>",
                   _table(audit.repairs)]
     if len(audit.id_sentinels):
-        parts += ["<h3>Id placeholders: empty lookups, and ids a spreadsheet rewrote as "
-                  "floats</h3>",
+        parts += ["<h3>Id placeholders (empty lookups, ids a spreadsheet rewrote as floats) "
+                  "and owners marked deactivated</h3>",
                   _table(audit.id_sentinels[["table", "file", "column", "what", "rows",
                                              "examples"]])]
     links = audit.parent_links

@@ -476,6 +476,8 @@ PARSERS: dict[str, Callable[[ir.StringValue], Parsed | ParsedOwner]] = {
 ID_SENTINELS: dict[str, str] = {
     "salesforce_id": "empty lookup written as the all-zero id; read as blank",
     "hubspot_id": "id a spreadsheet rewrote as a float; invalid, its digits are lost",
+    # not a placeholder, but what loading strips off the same way: counted here for the audit
+    "owner": "owner marked (Deactivated User) or (Inactive); kept as that owner, not active",
 }
 
 
@@ -490,20 +492,23 @@ class IdSentinels:
 
 
 def count_id_sentinels(rows: ir.Table, kinds: dict[str, str]) -> tuple[IdSentinels, ...]:
-    """Count, per id column, the values that were a placeholder rather than an id.
+    """Count, per id column, the values that were a placeholder rather than an id, and per
+    owner column the owners marked deactivated.
 
     Salesforce writes an empty lookup as ``000000000000000AAA`` or ``000000000000000``, which
     `parse_salesforce_id` reads as blank; a spreadsheet rewrites a HubSpot id as a float
-    (``1.2345678901E10``), which `parse_hubspot_id` flags invalid. Both are counted on the
-    rows as loaded, before parsing, in one pass of the engine; a column with none is left out.
+    (``1.2345678901E10``), which `parse_hubspot_id` flags invalid; an owner exported as
+    ``Jane Doe (Deactivated User)`` is read as ``Jane Doe``, no longer active (`parse_owner`),
+    which the audit counts even without an owners table. All are counted on the rows as
+    loaded, before parsing, in one pass of the engine; a column with none is left out.
 
     Parameters
     ----------
     rows : ibis.Table
         Loaded rows (`segmint.io.sources.LoadedSource.rows`), text or typed.
     kinds : dict of str to str
-        Column → CRM value kind (`LoadedSource.value_kinds`); kinds without a placeholder
-        (``owner``) and absent columns are skipped.
+        Column → CRM value kind (`LoadedSource.value_kinds`); other kinds and absent columns
+        are skipped.
 
     Returns
     -------
@@ -518,6 +523,10 @@ def count_id_sentinels(rows: ir.Table, kinds: dict[str, str]) -> tuple[IdSentine
     >>> count_id_sentinels(rows, {"parent_id": "salesforce_id"})  # doctest: +NORMALIZE_WHITESPACE
     (IdSentinels(column='parent_id', kind='salesforce_id', rows=3,
                  examples=('000000000000000', '000000000000000AAA')),)
+    >>> owners = ibis.memtable({"owner_id": ["Ann Lee (Deactivated User)", "Raj Patel", None]})
+    >>> count_id_sentinels(owners, {"owner_id": "owner"})  # doctest: +NORMALIZE_WHITESPACE
+    (IdSentinels(column='owner_id', kind='owner', rows=1,
+                 examples=('Ann Lee (Deactivated User)',)),)
     """
     checked = {c: k for c, k in kinds.items() if k in ID_SENTINELS and c in rows.columns}
     if not checked:
@@ -525,8 +534,9 @@ def count_id_sentinels(rows: ir.Table, kinds: dict[str, str]) -> tuple[IdSentine
     found = {}
     for i, (column, kind) in enumerate(checked.items()):
         text = rows[column].cast("string").strip()  # as the parsers see it
-        placeholder = (text.isin(list(SALESFORCE_NULL_IDS)) if kind == "salesforce_id"
-                       else text.re_search(_FLOATED)).fill_null(False)
+        pattern = {"salesforce_id": None, "hubspot_id": _FLOATED, "owner": _INACTIVE}[kind]
+        placeholder = (text.isin(list(SALESFORCE_NULL_IDS)) if pattern is None
+                       else text.re_search(pattern)).fill_null(False)
         found |= {f"n{i}": placeholder.cast("int64").sum(), f"lo{i}": text.min(where=placeholder),
                   f"hi{i}": text.max(where=placeholder)}
     counts = rows.aggregate(**found).to_pyarrow().to_pylist()[0]
