@@ -170,6 +170,22 @@ def test_a_closed_flag_with_the_stage_reads_won_from_the_stage(tmp_path):
     assert "sheet_deals.csv has no won flag: it was read from deal_stage" in " ".join(result.notes)
 
 
+def test_an_export_with_only_won_and_lost_dates_reads_its_outcomes_from_them(tmp_path):
+    project, warnings = initialised(tmp_path, "sheet_accounts.csv", "sheet_deals_dates.csv")
+    assert warnings == []  # the dates tell won from open: no warning
+    result = run(project, write=False)
+    assert conserved(result) == {"accounts": (3, 3, 0), "deals": (7, 7, 0)}
+    # won D-1, D-2, D-3 (30,500); lost D-4, D-5; open D-6 and D-7 (2,500 + 4,000)
+    assert totals(result) == {"closed": 5, "won": 3, "win_rate": 0.6, "open_deals": 2,
+                              "open_amount": 6_500.0}
+    assert ("sheet_deals_dates.csv has no won flag and no stage: won and closed were read from "
+            "date_won and date_lost (3 deals won, 2 lost, 2 open), and the close date is the "
+            "date it was won or lost.") in result.notes
+    # cycles end at the won date: 30, 45 and 90 days (2024 is a leap year); the median is 45
+    metrics = result.analyses.frames["deal_metrics"].set_index(t.SEGMENT).loc[t.ALL_SEGMENTS]
+    assert float(metrics.median_cycle_days) == 45.0
+
+
 def test_a_deals_table_with_no_way_to_tell_won_from_open_is_a_loud_warning(tmp_path):
     shutil.copy(SHAPES / "sheet_accounts.csv", tmp_path)
     lines = (SHAPES / "sheet_deals.csv").read_text().splitlines()

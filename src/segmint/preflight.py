@@ -8,6 +8,7 @@ from segmint import tables as t
 from segmint.config.project import Bands, ProductsHeld, Project, SectorGroups, ValueMap
 from segmint.exceptions import ConfigError, RuleError, closest_hint
 from segmint.io.columns import source_columns
+from segmint.io.outcomes import outcome_date_headers
 from segmint.score.registry import SCORES, ScoreSpec, configured, score_columns
 from segmint.segment.rules import parse_rule
 
@@ -128,6 +129,8 @@ def _deal_outcome_warnings(project: Project) -> list[str]:
     if columns is None or t.STAGE in columns:
         return []
     label = project.sources.deals.path
+    if t.IS_WON not in columns and "won" in outcome_date_headers(columns):
+        return []  # won and closed are read from the dates (the run notes say how)
     has_won, has_closed = t.IS_WON in columns, t.IS_CLOSED in columns
     if not has_won and not has_closed:
         return [f"{label} has no way to tell won deals from open ones: no won or closed flag "

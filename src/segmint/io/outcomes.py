@@ -21,6 +21,14 @@ WON = ("Closed Won", "Won", "Deal Won", "Closed - Won")
 LOST = ("Closed Lost", "Lost", "Deal Lost", "Closed - Lost")
 
 
+# Exports that record an outcome only by its date: Pipedrive's "Won time" / "Lost time" ("Deal -
+# Won time" in its deals export), spreadsheet CRMs' "Date won" / "Won date". Compared by
+# `header_key`, also after a "Deal" or "Opportunity" prefix.
+WON_DATES = ("Won Time", "Won Date", "Date Won", "Closed Won Date", "Won On")
+LOST_DATES = ("Lost Time", "Lost Date", "Date Lost", "Closed Lost Date", "Lost On")
+_DATE_PREFIXES = ("", "deal", "opportunity")
+
+
 def stage_key(stage: ir.StringValue) -> ir.StringValue:
     """A stage name as the spellings compare: lower case, letters and digits only.
 
@@ -123,3 +131,81 @@ def _stage_note(label: str, header: str, derived: list[str], counts: list[dict],
             f"({open_deals:,}, in {len(other):,} stage{'s' if len(other) != 1 else ''}). If a "
             "stage is read wrongly, list the won and lost ones under sources.deals.stages in "
             "segmint.yaml.")
+
+
+def outcome_date_headers(headers: Iterable[str]) -> dict[str, str]:
+    """``won`` and ``lost`` → the header holding the date a deal was won or lost, for the
+    headers that are there (`WON_DATES`, `LOST_DATES`).
+
+    Examples
+    --------
+    >>> outcome_date_headers(["Deal - Title", "Deal - Won time", "Deal - Lost time"])
+    {'won': 'Deal - Won time', 'lost': 'Deal - Lost time'}
+    >>> outcome_date_headers(["won_date", "amount"])
+    {'won': 'won_date'}
+    """
+    keys = {prefix + header_key(name): kind
+            for kind, names in (("won", WON_DATES), ("lost", LOST_DATES))
+            for name in names for prefix in _DATE_PREFIXES}
+    found: dict[str, str] = {}
+    for header in headers:
+        kind = keys.get(header_key(header))
+        if kind is not None:
+            found.setdefault(kind, header)
+    return found
+
+
+def flags_from_dates(rows: ir.Table, mapping: dict[str, str], label: str
+                     ) -> tuple[dict[str, ir.StringValue], list[str]]:
+    """``is_won``, ``is_closed`` and ``close_date`` as text read from the dates a deal was won
+    and lost, for an export that has neither a won flag nor a stage, with a note saying how.
+
+    A deal with a won date is won and closed, one with a lost date closed and not won, one with
+    neither open; without a lost date column the deals not won cannot be told open from lost,
+    which the note says. The close date, when the export has none, is the won or lost date.
+
+    Examples
+    --------
+    >>> rows = ibis.memtable({"Won time": ["2024-03-05 14:22:10", None, None],
+    ...                       "Lost time": [None, "2024-04-01 09:00:00", None]})
+    >>> flags, notes = flags_from_dates(rows, {}, "deals.csv")
+    >>> [(r["is_won"], r["is_closed"]) for r in rows.select(**flags).to_pyarrow().to_pylist()]
+    [('true', 'true'), ('false', 'true'), ('false', 'false')]
+    >>> print(notes[0])
+    deals.csv has no won flag and no stage: won and closed were read from Won time and Lost time (1 deal won, 1 lost, 1 open), and the close date is the date it was won or lost.
+    """
+    if t.STAGE in mapping or t.IS_WON in mapping:
+        return {}, []
+    dates = outcome_date_headers(h for h in rows.columns if h not in mapping.values())
+    if "won" not in dates:
+        return {}, []
+
+    def filled(header: str) -> ir.BooleanValue:
+        text = rows[header].cast("string").strip()
+        return text.notnull() & (text != "")
+
+    won = filled(dates["won"])
+    lost = filled(dates["lost"]) if "lost" in dates else None
+    columns = {t.IS_WON: ibis.ifelse(won, "true", "false")}
+    if t.IS_CLOSED not in mapping:
+        columns[t.IS_CLOSED] = (ibis.ifelse(won | lost, "true", "false") if lost is not None
+                                else ibis.ifelse(won, "true", ibis.null("string")))
+    if t.CLOSE_DATE not in mapping:
+        when = [rows[dates[k]].cast("string") for k in ("won", "lost") if k in dates]
+        columns[t.CLOSE_DATE] = ibis.coalesce(*when) if len(when) > 1 else when[0]
+    counts = rows.aggregate(won=won.cast("int64").sum(), lost=(
+        lost.cast("int64").sum() if lost is not None else ibis.literal(0, "int64")),
+        deals=rows.count()).to_pyarrow().to_pylist()[0]
+    won_n, lost_n, deals = (int(counts[k] or 0) for k in ("won", "lost", "deals"))
+    read = " and ".join(dates[k] for k in ("won", "lost") if k in dates)
+    closed = ("" if t.CLOSE_DATE in mapping
+              else ", and the close date is the date it was won or lost")
+    if lost is None:
+        return columns, [
+            f"{label} has no won flag and no stage: won deals were read from {dates['won']} "
+            f"({won_n:,} of {deals:,}){closed}. Lost deals cannot be told from open ones: map "
+            "the date a deal was lost, a closed flag or the stage under sources.deals.columns."]
+    return columns, [
+        f"{label} has no won flag and no stage: won and closed were read from {read} "
+        f"({won_n:,} deal{'s' if won_n != 1 else ''} won, {lost_n:,} lost, "
+        f"{deals - won_n - lost_n:,} open){closed}."]

@@ -22,7 +22,7 @@ from segmint.config.presets import composed_columns, value_kinds
 from segmint.config.project import Project, Source
 from segmint.exceptions import ColumnNotFoundError, SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
-from segmint.io.outcomes import flags_from_stage
+from segmint.io.outcomes import flags_from_dates, flags_from_stage
 from segmint.io.records import BrokenQuote, RecordMap, map_records, without_lines
 from segmint.io.text import (NOT_UTF8, SAMPLE_BYTES, check_line_breaks, decoded_examples,
                              detect_encoding, detected_note, first_undecodable, is_empty,
@@ -110,6 +110,8 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
     columns |= {name: read.rows[header] for header, name in attributes.items()}
     if table == "deals":  # won and closed from the stage, when the export has no flag for them
         flags, stage_notes = flags_from_stage(read.rows, mapping, source, label)
+        if not flags:  # no stage: the dates a deal was won and lost, when the export has them
+            flags, stage_notes = flags_from_dates(read.rows, mapping, label)
         columns |= flags
         notes += stage_notes
         if t.ACCOUNT_ID in mapping:
