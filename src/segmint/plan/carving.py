@@ -34,7 +34,15 @@ PARTNERS = 4  # territories a move is sought with, of those sharing a state
 
 
 class TerritoryError(SegmintError, ValueError):
-    """A carving cannot be done as asked: the message names the setting and the closest feasible."""
+    """A carving cannot be done as asked: the message names the setting and the closest feasible.
+
+    `setting` is the ``territories:`` key at fault (``count``, ``tolerance``, ``keep_share``)
+    and `closest` the closest value that can be met, so a caller may carve with it instead.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None, closest=None):
+        super().__init__(message)
+        self.setting, self.closest = setting, closest
 
 
 @dataclass
@@ -133,12 +141,13 @@ def check_request(units: Units, k: int, tolerance: float, keep_share: float | No
     segmint.plan.carving.TerritoryError: the segment cannot be balanced within ±3%: its largest unit alone is 120% of a mean territory (+20%). The closest feasible tolerance is ±20% (territories.tolerance), or carve the largest accounts out as named accounts.
     """
     if k < 1:
-        raise TerritoryError(f"{where}: territories.count must be at least 1, not {k}.")
+        raise TerritoryError(f"{where}: territories.count must be at least 1, not {k}.",
+                             setting="count", closest=1)
     if k > len(units):
         raise TerritoryError(
             f"{where} has {len(units)} units (accounts, families kept whole) and cannot be "
             f"carved into {k} territories; the most it allows is {len(units)} "
-            "(territories.count).")
+            "(territories.count).", setting="count", closest=len(units))
     largest = float(granularity_floor(units, k).max()) if len(units) else 0.0
     if largest - 1 > tolerance:
         closest = math.ceil((largest - 1) * 100) / 100
@@ -146,7 +155,7 @@ def check_request(units: Units, k: int, tolerance: float, keep_share: float | No
             f"{where} cannot be balanced within ±{tolerance:.0%}: its largest unit alone is "
             f"{largest:.0%} of a mean territory (+{largest - 1:.0%}). The closest feasible "
             f"tolerance is ±{closest:.0%} (territories.tolerance), or carve the largest "
-            "accounts out as named accounts.")
+            "accounts out as named accounts.", setting="tolerance", closest=closest)
     if keep_share is not None and (units.home >= 0).any():
         best = _most_keepable(units, k, tolerance)
         if keep_share > best + 1e-12:
@@ -155,7 +164,8 @@ def check_request(units: Units, k: int, tolerance: float, keep_share: float | No
                 f"{where} cannot keep {keep_share:.0%} with their current owners in {k} "
                 f"territories: at most about {best:.0%} can stay (the owners kept hold that "
                 "much, and any new territory must be filled from them). The closest feasible "
-                f"budget is territories.keep_share: {closest:.2f}.")
+                f"budget is territories.keep_share: {closest:.2f}.", setting="keep_share",
+                closest=closest)
 
 
 def _most_keepable(units: Units, k: int, tolerance: float) -> float:

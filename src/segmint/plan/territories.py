@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from segmint import tables as t
-from segmint.plan.carving import CARVE_OUT_SHARE, Units, carve, granularity_floor
+from segmint.analyse.registry import analysis
+from segmint.config.project import CapacityPlan, TerritoryPlan
+from segmint.context import RunContext
+from segmint.exceptions import ConfigError, closest_hint
+from segmint.plan.capacity import CAPACITY_PLAN, WORKLOAD, capacity_inputs, motion_column
+from segmint.plan.carving import CARVE_OUT_SHARE, TerritoryError, Units, carve, granularity_floor
+from segmint.sections import Chart, Note, Readings, Section, TableView
 
 TERRITORY = "territory"
 PREVIOUS_OWNER = "previous_owner_id"
-WORKLOAD = "workload_hours"
 KEPT = "kept_owner"
 OPEN_TERRITORY = "open"  # the rep of a territory no current owner holds: a seat to fill
 
@@ -192,4 +199,292 @@ def carve_out_candidates(frame: pd.DataFrame, built: SegmentUnits, k: int) -> pd
                             kind="stable").reset_index(drop=True)
 
 
-__all__ = ["carve", "segment_units", "carve_out_candidates", "geographic_rank", "hilbert_index"]
+GEOGRAPHY = (t.FAMILY_ID, t.COUNTRY, t.STATE, t.POSTAL_CODE, t.LATITUDE, t.LONGITUDE)
+
+
+@dataclass
+class CarvedTerritories:
+    """Every table a carving writes, as pandas, in a stated order, and notes for the run."""
+
+    territories: pd.DataFrame
+    balance: pd.DataFrame
+    disruption: pd.DataFrame
+    summary: pd.DataFrame
+    states: pd.DataFrame
+    crm_update: pd.DataFrame
+    notes: list[str]
+
+
+def territory_counts(rows: pd.DataFrame, plan: TerritoryPlan,
+                     reps_needed: pd.DataFrame | None = None) -> dict[str, int]:
+    """Territories per segment: `plan.count` (one number or by segment), else the capacity
+    plan's reps needed, else the owners holding the segment's accounts today.
+
+    >>> rows = pd.DataFrame({"segment": ["A", "A", "B"], "owner_id": ["u1", "u2", "u1"]})
+    >>> territory_counts(rows, TerritoryPlan(count={"A": 3}))
+    {'A': 3, 'B': 1}
+    """
+    counts = {}
+    reps = ({} if reps_needed is None
+            else reps_needed.groupby(t.SEGMENT)["reps_needed"].sum().to_dict())
+    owners = rows.groupby(t.SEGMENT)[t.OWNER_ID].nunique().to_dict() if t.OWNER_ID in rows \
+        else {}
+    for segment in sorted(rows[t.SEGMENT].dropna().unique()):
+        if isinstance(plan.count, int):
+            counts[segment] = plan.count
+        elif isinstance(plan.count, dict) and segment in plan.count:
+            counts[segment] = plan.count[segment]
+        elif reps.get(segment):
+            counts[segment] = int(reps[segment])
+        else:
+            counts[segment] = max(int(owners.get(segment, 0)), 1)
+    return counts
+
+
+def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str, int],
+                      *, progress=None, strict: bool = False) -> CarvedTerritories:
+    """Carve each segment of `rows` (one row per account) into its count of territories.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ``account_id``, ``segment``, ``potential``, ``workload_hours``, ``arr``, and
+        optionally ``owner_id``, ``family_id`` and the geography columns.
+    plan : TerritoryPlan
+        The ``territories:`` settings (tolerance, keep_share, keep_by, segments, CRM headers).
+    counts : dict of str to int
+        Territories per segment (`territory_counts`).
+    progress : callable, optional
+        Called with each segment's name before it is carved.
+    strict : bool
+        Raise `TerritoryError` for a request no carving can meet; by default the segment is
+        carved with the closest feasible setting instead, and a note says so.
+
+    Returns
+    -------
+    CarvedTerritories
+        ``territories`` (account → territory → rep, by account_id), ``balance`` (per
+        territory), ``disruption`` (per rep), ``summary`` (per segment), ``states`` (accounts
+        and territories per state or country) and ``crm_update`` (Id, territory and owner
+        under the configured headers).
+
+    Examples
+    --------
+    u1 holds a, b and c (potential 7), u2 holds d (3); only {a, b} and {c, d} balance:
+
+    >>> rows = pd.DataFrame({"account_id": list("abcd"), "segment": "ENT",
+    ...     "potential": [4.0, 1.0, 2.0, 3.0], "workload_hours": [10.0] * 4, "arr": [1.0] * 4,
+    ...     "owner_id": ["u1", "u1", "u1", "u2"], "state": "CA", "country": "US"})
+    >>> out = carve_territories(rows, TerritoryPlan(tolerance=0.0, keep_share=0.5), {"ENT": 2})
+    >>> out.territories[["account_id", "owner_id", "kept_owner"]].values.tolist()
+    [['a', 'u1', True], ['b', 'u1', True], ['c', 'u2', False], ['d', 'u2', True]]
+    >>> out.balance[["territory", "potential", "potential_deviation"]].values.tolist()
+    [['ENT 01', 5.0, 0.0], ['ENT 02', 5.0, 0.0]]
+    """
+    wanted = plan.segments or [s for s in counts if s != t.UNASSIGNED]
+    unknown = [s for s in plan.segments or [] if s not in counts]
+    if unknown:
+        raise ConfigError(f"territories.segments names {unknown[0]!r}, which no account is in. "
+                          f"{closest_hint(unknown[0], counts)}")
+    parts, balances, summaries, notes = [], [], [], []
+    for segment in wanted:
+        if progress is not None:
+            progress(segment)
+        frame = rows[rows[t.SEGMENT] == segment].sort_values(t.ACCOUNT_ID, kind="stable") \
+            .reset_index(drop=True)
+        if frame.empty:
+            continue
+        k = counts[segment]
+        built = segment_units(frame, keep_by=plan.keep_by)
+        floor = float(granularity_floor(built.units, k).max()) if k <= len(built.units) else None
+        carve_outs = carve_out_candidates(frame, built, k) if floor else None
+        asked = {"count": k, "tolerance": plan.tolerance, "keep_share": plan.keep_share}
+        for _ in range(len(asked) + 1):  # each setting is eased at most once
+            built.units.home[built.units.home >= asked["count"]] = -1  # owners beyond: not kept
+            try:
+                result = carve(built.units, asked["count"], tolerance=asked["tolerance"],
+                               keep_share=asked["keep_share"], time_limit=plan.time_limit_seconds)
+                break
+            except TerritoryError as error:
+                if strict or error.setting is None:
+                    raise TerritoryError(f"Segment {segment!r}: {error}", setting=error.setting,
+                                         closest=error.closest) from None
+                notes.append(f"Segment {segment!r}: {error} Carved with territories."
+                             f"{error.setting}: {error.closest} instead.")
+                asked[error.setting] = error.closest
+        k = asked["count"]
+        per_account = result.territory[built.account_unit]
+        names = [f"{segment} {i + 1:02d}" for i in range(k)]
+        reps = [built.owners[i] if i < len(built.owners) else f"{OPEN_TERRITORY} {segment} {i + 1:02d}"
+                for i in range(k)]
+        previous = frame[t.OWNER_ID] if t.OWNER_ID in frame else pd.Series([None] * len(frame))
+        part = pd.DataFrame({
+            t.ACCOUNT_ID: frame[t.ACCOUNT_ID], t.SEGMENT: segment,
+            TERRITORY: [names[i] for i in per_account],
+            t.OWNER_ID: [reps[i] for i in per_account],
+            PREVIOUS_OWNER: previous.to_numpy(),
+            t.FAMILY_ID: (frame[t.FAMILY_ID] if t.FAMILY_ID in frame
+                          else frame[t.ACCOUNT_ID]).to_numpy(),
+            "cell": cell_names(frame).to_numpy(),
+            t.POTENTIAL: frame[t.POTENTIAL].to_numpy(float), WORKLOAD: frame[WORKLOAD].to_numpy(float),
+            t.ARR: frame[t.ARR].to_numpy(float)})
+        part[KEPT] = part[t.OWNER_ID].eq(part[PREVIOUS_OWNER]) & part[PREVIOUS_OWNER].notna()
+        parts.append(part)
+        balance = _balance(part, names, reps)
+        balances.append(balance)
+        families = part[part[t.FAMILY_ID] != part[t.ACCOUNT_ID]]
+        split = int((families.groupby(t.FAMILY_ID)[TERRITORY].nunique() > 1).sum())
+        owned = part[PREVIOUS_OWNER].notna()
+        summaries.append({
+            t.SEGMENT: segment, "territories": k, "accounts": len(part),
+            "units": len(built.units), "families_split": split,
+            "max_potential_deviation": round(result.max_potential_deviation, 4),
+            "max_workload_deviation": round(result.max_workload_deviation, 4),
+            "kept_accounts_share": round(float(part[KEPT].mean()), 4) if owned.any() else None,
+            "kept_arr_share": (round(float(part.loc[part[KEPT], t.ARR].sum()
+                                         / part[t.ARR].sum()), 4)
+                               if owned.any() and part[t.ARR].sum() > 0 else None),
+            "states_per_territory": round(float(balance["states"].mean()), 2),
+            "granularity_floor": round(floor, 3) if floor is not None else None,
+            "carve_out_candidates": ", ".join(carve_outs.family_id.astype(str).head(10))
+            if carve_outs is not None else "",
+            "method": result.method,
+            "lower_bound": None if result.lower_bound is None else round(result.lower_bound, 4),
+            "within_tolerance": bool(max(result.max_potential_deviation,
+                                         result.max_workload_deviation) <= plan.tolerance + 1e-9),
+            "budget_binds": result.budget_binds,
+        })
+        if floor is not None and floor > CARVE_OUT_SHARE:
+            notes.append(f"Segment {segment!r}: its largest account or family is {floor:.0%} of "
+                         f"a mean territory; consider carving out as named accounts: "
+                         f"{summaries[-1]['carve_out_candidates']}.")
+        if result.budget_binds:
+            notes.append(f"Segment {segment!r}: the disruption budget binds (keep "
+                         f"{asked['keep_share']:.0%}): balance stopped at "
+                         f"±{max(result.max_potential_deviation, result.max_workload_deviation):.1%}"
+                         f"; lower territories.keep_share to reach ±{plan.tolerance:.0%}.")
+    territories = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=[t.ACCOUNT_ID, t.SEGMENT, TERRITORY, t.OWNER_ID, PREVIOUS_OWNER, t.FAMILY_ID,
+                 "cell", t.POTENTIAL, WORKLOAD, t.ARR, KEPT])
+    territories = territories.sort_values(t.ACCOUNT_ID, kind="stable").reset_index(drop=True)
+    columns = plan.crm_columns
+    crm = pd.DataFrame({columns.id: territories[t.ACCOUNT_ID],
+                        columns.territory: territories[TERRITORY],
+                        columns.owner: territories[t.OWNER_ID].where(
+                            ~territories[t.OWNER_ID].astype(str).str.startswith(OPEN_TERRITORY))})
+    states = (territories.groupby([t.SEGMENT, "cell"])
+              .agg(accounts=(t.ACCOUNT_ID, "size"), territories=(TERRITORY, "nunique"),
+                   potential=(t.POTENTIAL, "sum")).reset_index()
+              .sort_values([t.SEGMENT, "cell"], kind="stable").reset_index(drop=True))
+    states[t.POTENTIAL] = states[t.POTENTIAL].round(2)
+    return CarvedTerritories(
+        territories=territories.drop(columns=["cell", t.POTENTIAL, WORKLOAD]),
+        balance=pd.concat(balances, ignore_index=True) if balances else pd.DataFrame(),
+        disruption=_disruption(territories),
+        summary=pd.DataFrame(summaries), states=states, crm_update=crm, notes=notes)
+
+
+def _balance(part: pd.DataFrame, names: list[str], reps: list[str]) -> pd.DataFrame:
+    """Per territory: accounts, potential, workload, ARR, their deviations and its states."""
+    grouped = part.groupby(TERRITORY)
+    balance = pd.DataFrame({TERRITORY: names, t.OWNER_ID: reps})
+    balance[t.SEGMENT] = part[t.SEGMENT].iloc[0]
+    balance["accounts"] = balance[TERRITORY].map(grouped.size()).fillna(0).astype("int64")
+    for column in (t.POTENTIAL, WORKLOAD, t.ARR):
+        # whole cents: totals do not depend on the order they are added in
+        cents = (part[column] * 100).round().astype("int64").groupby(part[TERRITORY]).sum()
+        balance[column] = balance[TERRITORY].map(cents).fillna(0) / 100
+    for column, name in ((t.POTENTIAL, "potential_deviation"), (WORKLOAD, "workload_deviation"),
+                         ("accounts", "accounts_deviation")):
+        mean = balance[column].mean()
+        balance[name] = ((balance[column] / mean - 1) if mean else 0.0).round(4)
+    balance["states"] = balance[TERRITORY].map(grouped["cell"].nunique()).fillna(0).astype("int64")
+    balance["main_state"] = balance[TERRITORY].map(
+        grouped["cell"].agg(lambda cells: cells.value_counts().sort_index()
+                            .sort_values(ascending=False, kind="stable").index[0]))
+    return balance[[t.SEGMENT, TERRITORY, t.OWNER_ID, "accounts", t.POTENTIAL, WORKLOAD, t.ARR,
+                    "potential_deviation", "workload_deviation", "accounts_deviation", "states",
+                    "main_state"]]
+
+
+def _disruption(territories: pd.DataFrame) -> pd.DataFrame:
+    """Per segment and rep: accounts and ARR held before, kept, lost and gained."""
+    columns = [t.SEGMENT, t.OWNER_ID, "accounts_before", "accounts_kept", "accounts_lost",
+               "accounts_gained", "arr_lost", "arr_gained"]
+    if territories.empty:
+        return pd.DataFrame(columns=columns)
+    cents = (territories[t.ARR].fillna(0) * 100).round().astype("int64")
+    before = territories.assign(rep=territories[PREVIOUS_OWNER], cents=cents).dropna(subset=["rep"])
+    after = territories.assign(rep=territories[t.OWNER_ID], cents=cents)
+    keys = [t.SEGMENT, "rep"]
+    held = before.groupby(keys).agg(accounts_before=(t.ACCOUNT_ID, "size"),
+                                    accounts_kept=(KEPT, "sum"))
+    lost = before[~before[KEPT]].groupby(keys).agg(accounts_lost=(t.ACCOUNT_ID, "size"),
+                                                   arr_lost=("cents", "sum"))
+    gained = after[~after[KEPT]].groupby(keys).agg(accounts_gained=(t.ACCOUNT_ID, "size"),
+                                                   arr_gained=("cents", "sum"))
+    table = held.join(lost, how="outer").join(gained, how="outer").fillna(0).reset_index()
+    for column in ("accounts_before", "accounts_kept", "accounts_lost", "accounts_gained"):
+        table[column] = table[column].astype("int64")
+    for column in ("arr_lost", "arr_gained"):
+        table[column] = table[column] / 100
+    table = table.rename(columns={"rep": t.OWNER_ID}).sort_values(keys[:1] + [t.OWNER_ID],
+                                                                 kind="stable")
+    return table[columns].reset_index(drop=True)
+
+
+TERRITORIES = "territories"
+SECTION = Section("Territories", order=85, blocks=(
+    Note("Each segment carved into territories balanced on potential and workload, families "
+         "kept whole, as many accounts as the disruption budget asks kept with their owner."),
+    Readings("territory_readings"),
+    TableView("territory_summary", columns=(
+        t.SEGMENT, "territories", "accounts", "max_potential_deviation",
+        "max_workload_deviation", "kept_accounts_share", "families_split",
+        "states_per_territory", "granularity_floor", "method", "lower_bound")),
+    Chart("territory_tiles", table="territory_states", empty="No account has a state or country."),
+    TableView("territory_balance", limit=60, title="Balance per territory"),
+    TableView("territory_disruption", limit=60, title="Accounts and ARR changing owner, by rep"),
+))
+
+
+@analysis(TERRITORIES, setting="territories", after=(CAPACITY_PLAN,), section=SECTION)
+def _territories(context: RunContext) -> dict[str, ir.Table]:
+    """`carve_territories` over the run's accounts: one row per account fetched once."""
+    plan = context.project.territories
+    capacity = context.project.capacity or CapacityPlan()
+    inputs = capacity_inputs(context.assignments, context.accounts, capacity)
+    geography = [c for c in GEOGRAPHY if c in context.accounts.columns]
+    rows = inputs.join(context.accounts.select(t.ACCOUNT_ID, *geography), t.ACCOUNT_ID) \
+        .order_by(t.ACCOUNT_ID).to_pandas()
+    reps = context.results.get(CAPACITY_PLAN)
+    counts = territory_counts(rows, plan, reps.to_pandas() if reps is not None else None)
+    carved = carve_territories(rows, plan, counts)
+    readings = [*carved.notes, *_stand_ins(context, inputs, plan, reps is not None)]
+    return {
+        TERRITORIES: ibis.memtable(carved.territories),
+        "territory_balance": ibis.memtable(carved.balance),
+        "territory_disruption": ibis.memtable(carved.disruption),
+        "territory_summary": ibis.memtable(carved.summary),
+        "territory_states": ibis.memtable(carved.states),
+        "crm_territory_update": ibis.memtable(carved.crm_update),
+        "territory_readings": ibis.memtable(pd.DataFrame({"reading": readings or [
+            "Every segment is within its tolerance."]})),
+    }
+
+
+def _stand_ins(context: RunContext, inputs: ir.Table, plan: TerritoryPlan,
+               counted_by_capacity: bool) -> list[str]:
+    """What the carving used in place of inputs the project does not have, in words."""
+    said = []
+    if t.POTENTIAL not in context.assignments.columns:
+        said.append("No potential score: territories are balanced on ARR instead (add scores: "
+                    "{potential: {}} to segmint.yaml).")
+    if motion_column(context.accounts) is None:
+        said.append("Workload is a flat number of hours per account by segment "
+                    "(capacity.segment_hours, else capacity.hours_per_account): the accounts "
+                    "carry no action or motion yet.")
+    if plan.count is None:
+        said.append("Territories per segment: " + ("the capacity plan's reps needed."
+                    if counted_by_capacity else "today's owners of the segment's accounts."))
+    return said
