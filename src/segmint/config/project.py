@@ -427,6 +427,7 @@ class TerritoryPlan(Strict):
     keep_by: Literal["accounts", "arr"] = "accounts"
     segments: list[str] | None = None  # which to carve; unset, every one but Unassigned
     time_limit_seconds: float = Field(default=30.0, gt=0, le=3600)  # per segment
+    strict: bool = False  # a request no carving can meet stops the run, instead of being eased
     crm_columns: CrmColumns = Field(default_factory=CrmColumns)
 
 

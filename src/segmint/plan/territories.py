@@ -459,7 +459,7 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
         .order_by(t.ACCOUNT_ID).to_pandas()
     reps = context.results.get(CAPACITY_PLAN)
     counts = territory_counts(rows, plan, reps.to_pandas() if reps is not None else None)
-    carved = carve_territories(rows, plan, counts)
+    carved = carve_territories(rows, plan, counts, strict=plan.strict)
     readings = [*carved.notes, *_stand_ins(context, inputs, plan, reps is not None)]
     return {
         TERRITORIES: ibis.memtable(carved.territories),
