@@ -23,7 +23,7 @@ from segmint.analyse.registry import analysis
 from segmint.config.project import CapacityPlan
 from segmint.context import RunContext
 from segmint.money import sum_to_the_cent
-from segmint.sections import Chart, Note, Section, TableView
+from segmint.sections import Chart, Note, Readings, Section, TableView
 
 CAPACITY_PLAN = "capacity_plan"
 MOTION = "motion"  # the action or motion column the plan splits by, when accounts have one
@@ -32,6 +32,9 @@ NO_MOTION = "all"
 WORKLOAD = "workload_hours"
 DEFAULT_ATTRITION = 0.15  # yearly; a common B2B sales figure, used when owners cannot tell
 DAYS_PER_MONTH = 365.25 / 12
+FLAT_WORKLOAD = ("Workload is a flat number of hours per account by segment "
+                 "(capacity.segment_hours, else capacity.hours_per_account): the accounts carry "
+                 "no action or motion yet.")
 
 
 def motion_column(table: ir.Table) -> str | None:
@@ -69,21 +72,24 @@ def account_workload(table: ir.Table, plan: CapacityPlan) -> ir.FloatingValue:
 def capacity_inputs(assignments: ir.Table, accounts: ir.Table, plan: CapacityPlan) -> ir.Table:
     """One row per account: segment, motion, workload, potential (or ARR), ARR and owner.
 
-    ``potential`` is the potential score's column when the run has one, else ARR.
+    ``potential`` is the potential score's column when the run has one, else ARR; ARR is 0
+    when the project loads no revenue.
     """
     extra = [c for c in (t.OWNER_ID, *MOTION_COLUMNS) if c in accounts.columns
              and c not in assignments.columns]
     rows = assignments.left_join(accounts.select(t.ACCOUNT_ID, *extra), t.ACCOUNT_ID) \
         .select(*assignments.columns, *extra) if extra else assignments
     column = motion_column(rows)
-    potential = rows[t.POTENTIAL] if t.POTENTIAL in rows.columns else rows[t.ARR]
+    # without revenue there is no ARR column: nothing is recurring yet
+    arr = rows[t.ARR].cast("float64") if t.ARR in rows.columns else ibis.literal(0.0)
+    potential = rows[t.POTENTIAL] if t.POTENTIAL in rows.columns else arr
     return rows.select(
         t.ACCOUNT_ID, t.SEGMENT,
         **{MOTION: rows[column].cast("string").fill_null(NO_MOTION) if column
            else ibis.literal(NO_MOTION),
            WORKLOAD: account_workload(rows, plan),
            t.POTENTIAL: potential.cast("float64").fill_null(0.0),
-           t.ARR: rows[t.ARR].cast("float64").fill_null(0.0),
+           t.ARR: arr.fill_null(0.0),
            t.OWNER_ID: rows[t.OWNER_ID].cast("string") if t.OWNER_ID in rows.columns
            else ibis.null("string")})
 
@@ -170,19 +176,19 @@ def owner_figures(owners: pd.DataFrame | None, plan: CapacityPlan, as_of: dt.dat
     (1200.0, 0.25, 0.664)
     """
     notes = []
-    hours, attrition, ramped = plan.rep_hours, plan.attrition, 1.0
+    hours, attrition, ramped, hours_given = plan.rep_hours, plan.attrition, 1.0, False
     if owners is not None and not owners.empty:
         active = owners[owners[t.ACTIVE].fillna(True).astype(bool)] if t.ACTIVE in owners \
             else owners
         if t.CAPACITY_HOURS in owners and active[t.CAPACITY_HOURS].notna().any():
-            hours = float(active[t.CAPACITY_HOURS].dropna().median())
+            hours, hours_given = float(active[t.CAPACITY_HOURS].dropna().median()), True
         if attrition is None and t.ACTIVE in owners and owners[t.ACTIVE].notna().any():
             attrition = float((~owners[t.ACTIVE].fillna(True).astype(bool)).mean())
         if t.START_DATE in owners and active[t.START_DATE].notna().any() and plan.ramp_months:
             start = pd.to_datetime(active[t.START_DATE].dropna())
             months = (pd.Timestamp(as_of) - start).dt.days / DAYS_PER_MONTH
             ramped = float(np.clip(months / plan.ramp_months, 0, 1).mean())
-    if hours == plan.rep_hours:
+    if not hours_given:
         notes.append(f"Rep capacity: {hours:,.0f} selling hours a year (capacity.rep_hours; "
                      "the owners table gives no capacity_hours).")
     if attrition is None:
@@ -195,6 +201,7 @@ def owner_figures(owners: pd.DataFrame | None, plan: CapacityPlan, as_of: dt.dat
 SECTION = Section("Sales capacity plan", order=80, blocks=(
     Note("Reps each segment needs for its accounts' workload, against the owners holding its "
          "accounts today; quota is the target share of whitespace (potential less ARR)."),
+    Readings("capacity_readings"),
     Chart("capacity_reps", table=CAPACITY_PLAN, empty="No segment has accounts to plan."),
     TableView(CAPACITY_PLAN, columns=(t.SEGMENT, MOTION, "accounts", WORKLOAD, "reps_needed",
                                       "owners_today", "gap", "accounts_per_rep", "quota",
@@ -203,13 +210,21 @@ SECTION = Section("Sales capacity plan", order=80, blocks=(
 
 
 @analysis(CAPACITY_PLAN, setting="capacity", section=SECTION)
-def _capacity_plan(context: RunContext) -> ir.Table:
-    """`capacity_plan` over the run's accounts and owners table."""
+def _capacity_plan(context: RunContext) -> dict[str, ir.Table]:
+    """`capacity_plan` over the run's accounts and owners table, and what stood in for what."""
     plan = context.project.capacity
     inputs = capacity_inputs(context.assignments, context.accounts, plan)
     owners = context.tables.get("owners")
-    hours, attrition, ramped, _ = owner_figures(
+    hours, attrition, ramped, notes = owner_figures(
         owners.to_pandas() if owners is not None else None, plan, context.as_of)
     has_potential = t.POTENTIAL in context.assignments.columns
-    return ibis.memtable(capacity_plan(inputs, plan, rep_hours=hours, attrition=attrition,
-                                       ramped_share=ramped, has_potential=has_potential))
+    if not has_potential:
+        notes.append("No potential score: quota is capacity.target_share of ARR (add scores: "
+                     "{potential: {}} to segmint.yaml to ask for a share of whitespace).")
+    if motion_column(context.accounts) is None:
+        notes.append(FLAT_WORKLOAD)
+    table = capacity_plan(inputs, plan, rep_hours=hours, attrition=attrition,
+                          ramped_share=ramped, has_potential=has_potential)
+    return {CAPACITY_PLAN: ibis.memtable(table),
+            "capacity_readings": ibis.memtable(pd.DataFrame({"reading": notes or [
+                "Rep hours and attrition are the owners table's."]}))}

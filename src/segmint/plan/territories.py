@@ -20,7 +20,13 @@ from segmint.analyse.registry import analysis
 from segmint.config.project import CapacityPlan, TerritoryPlan
 from segmint.context import RunContext
 from segmint.exceptions import ConfigError, closest_hint
-from segmint.plan.capacity import CAPACITY_PLAN, WORKLOAD, capacity_inputs, motion_column
+from segmint.plan.capacity import (
+    CAPACITY_PLAN,
+    FLAT_WORKLOAD,
+    WORKLOAD,
+    capacity_inputs,
+    motion_column,
+)
 from segmint.plan.carving import CARVE_OUT_SHARE, TerritoryError, Units, carve, granularity_floor
 from segmint.sections import Chart, Note, Readings, Section, TableView
 
@@ -199,6 +205,7 @@ def carve_out_candidates(frame: pd.DataFrame, built: SegmentUnits, k: int) -> pd
                             kind="stable").reset_index(drop=True)
 
 
+OPTIONAL_FIGURES = ("kept_accounts_share", "kept_arr_share", "granularity_floor", "lower_bound")
 GEOGRAPHY = (t.FAMILY_ID, t.COUNTRY, t.STATE, t.POSTAL_CODE, t.LATITUDE, t.LONGITUDE)
 
 
@@ -257,8 +264,9 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
     progress : callable, optional
         Called with each segment's name before it is carved.
     strict : bool
-        Raise `TerritoryError` for a request no carving can meet; by default the segment is
-        carved with the closest feasible setting instead, and a note says so.
+        Raise `TerritoryError` for a request no carving can meet (also when ``plan.strict``);
+        by default the segment is carved with the closest feasible setting instead, and a
+        note says so.
 
     Returns
     -------
@@ -281,6 +289,7 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
     >>> out.balance[["territory", "potential", "potential_deviation"]].values.tolist()
     [['ENT 01', 5.0, 0.0], ['ENT 02', 5.0, 0.0]]
     """
+    strict = strict or plan.strict
     wanted = plan.segments or [s for s in counts if s != t.UNASSIGNED]
     unknown = [s for s in plan.segments or [] if s not in counts]
     if unknown:
@@ -397,7 +406,7 @@ def _balance(part: pd.DataFrame, names: list[str], reps: list[str]) -> pd.DataFr
     for column, name in ((t.POTENTIAL, "potential_deviation"), (WORKLOAD, "workload_deviation"),
                          ("accounts", "accounts_deviation")):
         mean = balance[column].mean()
-        balance[name] = ((balance[column] / mean - 1) if mean else 0.0).round(4)
+        balance[name] = (balance[column] / mean - 1).round(4) if mean else 0.0
     balance["states"] = balance[TERRITORY].map(grouped["cell"].nunique()).fillna(0).astype("int64")
     balance["main_state"] = balance[TERRITORY].map(
         grouped["cell"].agg(lambda cells: cells.value_counts().sort_index()
@@ -459,18 +468,34 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
         .order_by(t.ACCOUNT_ID).to_pandas()
     reps = context.results.get(CAPACITY_PLAN)
     counts = territory_counts(rows, plan, reps.to_pandas() if reps is not None else None)
-    carved = carve_territories(rows, plan, counts, strict=plan.strict)
+    carved = carve_territories(rows, plan, counts)
     readings = [*carved.notes, *_stand_ins(context, inputs, plan, reps is not None)]
-    return {
-        TERRITORIES: ibis.memtable(carved.territories),
-        "territory_balance": ibis.memtable(carved.balance),
-        "territory_disruption": ibis.memtable(carved.disruption),
-        "territory_summary": ibis.memtable(carved.summary),
-        "territory_states": ibis.memtable(carved.states),
-        "crm_territory_update": ibis.memtable(carved.crm_update),
-        "territory_readings": ibis.memtable(pd.DataFrame({"reading": readings or [
-            "Every segment is within its tolerance."]})),
-    }
+    return {name: ibis.memtable(_typed(frame)) for name, frame in {
+        TERRITORIES: carved.territories,
+        "territory_balance": carved.balance,
+        "territory_disruption": carved.disruption,
+        "territory_summary": carved.summary,
+        "territory_states": carved.states,
+        "crm_territory_update": carved.crm_update,
+        "territory_readings": pd.DataFrame({"reading": readings or [
+            "Every segment is within its tolerance."]}),
+    }.items()}
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as text and the optional figures as floats, even when every value is
+    missing (an engine cannot store a column of no type).
+
+    >>> _typed(pd.DataFrame({"owner_id": [None], "lower_bound": [None]})).dtypes.tolist()
+    [string[python], dtype('float64')]
+    """
+    typed = frame.copy()
+    for column in typed.columns:
+        if column in OPTIONAL_FIGURES:
+            typed[column] = pd.to_numeric(typed[column], errors="raise").astype("float64")
+        elif typed[column].dtype == object:
+            typed[column] = typed[column].astype("string")
+    return typed
 
 
 def _stand_ins(context: RunContext, inputs: ir.Table, plan: TerritoryPlan,
@@ -481,9 +506,7 @@ def _stand_ins(context: RunContext, inputs: ir.Table, plan: TerritoryPlan,
         said.append("No potential score: territories are balanced on ARR instead (add scores: "
                     "{potential: {}} to segmint.yaml).")
     if motion_column(context.accounts) is None:
-        said.append("Workload is a flat number of hours per account by segment "
-                    "(capacity.segment_hours, else capacity.hours_per_account): the accounts "
-                    "carry no action or motion yet.")
+        said.append(FLAT_WORKLOAD)
     if plan.count is None:
         said.append("Territories per segment: " + ("the capacity plan's reps needed."
                     if counted_by_capacity else "today's owners of the segment's accounts."))
