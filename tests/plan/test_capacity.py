@@ -77,3 +77,19 @@ def test_owner_figures_fall_back_to_settings_and_say_so():
                            "active": [True, False]})
     hours, attrition, _, notes = owner_figures(owners, CapacityPlan(), dt.date(2024, 6, 30))
     assert (hours, attrition, notes) == (900.0, 0.5, [])  # only the active rep's hours count
+
+
+def test_the_plan_is_the_same_on_every_engine(con):
+    # the workload lookup, the sums to the cent and the owner count run in the engine
+    rows = pd.DataFrame({"account_id": ["a", "b", "c"], "segment": ["ENT", "ENT", "SMB"],
+                         "arr": [10.0, 20.0, 0.0], "potential": [50.0, 10.0, 30.0]})
+    owners = pd.DataFrame({"account_id": ["a", "b", "c"], "owner_id": ["u1", "u2", None],
+                           "action": ["grow", None, "grow"]})
+    assignments = con.create_table("capacity_assignments", rows, overwrite=True)
+    enriched = con.create_table("capacity_accounts", owners, overwrite=True)
+    out = capacity_plan(capacity_inputs(assignments, enriched, PLAN), PLAN, rep_hours=200,
+                        attrition=0.0)
+    assert out[["segment", "motion", "accounts", "workload_hours", "whitespace", "reps_needed",
+                "owners_today"]].values.tolist() == [
+        ["ENT", "all", 1, 100.0, 0.0, 1, 1], ["ENT", "grow", 1, 300.0, 40.0, 2, 1],
+        ["SMB", "grow", 1, 300.0, 30.0, 2, 0]]

@@ -29,7 +29,7 @@ TARGET_SHARE_OF_TOLERANCE = 0.97  # stop a little inside the tolerance, not exac
 CARVE_OUT_SHARE = 0.2  # a unit above this share of a mean territory deserves its own rep
 EXACT_SIZE = 4_000  # units × territories up to which the exact MIP runs
 SPREAD_WEIGHT = 0.05  # weight of the plain squared deviation beside what lies beyond the band
-WIDER = (2, 6, 16)  # territories either side along the geographic order, tried in turn
+WIDER = (2, 6, 16, 64)  # territories either side along the geographic order, tried in turn
 PARTNERS = 4  # territories a move is sought with, of those sharing a state
 
 
