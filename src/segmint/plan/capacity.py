@@ -74,6 +74,11 @@ def capacity_inputs(assignments: ir.Table, accounts: ir.Table, plan: CapacityPla
 
     ``potential`` is the potential score's column when the run has one, else ARR; ARR is 0
     when the project loads no revenue.
+
+    >>> assignments = ibis.memtable({"account_id": ["a"], "segment": ["SMB"], "arr": [5.0]})
+    >>> accounts = ibis.memtable({"account_id": ["a"], "owner_id": ["u1"], "motion": ["grow"]})
+    >>> capacity_inputs(assignments, accounts, CapacityPlan()).to_pandas().values.tolist()
+    [['a', 'SMB', 'grow', 20.0, 5.0, 5.0, 'u1']]
     """
     extra = [c for c in (t.OWNER_ID, *MOTION_COLUMNS) if c in accounts.columns
              and c not in assignments.columns]

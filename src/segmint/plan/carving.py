@@ -294,6 +294,13 @@ def local_moves(units: Units, territory: np.ndarray, k: int, *, tolerance: float
     move helps, when the territories next to it along the geographic order are tried.
     Hand-written: no library does balanced districting with a disruption budget at this
     size (an exact MIP does not finish at K = 200, see `exact`).
+
+    >>> units = Units(*(np.array(v) for v in ([1.] * 4, [1.] * 4, [1] * 4, [1] * 4, [0] * 4,
+    ...               [0., 1., 2., 3.], [0, 0, 0, 1])))
+    >>> territory, moves, blocked = local_moves(units, units.home, 2, tolerance=0.0, budget=1.0,
+    ...                                         time_limit=5)
+    >>> np.bincount(territory).tolist(), moves, blocked
+    ([2, 2], 1, False)
     """
     deadline = time.perf_counter() + time_limit
     territory = territory.copy()

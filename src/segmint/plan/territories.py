@@ -193,14 +193,23 @@ def segment_units(frame: pd.DataFrame, *, keep_by: str = "accounts") -> SegmentU
 
 
 def carve_out_candidates(frame: pd.DataFrame, built: SegmentUnits, k: int) -> pd.DataFrame:
-    """Units above `CARVE_OUT_SHARE` of a mean territory: named-account candidates, largest first."""
+    """Units above `CARVE_OUT_SHARE` of a mean territory: named-account candidates, largest first.
+
+    Thirty accounts in three territories, one with potential 20 and the rest 1 each: the
+    first alone is 20 / (49 / 3) = 1.224 of a mean territory.
+
+    >>> frame = pd.DataFrame({"account_id": [f"a{i:02d}" for i in range(30)],
+    ...     "potential": [20.0] + [1.0] * 29, "workload_hours": [1.0] * 30, "arr": [0.0] * 30})
+    >>> carve_out_candidates(frame, segment_units(frame), 3).values.tolist()
+    [['a00', 1, 1.224]]
+    """
     share = granularity_floor(built.units, k)
     big = np.flatnonzero(share > CARVE_OUT_SHARE)
     family = frame[t.FAMILY_ID] if t.FAMILY_ID in frame else frame[t.ACCOUNT_ID]
     lead = pd.Series(family.to_numpy()).groupby(built.account_unit).first()
     rows = pd.DataFrame({"family_id": lead.reindex(big).to_numpy(),
                          "accounts": built.units.accounts[big],
-                         "share_of_mean_territory": share[big]})
+                         "share_of_mean_territory": share[big].round(3)})
     return rows.sort_values(["share_of_mean_territory", "family_id"], ascending=[False, True],
                             kind="stable").reset_index(drop=True)
 
