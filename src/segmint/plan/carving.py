@@ -16,7 +16,10 @@ Engine-free and table-free: `segmint.plan.territories` fetches one row per accou
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -526,9 +529,10 @@ def exact(units: Units, k: int, *, budget: float | None, time_limit: float
     integrality = np.ones(columns)
     integrality[d] = 0
     bounds = optimize.Bounds(np.zeros(columns), np.r_[np.ones(n * k), np.inf])
-    result = optimize.milp(objective, integrality=integrality, bounds=bounds,
-                           constraints=optimize.LinearConstraint(matrix, lower, upper),
-                           options={"time_limit": time_limit, "disp": False})
+    with _c_stdout_silenced():
+        result = optimize.milp(objective, integrality=integrality, bounds=bounds,
+                               constraints=optimize.LinearConstraint(matrix, lower, upper),
+                               options={"time_limit": time_limit, "disp": False})
     bound = getattr(result, "mip_dual_bound", None)
     if bound is not None:  # d >= the objective's bound, as the tie-breaking reward is <= 0
         bound = max(float(bound), 0.0)
@@ -537,6 +541,29 @@ def exact(units: Units, k: int, *, budget: float | None, time_limit: float
     territory = result.x[: n * k].reshape(n, k).argmax(axis=1)
     dp, dw = deviations(units, territory, k)
     return territory, float(max(np.abs(dp).max(), np.abs(dw).max())), bound
+
+
+@contextlib.contextmanager
+def _c_stdout_silenced():
+    """File descriptor 1 pointed at the null device for the block.
+
+    HiGHS, as bundled with SciPy, prints a debugging line from C++ ("HighsMipSolverData::...")
+    even with ``disp`` off, which would land in the middle of the command's output; Python's
+    own `sys.stdout` cannot catch it, so the descriptor itself is swapped.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 (an embedded interpreter): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | None = 0.9,

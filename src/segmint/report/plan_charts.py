@@ -14,6 +14,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from segmint.report.charts import chart, tidy_axes  # noqa: E402
 
 NEEDED, TODAY = "#2f5d9e", "#b0b7c3"
+MAX_MAPS = 4
 # The US as a tile grid (row, column): one equal square per state, placed roughly where it
 # lies, so small states stay visible and no map file is needed (offline, no downloads).
 US_TILES = {
@@ -61,11 +62,14 @@ def territory_tiles(states: pd.DataFrame) -> Figure | None:
     its share of the segment's potential, its label the territories working it.
 
     Draws `plan.territories` ``territory_states`` as it is: ``segment``, ``cell`` ("US-CA",
-    "FR"), ``territories``, ``potential``.
+    "FR"), ``accounts``, ``territories``, ``potential``; the `MAX_MAPS` segments with the most
+    accounts.
     """
     if states.empty:
         return None
-    segments = list(dict.fromkeys(states["segment"]))
+    # the segments with the most accounts, at most MAX_MAPS of them: a page, not a scroll
+    size = states.groupby("segment", sort=False)["accounts"].sum()
+    segments = sorted(size.index, key=lambda s: (-size[s], str(s)))[:MAX_MAPS]
     figure = Figure(figsize=(7.5, 4.2 * len(segments)), layout="constrained")
     axes = np.atleast_1d(figure.subplots(len(segments), 1))
     for ax, segment in zip(axes, segments, strict=True):
