@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import ibis
 import pandas as pd
@@ -85,10 +86,15 @@ def test_the_plan_is_the_same_on_every_engine(con):
                          "arr": [10.0, 20.0, 0.0], "potential": [50.0, 10.0, 30.0]})
     owners = pd.DataFrame({"account_id": ["a", "b", "c"], "owner_id": ["u1", "u2", None],
                            "action": ["grow", None, "grow"]})
-    assignments = con.create_table("capacity_assignments", rows, overwrite=True)
-    enriched = con.create_table("capacity_accounts", owners, overwrite=True)
-    out = capacity_plan(capacity_inputs(assignments, enriched, PLAN), PLAN, rep_hours=200,
-                        attrition=0.0)
+    names = [f"capacity_{part}_{uuid.uuid4().hex[:8]}" for part in ("assignments", "accounts")]
+    assignments = con.create_table(names[0], rows)
+    enriched = con.create_table(names[1], owners)
+    try:
+        out = capacity_plan(capacity_inputs(assignments, enriched, PLAN), PLAN, rep_hours=200,
+                            attrition=0.0)
+    finally:
+        for name in names:
+            con.drop_table(name)
     assert out[["segment", "motion", "accounts", "workload_hours", "whitespace", "reps_needed",
                 "owners_today"]].values.tolist() == [
         ["ENT", "all", 1, 100.0, 0.0, 1, 1], ["ENT", "grow", 1, 300.0, 40.0, 2, 1],

@@ -62,3 +62,21 @@ def test_counts_come_from_the_setting_then_capacity_then_owners():
     reps = pd.DataFrame({"segment": ["A", "A"], "reps_needed": [2, 3]})
     assert territory_counts(rows, TerritoryPlan(), reps) == {"A": 5, "B": 1, "C": 1}
     assert territory_counts(rows, TerritoryPlan(count=4), reps) == {"A": 4, "B": 4, "C": 4}
+
+
+def test_a_count_for_a_segment_no_account_is_in_names_the_closest():
+    from segmint.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="territories.count names 'SMV'.*Did you mean 'SMB'"):
+        carve_territories(book(), TerritoryPlan(count={"SMV": 2}), {"SMB": 2})
+
+
+def test_keeping_by_arr_counts_arr_not_accounts():
+    # keeping ARR: f (u2's, ARR 10) and the four of u1's with the least ARR... any four of
+    # a-e keep 40 or 40.25 of 60.25; kept_arr_share is ARR kept over all ARR
+    out = carve_territories(book(), TerritoryPlan(tolerance=0.0, keep_share=0.6, keep_by="arr"),
+                            {"SMB": 2})
+    summary = out.summary.iloc[0]
+    kept = out.territories[out.territories.kept_owner]
+    assert summary.kept_arr_share == pytest.approx(round(kept.arr.sum() / 60.25, 4))
+    assert len(kept) == 4

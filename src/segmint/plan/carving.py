@@ -609,7 +609,7 @@ def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | 
     elif worst <= 1e-9:
         bound = 0.0
     kept = None
-    if owned.any():
+    if owned.any() and units.total_keep > 0:
         kept = float(units.keep[owned & (territory == units.home)].sum() / units.total_keep)
     return Carving(territory, float(np.abs(dp).max()), float(np.abs(dw).max()), kept, method,
                    lower_bound=bound, moves=moves,

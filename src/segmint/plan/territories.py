@@ -300,10 +300,12 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
     """
     strict = strict or plan.strict
     wanted = plan.segments or [s for s in counts if s != t.UNASSIGNED]
-    unknown = [s for s in plan.segments or [] if s not in counts]
-    if unknown:
-        raise ConfigError(f"territories.segments names {unknown[0]!r}, which no account is in. "
-                          f"{closest_hint(unknown[0], counts)}")
+    for key, named in (("segments", plan.segments or []),
+                       ("count", plan.count if isinstance(plan.count, dict) else {})):
+        unknown = [s for s in named if s not in counts]
+        if unknown:
+            raise ConfigError(f"territories.{key} names {unknown[0]!r}, which no account is "
+                              f"in. {closest_hint(unknown[0], counts)}")
     parts, balances, summaries, notes = [], [], [], []
     for segment in wanted:
         if progress is not None:
