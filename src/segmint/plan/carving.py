@@ -17,6 +17,7 @@ Engine-free and table-free: `segmint.plan.territories` fetches one row per accou
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import sys
@@ -211,20 +212,33 @@ def _combined(units: Units) -> np.ndarray:
             + units.workload / max(units.workload.sum(), 1e-300))
 
 
-def _fill_empty(units: Units, territory: np.ndarray, k: int) -> np.ndarray:
-    """Give every empty territory half of the heaviest one, split along the geographic order."""
+def _fill_empty(units: Units, territory: np.ndarray, k: int, window: int = 3) -> np.ndarray:
+    """Give every empty territory a share of the heaviest run of `window` neighbouring
+    territories (along the geographic order): their units are cut again into `window` + 1
+    runs of equal weight, each run going to the territory that held most of it."""
     weight = _combined(units)
     for empty in np.flatnonzero(np.bincount(territory, minlength=k) == 0):
-        load = np.bincount(territory, weight, k)
-        counts = np.bincount(territory, minlength=k)
-        load[counts < 2] = -1  # a single unit cannot be split
-        heaviest = int(np.argmax(load))
-        members = np.flatnonzero(territory == heaviest)
+        filled = np.bincount(territory, minlength=k) > 0
+        along, _ = _order_neighbours(units, territory, k)
+        along = along[filled[along]]  # empty territories have no place yet
+        load = np.bincount(territory, weight, k)[along]
+        width = min(window, along.size)
+        sums = np.convolve(load, np.ones(width), mode="valid")
+        group = along[int(np.argmax(sums)):int(np.argmax(sums)) + width]
+        members = np.flatnonzero(np.isin(territory, group))
+        if members.size < width + 1:
+            continue  # too few units to share: the territory stays empty
         members = members[np.argsort(units.rank[members], kind="stable")]
         middle = np.cumsum(weight[members]) - weight[members] / 2
-        half = int(np.searchsorted(middle, middle[-1] / 2 + weight[members][-1] / 4))
-        half = min(max(half, 1), len(members) - 1)
-        territory[members[half:]] = empty
+        cut = np.minimum((middle / weight[members].sum() * (width + 1)).astype(np.int64), width)
+        # each run to the territory holding most of it; the run left over to the empty one
+        overlap = np.zeros((width + 1, width))
+        np.add.at(overlap, (cut, np.searchsorted(np.sort(group), territory[members])),
+                  weight[members])
+        runs, owners = optimize.linear_sum_assignment(overlap, maximize=True)
+        target = np.full(width + 1, empty)
+        target[runs] = np.sort(group)[owners]
+        territory[members] = target[cut]
     return territory
 
 
@@ -266,12 +280,16 @@ def start_from_owners(units: Units, k: int) -> np.ndarray:
         housed = np.flatnonzero(territory >= 0)
         load = np.bincount(territory[housed], weight[housed], k)
         by_rank = housed[np.argsort(units.rank[housed], kind="stable")]
+        # the territories present in each state, looked up once (not a scan per unit)
+        pairs = np.unique(np.stack([units.cell[housed], territory[housed]]), axis=1)
+        starts = np.searchsorted(pairs[0], np.arange(int(units.cell.max()) + 2))
+        spots = np.searchsorted(units.rank[by_rank], units.rank[homeless])
+        nearest = dict(zip(homeless.tolist(), spots.tolist(), strict=True))
         for unit in homeless[np.argsort(-weight[homeless], kind="stable")]:
-            here = territory[(units.cell == units.cell[unit]) & (territory >= 0)]
-            if here.size:
-                candidates = np.unique(here)
-            else:
-                spot = np.searchsorted(units.rank[by_rank], units.rank[unit])
+            cell = units.cell[unit]
+            candidates = pairs[1, starts[cell]:starts[cell + 1]]
+            if candidates.size == 0:  # no one works its state: the neighbours along the order
+                spot = nearest[int(unit)]
                 candidates = territory[by_rank[max(spot - 1, 0):spot + 1]]
             target = int(candidates[np.argmin(load[candidates])])
             territory[unit] = target
@@ -571,7 +589,8 @@ def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | 
     """Carve `units` into `k` territories: start, local moves, and the exact MIP when small.
 
     `keep_share` is the disruption budget: at least that share of `keep` stays with its home
-    territory (ignored when no unit has one). Raises `TerritoryError` for a request no carving
+    territory (ignored when no unit has one). Homes numbered `k` or above (owners beyond the
+    territories asked for) count as no home. Raises `TerritoryError` for a request no carving
     can meet (`check_request`).
 
     Examples
@@ -584,6 +603,8 @@ def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | 
     >>> np.bincount(result.territory).tolist(), round(result.kept_share, 3)
     ([3, 3], 0.833)
     """
+    if (units.home >= k).any():  # owners beyond the k territories lose their books
+        units = dataclasses.replace(units, home=np.where(units.home >= k, -1, units.home))
     owned = units.home >= 0
     budget_share = keep_share if owned.any() else None
     check_request(units, k, tolerance, budget_share)

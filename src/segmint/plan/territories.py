@@ -320,7 +320,6 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
         carve_outs = carve_out_candidates(frame, built, k) if floor else None
         asked = {"count": k, "tolerance": plan.tolerance, "keep_share": plan.keep_share}
         for _ in range(len(asked) + 1):  # each setting is eased at most once
-            built.units.home[built.units.home >= asked["count"]] = -1  # owners beyond: not kept
             try:
                 result = carve(built.units, asked["count"], tolerance=asked["tolerance"],
                                keep_share=asked["keep_share"], time_limit=plan.time_limit_seconds)
