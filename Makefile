@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Backends the tests run on (see tests/conftest.py); SEGMINT_BACKENDS=duckdb make test skips Spark.
 SEGMINT_BACKENDS ?= duckdb,pyspark
 
-.PHONY: demo test bench clean browser java
+.PHONY: demo test bench bench-territories clean browser java
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(STAMP) browser java
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# 100k accounts x 200 territories: ours, a greedy cut and a MIP on the same input
+bench-territories: $(STAMP)
+	$(BIN)/python benchmarks/territories.py
 
 clean:
 	rm -rf $(VENV) demo-company .pytest_cache

@@ -194,3 +194,28 @@ def test_help_and_init_never_import_the_engine_pandas_or_matplotlib(tmp_path, ar
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout
+
+
+def test_carve_writes_balanced_territories_and_the_crm_file(tmp_path):
+    # u1 holds six accounts, u2 two; two territories of four each move two of u1's to u2
+    accounts = "Id,NumberOfEmployees,BillingCountry,BillingState,OwnerId\n" + "".join(
+        f"A{i},10,US,{'NY' if i < 4 else 'NJ'},{'u1' if i < 6 else 'u2'}\n" for i in range(8))
+    setup(tmp_path, accounts=accounts)
+    done = segmint("carve", "segmint.yaml", "--count", "2", "--tolerance", "0",
+                   "--keep-share", "0.7", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Territories" in done.stdout and "crm_territory_update.csv" in done.stdout
+    crm = (tmp_path / "out" / "crm_territory_update.csv").read_text().splitlines()
+    assert crm[0] == "Id,Territory__c,OwnerId" and len(crm) == 9
+    owners = [line.rsplit(",", 1)[1] for line in crm[1:]]
+    assert sorted(owners) == ["u1"] * 4 + ["u2"] * 4
+    summary = (tmp_path / "out" / "territory_summary.csv").read_text()
+    assert "0.75" in summary  # six of eight accounts keep their owner
+
+
+def test_carve_refuses_an_impossible_request_in_one_line_when_strict(tmp_path):
+    setup(tmp_path)
+    done = segmint("carve", "segmint.yaml", "--count", "5", "--strict", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "into 5 territories; the most it allows is 1" in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr

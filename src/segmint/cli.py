@@ -42,14 +42,7 @@ def run(
     if engine:
         project = project.model_copy(update={"engine": engine})
     check_project(project)  # a typo in a rule stops here, before the engine is even imported
-    from segmint.pipeline import STAGES
-    from segmint.pipeline import run as run_project
-
-    with _progress() as bar:
-        task = bar.add_task("starting", total=len(STAGES))
-        result = run_project(project, progress=lambda stage: bar.update(
-            task, description=stage, completed=STAGES.index(stage) if stage in STAGES else None))
-        bar.update(task, description="done", completed=len(STAGES))
+    result = _run_with_progress(project)
     _print_warnings(result.warnings)
     _print_counts(result.row_counts)
     for note in result.notes:  # how files were read, money left out of figures, ...
@@ -68,6 +61,69 @@ def run(
                       f" (open report.html in a browser).")
     if strict and result.rejected_rows:
         raise typer.Exit(1)
+
+
+def _run_with_progress(project):
+    """The whole run, a progress bar on stderr naming each stage as it starts."""
+    from segmint.pipeline import STAGES
+    from segmint.pipeline import run as run_project
+
+    with _progress() as bar:
+        task = bar.add_task("starting", total=len(STAGES))
+        result = run_project(project, progress=lambda stage: bar.update(
+            task, description=stage, completed=STAGES.index(stage) if stage in STAGES else None))
+        bar.update(task, description="done", completed=len(STAGES))
+    return result
+
+
+@app.command()
+def carve(
+    path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
+    count: Annotated[Optional[int], typer.Option(min=1, help="Territories per segment.")] = None,
+    tolerance: Annotated[Optional[float], typer.Option(
+        help="Largest deviation from the mean territory, on potential and workload (0.03).")] = None,
+    keep_share: Annotated[Optional[float], typer.Option(
+        help="Share of accounts (or ARR) to keep with their owner (0.9).")] = None,
+    strict: Annotated[bool, typer.Option(
+        help="Stop on a request no carving can meet, instead of easing it.")] = False,
+) -> None:
+    """Carve each segment into balanced territories: run the project with its territories:
+    section (the flags override it) and print the balance per segment."""
+    from segmint.config.project import TerritoryPlan
+    from segmint.preflight import check_project
+
+    project = load_project(path)
+    plan = project.territories or TerritoryPlan()
+    given = {"count": count, "tolerance": tolerance, "keep_share": keep_share}
+    plan = TerritoryPlan.model_validate({**plan.model_dump(), **{
+        key: value for key, value in given.items() if value is not None}, "strict": strict
+        or plan.strict})
+    project = project.model_copy(update={"territories": plan})
+    check_project(project)
+    result = _run_with_progress(project)
+    _print_warnings(result.warnings)
+    summary = result.frames.get("territory_summary")
+    if summary is None:
+        raise SegmintError(f"No territories were carved: {result.analyses.skipped.get('territories')}")
+    table = Table(title="Territories", title_justify="left")
+    columns = ("segment", "territories", "accounts", "max_potential_deviation",
+               "max_workload_deviation", "kept_accounts_share", "states_per_territory")
+    headers = ("segment", "territories", "accounts", "potential ±", "workload ±", "kept",
+               "states/territory")
+    for header in headers:
+        table.add_column(header, justify="left" if header == "segment" else "right")
+    for row in summary[list(columns)].itertuples(index=False):
+        segment, k, accounts, potential, workload, kept, states = row
+        table.add_row(escape(str(segment)), f"{k:,}", f"{accounts:,}", f"{potential:.1%}",
+                      f"{workload:.1%}", "" if kept != kept or kept is None else f"{kept:.1%}",
+                      f"{states:.2f}")
+    console.print(table)
+    for reading in result.frames.get("territory_readings", {}).get("reading", []):
+        console.print(f"[yellow]note:[/yellow] {escape(str(reading))}")
+    if result.files:
+        console.print(f"Wrote {len(result.files)} files to "
+                      f"[bold]{escape(str(result.files[0].parent))}[/bold]; the CRM update file "
+                      "is crm_territory_update.csv.")
 
 
 @app.command()

@@ -26,6 +26,7 @@ class Analysis:
     compute: Callable[[RunContext], Computed]
     section: Section | None = None
     scores: tuple[str, ...] = ()  # fitted score models it reads (``context.models``)
+    setting: str | None = None  # a segmint.yaml key it runs on; unset in the project, skipped
 
 
 @dataclass
@@ -53,7 +54,8 @@ ANALYSES: dict[str, Analysis] = {}
 
 
 def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, ...] = (),
-             scores: tuple[str, ...] = (), section: Section | None = None):
+             scores: tuple[str, ...] = (), section: Section | None = None,
+             setting: str | None = None):
     """Register an analysis; if a table or a score it needs is missing, it is skipped with a reason.
 
     The decorated function takes a `segmint.context.RunContext` (enriched and scored accounts,
@@ -61,7 +63,8 @@ def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, 
     `after`, which run first) and returns an Ibis table, named after the analysis, or a
     mapping of output name to table. Each table is written as an output of that name, and
     `section` says what the report shows of them. `scores` names the score models it reads
-    from ``context.models``; a project that does not configure them skips it. Built-in
+    from ``context.models``; a project that does not configure them skips it, as one that
+    leaves the top-level key `setting` (such as ``territories``) unset. Built-in
     analyses register this way too, as a user's would.
 
     Examples
@@ -77,7 +80,7 @@ def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, 
 
     def register(fn: Callable[[RunContext], Computed]) -> Callable[[RunContext], Computed]:
         ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section,
-                                  scores=scores)
+                                  scores=scores, setting=setting)
         return fn
 
     return register
@@ -149,6 +152,9 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
         if unscored:
             run.skipped[name] = (f"needs the {' and '.join(unscored)} score: add scores: "
                                  f"{{{unscored[0]}: {{}}}} to segmint.yaml")
+            continue
+        if entry.setting is not None and getattr(context.project, entry.setting, None) is None:
+            run.skipped[name] = f"needs {entry.setting}: in segmint.yaml"
             continue
         computed = entry.compute(own)
         outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)

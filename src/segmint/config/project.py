@@ -14,6 +14,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PositiveFloat,
+    PositiveInt,
     PrivateAttr,
     ValidationError,
     field_validator,
@@ -385,6 +387,50 @@ class Spark(Strict):
         return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in self.conf.items()}
 
 
+class CapacityPlan(Strict):
+    """capacity: how many reps each segment (and motion) needs, from workload and rep hours.
+
+    Workload per account is looked up by the account's action or motion (`action_hours`, when
+    accounts have an ``action`` or ``motion`` column), else by its segment (`segment_hours`),
+    else `hours_per_account`. A rep's hours come from the owners table's ``capacity_hours``
+    when it has them, else `rep_hours`.
+    """
+
+    hours_per_account: float = Field(default=20.0, gt=0)  # hours a year an account takes
+    segment_hours: dict[str, PositiveFloat] = Field(default_factory=dict)  # segment -> hours
+    action_hours: dict[str, PositiveFloat] = Field(default_factory=dict)  # action -> hours
+    rep_hours: float = Field(default=1200.0, gt=0)  # selling hours a rep has in a year
+    ramp_months: float = Field(default=6.0, ge=0, le=36)  # until a new rep is fully productive
+    # yearly share of reps who leave; unset: the owners table's inactive share, else 15%
+    attrition: float | None = Field(default=None, ge=0, lt=1)
+    target_share: float = Field(default=0.2, gt=0, le=1)  # of whitespace booked in a year
+
+
+class CrmColumns(Strict):
+    """The headers of the CRM update file (Salesforce's by default)."""
+
+    id: str = "Id"
+    territory: str = "Territory__c"
+    owner: str = "OwnerId"
+
+
+class TerritoryPlan(Strict):
+    """territories: each segment carved into balanced territories (segmint.plan.territories).
+
+    `count` is the number of territories per segment (one number for all, or by segment);
+    unset, the capacity plan's reps needed (or, without it, today's owners in the segment).
+    """
+
+    count: PositiveInt | dict[str, PositiveInt] | None = None
+    tolerance: float = Field(default=0.03, ge=0, lt=1)  # on potential and workload
+    keep_share: float = Field(default=0.9, ge=0, le=1)  # at least this stays with its owner
+    keep_by: Literal["accounts", "arr"] = "accounts"
+    segments: list[str] | None = None  # which to carve; unset, every one but Unassigned
+    time_limit_seconds: float = Field(default=30.0, gt=0, le=3600)  # per segment
+    strict: bool = False  # a request no carving can meet stops the run, instead of being eased
+    crm_columns: CrmColumns = Field(default_factory=CrmColumns)
+
+
 class Project(Strict):
     """A whole segmint.yaml, with paths resolved against the file's folder."""
 
@@ -403,6 +449,8 @@ class Project(Strict):
     # ({potential: {quantile: 0.8}}); checked against the registered models before any data is read.
     scores: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     backtest: Backtest = Field(default_factory=Backtest)
+    capacity: CapacityPlan | None = None  # the sales capacity plan (segmint.plan.capacity)
+    territories: TerritoryPlan | None = None  # territory carving (segmint.plan.territories)
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
     # What reading the file noticed that is not wrong enough to stop (a key given twice);
     # the project check says it with its own warnings.
