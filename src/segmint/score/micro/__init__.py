@@ -1,0 +1,1 @@
+"""Micro-segments: clusters of buying behaviour inside a parent group."""
