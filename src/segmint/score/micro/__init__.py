@@ -1,1 +1,208 @@
-"""Micro-segments: clusters of buying behaviour inside a parent group."""
+"""Micro-segments: clusters of buying behaviour inside a parent group fixed before assignment.
+
+Customers are clustered on how they buy (`segmint.score.micro.features`) within each parent
+group named by ``within`` (account columns known before segments are assigned, such as a size
+band or region: never the segment, so segment rules can read ``micro_segment``). Each group's
+latent-class mixture (`segmint.score.micro.mixture`) is fitted in NumPy on a seeded sample of at
+most ``max_customers``, the number of classes chosen by ICL among those whose smallest class
+holds ``min_share`` of the sample, and every customer is assigned in the engine: its features
+are joined to a lookup of each class's fitted parameters and the class with the highest log
+posterior wins. A group with fewer than ``min_customers`` customers is not clustered, and the
+run notes say so.
+
+This module stays light (the project check imports it before any data is read).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from segmint import tables as t
+from segmint.score.registry import ScoreModel, parameter_table, score_model
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+    from segmint.context import RunContext
+
+MICRO_SEGMENT = "micro_segment"  # column: "<parent> / <class>", null for a non-buyer
+MICRO_SEGMENTS = "micro_segments"  # output: a row per customer clustered
+MICRO_SEGMENT_K = "micro_segment_k"  # output: the ICL curve per parent group and k
+PARENT, CLASS, JOINT = "parent", "micro_class", "_log_posterior"
+WHOLE_BASE = "All customers"  # the parent group's name when `within` is empty
+
+
+class MicroSegmentSettings(BaseModel):
+    """``scores: {micro_segment: {...}}`` in segmint.yaml; every key has a default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    within: list[str] = Field(default_factory=list)  # account columns: the parent groups
+    features: list[str] = Field(
+        default_factory=lambda: ["log_purchases_per_year", "log_mean_ticket"])
+    item: str = "item"  # the transactions column naming what was bought
+    channel: str = "channel"  # ... and through which channel
+    k_min: int = Field(default=2, ge=1)
+    k_max: int = Field(default=8, ge=1, le=30)
+    min_share: float = Field(default=0.02, ge=0, lt=0.5)  # smallest class share ICL may pick
+    min_customers: int = Field(default=200, ge=10)  # a smaller parent group is not clustered
+    max_customers: int = Field(default=20_000, ge=100)  # fitted on a sample of this many
+    starts: int = Field(default=5, ge=1, le=50)
+    seed: int = 0
+
+    @field_validator("within")
+    @classmethod
+    def _not_the_segment(cls, within: list[str]) -> list[str]:
+        if t.SEGMENT in within:
+            raise ValueError("cannot be the segment: segments are assigned after scores and may "
+                             "read micro_segment. Use columns known before, such as size_band "
+                             "or region")
+        return within
+
+    @model_validator(mode="after")
+    def _k_range(self) -> MicroSegmentSettings:
+        if self.k_max < self.k_min:
+            raise ValueError(f"k_max ({self.k_max}) is below k_min ({self.k_min})")
+        return self
+
+
+@score_model(MICRO_SEGMENT, adds={MICRO_SEGMENT: "string"}, needs=(t.TRANSACTIONS,))
+class MicroSegments(ScoreModel):
+    """Each customer's micro-segment: ``<parent> / <n>`` (classes numbered from 1 by purchase
+    frequency within the parent), null for an account without a purchase."""
+
+    Settings = MicroSegmentSettings
+    account_tables = (MICRO_SEGMENTS,)
+
+    def fit(self, context: RunContext) -> Self:
+        """Compute the behaviour features in the engine, fetch them per customer and fit a
+        mixture per parent group for every k, keeping the one ICL chooses."""
+        import numpy as np
+        import pandas as pd
+
+        from segmint.exceptions import ConfigError
+        from segmint.score.micro.features import behaviour_features
+        from segmint.score.micro.mixture import fit_classes
+
+        s = self.settings
+        behaviour = behaviour_features(context.tables[t.TRANSACTIONS.name], context.as_of,
+                                       item=s.item, channel=s.channel)
+        unknown = [f for f in s.features if f not in behaviour.numeric]
+        if unknown:
+            raise ConfigError(f"scores.micro_segment.features: {unknown} are not behaviour "
+                              f"features of this project; it has {behaviour.numeric}")
+        missing = [c for c in s.within if c not in context.accounts.columns]
+        if missing:
+            raise ConfigError(f"scores.micro_segment.within: the accounts have no column "
+                              f"{missing}; they have {sorted(context.accounts.columns)}")
+        self.notes_ = list(behaviour.notes)
+        self.behaviour_ = behaviour
+        self.families_ = behaviour.counts
+        self.features_ = table = _with_parent(behaviour.table, context.accounts, s.within)
+        summary = table.order_by(t.ACCOUNT_ID).to_pandas()
+        rng = np.random.default_rng(s.seed)
+        self.classes_: dict[str, object] = {}
+        curve = []
+        for parent, rows in summary.groupby(PARENT, sort=True):
+            if len(rows) < s.min_customers:
+                self.notes_.append(f"{parent!r} has {len(rows)} customers with purchases, fewer "
+                                   f"than min_customers ({s.min_customers}): not clustered")
+                continue
+            if len(rows) > s.max_customers:
+                rows = rows.iloc[np.sort(rng.choice(len(rows), s.max_customers, replace=False))]
+            numeric = rows[s.features].to_numpy(float)
+            counts = [rows[cols].to_numpy(float) for cols in self.families_.values()]
+            fits = {}
+            for k in range(s.k_min, min(s.k_max, len(rows) // 10) + 1):
+                fitted = fit_classes(numeric, counts, k, starts=s.starts, seed=s.seed)
+                smallest = np.bincount(fitted.membership(numeric, counts), minlength=k).min()
+                fits[k] = (fitted, smallest / len(rows))
+            eligible = {k: f for k, (f, share) in fits.items() if share >= s.min_share}
+            chosen = min(eligible, key=lambda k: (eligible[k].icl, k)) if eligible else s.k_min
+            self.classes_[parent] = fits[chosen][0]
+            curve += [{PARENT: parent, "k": k, "customers": len(rows),
+                       "log_likelihood": f.log_likelihood, "bic": f.bic, "icl": f.icl,
+                       "smallest_share": share, "chosen": k == chosen}
+                      for k, (f, share) in fits.items()]
+        self.curve_ = pd.DataFrame(curve, columns=[PARENT, "k", "customers", "log_likelihood",
+                                                   "bic", "icl", "smallest_share", "chosen"])
+        return self
+
+    def lookup(self) -> pd.DataFrame:
+        """A row per parent group and class: its label, log share, per numeric feature the
+        mean and variance, per count column the log probability of a line at that level."""
+        import numpy as np
+        import pandas as pd
+
+        rows = []
+        columns = [c for cols in self.families_.values() for c in cols]
+        for parent, classes in self.classes_.items():
+            log_level = np.hstack(classes.log_level) if classes.log_level else np.zeros((classes.k, 0))
+            for i in range(classes.k):
+                rows.append({PARENT: parent, MICRO_SEGMENT: f"{parent} / {i + 1}",
+                             CLASS: i + 1, "_log_share": classes.log_share[i],
+                             **{f"_mean_{f}": classes.mean[i, j]
+                                for j, f in enumerate(self.settings.features)},
+                             **{f"_var_{f}": classes.variance[i, j]
+                                for j, f in enumerate(self.settings.features)},
+                             **{f"_logp_{c}": log_level[i, j] for j, c in enumerate(columns)}})
+        return pd.DataFrame(rows)
+
+    def memberships(self) -> ir.Table:
+        """``account_id``, ``parent``, ``micro_class`` and ``micro_segment`` of every customer
+        in a clustered parent group, computed in the engine."""
+        import ibis
+        import numpy as np
+
+        features = self.settings.features
+        params = ibis.memtable(self.lookup())
+        table = self.features_.join(params, PARENT)
+        joint = table._log_share
+        for f in features:
+            var = table[f"_var_{f}"]
+            joint = joint - 0.5 * ((table[f] - table[f"_mean_{f}"]) ** 2 / var
+                                   + (var * (2 * np.pi)).ln())
+        for cols in self.families_.values():
+            for c in cols:
+                joint = joint + table[c].cast("float64") * table[f"_logp_{c}"]
+        scored = table.mutate(**{JOINT: joint})
+        return scored.group_by([t.ACCOUNT_ID, PARENT]).aggregate(
+            **{CLASS: scored[CLASS].argmax(scored[JOINT]),
+               MICRO_SEGMENT: scored[MICRO_SEGMENT].argmax(scored[JOINT])})
+
+    def score(self, accounts: ir.Table) -> ir.Table:
+        """`accounts` with ``micro_segment`` joined on (null for an account not clustered)."""
+        members = self.memberships().select(t.ACCOUNT_ID, _micro=MICRO_SEGMENT)
+        joined = accounts.left_join(members, t.ACCOUNT_ID)
+        return joined.mutate(**{MICRO_SEGMENT: joined._micro}).drop(
+            "_micro", f"{t.ACCOUNT_ID}_right")
+
+    def tables(self, accounts: ir.Table) -> dict[str, ir.Table]:
+        """``micro_segments`` (a row per clustered customer) and ``micro_segment_k``."""
+        import ibis
+
+        members = self.memberships()
+        return {MICRO_SEGMENTS: members.order_by(t.ACCOUNT_ID),
+                MICRO_SEGMENT_K: ibis.memtable(self.curve_)}
+
+    def parameters(self) -> pd.DataFrame:
+        return parameter_table(
+            [(f"{parent} k", classes.k, "micro-segments chosen by ICL")
+             for parent, classes in self.classes_.items()])
+
+
+def _with_parent(features: ir.Table, accounts: ir.Table, within: list[str]) -> ir.Table:
+    """The behaviour features of each account in `accounts`, with its parent group's name."""
+    import ibis
+
+    if within:
+        parts = [accounts[c].cast("string").fill_null("(none)") for c in within]
+        name = parts[0]
+        for part in parts[1:]:
+            name = name.concat(" · ", part)
+    else:
+        name = ibis.literal(WHOLE_BASE)
+    parents = accounts.select(t.ACCOUNT_ID, **{PARENT: name})
+    return features.join(parents, t.ACCOUNT_ID)

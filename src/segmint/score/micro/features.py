@@ -34,6 +34,7 @@ MIX_FLOOR = 0.01  # a share below 1% counts as 1%: the log-ratio of a zero share
 LOG_PURCHASES, LOG_RECENCY, LOG_TICKET = ("log_purchases_per_year", "log_days_since_last",
                                           "log_mean_ticket")
 MAIN_CHANNEL = "main_channel"
+ITEM_LINES, CHANNEL_LINES = "item_lines", "channel_lines"  # count families: lines per level
 DAYS_PER_YEAR = 365.25
 
 
@@ -42,7 +43,8 @@ class Behaviour:
     """The per-customer feature table and what each of its columns is.
 
     ``table`` has ``account_id`` and one column per name in ``numeric`` (floats) and
-    ``categorical`` (strings, never null); ``levels`` maps a categorical feature to its levels
+    ``categorical`` (strings, never null) and the line counts of each family in ``counts``
+    (``item_lines_<item>``, ``channel_lines_<channel>``); ``levels`` maps a categorical feature to its levels
     in alphabetical order; ``notes`` says which features were left out and why.
     """
 
@@ -50,6 +52,7 @@ class Behaviour:
     numeric: list[str]
     categorical: list[str]
     levels: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -105,13 +108,13 @@ def behaviour_features(transactions: ir.Table, as_of: dt.date, *, item: str = "i
     extra = {}
     items = _levels(lines, item, max_levels, notes, "item mix")
     channels = _levels(lines, channel, max_levels, notes, "main channel")
+    positive = lines[t.AMOUNT] > 0  # an invoice line, not a credit note
     if items:
         item_of = _pooled(lines[item], items)
-        positive = lines.amount > 0
-        extra |= {column_name("_n", level): (positive & (item_of == level)).cast("int64").sum()
+        extra |= {column_name(ITEM_LINES, level): (positive & (item_of == level)).cast("int64").sum()
                   for level in items}
     if channels:
-        extra |= {column_name("_c", level): (lines[channel] == level).cast("int64").sum()
+        extra |= {column_name(CHANNEL_LINES, level): (positive & (lines[channel] == level)).cast("int64").sum()
                   for level in channels}
     day = lines[t.DATE].cast("date")
     # a purchase is a day with a positive net spend (an invoice's lines and a day's invoices
@@ -132,21 +135,25 @@ def behaviour_features(transactions: ir.Table, as_of: dt.date, *, item: str = "i
     numeric = [LOG_PURCHASES, LOG_RECENCY, LOG_TICKET]
     categorical: list[str] = []
     levels: dict[str, list[str]] = {}
+    families = {family: [column_name(family, level) for level in kept] for family, kept
+                in ((ITEM_LINES, items), (CHANNEL_LINES, channels)) if kept}
     if extra:
         counts = lines.group_by(t.ACCOUNT_ID).aggregate(**extra)
         table = table.left_join(counts, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
     if items:
-        mix = _centred_log_ratios(table, [column_name("_n", level) for level in items])
+        mix = _centred_log_ratios(table, [column_name(ITEM_LINES, level) for level in items])
         table = table.mutate(**{column_name("mix", level): value
                                 for level, value in zip(items, mix)})
         numeric += [column_name("mix", level) for level in items]
     if channels:
         table = table.mutate(**{MAIN_CHANNEL: _most_common(
-            table, [(level, column_name("_c", level)) for level in channels])})
+            table, [(level, column_name(CHANNEL_LINES, level)) for level in channels])})
         categorical.append(MAIN_CHANNEL)
         levels[MAIN_CHANNEL] = channels
-    return Behaviour(table.select(t.ACCOUNT_ID, *numeric, *categorical), numeric, categorical,
-                     levels, notes)
+    count_columns = [c for columns in families.values() for c in columns]
+    table = table.mutate(**{c: table[c].fill_null(0) for c in count_columns})
+    return Behaviour(table.select(t.ACCOUNT_ID, *numeric, *categorical, *count_columns), numeric,
+                     categorical, levels, families, notes)
 
 
 def _levels(lines: ir.Table, column: str, max_levels: int, notes: list[str],

@@ -83,7 +83,7 @@ def fit_classes(numeric: np.ndarray, counts: list[np.ndarray], k: int, *, starts
     >>> items = np.r_[np.tile([4, 0], (50, 1)), np.tile([0, 2], (50, 1))]
     >>> classes = fit_classes(numeric, [items], 2, seed=1)
     >>> labels = classes.membership(numeric, [items])
-    >>> len(set(labels[:50])), len(set(labels[50:])), labels[0] != labels[-1]
+    >>> len(set(labels[:50])), len(set(labels[50:])), bool(labels[0] != labels[-1])
     (1, 1, True)
     """
     from sklearn.cluster import KMeans
