@@ -43,9 +43,10 @@ class Behaviour:
     """The per-customer feature table and what each of its columns is.
 
     ``table`` has ``account_id`` and one column per name in ``numeric`` (floats) and
-    ``categorical`` (strings, never null) and the line counts of each family in ``counts``
-    (``item_lines_<item>``, ``channel_lines_<channel>``); ``levels`` maps a categorical feature to its levels
-    in alphabetical order; ``notes`` says which features were left out and why.
+    ``categorical`` (strings, never null), and the columns of each count family in
+    ``counts``: lines per item (``item_lines_<item>``), and the main channel as one count
+    (``main_channel_<channel>``, 1 for its main channel, 0 for the others); ``levels`` maps a
+    categorical feature to its levels in alphabetical order; ``notes`` says which features were left out and why.
     """
 
     table: ir.Table
@@ -135,8 +136,11 @@ def behaviour_features(transactions: ir.Table, as_of: dt.date, *, item: str = "i
     numeric = [LOG_PURCHASES, LOG_RECENCY, LOG_TICKET]
     categorical: list[str] = []
     levels: dict[str, list[str]] = {}
+    # items are counted per line (a customer with forty lines shows its mix surely); the
+    # channel once per customer, as its main channel: a customer buys through one channel, and
+    # counting it per line would let the channel outvote every other feature
     families = {family: [column_name(family, level) for level in kept] for family, kept
-                in ((ITEM_LINES, items), (CHANNEL_LINES, channels)) if kept}
+                in ((ITEM_LINES, items), (MAIN_CHANNEL, channels)) if kept}
     if extra:
         counts = lines.group_by(t.ACCOUNT_ID).aggregate(**extra)
         table = table.left_join(counts, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
@@ -150,6 +154,8 @@ def behaviour_features(transactions: ir.Table, as_of: dt.date, *, item: str = "i
             table, [(level, column_name(CHANNEL_LINES, level)) for level in channels])})
         categorical.append(MAIN_CHANNEL)
         levels[MAIN_CHANNEL] = channels
+        table = table.mutate(**{column_name(MAIN_CHANNEL, level): (
+            table[MAIN_CHANNEL] == level).cast("int64") for level in channels})
     count_columns = [c for columns in families.values() for c in columns]
     table = table.mutate(**{c: table[c].fill_null(0) for c in count_columns})
     return Behaviour(table.select(t.ACCOUNT_ID, *numeric, *categorical, *count_columns), numeric,

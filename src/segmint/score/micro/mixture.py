@@ -1,8 +1,8 @@
 """A latent-class mixture for buying behaviour: Gaussian numerics and multinomial counts.
 
 Each class has a share, a mean and a variance per numeric feature (diagonal Gaussian) and,
-per count family (the items a customer's invoice lines name, the channels they went through),
-the probability of each level: a customer's lines are draws from its class's multinomial.
+per count family the probability of each level: a customer's invoice lines are draws from its
+class's multinomial over items, and its main channel one draw over channels.
 Fitted by EM from several k-means starts on a seeded sample; the number of classes is the one
 with the lowest ICL (BIC plus twice the classification entropy: Biernacki, Celeux & Govaert
 2000, "Assessing a mixture model for clustering with the integrated completed likelihood",
