@@ -90,3 +90,20 @@ def test_an_unknown_parent_column_names_the_setting(con):
     context, _ = planted(con, per_cluster=5)
     with pytest.raises(ConfigError, match="scores.micro_segment.within.*'tier'"):
         fitted(context, within=["tier"])
+
+
+def test_profiles_name_what_sets_each_planted_cluster_apart(con):
+    context, truth = planted(con)
+    model = fitted(context)
+    described = model.tables(context.accounts)["micro_segment_profiles"].to_pandas()
+    # classes are numbered by purchase frequency: the planted 2, 12 and 24 a year
+    assert described.customers.tolist() == [80, 80, 80]
+    assert described.share_of_parent.round(4).tolist() == [0.3333] * 3
+    # the planted tickets (5,000, 200 and 1,000 on average) and rates come back
+    assert described.mean_ticket.round(-1).tolist() == [4930.0, 200.0, 1000.0]
+    assert described.purchases_per_year.round(1).tolist() == [2.3, 11.9, 23.8]
+    # the label names the strongest lifts first: Consulting lines x7.7, mean ticket x5.0, ...
+    assert described.label.tolist() == [
+        "Consulting-heavy, large-ticket, low-frequency",
+        "small-ticket, Self-serve-led, Training-heavy",
+        "Partner-led, high-frequency, Overage-heavy"]

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from segmint import tables as t
 from segmint.score.registry import ScoreModel, parameter_table, score_model
+from segmint.sections import Note, Section, TableView
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -31,8 +32,21 @@ if TYPE_CHECKING:
 MICRO_SEGMENT = "micro_segment"  # column: "<parent> / <class>", null for a non-buyer
 MICRO_SEGMENTS = "micro_segments"  # output: a row per customer clustered
 MICRO_SEGMENT_K = "micro_segment_k"  # output: the ICL curve per parent group and k
+MICRO_SEGMENT_PROFILES = "micro_segment_profiles"  # output: a row per micro-segment
 PARENT, CLASS, JOINT = "parent", "micro_class", "_log_posterior"
 WHOLE_BASE = "All customers"  # the parent group's name when `within` is empty
+
+SECTION = Section(
+    "Micro-segments: how customers buy, inside each group", order=57, blocks=(
+        Note("Customers with services invoices are clustered on how they buy (purchases a "
+             "year, spend per purchase, the items their invoice lines name, their main "
+             "channel) within each parent group (scores.micro_segment.within), by a "
+             "latent-class mixture; the number of micro-segments is the one with the lowest "
+             "ICL whose smallest micro-segment holds at least scores.micro_segment.min_share "
+             "of the group. A lift is the micro-segment's value over its parent group's."),
+        TableView(MICRO_SEGMENT_PROFILES, title="Profiles"),
+        TableView(MICRO_SEGMENT_K, title="How the number of micro-segments was chosen"),
+    ))
 
 
 class MicroSegmentSettings(BaseModel):
@@ -68,7 +82,8 @@ class MicroSegmentSettings(BaseModel):
         return self
 
 
-@score_model(MICRO_SEGMENT, adds={MICRO_SEGMENT: "string"}, needs=(t.TRANSACTIONS,))
+@score_model(MICRO_SEGMENT, adds={MICRO_SEGMENT: "string"}, needs=(t.TRANSACTIONS,),
+             section=SECTION)
 class MicroSegments(ScoreModel):
     """Each customer's micro-segment: ``<parent> / <n>`` (classes numbered from 1 by purchase
     frequency within the parent), null for an account without a purchase."""
@@ -180,11 +195,18 @@ class MicroSegments(ScoreModel):
             "_micro", f"{t.ACCOUNT_ID}_right")
 
     def tables(self, accounts: ir.Table) -> dict[str, ir.Table]:
-        """``micro_segments`` (a row per clustered customer) and ``micro_segment_k``."""
+        """``micro_segments`` (a row per clustered customer), ``micro_segment_profiles`` (a
+        row per micro-segment, `segmint.score.micro.profiles`) and ``micro_segment_k``."""
         import ibis
 
+        from segmint.score.micro.profiles import profiles
+
         members = self.memberships()
+        described = profiles(members.select(t.ACCOUNT_ID, PARENT, MICRO_SEGMENT),
+                             self.behaviour_.table, accounts, self.families_,
+                             self.behaviour_.levels)
         return {MICRO_SEGMENTS: members.order_by(t.ACCOUNT_ID),
+                MICRO_SEGMENT_PROFILES: ibis.memtable(described),
                 MICRO_SEGMENT_K: ibis.memtable(self.curve_)}
 
     def parameters(self) -> pd.DataFrame:

@@ -46,7 +46,7 @@ class Behaviour:
     ``categorical`` (strings, never null), and the columns of each count family in
     ``counts``: lines per item (``item_lines_<item>``), and the main channel as one count
     (``main_channel_<channel>``, 1 for its main channel, 0 for the others); ``levels`` maps a
-    categorical feature to its levels in alphabetical order; ``notes`` says which features were left out and why.
+    categorical feature and a count family to its levels in alphabetical order; ``notes`` says which features were left out and why.
     """
 
     table: ir.Table
@@ -95,7 +95,7 @@ def behaviour_features(transactions: ir.Table, as_of: dt.date, *, item: str = "i
     ...     "channel": ["Partner", "Partner", "Direct"]})
     >>> b = behaviour_features(tx, d(2024, 6, 30))
     >>> b.numeric, b.categorical, b.levels
-    (['log_purchases_per_year', 'log_days_since_last', 'log_mean_ticket', 'mix_implementation', 'mix_training'], ['main_channel'], {'main_channel': ['Direct', 'Partner']})
+    (['log_purchases_per_year', 'log_days_since_last', 'log_mean_ticket', 'mix_implementation', 'mix_training'], ['main_channel'], {'item_lines': ['Implementation', 'Training'], 'main_channel': ['Direct', 'Partner']})
     >>> rows = b.table.order_by("account_id").execute()
     >>> rows.log_purchases_per_year.round(4).tolist(), rows.log_mean_ticket.round(4).tolist()
     ([0.6931, 0.0], [4.6052, 5.7038])
@@ -145,6 +145,7 @@ def behaviour_features(transactions: ir.Table, as_of: dt.date, *, item: str = "i
         counts = lines.group_by(t.ACCOUNT_ID).aggregate(**extra)
         table = table.left_join(counts, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
     if items:
+        levels[ITEM_LINES] = items
         mix = _centred_log_ratios(table, [column_name(ITEM_LINES, level) for level in items])
         table = table.mutate(**{column_name("mix", level): value
                                 for level, value in zip(items, mix)})
