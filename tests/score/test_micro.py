@@ -107,3 +107,13 @@ def test_profiles_name_what_sets_each_planted_cluster_apart(con):
         "Consulting-heavy, large-ticket, low-frequency",
         "small-ticket, Self-serve-led, Training-heavy",
         "Partner-led, high-frequency, Overage-heavy"]
+
+
+def test_a_large_group_is_fitted_on_a_sample_drawn_in_the_engine(con):
+    context, truth = planted(con)
+    model = fitted(context, max_customers=150)
+    assert model.curve_.customers.unique().tolist() == [150]
+    members = model.memberships().to_pandas()
+    assert len(members) == 240  # every customer is assigned, not only the sample
+    assert adjusted_rand_score([truth[a] for a in members.account_id],
+                               members.micro_class) >= 0.9

@@ -115,17 +115,20 @@ class MicroSegments(ScoreModel):
         self.notes_ = list(behaviour.notes)
         self.behaviour_ = behaviour
         self.families_ = behaviour.counts
-        self.features_ = table = _with_parent(behaviour.table, context.accounts, s.within)
-        summary = table.order_by(t.ACCOUNT_ID).to_pandas()
+        self.features_ = table = context.keep(
+            _with_parent(behaviour.table, context.accounts, s.within), "micro_segment_features")
+        sizes = table.group_by(PARENT).aggregate(_n=table.count()).execute()
+        sizes = dict(zip(sizes[PARENT], sizes["_n"].astype(int)))
+        summary = _sample(table, sizes, s.max_customers, s.seed).order_by(t.ACCOUNT_ID).to_pandas()
         rng = np.random.default_rng(s.seed)
         self.classes_: dict[str, object] = {}
         curve = []
         for parent, rows in summary.groupby(PARENT, sort=True):
-            if len(rows) < s.min_customers:
-                self.notes_.append(f"{parent!r} has {len(rows)} customers with purchases, fewer "
-                                   f"than min_customers ({s.min_customers}): not clustered")
+            if sizes[parent] < s.min_customers:
+                self.notes_.append(f"{parent!r} has {sizes[parent]} customers with purchases, "
+                                   f"fewer than min_customers ({s.min_customers}): not clustered")
                 continue
-            if len(rows) > s.max_customers:
+            if len(rows) > s.max_customers:  # the engine's sample is near the size asked for
                 rows = rows.iloc[np.sort(rng.choice(len(rows), s.max_customers, replace=False))]
             numeric = rows[s.features].to_numpy(float)
             counts = [rows[cols].to_numpy(float) for cols in self.families_.values()]
@@ -213,6 +216,23 @@ class MicroSegments(ScoreModel):
         return parameter_table(
             [(f"{parent} k", classes.k, "micro-segments chosen by ICL")
              for parent, classes in self.classes_.items()])
+
+
+def _sample(features: ir.Table, sizes: dict[str, int], max_customers: int,
+            seed: int) -> ir.Table:
+    """About `max_customers` of each parent group, chosen in the engine by a hash of the
+    account id and `seed` (the same accounts on every run of one engine), so a large customer
+    base is never fetched whole; a group no larger is kept whole."""
+    import ibis
+
+    buckets = 1_000_000
+    keep = {parent: min(buckets, int(buckets * max_customers * 1.05 / n) + 1)
+            for parent, n in sizes.items()}  # 5% spare, trimmed to the size after fetching
+    if all(v >= buckets for v in keep.values()):
+        return features
+    below = ibis.cases(*[(features[PARENT] == p, v) for p, v in keep.items()], else_=buckets)
+    bucket = features[t.ACCOUNT_ID].concat(f"#{seed}").hash().abs() % buckets
+    return features.filter(bucket < below)
 
 
 def _with_parent(features: ir.Table, accounts: ir.Table, within: list[str]) -> ir.Table:
