@@ -1,8 +1,8 @@
 """Micro-segments: clusters of buying behaviour inside a parent group fixed before assignment.
 
 Customers are clustered on how they buy (`segmint.score.micro.features`) within each parent
-group named by ``within`` (account columns known before segments are assigned, such as a size
-band or region: never the segment, so segment rules can read ``micro_segment``). Each group's
+group named by ``within`` (account columns known before segments are assigned, such as a region
+or an industry: never the segment, so segment rules can read ``micro_segment``). Each group's
 latent-class mixture (`segmint.score.micro.mixture`) is fitted in NumPy on a seeded sample of at
 most ``max_customers``, the number of classes chosen by ICL among those whose smallest class
 holds ``min_share`` of the sample, and every customer is assigned in the engine: its features
@@ -71,8 +71,7 @@ class MicroSegmentSettings(BaseModel):
     def _not_the_segment(cls, within: list[str]) -> list[str]:
         if t.SEGMENT in within:
             raise ValueError("cannot be the segment: segments are assigned after scores and may "
-                             "read micro_segment. Use columns known before, such as size_band "
-                             "or region")
+                             "read micro_segment. Use account columns known before, such as region")
         return within
 
     @model_validator(mode="after")
