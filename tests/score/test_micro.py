@@ -117,3 +117,15 @@ def test_a_large_group_is_fitted_on_a_sample_drawn_in_the_engine(con):
     assert len(members) == 240  # every customer is assigned, not only the sample
     assert adjusted_rand_score([truth[a] for a in members.account_id],
                                members.micro_class) >= 0.9
+
+
+def test_no_group_large_enough_leaves_every_account_unclustered(con):
+    context, _ = planted(con, per_cluster=5)
+    model = fitted(context)
+    assert model.notes_ == ["'All customers' has 15 customers with purchases, fewer than "
+                            "min_customers (200): not clustered"]
+    scored = model.score(context.accounts).to_pandas()
+    assert len(scored) == 15 and scored[MICRO_SEGMENT].isna().all()
+    tables = model.tables(context.accounts)
+    assert tables["micro_segments"].count().execute() == 0
+    assert tables["micro_segment_profiles"].count().execute() == 0

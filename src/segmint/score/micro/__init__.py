@@ -174,6 +174,10 @@ class MicroSegments(ScoreModel):
         import numpy as np
 
         features = self.settings.features
+        if not self.classes_:  # every group too small: nobody is clustered
+            none = self.features_.filter(ibis.literal(False))
+            return none.select(t.ACCOUNT_ID, PARENT, **{CLASS: ibis.null("int64"),
+                                                        MICRO_SEGMENT: ibis.null("string")})
         params = ibis.memtable(self.lookup())
         table = self.features_.join(params, PARENT)
         joint = table._log_share
