@@ -50,7 +50,7 @@ def planted(con, per_cluster: int = 80, small_region: int = 0):
 
 
 def fitted(context, **settings):
-    return MicroSegments(MicroSegmentSettings(k_max=5, starts=3, **settings)).fit(context)
+    return MicroSegments(MicroSegmentSettings(**{"k_max": 5, "starts": 3, **settings})).fit(context)
 
 
 def test_planted_clusters_are_recovered_and_k_chosen(con):
@@ -129,3 +129,10 @@ def test_no_group_large_enough_leaves_every_account_unclustered(con):
     tables = model.tables(context.accounts)
     assert tables["micro_segments"].count().execute() == 0
     assert tables["micro_segment_profiles"].count().execute() == 0
+
+
+def test_a_count_family_the_data_lacks_is_noted(con):
+    context, _ = planted(con)
+    model = fitted(context, counts=["item_lines", "lead_source_deals"], k_min=3, k_max=3)
+    assert "no lead_source_deals in this project's data: not used" in model.notes_
+    assert list(model.families_) == ["item_lines"]

@@ -15,7 +15,7 @@ This module stays light (the project check imports it before any data is read).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -56,6 +56,8 @@ class MicroSegmentSettings(BaseModel):
     within: list[str] = Field(default_factory=list)  # account columns: the parent groups
     features: list[str] = Field(
         default_factory=lambda: ["log_purchases_per_year", "log_mean_ticket"])
+    counts: list[Literal["item_lines", "main_channel", "lead_source_deals"]] = Field(
+        default_factory=lambda: ["item_lines", "main_channel"])  # count families fitted
     item: str = "item"  # the transactions column naming what was bought
     channel: str = "channel"  # ... and through which channel
     k_min: int = Field(default=2, ge=1)
@@ -97,12 +99,15 @@ class MicroSegments(ScoreModel):
         import pandas as pd
 
         from segmint.exceptions import ConfigError
-        from segmint.score.micro.features import behaviour_features
+        from segmint.score.micro.features import behaviour_features, with_deals_and_products
         from segmint.score.micro.mixture import fit_classes
 
         s = self.settings
-        behaviour = behaviour_features(context.tables[t.TRANSACTIONS.name], context.as_of,
-                                       item=s.item, channel=s.channel)
+        behaviour = with_deals_and_products(
+            behaviour_features(context.tables[t.TRANSACTIONS.name], context.as_of,
+                               item=s.item, channel=s.channel),
+            context.as_of, deals=context.tables.get(t.DEALS.name),
+            revenue=context.tables.get(t.REVENUE.name))
         unknown = [f for f in s.features if f not in behaviour.numeric]
         if unknown:
             raise ConfigError(f"scores.micro_segment.features: {unknown} are not behaviour "
@@ -113,7 +118,9 @@ class MicroSegments(ScoreModel):
                               f"{missing}; they have {sorted(context.accounts.columns)}")
         self.notes_ = list(behaviour.notes)
         self.behaviour_ = behaviour
-        self.families_ = behaviour.counts
+        self.families_ = {f: behaviour.counts[f] for f in s.counts if f in behaviour.counts}
+        self.notes_ += [f"no {f} in this project's data: not used" for f in s.counts
+                        if f not in behaviour.counts]
         self.features_ = table = context.keep(
             _with_parent(behaviour.table, context.accounts, s.within), "micro_segment_features")
         sizes = table.group_by(PARENT).aggregate(_n=table.count()).execute()
@@ -129,6 +136,12 @@ class MicroSegments(ScoreModel):
                 continue
             if len(rows) > s.max_customers:  # the engine's sample is near the size asked for
                 rows = rows.iloc[np.sort(rng.choice(len(rows), s.max_customers, replace=False))]
+            complete = rows[s.features].notna().all(axis=1)
+            if not complete.all():
+                self.notes_.append(f"{parent!r}: {(~complete).sum()} sampled customers lack one "
+                                   f"of {s.features} and are left out of the fit (and of "
+                                   "micro-segments)")
+                rows = rows[complete]
             numeric = rows[s.features].to_numpy(float)
             counts = [rows[cols].to_numpy(float) for cols in self.families_.values()]
             fits = {}
@@ -209,7 +222,7 @@ class MicroSegments(ScoreModel):
 
         members = self.memberships()
         described = profiles(members.select(t.ACCOUNT_ID, PARENT, MICRO_SEGMENT),
-                             self.behaviour_.table, accounts, self.families_,
+                             self.behaviour_.table, accounts, self.behaviour_.counts,
                              self.behaviour_.levels)
         return {MICRO_SEGMENTS: members.order_by(t.ACCOUNT_ID),
                 MICRO_SEGMENT_PROFILES: ibis.memtable(described),
@@ -229,8 +242,8 @@ def _sample(features: ir.Table, sizes: dict[str, int], max_customers: int,
     import ibis
 
     buckets = 1_000_000
-    keep = {parent: min(buckets, int(buckets * max_customers * 1.05 / n) + 1)
-            for parent, n in sizes.items()}  # 5% spare, trimmed to the size after fetching
+    keep = {parent: min(buckets, int(buckets * max_customers * 1.2 / n) + 1)
+            for parent, n in sizes.items()}  # 20% spare, trimmed to the size after fetching
     if all(v >= buckets for v in keep.values()):
         return features
     below = ibis.cases(*[(features[PARENT] == p, v) for p, v in keep.items()], else_=buckets)

@@ -204,3 +204,89 @@ def _most_common(table: ir.Table, counts: list[tuple[str, str]]) -> ir.StringVal
     return ibis.cases(*[(table[c].fill_null(0) == best, ibis.literal(level))
                         for level, c in counts], else_=ibis.literal(counts[0][0]))
 
+
+
+LEAD_SOURCE_DEALS = "lead_source_deals"  # count family: deals per lead source
+LOG_WON_DEAL, PRODUCTS_HELD = "log_median_won_deal", "products_held"
+
+
+def with_deals_and_products(behaviour: Behaviour, as_of: dt.date, *,
+                            deals: ir.Table | None = None, revenue: ir.Table | None = None,
+                            max_levels: int = 20) -> Behaviour:
+    """`behaviour` with, when the tables are there, each customer's deal profile and product
+    mix: ``log_median_won_deal`` (the median won deal closed by `as_of`, at least 1),
+    ``lead_source_deals_<source>`` (deals created by `as_of` per lead source, a count family)
+    and ``products_held`` plus ``product_mix_<product>`` (share of its MRR per product in its
+    last month by `as_of`, centred log-ratios floored at `MIX_FLOOR`). Customers without deals
+    or revenue get 0 counts and null deal sizes, products held 0 and even mixes.
+
+    Examples
+    --------
+    >>> d = dt.date
+    >>> tx = ibis.memtable({"account_id": ["a", "b"], "amount": [1.0, 1.0],
+    ...     "date": [d(2024, 1, 1), d(2024, 1, 1)]})
+    >>> deals = ibis.memtable({"account_id": ["a", "a", "b"], "amount": [10.0, 30.0, 5.0],
+    ...     "is_won": [True, True, False], "close_date": [d(2024, 1, 1)] * 3,
+    ...     "created_date": [d(2023, 6, 1)] * 3, "lead_source": ["Partner", "Partner", "Web"]})
+    >>> revenue = ibis.memtable({"account_id": ["a", "a", "a"], "mrr": [50.0, 50.0, 80.0],
+    ...     "period": [d(2024, 5, 1), d(2024, 5, 1), d(2024, 4, 1)],
+    ...     "product": ["Core", "Analytics", "Core"]})
+    >>> b = with_deals_and_products(behaviour_features(tx, d(2024, 6, 30)), d(2024, 6, 30),
+    ...                             deals=deals, revenue=revenue)
+    >>> b.counts["lead_source_deals"], b.levels["lead_source_deals"]
+    (['lead_source_deals_partner', 'lead_source_deals_web'], ['Partner', 'Web'])
+    >>> rows = b.table.order_by("account_id").execute()
+    >>> rows.log_median_won_deal.round(4).tolist()[0], rows.products_held.tolist()
+    (2.9957, [2, 0])
+    >>> rows.lead_source_deals_partner.tolist(), rows.product_mix_core.round(4).tolist()
+    ([2, 0], [0.0, 0.0])
+    """
+    table, numeric = behaviour.table, list(behaviour.numeric)
+    counts, levels, notes = dict(behaviour.counts), dict(behaviour.levels), list(behaviour.notes)
+    if deals is not None and t.AMOUNT in deals.columns:
+        known = deals.filter(deals[t.ACCOUNT_ID].notnull())
+        per_account = {}
+        if {t.IS_WON, t.CLOSE_DATE} <= set(known.columns):
+            won = known[t.IS_WON].cast("boolean").fill_null(False) & (
+                known[t.CLOSE_DATE].cast("date") <= as_of)
+            per_account["_won_median"] = known[t.AMOUNT].cast("float64").median(where=won)
+        sources = []
+        if t.LEAD_SOURCE in known.columns and t.CREATED_DATE in known.columns:
+            created = known.filter(known[t.CREATED_DATE].cast("date") <= as_of)
+            sources = _levels(created, t.LEAD_SOURCE, max_levels, notes, "lead-source mix")
+            created_by = known[t.CREATED_DATE].cast("date") <= as_of
+            source_of = _pooled(known[t.LEAD_SOURCE], sources)
+            per_account |= {column_name(LEAD_SOURCE_DEALS, s): (created_by & (source_of == s))
+                            .cast("int64").sum() for s in sources}
+        if per_account:
+            summary = known.group_by(t.ACCOUNT_ID).aggregate(**per_account)
+            table = table.left_join(summary, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
+        if "_won_median" in per_account:
+            table = table.mutate(**{LOG_WON_DEAL: table._won_median.clip(lower=1.0).ln()})
+            table = table.drop("_won_median")
+            numeric.append(LOG_WON_DEAL)
+        if sources:
+            counts[LEAD_SOURCE_DEALS] = [column_name(LEAD_SOURCE_DEALS, s) for s in sources]
+            levels[LEAD_SOURCE_DEALS] = sources
+            table = table.mutate(**{c: table[c].fill_null(0) for c in counts[LEAD_SOURCE_DEALS]})
+    if revenue is not None and t.PRODUCT in revenue.columns:
+        paid = revenue.filter(revenue[t.ACCOUNT_ID].notnull() & (revenue[t.MRR] > 0)
+                              & (revenue[t.PERIOD].cast("date") <= as_of))
+        last = paid.group_by(t.ACCOUNT_ID).aggregate(_last=paid[t.PERIOD].max())
+        latest = paid.join(last, [t.ACCOUNT_ID, paid[t.PERIOD] == last._last])
+        products = _levels(latest, t.PRODUCT, max_levels, notes, "product mix")
+        if products:
+            product_of = _pooled(latest[t.PRODUCT], products)
+            mrr = latest[t.MRR].cast("float64")
+            mix = latest.group_by(t.ACCOUNT_ID).aggregate(
+                **{PRODUCTS_HELD: latest[t.PRODUCT].nunique()},
+                **{column_name("_mrr", p): mrr.sum(where=product_of == p).fill_null(0.0)
+                   for p in products})
+            table = table.left_join(mix, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
+            shares = _centred_log_ratios(table, [column_name("_mrr", p) for p in products])
+            table = table.mutate(
+                **{PRODUCTS_HELD: table[PRODUCTS_HELD].fill_null(0)},
+                **{column_name("product_mix", p): v for p, v in zip(products, shares)})
+            table = table.drop(*[column_name("_mrr", p) for p in products])
+            numeric += [PRODUCTS_HELD, *(column_name("product_mix", p) for p in products)]
+    return Behaviour(table, numeric, behaviour.categorical, levels, counts, notes)

@@ -6,7 +6,8 @@ micro-segment's value over its parent group's: purchases a year and spend per pu
 geometric means (the features are logs), an item as its share of the invoice lines, a
 channel as the share of customers buying mainly through it. A lift of at least `NOTABLE`
 (or at most its inverse) is over- (under-) represented; the label names the strongest over-
-represented features in words, such as "high-frequency, Training-heavy, Self-serve-led".
+represented features in words, such as "high-frequency, Training-heavy, Self-serve-led" or
+"Partner-sourced" (a lead source's share of the deals).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import pandas as pd
 
 from segmint import tables as t
 from segmint.money import sum_to_the_cent
-from segmint.score.micro.features import ITEM_LINES, LOG_PURCHASES, LOG_TICKET
+from segmint.score.micro.features import (ITEM_LINES, LEAD_SOURCE_DEALS, LOG_PURCHASES,
+                                          LOG_TICKET)
 
 NOTABLE = 1.5  # a lift this far from 1 (either way) is worth naming
 LABEL_WORDS = 3  # the label names at most this many features
@@ -97,8 +99,9 @@ def profiles(members: ir.Table, features: ir.Table, accounts: ir.Table,
                     continue
                 share = row[column] / total if total else 0.0
                 lift = share / (whole[column] / parent_total)
-                name, word = ((f"{level} lines", f"{level}-heavy") if family == ITEM_LINES
-                              else (f"{level} channel", f"{level}-led"))
+                name, word = {ITEM_LINES: (f"{level} lines", f"{level}-heavy"),
+                              LEAD_SOURCE_DEALS: (f"{level} deals", f"{level}-sourced")}.get(
+                    family, (f"{level} channel", f"{level}-led"))
                 lifts.append((name, lift, word))
         over = sorted((x for x in lifts if x[1] >= NOTABLE), key=lambda x: -x[1])
         under = sorted((x for x in lifts if x[1] <= 1 / NOTABLE), key=lambda x: x[1])
