@@ -142,15 +142,22 @@ class MicroSegments(ScoreModel):
                                    f"of {s.features} and are left out of the fit (and of "
                                    "micro-segments)")
                 rows = rows[complete]
+                if len(rows) < s.min_customers:
+                    self.notes_.append(f"{parent!r}: too few complete customers left: not "
+                                       "clustered")
+                    continue
             numeric = rows[s.features].to_numpy(float)
             counts = [rows[cols].to_numpy(float) for cols in self.families_.values()]
             fits = {}
-            for k in range(s.k_min, min(s.k_max, len(rows) // 10) + 1):
+            for k in range(s.k_min, max(s.k_min, min(s.k_max, len(rows) // 10)) + 1):
                 fitted = fit_classes(numeric, counts, k, starts=s.starts, seed=s.seed)
                 smallest = np.bincount(fitted.membership(numeric, counts), minlength=k).min()
                 fits[k] = (fitted, smallest / len(rows))
             eligible = {k: f for k, (f, share) in fits.items() if share >= s.min_share}
             chosen = min(eligible, key=lambda k: (eligible[k].icl, k)) if eligible else s.k_min
+            if not eligible:
+                self.notes_.append(f"{parent!r}: no k from {s.k_min} to {s.k_max} keeps every "
+                                   f"micro-segment above min_share ({s.min_share}): k = {s.k_min}")
             self.classes_[parent] = fits[chosen][0]
             curve += [{PARENT: parent, "k": k, "customers": len(rows),
                        "log_likelihood": f.log_likelihood, "bic": f.bic, "icl": f.icl,
