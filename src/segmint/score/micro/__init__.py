@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from segmint import tables as t
 from segmint.score.registry import ScoreModel, parameter_table, score_model
-from segmint.sections import Note, Section, TableView
+from segmint.sections import Chart, Note, Section, TableView
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -44,6 +44,8 @@ SECTION = Section(
              "latent-class mixture; the number of micro-segments is the one with the lowest "
              "ICL whose smallest micro-segment holds at least scores.micro_segment.min_share "
              "of the group. A lift is the micro-segment's value over its parent group's."),
+        Chart("micro_segment_map", table=MICRO_SEGMENT_PROFILES,
+              empty="No parent group had enough customers to cluster."),
         TableView(MICRO_SEGMENT_PROFILES, title="Profiles"),
         TableView(MICRO_SEGMENT_K, title="How the number of micro-segments was chosen"),
     ))
