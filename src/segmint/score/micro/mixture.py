@@ -3,7 +3,7 @@
 Each class has a share, a mean and a variance per numeric feature (diagonal Gaussian) and,
 per count family the probability of each level: a customer's invoice lines are draws from its
 class's multinomial over items, and its main channel one draw over channels.
-Fitted by EM from several k-means starts on a seeded sample; the number of classes is the one
+Fitted by EM from the best of several k-means starts (short EM) on a seeded sample; the number of classes is the one
 with the lowest ICL (BIC plus twice the classification entropy: Biernacki, Celeux & Govaert
 2000, "Assessing a mixture model for clustering with the integrated completed likelihood",
 IEEE TPAMI 22(7)) among those whose smallest class holds at least ``min_share`` of the sample.
@@ -70,8 +70,10 @@ class Classes:
 
 
 def fit_classes(numeric: np.ndarray, counts: list[np.ndarray], k: int, *, starts: int = 5,
-                seed: int = 0, max_iter: int = 300, tol: float = 1e-7) -> Classes:
-    """The best of `starts` EM runs with `k` classes (the highest log-likelihood).
+                seed: int = 0, max_iter: int = 300, short_iter: int = 15,
+                tol: float = 1e-7) -> Classes:
+    """EM with `k` classes from the best of `starts` k-means starts (the highest
+    log-likelihood after `short_iter` iterations), run on to convergence.
 
     Examples
     --------
@@ -93,25 +95,35 @@ def fit_classes(numeric: np.ndarray, counts: list[np.ndarray], k: int, *, starts
     shares = [c / np.maximum(c.sum(1, keepdims=True), 1) for c in counts]
     start_space = np.hstack([(numeric - numeric.mean(0)) / scale, *shares])
     floor = VARIANCE_FLOOR * scale**2
-    best: Classes | None = None
+    # "short EM" (Biernacki, Celeux & Govaert 2003, "Choosing starting values for the EM
+    # algorithm", CSDA 41): every start runs `short_iter` iterations, only the best of them
+    # runs on to convergence
+    runs = []
     for start in range(starts):
         labels = KMeans(k, n_init=1, random_state=seed * 1000 + start).fit_predict(start_space)
-        resp = np.eye(k)[labels]
-        previous = -np.inf
-        for _ in range(max_iter):
-            classes = _m_step(resp, numeric, counts, floor)
-            joint = classes.joint(numeric, counts)
-            total = logsumexp(joint, axis=1)
-            resp = np.exp(joint - total[:, None])
-            loglik = float(total.sum())
-            if loglik - previous <= tol * abs(loglik):
-                break
-            previous = loglik
-        classes.log_likelihood, classes.n = loglik, len(numeric)
-        classes.entropy = float(-(resp * np.log(np.clip(resp, 1e-300, None))).sum())
-        if best is None or classes.log_likelihood > best.log_likelihood + 1e-9:
-            best = classes
-    return _in_stated_order(best)
+        runs.append(_em(np.eye(k)[labels], numeric, counts, floor, short_iter, tol))
+    resp, loglik, _ = max(runs, key=lambda run: run[1])  # the first of equals: stated order
+    resp, loglik, classes = _em(resp, numeric, counts, floor, max_iter, tol)
+    classes.log_likelihood, classes.n = loglik, len(numeric)
+    classes.entropy = float(-(resp * np.log(np.clip(resp, 1e-300, None))).sum())
+    return _in_stated_order(classes)
+
+
+def _em(resp: np.ndarray, numeric: np.ndarray, counts: list[np.ndarray], floor: np.ndarray,
+        iterations: int, tol: float) -> tuple[np.ndarray, float, Classes]:
+    """EM from responsibilities `resp`, until the log-likelihood gains less than `tol` of
+    itself or after `iterations`: the last responsibilities, log-likelihood and classes."""
+    previous = -np.inf
+    for _ in range(iterations):
+        classes = _m_step(resp, numeric, counts, floor)
+        joint = classes.joint(numeric, counts)
+        total = logsumexp(joint, axis=1)
+        resp = np.exp(joint - total[:, None])
+        loglik = float(total.sum())
+        if loglik - previous <= tol * abs(loglik):
+            break
+        previous = loglik
+    return resp, loglik, classes
 
 
 def _m_step(resp: np.ndarray, numeric: np.ndarray, counts: list[np.ndarray],
