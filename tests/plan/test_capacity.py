@@ -52,6 +52,18 @@ def test_segment_totals_and_the_gap_to_todays_owners():
     assert out.loc["SMB", "reps_needed"] == 1 and out.loc["SMB", "gap"] == 0
 
 
+def test_an_owner_whose_book_spans_segments_counts_for_its_workload_share_in_each():
+    # u1 holds a (ENT, 100 h) and c (SMB, 400 h): 0.2 of a rep in ENT, 0.8 in SMB
+    rows = ibis.memtable({"account_id": ["a", "b", "c"], "segment": ["ENT", "ENT", "SMB"],
+                          "motion": ["all"] * 3, "workload_hours": [100.0, 100.0, 400.0],
+                          "potential": [0.0] * 3, "arr": [0.0] * 3,
+                          "owner_id": ["u1", "u2", "u1"]})
+    out = capacity_plan(rows, PLAN, rep_hours=1000, attrition=0.0).set_index("segment")
+    assert out.loc["ENT", "owners_today"] == 2 and out.loc["ENT", "owner_fte_today"] == 1.2
+    assert out.loc["SMB", "owners_today"] == 1 and out.loc["SMB", "owner_fte_today"] == 0.8
+    assert (out.loc["ENT", "gap"], out.loc["SMB", "gap"]) == (-0.2, 0.2)  # 1 rep needed each
+
+
 def test_without_a_potential_score_the_quota_is_a_share_of_arr():
     assignments, enriched = accounts()
     inputs = capacity_inputs(assignments.drop("potential"), enriched, PLAN)

@@ -123,8 +123,11 @@ def capacity_plan(inputs: ir.Table, plan: CapacityPlan, *, rep_hours: float,
         ``segment``, ``motion``, ``accounts``, ``workload_hours``, ``potential``, ``arr``,
         ``whitespace``, ``rep_hours`` (effective, after attrition's refill ramp),
         ``reps_needed`` (whole reps), ``accounts_per_rep``, ``quota`` (bookings asked),
-        ``bookings_per_rep``, ``owners_today``, ``ramped_owners_today`` and ``gap`` (reps
-        needed less owners today); by segment, then motion.
+        ``bookings_per_rep``, ``owners_today`` (owners holding accounts in it),
+        ``owner_fte_today`` (those owners counted for the share of their workload in it: an
+        owner whose book spans two segments equally is half a rep in each),
+        ``ramped_owners_today`` (that, at today's ramp) and ``gap`` (reps needed less
+        ``owner_fte_today``); by segment, then motion.
 
     Examples
     --------
@@ -143,13 +146,18 @@ def capacity_plan(inputs: ir.Table, plan: CapacityPlan, *, rep_hours: float,
     """
     whitespace = (inputs[t.POTENTIAL] - inputs[t.ARR]).clip(lower=0.0) if has_potential \
         else inputs[t.ARR]
+    # an owner whose book spans segments counts in each for the share of its workload there
+    book = inputs[WORKLOAD].sum().over(group_by=inputs[t.OWNER_ID])
+    inputs = inputs.mutate(_owner_share=ibis.ifelse(
+        inputs[t.OWNER_ID].notnull(), inputs[WORKLOAD] / book.nullif(0.0), 0.0).fill_null(0.0))
     summary = inputs.group_by(t.SEGMENT, MOTION).aggregate(
         accounts=inputs.count(), **{
             WORKLOAD: sum_to_the_cent(inputs[WORKLOAD]),
             t.POTENTIAL: sum_to_the_cent(inputs[t.POTENTIAL]),
             t.ARR: sum_to_the_cent(inputs[t.ARR]),
             "whitespace": sum_to_the_cent(whitespace),
-            "owners_today": inputs[t.OWNER_ID].nunique()},
+            "owners_today": inputs[t.OWNER_ID].nunique(),
+            "owner_fte_today": inputs._owner_share.sum()},
     ).order_by(t.SEGMENT, MOTION).to_pandas()
     # a leaver's seat is refilled by a rep at half speed, on average, over the ramp
     effective = rep_hours * (1 - attrition * plan.ramp_months / 12 * 0.5)
@@ -161,11 +169,12 @@ def capacity_plan(inputs: ir.Table, plan: CapacityPlan, *, rep_hours: float,
     summary["quota"] = (summary["whitespace"] * plan.target_share).round(2)
     summary["bookings_per_rep"] = (summary["quota"] / reps).round(2)
     summary["owners_today"] = summary["owners_today"].astype("int64")
-    summary["ramped_owners_today"] = (summary["owners_today"] * ramped_share).round(1)
-    summary["gap"] = summary["reps_needed"] - summary["owners_today"]
+    summary["owner_fte_today"] = summary["owner_fte_today"].astype("float64").round(1)
+    summary["ramped_owners_today"] = (summary["owner_fte_today"] * ramped_share).round(1)
+    summary["gap"] = (summary["reps_needed"] - summary["owner_fte_today"]).round(1)
     return summary[[t.SEGMENT, MOTION, "accounts", WORKLOAD, t.POTENTIAL, t.ARR, "whitespace",
                     "rep_hours", "reps_needed", "accounts_per_rep", "quota", "bookings_per_rep",
-                    "owners_today", "ramped_owners_today", "gap"]]
+                    "owners_today", "owner_fte_today", "ramped_owners_today", "gap"]]
 
 
 def owner_figures(owners: pd.DataFrame | None, plan: CapacityPlan, as_of: dt.date
@@ -205,11 +214,13 @@ def owner_figures(owners: pd.DataFrame | None, plan: CapacityPlan, as_of: dt.dat
 
 SECTION = Section("Sales capacity plan", order=80, blocks=(
     Note("Reps each segment needs for its accounts' workload, against the owners holding its "
-         "accounts today; quota is the target share of whitespace (potential less ARR)."),
+         "accounts today, each counted for the share of its workload in the segment (owner "
+         "FTE); quota is the target share of whitespace (potential less ARR)."),
     Readings("capacity_readings"),
     Chart("capacity_reps", table=CAPACITY_PLAN, empty="No segment has accounts to plan."),
     TableView(CAPACITY_PLAN, columns=(t.SEGMENT, MOTION, "accounts", WORKLOAD, "reps_needed",
-                                      "owners_today", "gap", "accounts_per_rep", "quota",
+                                      "owners_today", "owner_fte_today", "gap",
+                                      "accounts_per_rep", "quota",
                                       "bookings_per_rep")),
 ))
 

@@ -37,17 +37,19 @@ US_TILES = {
 def capacity_reps(plan: pd.DataFrame) -> Figure | None:
     """Reps needed and owners today, side by side, per segment (motions added up).
 
-    Draws `plan.capacity.capacity_plan` as it is: ``segment``, ``reps_needed``,
+    Draws `plan.capacity.capacity_plan` as it is: ``segment``, ``reps_needed`` and
+    ``owner_fte_today`` (owners counted for their workload's share in the segment), else
     ``owners_today``.
     """
     if plan.empty:
         return None
-    rows = plan.groupby("segment", sort=False)[["reps_needed", "owners_today"]].sum()
+    today = "owner_fte_today" if "owner_fte_today" in plan.columns else "owners_today"
+    rows = plan.groupby("segment", sort=False)[["reps_needed", today]].sum()
     figure = Figure(figsize=(7.0, max(2.4, 0.45 * len(rows) + 1.2)), layout="constrained")
     ax = figure.subplots()
     where = np.arange(len(rows))[::-1]
     ax.barh(where + 0.2, rows["reps_needed"], height=0.4, color=NEEDED, label="reps needed")
-    ax.barh(where - 0.2, rows["owners_today"], height=0.4, color=TODAY, label="owners today")
+    ax.barh(where - 0.2, rows[today], height=0.4, color=TODAY, label="owners today (FTE)")
     ax.set_yticks(list(where), [str(s) for s in rows.index])
     ax.set_xlabel("reps")
     ax.legend(frameon=False, loc="lower right")
