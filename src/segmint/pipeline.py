@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 import segmint.analyse  # noqa: F401  (registers the built-in analyses)
+import segmint.plan.coverage  # noqa: F401  (registers the priorities and coverage plans)
 import segmint.score  # noqa: F401  (registers the built-in scores)
 from segmint import engine
 from segmint import tables as t
