@@ -40,8 +40,9 @@ ACTION, ACTION_REASON = "action", "action_reason"
 ACTIONS = ("protect", "grow", "invest", "nurture", "deprioritise")
 SEGMENT_PRIORITIES = "segment_priorities"
 # the score columns the plan reads, with their types: null when their score is not configured
-PLAN_INPUTS = {"fit": "float64", "fit_band": "string", "health": "float64",
-               "health_band": "string", "lifecycle_stage": "string", "potential": "float64",
+PLAN_INPUTS = {"fit": "float64", "fit_band": "string", "fit_factors": "array<string>",
+               "health": "float64", "health_band": "string", "lifecycle_stage": "string",
+               "health_factors": "array<string>", "potential": "float64",
                "potential_band": "string"}
 CUSTOMERS_ONLY = ("health", "health_band")  # null for every account that is not a customer
 
@@ -234,14 +235,14 @@ def segment_priorities(acted: ir.Table) -> ir.Table:
         if t.IS_CUSTOMER in table.columns else ibis.literal(False)
     arr = table[t.ARR].cast("float64").fill_null(0.0) if t.ARR in table.columns \
         else ibis.literal(0.0)
-    rank = ibis.cases(*((table[ACTION] == a, i) for i, a in enumerate(ACTIONS)),
-                      else_=len(ACTIONS))
-    rolled = table.mutate(_customer=customer.cast("int64"), _arr=arr, _rank=rank).group_by(
-        [t.SEGMENT, ACTION, "_rank"]).aggregate(
+    rolled = table.mutate(_customer=customer.cast("int64"), _arr=arr).group_by(
+        [t.SEGMENT, ACTION]).aggregate(
         accounts=lambda r: r.count(), customers=lambda r: r._customer.sum(),
         arr=lambda r: sum_to_the_cent(r._arr), mean_fit=lambda r: r.fit.mean().round(1),
         mean_health=lambda r: r.health.mean().round(1))
-    return rolled.order_by(t.SEGMENT, "_rank", ACTION).drop("_rank")
+    rank = ibis.cases(*((rolled[ACTION] == a, i) for i, a in enumerate(ACTIONS)),
+                      else_=len(ACTIONS))
+    return rolled.order_by(t.SEGMENT, rank, ACTION)
 
 
 @analysis("priorities", skip_unless=plan_on, section=SECTION)
