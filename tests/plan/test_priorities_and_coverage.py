@@ -132,3 +132,16 @@ def test_a_bad_plan_setting_names_the_key(accounts, settings, error, message):
     with pytest.raises(error) as raised:
         run_plans(accounts, **settings)
     assert message in str(raised.value)
+
+
+def test_the_project_check_reads_plan_rules_before_any_data(tmp_path):
+    from segmint.preflight import check_project
+
+    (tmp_path / "a.csv").write_text("account_id,employees\nA,5\n")
+    project = Project.model_validate({
+        "root": tmp_path, "sources": {"accounts": {"path": "a.csv"}},
+        "segmentation": {"default": "Everyone"},
+        "priorities": {"rules": [{"action": "grow", "when": 'potential_band == "High"'},
+                                 {"action": "invest", "when": "employes > 100"}]}})
+    with pytest.raises(RuleError, match=r"priorities.rules\[2\]: the rule reads 'employes'"):
+        check_project(project)

@@ -261,3 +261,28 @@ def coverage(context: RunContext) -> dict[str, ir.Table]:
     return {ACCOUNT_SCORES: scores, SEGMENT_PLAYS: ibis.memtable(plays),
             COVERAGE_WARNINGS: ibis.memtable(pd.DataFrame(
                 {"warning": pd.Series(said, dtype="string")}))}
+
+
+def plan_rules(project) -> list[tuple[str, str]]:
+    """The priorities and coverage rules a project declares, each with where it is in
+    segmint.yaml (the defaults are not listed: they read only known columns); their settings
+    are checked on the way (`ConfigError`).
+
+    >>> from segmint.config.project import Project
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"default": "Everyone"}, "coverage": {"plays": [{"when": "employees > 5",
+    ...     "motion": "inside", "marketing": "m", "sales": "s", "success": "c"}]}})
+    >>> plan_rules(project)
+    [('coverage.plays[1]', 'employees > 5')]
+    """
+    if project.priorities is None and project.coverage is None:
+        return []
+    priorities = settings_of(project.priorities, PrioritySettings, "priorities")
+    coverage = settings_of(project.coverage, CoverageSettings, "coverage")
+    rules = []
+    if "rules" in (project.priorities or {}):
+        rules += [(f"priorities.rules[{i}]", r.when)
+                  for i, r in enumerate(priorities.rules, start=1)]
+    if "plays" in (project.coverage or {}):
+        rules += [(f"coverage.plays[{i}]", p.when) for i, p in enumerate(coverage.plays, start=1)]
+    return rules
