@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from segmint import tables as t
 from segmint.analyse.registry import analysis
 from segmint.exceptions import ConfigError
-from segmint.sections import Note, Section, TableView
+from segmint.sections import Chart, Note, Section, TableView
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -55,6 +55,7 @@ SECTION = Section(
              "nurture the rest of the customers and the prospects that fit, deprioritise the "
              "others. Mean fit and mean health are over the accounts that have them (health: "
              "customers only). account_scores has every account's action and the reason."),
+        Chart("fit_vs_health", table=SEGMENT_PRIORITIES, empty="No account to place."),
         TableView(SEGMENT_PRIORITIES, title="Fit × health per segment, by action"),
     ))
 

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validato
 
 from segmint import tables as t
 from segmint.score.registry import Bands, ScoreModel, band_of, parameter_table, score_model
-from segmint.sections import Note, Section, TableView
+from segmint.sections import Chart, Note, Section, TableView
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -66,6 +66,7 @@ SECTION = Section(
         TableView(VALIDATION_SUMMARY, title="Health at the cut-off against later churn",
                   empty="Not validated: the back-test is off (backtest.months: 0) or there "
                         "is no revenue table."),
+        Chart("health_band_churn", table=VALIDATION, empty="No customer at the cut-off."),
         TableView(VALIDATION, title="Churn and contraction by health band at the cut-off"),
         TableView(VALIDATION_DECILES, title="By decile of health at the cut-off "
                   "(1 = least healthy)"),
