@@ -87,7 +87,7 @@ def products_held(revenue: ir.Table, as_of: dt.date) -> ir.Table:
     current = ibis.ifelse(known[t.PERIOD] == latest, product, ibis.null("string"))
     return known.group_by(known[t.ACCOUNT_ID]).aggregate(**{
         "_products": current.nunique(), FIRST_PAID: known[t.PERIOD].min(),
-        EVER_PAID: ibis.literal(True)})
+        EVER_PAID: known.count() > 0})
 
 
 def open_deals(deals: ir.Table, name: str, kinds: Sequence[str], as_of: dt.date,
