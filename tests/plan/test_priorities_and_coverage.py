@@ -80,7 +80,10 @@ def test_actions_roll_up_per_segment(accounts):
     assert rolled[["segment", "action", "accounts", "customers", "arr"]].values.tolist() == [
         ["A", "protect", 1, 1, 50_000.0], ["A", "grow", 1, 1, 120_000.0],
         ["A", "invest", 1, 0, 0.0],
-        ["B", "nurture", 2, 1, 8_000.0], ["B", "deprioritise", 1, 0, 0.0]]
+        ["B", "nurture", 2, 1, 8_000.0], ["B", "deprioritise", 1, 0, 0.0],
+        ["All", "protect", 1, 1, 50_000.0], ["All", "grow", 1, 1, 120_000.0],
+        ["All", "invest", 1, 0, 0.0], ["All", "nurture", 2, 1, 8_000.0],
+        ["All", "deprioritise", 1, 0, 0.0]]
     nurture = rolled[(rolled.segment == "B") & (rolled.action == "nurture")].iloc[0]
     assert nurture.mean_fit == 30.0 and nurture.mean_health == 90.0  # (10 + 50) / 2; steady's
 
@@ -110,7 +113,10 @@ def test_the_economics_warning_fires_when_acv_cannot_pay_for_the_motion(accounts
     assert run.frames["coverage_warnings"].warning.tolist() == [a_field.warning]
     # the playbook: per segment, most accounts first
     assert plays[["segment", "motion", "accounts"]].values.tolist() == [
-        ["A", "inside", 2], ["A", "field", 1], ["B", "digital", 3]]
+        ["A", "inside", 2], ["A", "field", 1], ["B", "digital", 3],
+        ["All", "digital", 3], ["All", "inside", 2], ["All", "field", 1]]
+    every = plays[plays.segment == "All"].iloc[0]
+    assert every.average_acv == pytest.approx(178_000 / 3)  # 50k + 120k + 8k over 3 customers
 
 
 def test_plans_are_off_unless_asked_for(accounts):

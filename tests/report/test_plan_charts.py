@@ -9,9 +9,11 @@ from segmint.report.plan_charts import fit_vs_health, health_band_churn
 
 
 def test_fit_vs_health_places_each_segment_at_its_weighted_means():
-    table = pd.DataFrame({"segment": ["A", "A", "B"], "action": ["protect", "invest", "nurture"],
-                          "accounts": [1, 3, 2], "customers": [1, 0, 2],
-                          "mean_fit": [40.0, 80.0, 20.0], "mean_health": [20.0, None, 90.0]})
+    table = pd.DataFrame({"segment": ["A", "A", "B", "All"],
+                          "action": ["protect", "invest", "nurture", "nurture"],
+                          "accounts": [1, 3, 2, 6], "customers": [1, 0, 2, 3],
+                          "mean_fit": [40.0, 80.0, 20.0, 50.0],
+                          "mean_health": [20.0, None, 90.0, 66.7]})
     scatter, bars = fit_vs_health(table).axes
     # A: fit (40 + 3 × 80) / 4 = 70, health its one customer's 20; B: 20 and 90
     assert scatter.collections[0].get_offsets().tolist() == [[70.0, 20.0], [20.0, 90.0]]

@@ -182,7 +182,8 @@ def segment_plays(scores: ir.Table, coverage: CoverageSettings) -> pd.DataFrame:
     matched, the segment's average ACV, what it earns per account after the gross margin,
     the motion's cost per account and a ``warning`` when the first is below the second.
 
-    Summed in the engine (ARR to the cent), then a row per segment × motion × rule in pandas.
+    Summed in the engine (ARR to the cent), then a row per segment × motion × rule in pandas;
+    last, the same over every account as segment ``All``.
     """
     import ibis
     import pandas as pd
@@ -199,6 +200,13 @@ def segment_plays(scores: ir.Table, coverage: CoverageSettings) -> pd.DataFrame:
         paying_customers=marked._paying.sum(), paid_arr=sum_to_the_cent(marked._arr)).to_pandas()
     per_rule = marked.group_by([t.SEGMENT, MOTION, "play_rule", *PLAYS]).aggregate(
         accounts=marked.count(), customers=marked._paying.sum()).to_pandas()
+    keys = [MOTION, "play_rule", *PLAYS]
+    every = per_rule.groupby(keys, dropna=False, as_index=False)[["accounts", "customers"]].sum()
+    per_rule = pd.concat([per_rule, every.assign(**{t.SEGMENT: t.ALL_SEGMENTS})],
+                         ignore_index=True)
+    per_segment = pd.concat([per_segment, pd.DataFrame({
+        t.SEGMENT: [t.ALL_SEGMENTS], "paying_customers": [per_segment.paying_customers.sum()],
+        "paid_arr": [round(float(per_segment.paid_arr.sum()), 2)]})], ignore_index=True)
     per_rule = per_rule.merge(per_segment, on=t.SEGMENT, how="left")
     rows = []
     margin = coverage.gross_margin
@@ -212,13 +220,15 @@ def segment_plays(scores: ir.Table, coverage: CoverageSettings) -> pd.DataFrame:
             "marketing_play": row.marketing_play, "sales_play": row.sales_play,
             "success_play": row.success_play, "average_acv": round(acv, 2),
             "margin_per_account": round(earns, 2), "cost_per_account": cost,
-            "warning": economics_warning(row.segment, row.motion, acv, margin, cost)})
+            "warning": "" if row.segment == t.ALL_SEGMENTS  # the segments' are what to fix
+            else economics_warning(row.segment, row.motion, acv, margin, cost)})
     columns = [t.SEGMENT, MOTION, "play_rule", "accounts", "customers", *PLAYS, "average_acv",
                "margin_per_account", "cost_per_account", "warning"]
     table = pd.DataFrame(rows, columns=columns)
-    table = table.sort_values([t.SEGMENT, "accounts", MOTION, "play_rule"],
-                              ascending=[True, False, True, True], na_position="last")
-    return table.reset_index(drop=True)
+    table["_total"] = table[t.SEGMENT] == t.ALL_SEGMENTS
+    table = table.sort_values(["_total", t.SEGMENT, "accounts", MOTION, "play_rule"],
+                              ascending=[True, True, False, True, True], na_position="last")
+    return table.drop(columns="_total").reset_index(drop=True)
 
 
 def economics_warning(segment: str, motion: str | None, acv: float, margin: float,

@@ -226,7 +226,15 @@ def accounts_in_segments(context: RunContext) -> ir.Table:
 def segment_priorities(acted: ir.Table) -> ir.Table:
     """Per segment and action: accounts, customers, their ARR (to the cent), mean fit and
     mean health (over the accounts that have them), ordered by segment then the actions'
-    order in `ACTIONS` (others after, by name)."""
+    order in `ACTIONS` (others after, by name); then the same per action over every
+    account, as segment ``All``.
+
+    >>> import ibis
+    >>> acted = ibis.memtable({"segment": ["B", "A", "A"], "action": ["grow", "protect", "grow"],
+    ...     "is_customer": [True, True, True], "arr": [1.0, 2.0, 3.0]})
+    >>> segment_priorities(acted).execute()[["segment", "action", "accounts", "arr"]].values.tolist()
+    [['A', 'protect', 1, 2.0], ['A', 'grow', 1, 3.0], ['B', 'grow', 1, 1.0], ['All', 'protect', 1, 2.0], ['All', 'grow', 2, 4.0]]
+    """
     import ibis
 
     from segmint.money import sum_to_the_cent
@@ -236,14 +244,18 @@ def segment_priorities(acted: ir.Table) -> ir.Table:
         if t.IS_CUSTOMER in table.columns else ibis.literal(False)
     arr = table[t.ARR].cast("float64").fill_null(0.0) if t.ARR in table.columns \
         else ibis.literal(0.0)
-    rolled = table.mutate(_customer=customer.cast("int64"), _arr=arr).group_by(
-        [t.SEGMENT, ACTION]).aggregate(
-        accounts=lambda r: r.count(), customers=lambda r: r._customer.sum(),
-        arr=lambda r: sum_to_the_cent(r._arr), mean_fit=lambda r: r.fit.mean().round(1),
-        mean_health=lambda r: r.health.mean().round(1))
+    marked = table.mutate(_customer=customer.cast("int64"), _arr=arr)
+    sums = {"accounts": lambda r: r.count(), "customers": lambda r: r._customer.sum(),
+            "arr": lambda r: sum_to_the_cent(r._arr),
+            "mean_fit": lambda r: r.fit.mean().round(1),
+            "mean_health": lambda r: r.health.mean().round(1)}
+    per_segment = marked.group_by([t.SEGMENT, ACTION]).aggregate(**sums)
+    total = marked.group_by(ACTION).aggregate(**sums).mutate(
+        **{t.SEGMENT: ibis.literal(t.ALL_SEGMENTS)})
+    rolled = per_segment.union(total.select(*per_segment.columns))
     rank = ibis.cases(*((rolled[ACTION] == a, i) for i, a in enumerate(ACTIONS)),
                       else_=len(ACTIONS))
-    return rolled.order_by(t.SEGMENT, rank, ACTION)
+    return rolled.order_by(rolled[t.SEGMENT] == t.ALL_SEGMENTS, t.SEGMENT, rank, ACTION)
 
 
 @analysis("priorities", skip_unless=plan_on, section=SECTION)

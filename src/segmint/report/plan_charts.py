@@ -11,6 +11,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from segmint.report.charts import chart, tidy_axes  # noqa: E402
+from segmint.tables import ALL_SEGMENTS  # noqa: E402
 
 # one colour per default action, in the matrix's order; other actions grey
 ACTION_COLOURS = {"protect": "#c0392b", "grow": "#2f8f5b", "invest": "#2f5d9e",
@@ -21,12 +22,13 @@ BAND_COLOURS = {"Red": "#c0392b", "Yellow": "#e0b03a", "Green": "#2f8f5b"}
 @chart("fit_vs_health")
 def fit_vs_health(priorities: pd.DataFrame) -> Figure:
     """Left, each segment at its mean fit (all accounts) and mean health (customers), its
-    size the accounts it has; right, the share of its accounts per action.
+    size the accounts it has; right, the share of its accounts per action. The ``All``
+    rows are not drawn.
 
     Draws `segmint.plan.priorities` ``segment_priorities`` as it is: ``segment``,
     ``action``, ``accounts``, ``customers``, ``mean_fit``, ``mean_health``.
     """
-    frame = priorities.copy()
+    frame = priorities[priorities.segment != ALL_SEGMENTS].copy()
     frame["_fit_sum"] = frame.mean_fit.fillna(0) * frame.accounts
     frame["_fit_n"] = np.where(frame.mean_fit.notna(), frame.accounts, 0)
     frame["_health_sum"] = frame.mean_health.fillna(0) * frame.customers
