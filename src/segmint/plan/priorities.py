@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from segmint import tables as t
 from segmint.analyse.registry import analysis
-from segmint.exceptions import ConfigError
 from segmint.sections import Chart, Note, Section, TableView
 
 if TYPE_CHECKING:
@@ -108,12 +107,9 @@ def settings_of(raw: Mapping | None, model: type[BaseModel], key: str) -> BaseMo
     ...
     segmint.exceptions.ConfigError: priorities.default: String should have at least 1 character
     """
-    try:
-        return model.model_validate(raw or {})
-    except ValidationError as err:
-        raise ConfigError("; ".join(
-            f"{'.'.join(map(str, (key, *e['loc'])))}: {e['msg'].removeprefix('Value error, ')}"
-            for e in err.errors())) from None
+    from segmint.score.registry import checked_settings
+
+    return checked_settings(model, raw, key)
 
 
 def plan_on(context: RunContext) -> str:
