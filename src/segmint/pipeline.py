@@ -15,6 +15,7 @@ import pandas as pd
 import segmint.analyse  # noqa: F401  (registers the built-in analyses)
 import segmint.plan.capacity  # noqa: F401  (registers the capacity plan)
 import segmint.plan.territories  # noqa: F401  (registers the territory carving)
+import segmint.plan.coverage  # noqa: F401  (registers the priorities and coverage plans)
 import segmint.score  # noqa: F401  (registers the built-in scores)
 from segmint import engine
 from segmint import tables as t

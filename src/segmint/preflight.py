@@ -20,7 +20,7 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
     - the output folder can be one: not a file, not the project folder nor a folder holding
       it or a source file (a run replaces its output folder as a whole, `io.outputs`);
     - each configured score exists, its settings are valid, and the tables it needs are
-      configured sources;
+      configured sources; so are the priorities and coverage settings (`segmint.plan`);
     - a products dimension reads a table the project loads;
     - each rule parses (a `RuleSyntaxError` names the segment and points at the problem);
     - each name a rule or a dimension reads is an account column (canonical, added by
@@ -95,6 +95,14 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
         for where, text in in_settings:
             for field in sorted(parse_rule(text).fields):
                 _check_name(field, where, known | readable, offered, ours,
+                            exact=file_columns is not None, reads="the rule reads")
+    if project.priorities is not None or project.coverage is not None:
+        from segmint.plan.coverage import plan_rules  # the engine's imports: only when asked
+        from segmint.plan.priorities import ACTION, PLAN_INPUTS
+
+        for where, text in plan_rules(project):  # a score a plan reads may be off: unknown
+            for field in sorted(parse_rule(text).fields):
+                _check_name(field, where, known | set(PLAN_INPUTS) | {ACTION}, offered, ours,
                             exact=file_columns is not None, reads="the rule reads")
     named: dict[str, int] = {}
     for position, segment in enumerate(segmentation.segments, start=1):

@@ -27,6 +27,9 @@ class Analysis:
     section: Section | None = None
     scores: tuple[str, ...] = ()  # fitted score models it reads (``context.models``)
     setting: str | None = None  # a segmint.yaml key it runs on; unset in the project, skipped
+    # why it does not run for this project ('' when it does): a setting it needs is off
+    skip_unless: Callable[[RunContext], str] | None = None
+    per_account: tuple[str, ...] = ()  # outputs with a row per account: written, never fetched
 
 
 @dataclass
@@ -43,10 +46,12 @@ class AnalysisRun:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     sections: list[tuple[str, Section]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    per_account: set[str] = field(default_factory=set)  # tables too big to fetch as pandas
 
     def collect(self) -> AnalysisRun:
         """Fetch every result table as pandas (they are small by contract); returns self."""
-        self.frames = {name: table.to_pandas() for name, table in self.tables.items()}
+        self.frames = {name: table.to_pandas() for name, table in self.tables.items()
+                       if name not in self.per_account}
         return self
 
 
@@ -55,7 +60,9 @@ ANALYSES: dict[str, Analysis] = {}
 
 def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, ...] = (),
              scores: tuple[str, ...] = (), section: Section | None = None,
-             setting: str | None = None):
+             setting: str | None = None,
+             skip_unless: Callable[[RunContext], str] | None = None,
+             per_account: tuple[str, ...] = ()):
     """Register an analysis; if a table or a score it needs is missing, it is skipped with a reason.
 
     The decorated function takes a `segmint.context.RunContext` (enriched and scored accounts,
@@ -64,7 +71,9 @@ def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, 
     mapping of output name to table. Each table is written as an output of that name, and
     `section` says what the report shows of them. `scores` names the score models it reads
     from ``context.models``; a project that does not configure them skips it, as one that
-    leaves the top-level key `setting` (such as ``territories``) unset. Built-in
+    leaves the top-level key `setting` (such as ``territories``) unset, or for which
+    `skip_unless` gives a reason (a setting the analysis needs is off). `per_account`
+    names outputs with a row per account: written, never fetched into pandas. Built-in
     analyses register this way too, as a user's would.
 
     Examples
@@ -80,7 +89,8 @@ def analysis(name: str, *, needs: tuple[TableSpec, ...] = (), after: tuple[str, 
 
     def register(fn: Callable[[RunContext], Computed]) -> Callable[[RunContext], Computed]:
         ANALYSES[name] = Analysis(name=name, needs=needs, after=after, compute=fn, section=section,
-                                  scores=scores, setting=setting)
+                                  scores=scores, setting=setting, skip_unless=skip_unless,
+                                  per_account=per_account)
         return fn
 
     return register
@@ -156,7 +166,12 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
         if entry.setting is not None and getattr(context.project, entry.setting, None) is None:
             run.skipped[name] = f"needs {entry.setting}: in segmint.yaml"
             continue
+        reason = entry.skip_unless(own) if entry.skip_unless is not None else ""
+        if reason:
+            run.skipped[name] = reason
+            continue
         computed = entry.compute(own)
+        run.per_account.update(entry.per_account)
         outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)
         for output, table in outputs.items():
             if output in run.tables:

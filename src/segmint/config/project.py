@@ -451,6 +451,11 @@ class Project(Strict):
     backtest: Backtest = Field(default_factory=Backtest)
     capacity: CapacityPlan | None = None  # the sales capacity plan (segmint.plan.capacity)
     territories: TerritoryPlan | None = None  # territory carving (segmint.plan.territories)
+    # The priority matrix (fit × potential × health → an action per account) and the coverage
+    # model (motion and plays per account, checked against each segment's economics); either
+    # key turns both on, each with its defaults ({} is enough). Checked by segmint.plan.
+    priorities: dict[str, Any] | None = None
+    coverage: dict[str, Any] | None = None
     root: Path = Path(".")  # the folder of segmint.yaml; set by load_project
     # What reading the file noticed that is not wrong enough to stop (a key given twice);
     # the project check says it with its own warnings.

@@ -94,9 +94,27 @@ currency: {{reporting: USD, rates: fx_rates.csv}}
 
 # Potential (what each account could spend), whitespace, share of wallet, and TAM per segment
 # against US Census SUSB firm counts; lifetime value from the services invoices (BG/NBD and
-# Gamma-Gamma) and the subscriptions (shifted-beta-geometric). potential_band and clv_band can
-# be used in rules.
-scores: {{potential: {{}}, clv: {{}}}}
+# Gamma-Gamma) and the subscriptions (shifted-beta-geometric); ICP fit learnt from won and
+# lost deals; customer health from usage, products and open deals. potential_band, clv_band,
+# fit_band, health_band and lifecycle_stage can be used in rules.
+scores:
+  potential: {{}}
+  clv: {{}}
+  fit: {{}}
+  health:  # the usage export has seats used and active users, not seats bought
+    measures:
+      - {{name: active_trend, kind: trend, metric: active_users, weight: 3, green: -0.05, red: -0.2}}
+      - {{name: seats_trend, kind: trend, metric: seats_used, weight: 3, green: -0.05, red: -0.2}}
+      - {{name: activity, kind: ratio, metric: active_users, of: seats_used, green: 0.7, red: 0.4}}
+      - {{name: products, kind: products, green: 2, red: 1}}
+      - {{name: open_expansion, kind: open_deals, deal_types: [expansion, cross, upsell], green: 1, red: 0}}
+      - {{name: renewal_due, kind: open_deals, deal_types: [renewal], within_days: 90,
+         higher_is_better: false, green: 0, red: 1}}
+
+# An action per account (protect, grow, invest, nurture, deprioritise) from fit, potential
+# and health, and a coverage motion with its plays, checked against each segment's ACV.
+priorities: {{}}
+coverage: {{}}
 
 segmentation:
   dimensions:

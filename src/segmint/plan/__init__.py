@@ -1,1 +1,1 @@
-"""Plan: what to do with the segments — territories and the sales capacity plan."""
+"""Plan: what to do with the segments — priorities, coverage plays, the sales capacity plan and territories."""

@@ -200,6 +200,24 @@ def score_columns(registry: Mapping[str, ScoreSpec] | None = None) -> dict[str, 
     return {column: spec.name for spec in registry.values() for column in spec.adds}
 
 
+def checked_settings(model: type[BaseModel], raw: Mapping[str, Any] | None,
+                     key: str) -> BaseModel:
+    """`raw` (a section of segmint.yaml; None reads as {}) checked against `model`; a bad
+    setting raises `ConfigError` naming each problem's place under `key`.
+
+    >>> checked_settings(Bands, {"labels": ["Low"]}, "scores.fit.bands")
+    Traceback (most recent call last):
+    ...
+    segmint.exceptions.ConfigError: scores.fit.bands.labels: List should have at least 2 items after validation, not 1
+    """
+    try:
+        return model.model_validate(raw or {})
+    except ValidationError as err:
+        raise ConfigError("; ".join(
+            f"{'.'.join(map(str, (key, *e['loc'])))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in err.errors())) from None
+
+
 def configured(scores: Mapping[str, Any],
                registry: Mapping[str, ScoreSpec] | None = None) -> dict[str, tuple[ScoreSpec, BaseModel]]:
     """The scores a project turns on (`scores:` in segmint.yaml), each with its checked settings.
@@ -227,14 +245,7 @@ def configured(scores: Mapping[str, Any],
             raise ConfigError(f"scores.{name}: no score model of that name. "
                               f"{closest_hint(name, registry)}")
         spec = registry[name]
-        try:
-            settings = spec.model.Settings.model_validate(raw or {})
-        except ValidationError as err:
-            problems = "; ".join(
-                f"scores.{'.'.join(map(str, (name, *e['loc'])))}: "
-                f"{e['msg'].removeprefix('Value error, ')}" for e in err.errors())
-            raise ConfigError(problems) from None
-        chosen[name] = (spec, settings)
+        chosen[name] = (spec, checked_settings(spec.model.Settings, raw, f"scores.{name}"))
     ordered: dict[str, tuple[ScoreSpec, BaseModel]] = {}
 
     def visit(name: str, path: tuple[str, ...]) -> None:

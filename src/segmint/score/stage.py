@@ -147,7 +147,7 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
     if not testable:
         return
     past_tables = known_at(context.tables, cutoff)
-    past_accounts = _accounts_at(context.accounts, past_tables)
+    past_accounts = accounts_at(context.accounts, past_tables)
     past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=context.keep)
     past_scored, past_models = _fit_and_score(past, chosen, lambda stage: None)
     summaries, deciles = [], []
@@ -171,7 +171,7 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
     run.sections.append((BACKTEST, BACKTEST_SECTION))
 
 
-def _accounts_at(enriched: ir.Table, past_tables: Mapping[str, ir.Table]) -> ir.Table:
+def accounts_at(enriched: ir.Table, past_tables: Mapping[str, ir.Table]) -> ir.Table:
     """The enriched accounts that existed at the cut-off, customers and ARR as they were then.
 
     Geography, industry and parents do not depend on the date; who is a customer does.

@@ -138,12 +138,24 @@ def first_deal_attributes(tables: Mapping[str, ir.Table], names: Sequence[str]) 
     >>> first = first_deal_attributes({"deals": deals}, ["lead_source", "budget"])
     >>> first.order_by("account_id").execute().values.tolist()
     [['a', 'Partner'], ['b', 'Event']]
+
+    Of two deals created the same day, the one with the lower id:
+
+    >>> tied = ibis.memtable({"account_id": ["a", "a"], "deal_id": ["2", "1"],
+    ...     "lead_source": ["Web", "Event"], "created_date": [d(2024, 1, 1)] * 2})
+    >>> first_deal_attributes({"deals": tied}, ["lead_source"]).execute().values.tolist()
+    [['a', 'Event']]
     """
     deals = tables.get("deals")
     present = [n for n in names if deals is not None and n in deals.columns]
     if not present or t.CREATED_DATE not in deals.columns:
         return None
     new = new_business(deals)
-    first = new.group_by(_first_of=new[t.ACCOUNT_ID]).aggregate(
-        **{name: new[name].argmin(new[t.CREATED_DATE]) for name in present})
-    return first.rename(**{t.ACCOUNT_ID: "_first_of"})
+    new = new.filter(new[t.CREATED_DATE].notnull())
+    # the earliest, and of deals created the same day the first by id: an argmin would pick
+    # any of them, and engines pick differently
+    ties = [new[t.DEAL_ID]] if t.DEAL_ID in new.columns else [new[n] for n in present]
+    ranked = new.mutate(_order=ibis.row_number().over(
+        group_by=new[t.ACCOUNT_ID], order_by=[new[t.CREATED_DATE], *ties]))
+    first = ranked.filter(ranked._order == 0)
+    return first.select(t.ACCOUNT_ID, *present)

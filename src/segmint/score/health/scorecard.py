@@ -1,0 +1,164 @@
+"""The health scorecard in the engine: measure values, their colours, the 0-100 score, band and stage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
+
+from segmint import tables as t
+from segmint.score.fit.factors import top_factors
+from segmint.score.health.measures import (EVER_PAID, FIRST_PAID, GREEN, POINTS, RED, YELLOW,
+                                           left_join_all, measure_column, month_index,
+                                           open_deals, products_held, usage_means)
+from segmint.score.registry import band_of
+
+
+def measures_table(accounts: ir.Table, tables: Mapping[str, ir.Table], settings,
+                   as_of: dt.date) -> tuple[ir.Table, dict[str, str]]:
+    """One row per account: each measure's value (`measure_column`), the first month it
+    paid and whether it ever did; and the measures left out, each with the reason.
+
+    Only the usage metrics the measures read are aggregated; which metrics the usage table
+    has is read once (a small distinct query).
+    """
+    usage, revenue, deals = (tables.get(n) for n in ("usage", "revenue", "deals"))
+    skipped: dict[str, str] = {}
+    present: set[str] = set()
+    if usage is not None:
+        present = set(usage.select(t.METRIC).distinct().to_pyarrow()[t.METRIC].to_pylist())
+    wanted: list[str] = []
+    for m in settings.measures:
+        reason = _missing(m, usage, revenue, deals, present)
+        if reason:
+            skipped[m.name] = reason
+            continue
+        reads = {"ratio": [m.metric, m.of], "trend": [m.metric], "metric": [m.metric],
+                 "breadth": m.metrics or sorted(present)}.get(m.kind, [])
+        wanted += [r for r in reads if r not in wanted]
+    parts: dict[str, ir.Table] = {}
+    if wanted:
+        parts["usage"] = usage_means(usage, wanted, as_of, settings.recent_months)
+    if revenue is not None:
+        parts["revenue"] = products_held(revenue, as_of)
+    for m in settings.measures:
+        if m.kind == "open_deals" and m.name not in skipped:
+            parts[m.name] = open_deals(deals, measure_column(m.name), m.deal_types, as_of,
+                                       m.within_days)
+    ids = accounts.select(t.ACCOUNT_ID)
+    joined = left_join_all(ids, parts)
+    values = {}
+    for m in settings.measures:
+        if m.name not in skipped:
+            values[measure_column(m.name)] = _value(m, joined, wanted, present)
+    extra = {FIRST_PAID: joined[FIRST_PAID] if revenue is not None else ibis.null("date"),
+             EVER_PAID: joined[EVER_PAID].fill_null(False) if revenue is not None
+             else ibis.literal(False)}
+    return joined.select(t.ACCOUNT_ID, **values, **extra), skipped
+
+
+def _missing(m, usage, revenue, deals, present: set[str]) -> str:
+    """Why measure `m` cannot be computed on this project's data ('' when it can)."""
+    if m.kind in ("ratio", "trend", "metric", "breadth"):
+        if usage is None:
+            return "needs the usage table, which this project does not load"
+        absent = [x for x in (m.metric, m.of, *(m.metrics or ())) if x and x not in present]
+        if absent:
+            return (f"the usage table has no metric {', '.join(map(repr, absent))} (it has "
+                    f"{', '.join(sorted(present)) or 'none'}): fix scores.health.measures")
+    if m.kind == "products" and revenue is None:
+        return "needs the revenue table, which this project does not load"
+    if m.kind == "open_deals" and deals is None:
+        return "needs the deals table, which this project does not load"
+    return ""
+
+
+def _value(m, joined: ir.Table, wanted: list[str], present: set[str]) -> ir.NumericValue:
+    """Measure `m`'s value per account (null where it does not apply)."""
+    if m.kind == "ratio":
+        top, bottom = joined[f"{m.metric}_recent"], joined[f"{m.of}_recent"]
+        return ibis.ifelse(bottom > 0, top / bottom, ibis.null("float64"))
+    if m.kind == "trend":
+        now, before = joined[f"{m.metric}_recent"], joined[f"{m.metric}_prior"]
+        return ibis.ifelse(before > 0, now / before - 1.0, ibis.null("float64"))
+    if m.kind == "metric":
+        return joined[f"{m.metric}_recent"].fill_null(0.0)
+    if m.kind == "breadth":
+        counted = m.metrics or sorted(present)
+        used = sum(((joined[f"{x}_recent"] > 0).fill_null(False).cast("int64")
+                    for x in counted), ibis.literal(0))
+        return used.cast("float64") / len(counted)
+    if m.kind == "products":
+        return joined["_products"].fill_null(0).cast("float64")
+    return joined[measure_column(m.name)].fill_null(0).cast("float64")  # open_deals
+
+
+def colour(value: ir.NumericValue, m) -> ir.StringValue:
+    """Green, yellow or red of a measure's value by its thresholds; null for a null value.
+
+    >>> from segmint.score.health import Measure
+    >>> m = Measure(name="x", kind="products", green=2, red=1)
+    >>> values = ibis.memtable({"v": [3.0, 1.0, 0.0, None]})
+    >>> values.select(c=colour(values.v, m)).to_pyarrow()["c"].to_pylist()
+    ['green', 'yellow', 'red', None]
+    """
+    good = value >= m.green if m.higher_is_better else value <= m.green
+    bad = value < m.red if m.higher_is_better else value > m.red
+    return ibis.cases((value.isnull(), ibis.null("string")), (good, GREEN), (bad, RED),
+                      else_=YELLOW)
+
+
+def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[str, str],
+           as_of: dt.date) -> ir.Table:
+    """`accounts` with health, its band, the lifecycle stage and the top factors.
+
+    Only customers (``is_customer``) get a health score; an account none of whose measures
+    apply has none either. Weights are shared out among the measures an account has.
+    """
+    right = measures.rename(_health_id=t.ACCOUNT_ID)
+    joined = accounts.left_join(right, accounts[t.ACCOUNT_ID] == right._health_id)
+    customer = joined[t.IS_CUSTOMER].cast("boolean").fill_null(False) \
+        if t.IS_CUSTOMER in joined.columns else ibis.literal(True)
+    used = [m for m in settings.measures if m.name not in skipped]
+    weighted, weights, factors = [], [], []
+    for m in used:
+        value = joined[measure_column(m.name)]
+        shade = colour(value, m)
+        points = ibis.cases((shade == GREEN, POINTS[GREEN]), (shade == YELLOW, POINTS[YELLOW]),
+                            (shade == RED, POINTS[RED]), else_=ibis.null("float64"))
+        weighted.append((points * m.weight).fill_null(0.0))
+        weights.append(ibis.ifelse(points.isnull(), 0.0, m.weight))
+        # how far this measure pulls the account from neutral (50 points), by its weight
+        factors.append(((points - POINTS[YELLOW]) * m.weight,
+                        ibis.literal(f"{m.name} ").concat(shade.fill_null(""))))
+    total_weight = sum(weights, ibis.literal(0.0))
+    health = ibis.ifelse(customer & (total_weight > 0),
+                         (sum(weighted, ibis.literal(0.0)) / total_weight).round(2),
+                         ibis.null("float64"))
+    bands = settings.bands
+    band = band_of(health, [float(e) for e in bands.edges], bands.labels)
+    stage = lifecycle_stage(joined, customer, band == bands.labels[0], as_of, settings)
+    named = top_factors(factors, settings.factors) if factors \
+        else ibis.literal([], type="array<string>")
+    named = ibis.ifelse(health.notnull(), named, ibis.literal([], type="array<string>"))
+    return joined.select(*accounts.columns, health=health, health_band=band,
+                         lifecycle_stage=stage, health_factors=named)
+
+
+def lifecycle_stage(joined: ir.Table, customer: ir.BooleanValue, lowest_band: ir.BooleanValue,
+                    as_of: dt.date, settings) -> ir.StringValue:
+    """Prospect, churned, onboarding, at risk, adopting or mature (in that order of checks).
+
+    A customer without a first paid month (no revenue table) has no tenure: it is at risk or
+    mature.
+    """
+    tenure = month_index(as_of) - month_index(joined[FIRST_PAID].cast("date"))
+    return ibis.cases(
+        (~customer & joined[EVER_PAID].fill_null(False), "churned"),
+        (~customer, "prospect"),
+        ((tenure < settings.onboarding_months).fill_null(False), "onboarding"),
+        (lowest_band.fill_null(False), "at risk"),
+        ((tenure < settings.mature_months).fill_null(False), "adopting"),
+        else_="mature")
