@@ -116,6 +116,11 @@ scores:
 priorities: {{}}
 coverage: {{}}
 
+# Reps each segment needs for its workload, and each segment carved into that many balanced
+# territories (potential and workload within 3%), most accounts kept with their owner.
+capacity: {{}}
+territories: {{}}
+
 segmentation:
   dimensions:
     size:

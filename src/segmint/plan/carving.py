@@ -586,7 +586,8 @@ def _c_stdout_silenced():
 
 def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | None = 0.9,
           time_limit: float = 30.0, exact_size: int = EXACT_SIZE) -> Carving:
-    """Carve `units` into `k` territories: start, local moves, and the exact MIP when small.
+    """Carve `units` into `k` territories: start, local moves, and the exact MIP when small
+    and the moves left it outside `tolerance`.
 
     `keep_share` is the disruption budget: at least that share of `keep` stays with its home
     territory (ignored when no unit has one). Homes numbered `k` or above (owners beyond the
@@ -621,7 +622,9 @@ def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | 
     dp, dw = deviations(units, territory, k)
     worst = float(max(np.abs(dp).max(), np.abs(dw).max()))
     bound = None
-    if len(units) * k <= exact_size and worst > 1e-9:
+    # the MIP pays only where local moves missed the tolerance: within it, a run would spend up
+    # to the time limit per segment (seconds to minutes) polishing a balance already asked for
+    if len(units) * k <= exact_size and worst > tolerance:
         left = max(time_limit - (time.perf_counter() - started), 1.0)
         exact_territory, exact_worst, bound = exact(units, k, budget=budget, time_limit=left)
         if exact_territory is not None and exact_worst < worst - 1e-9:
