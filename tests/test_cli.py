@@ -194,3 +194,13 @@ def test_help_and_init_never_import_the_engine_pandas_or_matplotlib(tmp_path, ar
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "imported:", done.stdout
+
+
+def test_the_pipeline_imports_neither_the_report_nor_matplotlib():
+    # a run without a report (`segmint check`, the library's `run(write=False)`) never pays
+    # for drawing: the report and its charts are imported when the report is written
+    done = subprocess.run([sys.executable, "-c", "import sys, segmint.pipeline; print(*sorted("
+                           "m for m in ('matplotlib', 'segmint.report') if m in sys.modules))"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", done.stdout
