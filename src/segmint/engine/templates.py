@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.datatypes as dt
-import ibis.expr.datashape as ds
 import ibis.expr.operations as ops
+import ibis.expr.rules as rlz
 import ibis.expr.types as ir
 import sqlglot.expressions as sge
 from ibis.backends.sql.compilers.base import SQLGlotCompiler
@@ -47,7 +47,7 @@ class Spliced(ops.Value):
     inputs: VarTuple[ops.Value]
     dtype: dt.DataType
 
-    shape = ds.columnar
+    shape = rlz.shape_like("inputs")
 
 
 @dataclass(frozen=True)

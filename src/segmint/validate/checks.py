@@ -234,6 +234,10 @@ def validate(
     # per column, never per cell: the order of slash dates, the scale of probabilities
     decided = decisions.decide(raw, kinds, table=loaded.table, date_order=loaded.date_order)
     templates: dict[str, tuple[Template, str]] = {}
+    # which Salesforce id columns need their ids widened and restored: one scan for them all
+    salesforce_full = crm.salesforce_columns_needing_repair(raw, [
+        c for c, kind in kinds.items()
+        if kind == "salesforce_id" and c in raw.columns and not _is_native(raw[c], kind)])
     for column in kinds:
         if column not in raw.columns:
             continue
@@ -242,8 +246,8 @@ def validate(
             status[column] = ibis.ifelse(raw[column].isnull(), "blank", "ok")
             continue
         options = decided.options.get(column, {})
-        if kinds[column] == "salesforce_id":  # decided by one scan of the column
-            options = {**options, "full": crm.salesforce_ids_need_repair(raw[column])}
+        if column in salesforce_full:
+            options = {**options, "full": salesforce_full[column]}
         templates[column] = (_parser_template(kinds[column], raw[column].type(), options), column)
     # each parser is built and compiled once per process and spliced in per column; its steps
     # reused within it (the trimmed text, the parsed value in the status) are computed once
