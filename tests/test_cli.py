@@ -219,3 +219,13 @@ def test_carve_refuses_an_impossible_request_in_one_line_when_strict(tmp_path):
     assert done.returncode == 2
     assert "into 5 territories; the most it allows is 1" in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
+
+
+def test_the_pipeline_imports_neither_the_report_nor_matplotlib():
+    # a run without a report (`segmint check`, the library's `run(write=False)`) never pays
+    # for drawing: the report and its charts are imported when the report is written
+    done = subprocess.run([sys.executable, "-c", "import sys, segmint.pipeline; print(*sorted("
+                           "m for m in ('matplotlib', 'segmint.report') if m in sys.modules))"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", done.stdout

@@ -89,12 +89,31 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
     >>> ibis.to_sql(out).count("LOWER(")
     1
     """
+    layers, outputs = layered(table, columns)
+    result = outputs.to_expr()
+    hidden = [name for project, names in layers for name in (*names, _barrier(project))]
+    return result.drop(*hidden) if hidden else result
+
+
+def layered(table: ir.Table, columns: dict[str, ir.Value]
+            ) -> tuple[list[tuple[ops.Project, list[str]]], ops.Project]:
+    """The selects `compute_once` stacks: each layer's select and the hidden columns it adds
+    (besides its barrier), innermost first, and the select adding `columns` on top.
+
+    >>> table = ibis.memtable({"x": [" A "]})
+    >>> key = table.x.strip().lower()
+    >>> layers, outputs = layered(table, {"k": key, "is_a": key == "a"})
+    >>> [names for _, names in layers]  # the stripped text, then the lower-cased one
+    [['_once_0'], ['_once_2']]
+    >>> [c for c in outputs.schema if not c.startswith("_once_")]
+    ['x', 'k', 'is_a']
+    """
     # let Ibis rewrite the columns onto `table` first (a column may name a field of one of
     # its parents), so that every field left to replace belongs to `table`
     plain = table.mutate(**columns).op()
     roots = {name: plain.values[name] for name in columns}
     current = plain.parent.to_expr()
-    hidden: list[str] = []
+    layers: list[tuple[ops.Project, list[str]]] = []
     # numbered afresh per call (past any hidden column `table` has), so that the same columns
     # on another table give the same expression, whose SQL is then compiled only once
     # (`segmint.engine.compiled`)
@@ -138,10 +157,15 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
             node: ops.Field(moved, node.name) for node in children
             if isinstance(node, ops.Field) and node.rel == base})
         roots = _replace_all(roots, substitutions)
-        hidden.extend([*names.values(), barrier])
+        layers.append((moved, list(names.values())))
         current = following
-    result = current.mutate(**{name: root.to_expr() for name, root in roots.items()})
-    return result.drop(*hidden) if hidden else result
+    outputs = current.mutate(**{name: root.to_expr() for name, root in roots.items()}).op()
+    return layers, outputs
+
+
+def _barrier(project: ops.Project) -> str:
+    """The name of a layer's barrier column: its last."""
+    return list(project.values)[-1]
 
 
 def _replace_all(roots: dict[str, ops.Value], substitutions: dict[ops.Node, ops.Node]

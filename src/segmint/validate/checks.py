@@ -7,10 +7,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.compute_once import compute_once
+from segmint.engine.templates import HIDDEN_PREFIX as _TEMPLATE_COLUMNS
+from segmint.engine.templates import Template
+from segmint.engine.templates import apply as apply_template
 from segmint.loaded import LoadedSource, Reading
 from segmint.validate import decisions, parsers
 from segmint.validate.parsers import crm
@@ -231,17 +235,31 @@ def validate(
     kinds |= dict.fromkeys(loaded.multi_value, "list")  # 'a;b' lists, attributes included
     # per column, never per cell: the order of slash dates, the scale of probabilities
     decided = decisions.decide(raw, kinds, table=loaded.table, date_order=loaded.date_order)
+    templates: dict[str, tuple[Template, str]] = {}
+    # which Salesforce id columns need their ids widened and restored: one scan for them all
+    salesforce_full = crm.salesforce_columns_needing_repair(raw, [
+        c for c, kind in kinds.items()
+        if kind == "salesforce_id" and c in raw.columns and not _is_native(raw[c], kind)])
     for column in kinds:
         if column not in raw.columns:
             continue
-        parsed = _parse(raw[column], kinds[column], **decided.options.get(column, {}))
-        typed_columns[column] = parsed.value
-        status[column] = parsed.status
-        if isinstance(parsed, parsers.ParsedMoney) and column in MONEY_WITH_CURRENCY:
-            written_currency = parsed.currency
-    # parsers reuse their steps (the trimmed text, the parsed value in the status): written
-    # as one projection, each step would be recomputed wherever it is used
-    typed = compute_once(raw, {
+        if _is_native(raw[column], kinds[column]):
+            typed_columns[column] = raw[column].cast(ENGINE_TYPES[kinds[column]])
+            status[column] = ibis.ifelse(raw[column].isnull(), "blank", "ok")
+            continue
+        options = decided.options.get(column, {})
+        if column in salesforce_full:
+            options = {**options, "full": salesforce_full[column]}
+        templates[column] = (_parser_template(kinds[column], raw[column].type(), options), column)
+    # each parser is built and compiled once per process and spliced in per column; its steps
+    # reused within it (the trimmed text, the parsed value in the status) are computed once
+    with_parsers, parsed = apply_template(raw, templates)
+    for column, outputs in parsed.items():
+        typed_columns[column] = outputs["value"]
+        status[column] = outputs["status"]
+        if "currency" in outputs and column in MONEY_WITH_CURRENCY:
+            written_currency = outputs["currency"]
+    typed = compute_once(with_parsers, {
         # the text a reject shows; a typed column (Parquet) shows its value, written when needed
         **{f"_raw_{c}": _as_text(raw[c]) for c in typed_columns
            if not _is_native(raw[c], kinds[c])},
@@ -254,6 +272,7 @@ def validate(
         # reporting currency
         own = typed[t.CURRENCY] if t.CURRENCY in typed.columns else ibis.null("string")
         typed = typed.mutate(**{t.CURRENCY: own.fill_null(written_currency)})
+    typed = typed.drop(*[c for c in typed.columns if c.startswith(_TEMPLATE_COLUMNS)])
     typed = _with_row_helpers(typed, spec, known_accounts)
     if not _is_blocking(typed):
         # nothing stops Ibis from inlining the parsers into each test below: compute them once
@@ -353,15 +372,16 @@ def validate(
                      headers=dict(loaded.mapping))
 
 
-def _parse(column: ir.Value, kind: str, **options) -> parsers.Parsed:
-    """Parse text (with the column's `options`, such as its date order); a column that already
-    has the right type (Parquet, DuckDB) is used as is."""
-    dtype = column.type()
-    if _is_native(column, kind):
-        target = ENGINE_TYPES[kind]
-        status = ibis.ifelse(column.isnull(), "blank", "ok")
-        return parsers.Parsed(value=column.cast(target), status=status, rule=ibis.literal("typed"))
-    return PARSERS[kind](column if dtype.is_string() else column.cast("string"), **options)
+def _parser_template(kind: str, dtype: dt.DataType, options: dict) -> Template:
+    """The parser of `kind` with `options` (such as a column's date order) as a template on a
+    column of `dtype`: its value, status and, for money, the currency written in the text."""
+
+    def build(column: ir.Value) -> dict[str, ir.Value]:
+        parsed = PARSERS[kind](column if dtype.is_string() else column.cast("string"), **options)
+        currency = {"currency": parsed.currency} if isinstance(parsed, parsers.ParsedMoney) else {}
+        return {"value": parsed.value, "status": parsed.status, **currency}
+
+    return Template.of(("parser", kind, tuple(sorted(options.items()))), dtype, build)
 
 
 def _is_native(column: ir.Value, kind: str) -> bool:

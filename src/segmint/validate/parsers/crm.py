@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from segmint.engine.templates import Template, apply
 from segmint.text_classes import ASCII_LOWER, ASCII_UPPER, TO_ASCII_LOWER
 from segmint.validate.parsers.common import BLANK, INVALID, NULL_SPELLINGS, OK, Parsed
 from segmint.validate.parsers.text import (
@@ -200,15 +201,54 @@ def parse_salesforce_id(col: ir.StringValue) -> Parsed:
     return Parsed(value, status, rule)
 
 
-def parse_salesforce_id_column(col: ir.StringValue) -> Parsed:
+def _needs_repair(col: ir.StringValue) -> ir.BooleanValue:
+    text = col.strip()
+    head, checksum = text.substr(0, 15), text.substr(15, 3)
+    return text.re_search(_SF_15) | (text.re_search(_SF_18) & (_suffix(head) != checksum))
+
+
+def salesforce_ids_need_repair(col: ir.StringValue) -> bool:
+    """Whether any id of the column is 15 characters long, or 18 with its case or checksum off:
+    one aggregate query, which `parse_salesforce_id_column` runs unless told its answer.
+
+    >>> salesforce_ids_need_repair(ibis.memtable({"id": ["001A000001Mf2dR", None]}).id)
+    True
+    """
+    return bool(_needs_repair(col).any().execute())  # None for an empty table
+
+
+def salesforce_columns_needing_repair(table: ir.Table, columns: list[str]) -> dict[str, bool]:
+    """`salesforce_ids_need_repair` for several columns of `table` in one query, the check
+    built and compiled once per process (`segmint.engine.templates`).
+
+    >>> table = ibis.memtable({"a": ["001A000001Mf2dRIAR"], "b": ["001A000001Mf2dR"]})
+    >>> salesforce_columns_needing_repair(table, ["a", "b"])
+    {'a': False, 'b': True}
+    """
+    if not columns:
+        return {}
+    checks = {}
+    for column in columns:
+        dtype = table[column].type()
+        template = Template.of("salesforce_needs_repair", dtype, lambda col, dtype=dtype: {
+            "needs": _needs_repair(col if dtype.is_string() else col.cast("string"))})
+        checks[column] = (template, column)
+    with_checks, made = apply(table, checks)
+    row = with_checks.aggregate(**{f"_needs_{i}": made[c]["needs"].any()
+                                   for i, c in enumerate(columns)}).to_pyarrow().to_pylist()[0]
+    return {c: bool(row[f"_needs_{i}"]) for i, c in enumerate(columns)}  # None: no rows
+
+
+def parse_salesforce_id_column(col: ir.StringValue, *, full: bool | None = None) -> Parsed:
     """`parse_salesforce_id`, after one scan that checks whether the column needs it.
 
     Most exports write every id in its 18-character form with its case intact (the API, Data
     Loader, the weekly export). Such a column only needs its blanks and null sentinels read,
     which costs a tenth of widening and restoring every id, the most expensive expression of a
-    load otherwise. One aggregate over the column decides (and is the only query it runs); a
-    column with any 15-character id, or any 18-character id whose case or checksum is off,
-    gets the full `parse_salesforce_id`. Both give the same values for such a column.
+    load otherwise. One aggregate over the column decides (`salesforce_ids_need_repair`, the
+    only query it runs, skipped when `full` gives its answer); a column with any 15-character
+    id, or any 18-character id whose case or checksum is off, gets the full
+    `parse_salesforce_id`. Both give the same values for such a column.
 
     Examples
     --------
@@ -219,10 +259,10 @@ def parse_salesforce_id_column(col: ir.StringValue) -> Parsed:
     [{'v': '001A000001Mf2dRIAR', 's': 'ok'}, {'v': None, 's': 'blank'},
      {'v': 'x-1', 's': 'ok'}]
     """
-    text = col.strip()
-    head, checksum = text.substr(0, 15), text.substr(15, 3)
-    needs_work = text.re_search(_SF_15) | (text.re_search(_SF_18) & (_suffix(head) != checksum))
-    if not needs_work.any().execute():  # None for an empty table
+    if full is None:
+        full = salesforce_ids_need_repair(col)
+    if not full:
+        text = col.strip()
         blank = _blank_salesforce_id(text)
         is18 = text.re_search(_SF_18)
         return Parsed(
