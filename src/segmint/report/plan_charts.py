@@ -72,14 +72,25 @@ def territory_tiles(states: pd.DataFrame) -> Figure | None:
     # the segments with the most accounts, at most MAX_MAPS of them: a page, not a scroll
     size = states.groupby("segment", sort=False)["accounts"].sum()
     segments = sorted(size.index, key=lambda s: (-size[s], str(s)))[:MAX_MAPS]
-    figure = Figure(figsize=(7.5, 4.2 * len(segments)), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(len(segments), 1))
+    def tile_rows(segment) -> tuple[int, int]:
+        """Rows of the US grid (0 without a US state) and rows in all, for `segment`."""
+        cells = [str(c) for c in states.loc[states["segment"] == segment, "cell"]]
+        others = sum(not c.startswith("US-") for c in cells)
+        us_rows = 8 if others < len(cells) else 0
+        return us_rows, us_rows + (others + 10) // 11
+
+    heights = [max(tile_rows(segment)[1], 1) for segment in segments]
+    figure = Figure(figsize=(7.5, 0.5 * sum(heights) + 0.45 * len(segments)),
+                    layout="constrained")
+    axes = np.atleast_1d(figure.subplots(len(segments), 1,
+                                         gridspec_kw={"height_ratios": heights}))
     for ax, segment in zip(axes, segments, strict=True):
         rows = states[states["segment"] == segment]
         share = rows["potential"] / max(rows["potential"].sum(), 1e-300)
         darkest = max(share.max(), 1e-300)
         others = [c for c in rows["cell"] if not str(c).startswith("US-")]
-        if len(others) < len(rows):  # the US's outline: every state, grey where none is
+        us_rows, rows_used = tile_rows(segment)
+        if us_rows:  # the US's outline: every state, grey where none is
             for row, column in US_TILES.values():
                 ax.add_patch(Rectangle((column, -row), 0.92, 0.92, color="#f0f0f0"))
         for (cell, count), part in zip(rows[["cell", "territories"]].itertuples(index=False),
@@ -88,16 +99,16 @@ def territory_tiles(states: pd.DataFrame) -> Figure | None:
             if cell.startswith("US-") and cell[3:] in US_TILES:
                 row, column, label = *US_TILES[cell[3:]], cell[3:]
             else:
-                row, column, label = 8 + others.index(cell) // 11, others.index(cell) % 11, cell
+                row, column, label = (us_rows + others.index(cell) // 11,
+                                      others.index(cell) % 11, cell)
             ax.add_patch(Rectangle((column, -row), 0.92, 0.92,
                                    color=colormaps["Blues"](0.15 + 0.8 * part / darkest)))
             ax.text(column + 0.46, -row + 0.46, f"{label}\n{count}", ha="center", va="center",
                     fontsize=6.5, color="white" if part / darkest > 0.55 else "#222222")
-        rows_used = 8 + (len(others) + 10) // 11 if others else 8
         ax.set_xlim(-0.1, 11)
         ax.set_ylim(-rows_used + 0.9, 1)
         ax.set_aspect("equal")
         ax.axis("off")
-        ax.set_title(f"{segment}: territories per state (shade: share of potential)",
+        ax.set_title(f"{segment}: territories per state or country (shade: share of potential)",
                      loc="left", fontsize=9)
     return figure
