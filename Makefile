@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 # Backends the tests run on (see tests/conftest.py); SEGMINT_BACKENDS=duckdb make test skips Spark.
+# The 25 slowest tests are listed at the end: where the suite's time goes, run after run.
 SEGMINT_BACKENDS ?= duckdb,pyspark
 
 .PHONY: demo test bench bench-territories clean browser java
@@ -36,7 +37,7 @@ java:
 	  else echo "java not found: install a Java 17 runtime for engine: spark and its tests"; fi; }
 
 test: $(STAMP) browser java
-	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q
+	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q --durations=25
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
