@@ -49,8 +49,9 @@ def test_built_once_per_key_and_compiled_once_per_engine(con):
         built.append(text)
         return {"key": text.strip().lower(), "long": text.strip().lower().length() > 2}
 
-    first = Template.of(("test", "tidy"), "string", tidy)
-    assert Template.of(("test", "tidy"), "string", tidy) is first and len(built) == 1
+    key = ("test", "tidy", con.name)  # templates live for the process: one key per engine
+    first = Template.of(key, "string", tidy)
+    assert Template.of(key, "string", tidy) is first and len(built) == 1
     table = _table(a=[" Ab "], b=["xyz"])
     out, made = apply(table, {"a": (first, "a"), "b": (first, "b")})
     con.to_pyarrow(out.select(made["a"]["key"], made["b"]["long"]))
