@@ -36,6 +36,7 @@ from segmint.plan.priorities import (ACTION, ACTION_REASON, PrioritySettings,
                                      account_actions, accounts_in_segments, plan_on,
                                      settings_of, unknown_inputs, with_inputs)
 from segmint.sections import Note, Readings, Section, TableView
+from segmint.segment.rules import RuleText
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -67,19 +68,11 @@ class Play(BaseModel):
     """One coverage rule: the accounts matching `when` get this motion and these plays."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    when: str
+    when: RuleText
     motion: str
     marketing: str = Field(min_length=1)
     sales: str = Field(min_length=1)
     success: str = Field(min_length=1)
-
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, when: str) -> str:
-        from segmint.segment.rules import parse_rule
-
-        parse_rule(when)
-        return when
 
 
 def default_plays() -> list[Play]:

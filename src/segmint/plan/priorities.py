@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from segmint import tables as t
 from segmint.analyse.registry import analysis
 from segmint.sections import Chart, Note, Section, TableView
+from segmint.segment.rules import RuleText
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -64,15 +65,7 @@ class ActionRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     action: str = Field(min_length=1)
-    when: str
-
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, when: str) -> str:
-        from segmint.segment.rules import parse_rule
-
-        parse_rule(when)  # a RuleSyntaxError points at the problem
-        return when
+    when: RuleText
 
 
 def default_rules() -> list[ActionRule]:

@@ -32,6 +32,7 @@ from segmint.exceptions import ConfigError
 from segmint.score.registry import (Bands, ScoreModel, band_of, parameter_table,
                                     score_model)
 from segmint.sections import Note, Section, TableView
+from segmint.segment.rules import RuleText
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -61,16 +62,8 @@ class DeclaredRule(BaseModel):
     """One line of a declared scorecard: a rule and the points an account matching it gets."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    when: str
+    when: RuleText
     points: float
-
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, when: str) -> str:
-        from segmint.segment.rules import parse_rule
-
-        parse_rule(when)  # a RuleSyntaxError points at the problem
-        return when
 
     @field_validator("points")
     @classmethod

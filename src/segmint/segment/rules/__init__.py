@@ -36,7 +36,9 @@ from segmint.segment.rules.grammar import (
     Number,
     Or,
     Rule,
+    RuleText,
     String,
+    checked_rule,
     parse_rule,
     unparse,
 )
@@ -44,8 +46,8 @@ from segmint.segment.rules.grammar import (
 __all__ = [
     "ARITHMETIC", "COMPARISONS", "KEYWORDS", "MAX_DEPTH", "MAX_RULE_LENGTH",
     "And", "Arithmetic", "Boolean", "Compare", "Contains", "Expr", "Field", "InList", "IsNull",
-    "Negate", "Not", "Null", "Number", "Or", "Rule", "String",
-    "compile_rule", "compile_rule_py", "parse_rule", "unparse", "zero_divisors",
+    "Negate", "Not", "Null", "Number", "Or", "Rule", "RuleText", "String",
+    "checked_rule", "compile_rule", "compile_rule_py", "parse_rule", "unparse", "zero_divisors",
 ]
 
 

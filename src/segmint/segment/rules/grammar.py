@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 import math
 import operator
 import re
@@ -581,3 +585,18 @@ def unparse(node: Rule | Expr) -> str:
         case Or(operands):
             return " or ".join(wrap(o, _AND_LEVEL) for o in operands)
     raise TypeError(f"not a rule node: {node!r}")
+
+
+def checked_rule(text: str) -> str:
+    """`text` unchanged once it parses as a rule (a RuleSyntaxError points at the problem): the
+    check of every rule a settings model holds, as `RuleText`.
+
+    >>> checked_rule("employees >= 200")
+    'employees >= 200'
+    """
+    parse_rule(text)
+    return text
+
+
+# a rule in a settings model (a priorities action, a coverage play, a declared fit line)
+RuleText = Annotated[str, AfterValidator(checked_rule)]
