@@ -20,9 +20,7 @@ with a new-business deal decided after it; the outcome is a win):
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,27 +30,14 @@ sys.path.insert(0, str(HERE))
 def measure(folder: Path, fit_settings: dict) -> dict[str, float]:
     import pandas as pd
 
-    import segmint
-    from segmint import engine
-    from segmint.context import RunContext
-    from segmint.dates import months_before, resolve_as_of
-    from segmint.enrich import enrich_tables
-    from segmint.pipeline import _load, connect
+    from run import scored_demo
+
+    from segmint.dates import months_before
     from segmint.score.backtest import ranking_quality
     from segmint.score.fit import Fit
-    from segmint.score.stage import score_accounts
 
-    project = segmint.load_project(folder / "segmint.yaml")
-    project = project.model_copy(update={"scores": {"fit": fit_settings}})
-    con = connect(project)
-    keep = functools.partial(engine.materialise, con)
-    validated = _load(project, con, lambda stage: None)
-    enriched = enrich_tables({n: v.clean for n, v in validated.items()}, project, keep=keep)
-    as_of = resolve_as_of(enriched.tables, project.as_of)
-    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep)
-    started = time.perf_counter()
-    run = score_accounts(context)
-    seconds = time.perf_counter() - started
+    context, run, seconds = scored_demo(folder, {"fit": fit_settings})
+    project, as_of = context.project, context.as_of
     summary = run.frames["backtest"].set_index("score").loc["fit"]
     cutoff = months_before(as_of, project.backtest.months)
     outcome = Fit().outcome(context, cutoff).to_pandas()

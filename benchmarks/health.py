@@ -18,9 +18,7 @@ the customers paying at the cut-off (six months before as_of), against churn aft
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,34 +28,23 @@ sys.path.insert(0, str(HERE))
 def measure(folder: Path, default_scorecard: bool) -> dict[str, float]:
     import pandas as pd
 
+    from run import scored_demo
+
     import segmint
-    from segmint import engine
-    from segmint.context import RunContext
-    from segmint.dates import months_before, resolve_as_of
-    from segmint.enrich import enrich_tables
-    from segmint.pipeline import _load, connect
+    from segmint.dates import months_before
     from segmint.score.backtest import known_at, ranking_quality
     from segmint.score.health.measures import usage_means
     from segmint.score.health.validation import later_losses
-    from segmint.score.stage import score_accounts
 
-    project = segmint.load_project(folder / "segmint.yaml")
-    settings = {} if default_scorecard else dict(project.scores.get("health") or {})
-    project = project.model_copy(update={"scores": {"health": settings}})
-    con = connect(project)
-    keep = functools.partial(engine.materialise, con)
-    validated = _load(project, con, lambda stage: None)
-    enriched = enrich_tables({n: v.clean for n, v in validated.items()}, project, keep=keep)
-    as_of = resolve_as_of(enriched.tables, project.as_of)
-    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep)
-    started = time.perf_counter()
-    run = score_accounts(context)
-    seconds = time.perf_counter() - started
+    declared = segmint.load_project(folder / "segmint.yaml").scores.get("health") or {}
+    context, run, seconds = scored_demo(
+        folder, {"health": {} if default_scorecard else dict(declared)})
+    project, as_of, tables = context.project, context.as_of, context.tables
     summary = run.frames["health_validation_summary"].set_index("figure").value
     by_band = run.frames["health_validation"]
     cutoff = months_before(as_of, project.backtest.months)
-    losses = later_losses(enriched.tables, cutoff, as_of, 0.1).to_pandas()
-    usage = usage_means(known_at(enriched.tables, cutoff)["usage"], ["seats_used"], cutoff, 3)
+    losses = later_losses(tables, cutoff, as_of, 0.1).to_pandas()
+    usage = usage_means(known_at(tables, cutoff)["usage"], ["seats_used"], cutoff, 3)
     fade = usage.to_pandas().assign(fade=lambda u: (u.seats_used_recent + 1) / (u.seats_used_prior + 1))
     truth = pd.read_parquet(folder / "truth.parquet")
     both = losses.merge(truth, on="account_id").merge(fade, on="account_id", how="left")

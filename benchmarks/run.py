@@ -60,6 +60,32 @@ def generator_version() -> str:
     return digest.hexdigest()[:8]
 
 
+def scored_demo(folder: Path, scores: dict):
+    """The demo project in `folder` loaded, enriched and scored with `scores` alone (and its
+    back-test): (context, the score run, seconds scoring took). For the model benchmarks."""
+    import functools
+
+    import segmint
+    from segmint import engine
+    from segmint.context import RunContext
+    from segmint.dates import resolve_as_of
+    from segmint.enrich import enrich_tables
+    from segmint.pipeline import _load, connect
+    from segmint.score.stage import score_accounts
+
+    project = segmint.load_project(folder / "segmint.yaml")
+    project = project.model_copy(update={"scores": scores})
+    con = connect(project)
+    keep = functools.partial(engine.materialise, con)
+    validated = _load(project, con, lambda stage: None)
+    enriched = enrich_tables({n: v.clean for n, v in validated.items()}, project, keep=keep)
+    as_of = resolve_as_of(enriched.tables, project.as_of)
+    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep)
+    started = time.perf_counter()
+    run = score_accounts(context)
+    return context, run, time.perf_counter() - started
+
+
 def ensure_data(n: int, seed: int, log) -> Path:
     """The demo company with `n` accounts as Parquet, generated once per size, seed and generator."""
     from segmint.config.starter import demo_project
