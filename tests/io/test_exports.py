@@ -40,6 +40,7 @@ CORPUS = [
     ("sf_accounts_report_addresses.csv", "accounts", "salesforce", 4),
     ("hubspot_companies_addresses.csv", "accounts", "hubspot", 3),
     ("dynamics_accounts_addresses.csv", "accounts", "dynamics", 3),
+    ("sf_accounts_lookups.csv", "accounts", "salesforce", 3),
 ]
 
 
@@ -294,6 +295,10 @@ SENTINELS = [
      [("owner_id", "owner", 1, ("jane@acme.com (Deactivated User)",))]),  # Risk suite's owner
     ("dynamics_accounts.csv", "accounts", "dynamics",  # Fabrikam's owner, by display name
      [("owner_id", "owner", 1, ("Dana Brooks (Deactivated User)",))]),
+    ("sf_accounts_lookups.csv", "accounts", "salesforce",  # lookups no preset maps
+     [("masterrecordid", "salesforce_lookup", 2, ("000000000000000AAA",)),
+      ("partner_account__c", "salesforce_lookup", 2, ("000000000000000AAA",)),
+      ("primary_campaign_source_id", "salesforce_lookup", 1, ("000000000000000",))]),
 ]
 
 
@@ -311,3 +316,17 @@ def test_validation_carries_what_loading_repaired(duck):
     repaired = result.repairs.group_by("column").aggregate(n=lambda r: r.count())
     assert {r["column"]: r["n"] for r in repaired.to_pyarrow().to_pylist()} == {
         "Name": 2, "Description": 1}
+
+
+def test_unmapped_salesforce_lookups_read_their_empty_lookups_as_blank(con):
+    # A rule on `partner_account__c is not null` must not count the all-zero id as a partner;
+    # every other value stays as written: a Salesforce id is not widened, an ERP key of 15
+    # letters and digits is not taken for one, a picklist is only trimmed.
+    result = validate(load_source(con, project("sf_accounts_lookups.csv"), "accounts"))
+    clean = result.clean.order_by("_source_row").to_pyarrow().to_pydict()
+    assert clean["masterrecordid"] == [None, None, None]
+    assert clean["partner_account__c"] == ["001A000001Mf2dTIAR", None, None]
+    assert clean["primary_campaign_source_id"] == ["701A0000000AbCdIAK", None, None]
+    assert clean["erp_key__c"] == ["ERPKEY000000042", "ERPKEY000000043", None]
+    assert clean["tier__c"] == ["Gold", "Silver", None]
+    assert (result.rows_in, result.rows_used, result.rows_rejected) == (3, 3, 0)

@@ -299,6 +299,38 @@ def value_kinds(preset: str | None, mapping: dict[str, str],
     return {column: kinds[column] for column in mapping if column in kinds}
 
 
+# Unmapped columns a preset knows to hold lookups by the header's shape: Salesforce names a
+# lookup field ``...Id`` (API: ``MasterRecordId``, ``CreatedById``), ``... ID`` (report labels:
+# ``Parent Account ID``) or, for a custom lookup, ``...__c``. Their empty lookups are written
+# as the all-zero id, which loading reads as blank; other values are kept exactly as written
+# (an unmapped column may hold another system's ids, so none is widened or re-cased).
+LOOKUP_HEADERS: dict[str, re.Pattern[str]] = {
+    "salesforce": re.compile(r"(?:[a-z0-9_ ]Id|[ _]ID|__c)$"),
+}
+
+
+def attribute_value_kinds(preset: str | None, attributes: dict[str, str]) -> dict[str, str]:
+    """The CRM value kind of each unmapped column a preset reads by its header's shape
+    (`LOOKUP_HEADERS`), as column name → kind; `attributes` is header → column name.
+
+    Examples
+    --------
+    >>> attribute_value_kinds("salesforce", {"MasterRecordId": "masterrecordid",
+    ...     "Partner_Account__c": "partner_account__c", "Primary Campaign Source ID":
+    ...     "primary_campaign_source_id", "Tier": "tier", "Paid": "paid"})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'masterrecordid': 'salesforce_lookup', 'partner_account__c': 'salesforce_lookup',
+     'primary_campaign_source_id': 'salesforce_lookup'}
+    >>> attribute_value_kinds("hubspot", {"Parent Company ID": "parent_company_id"})
+    {}
+    """
+    pattern = LOOKUP_HEADERS.get(preset or "")
+    if pattern is None:
+        return {}
+    return {name: "salesforce_lookup" for header, name in attributes.items()
+            if pattern.search(header)}
+
+
 def composed_columns(preset: str | None, table: str, headers: list[str],
                      mapped: dict[str, str]) -> dict[str, tuple[str, ...]]:
     """The canonical columns a preset builds from several headers (`COMPOSED`), as headers.

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from segmint import engine
 from segmint import tables as t
-from segmint.config.presets import composed_columns, value_kinds
+from segmint.config.presets import attribute_value_kinds, composed_columns, value_kinds
 from segmint.config.project import Project, Source
 from segmint.exceptions import ColumnNotFoundError, SourceError
 from segmint.io.columns import attribute_names, canonical_mapping, date_order, multi_value
@@ -126,7 +126,8 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
         repairs = repairs.select(
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
-                        repairs, value_kinds(source.preset, mapping, table), reading,
+                        repairs, value_kinds(source.preset, mapping, table)
+                        | attribute_value_kinds(source.preset, attributes), reading,
                         date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
 

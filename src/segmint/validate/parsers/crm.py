@@ -49,6 +49,7 @@ __all__ = [
     "parse_owner",
     "parse_owner_py",
     "parse_salesforce_id",
+    "parse_salesforce_lookup",
     "parse_salesforce_id_column",
     "parse_salesforce_id_py",
     "salesforce_id_18",
@@ -271,6 +272,23 @@ def parse_salesforce_id_column(col: ir.StringValue, *, full: bool | None = None)
             ibis.cases((blank, ibis.null("string")), (is18, "plain"), else_="not_salesforce"),
         )
     return parse_salesforce_id(col)
+
+
+def parse_salesforce_lookup(col: ir.StringValue) -> Parsed:
+    """An unmapped Salesforce lookup column: the all-zero id of an empty lookup is blank, every
+    other value is kept as written, trimmed (it may be another system's id, so it is never
+    widened or re-cased, and never invalid).
+
+    Examples
+    --------
+    >>> t = ibis.memtable({"partner": ["000000000000000AAA", " 001A000001Mf2dR ", "ERP-0042"]})
+    >>> p = parse_salesforce_lookup(t.partner)
+    >>> t.select(v=p.value, s=p.status).to_pyarrow().to_pylist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'v': None, 's': 'blank'}, {'v': '001A000001Mf2dR', 's': 'ok'},
+     {'v': 'ERP-0042', 's': 'ok'}]
+    """
+    return parse_salesforce_id_column(col, full=False)
 
 
 def parse_salesforce_id_py(s: str | None) -> tuple[str | None, str, str | None]:
@@ -505,6 +523,7 @@ PARSERS: dict[str, Callable[[ir.StringValue], Parsed | ParsedOwner]] = {
     "owner": parse_owner,
     "dynamics_won": parse_dynamics_won,  # is_won and is_closed from a Dynamics Status
     "dynamics_closed": parse_dynamics_closed,
+    "salesforce_lookup": parse_salesforce_lookup,  # an unmapped lookup: only its blanks read
 }
 
 
@@ -515,6 +534,7 @@ PARSERS: dict[str, Callable[[ir.StringValue], Parsed | ParsedOwner]] = {
 # value kind -> what its placeholder is, and what loading made of it
 ID_SENTINELS: dict[str, str] = {
     "salesforce_id": "empty lookup written as the all-zero id; read as blank",
+    "salesforce_lookup": "empty lookup written as the all-zero id; read as blank",
     "hubspot_id": "id a spreadsheet rewrote as a float; invalid, its digits are lost",
     # not a placeholder, but what loading strips off the same way: counted here for the audit
     "owner": "owner marked (Deactivated User) or (Inactive); kept as that owner, not active",
@@ -574,7 +594,8 @@ def count_id_sentinels(rows: ir.Table, kinds: dict[str, str]) -> tuple[IdSentine
     found = {}
     for i, (column, kind) in enumerate(checked.items()):
         text = rows[column].cast("string").strip()  # as the parsers see it
-        pattern = {"salesforce_id": None, "hubspot_id": _FLOATED, "owner": _INACTIVE}[kind]
+        pattern = {"salesforce_id": None, "salesforce_lookup": None, "hubspot_id": _FLOATED,
+                   "owner": _INACTIVE}[kind]
         placeholder = (text.isin(list(SALESFORCE_NULL_IDS)) if pattern is None
                        else text.re_search(pattern)).fill_null(False)
         found |= {f"n{i}": placeholder.cast("int64").sum(), f"lo{i}": text.min(where=placeholder),
