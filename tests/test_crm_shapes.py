@@ -323,3 +323,26 @@ def test_an_export_of_deals_alone_builds_the_accounts_its_deals_name(tmp_path):
         "hubspot_deals_view.csv: the accounts were built from the deals' Associated Company IDs "
         "(Primary) column (3 accounts, each numbered by the first line naming it); they have no "
         "firmographics, so every account is in one segment until an accounts export is added.")
+
+
+def test_pipedrive_organizations_and_deals_read_outcomes_from_status_and_key_by_name(tmp_path):
+    project, warnings = initialised(tmp_path, "pipedrive_organizations.csv",
+                                    "pipedrive_deals.csv")
+    assert warnings == []
+    assert (project.sources.accounts.preset, project.sources.deals.preset) == (
+        "pipedrive", "pipedrive")
+    # a deal names its organization, so accounts are keyed by name, not by Organization - ID
+    assert project.sources.accounts.columns == {"account_id": "Organization - Name"}
+    result = run(project, write=False)
+    assert conserved(result) == {"accounts": (3, 3, 0), "deals": (5, 5, 0)}
+    # Status: won 101 and 104, lost 102, open 103 (45,000) and 105 (60,000)
+    assert totals(result) == {"closed": 3, "won": 2, "win_rate": 2 / 3, "open_deals": 2,
+                              "open_amount": 105_000.0}
+    # cycles from created to closed on: 101 Jan 5 -> Feb 20, 46 days; 104 Feb 1 -> Mar 15, 43
+    metrics = result.analyses.frames["deal_metrics"].set_index(t.SEGMENT).loc[t.ALL_SEGMENTS]
+    assert float(metrics.median_cycle_days) == 44.5
+    segments = result.assignments.order_by(t.ACCOUNT_ID).select(t.ACCOUNT_ID, t.SEGMENT)
+    assert segments.to_pyarrow().to_pylist() == [
+        {"account_id": "Cascade Outfitters", "segment": "Mid-Market-North America"},
+        {"account_id": "Harbor Logistics Ltd", "segment": "Mid-Market-EMEA"},
+        {"account_id": "Nordlicht Bäckerei GmbH", "segment": "SMB-EMEA"}]

@@ -41,6 +41,7 @@ CORPUS = [
     ("hubspot_companies_addresses.csv", "accounts", "hubspot", 3),
     ("dynamics_accounts_addresses.csv", "accounts", "dynamics", 3),
     ("sf_accounts_lookups.csv", "accounts", "salesforce", 3),
+    ("pipedrive_organizations.csv", "accounts", "pipedrive", 3),
 ]
 
 

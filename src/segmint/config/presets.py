@@ -1,4 +1,4 @@
-"""Column presets: how Salesforce, HubSpot and Dynamics exports name the canonical columns."""
+"""Column presets: how Salesforce, HubSpot, Dynamics and Pipedrive exports name the canonical columns."""
 
 from __future__ import annotations
 
@@ -168,6 +168,50 @@ PRESETS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
             t.PROBABILITY: ("Probability", "closeprobability"),  # 0-100
         },
     },
+    # Pipedrive's "Export data" (CSV or from a list view): each header is prefixed with its
+    # item ("Organization - Name", "Deal - Value"; a related item's fields keep theirs:
+    # "Organization - ID" in a deals export), address parts as "Address - <part>". Lookups are
+    # exported as names: a deal's Organization is the organization's name (`segmint init`
+    # then keys accounts by name) and owners are users' names. A deal's outcome is its Status
+    # (Open, Won, Lost); its Stage is the pipeline stage, never won or lost. Employees,
+    # revenue and industry are the organization fields Pipedrive offers (or custom fields of
+    # those names). The unprefixed names are those of an API or connector export.
+    "pipedrive": {
+        "accounts": {
+            t.ACCOUNT_ID: ("Organization - ID", "org_id", "id"),
+            t.NAME: ("Organization - Name", "name"),
+            t.DOMAIN: ("Organization - Website", "website"),
+            t.INDUSTRY: ("Organization - Industry", "industry"),
+            t.EMPLOYEES: ("Organization - Number of employees", "Organization - Employee count",
+                          "employee_count"),
+            t.ANNUAL_REVENUE: ("Organization - Annual revenue", "annual_revenue"),
+            t.COUNTRY: ("Organization - Address - Country", "address_country"),
+            t.STATE: ("Organization - Address - State/County", "address_admin_area_level_1"),
+            t.POSTAL_CODE: ("Organization - Address - ZIP/Postal code", "address_postal_code"),
+            t.CITY: ("Organization - Address - City/town/village/locality", "address_locality"),
+            t.OWNER_ID: ("Organization - Owner", "owner_name", "owner_id"),
+            t.ACCOUNT_TYPE: ("Organization - Label", "label"),
+            t.CREATED_DATE: ("Organization - Organization created", "add_time"),
+        },
+        "deals": {
+            t.DEAL_ID: ("Deal - ID", "id"),
+            t.ACCOUNT_ID: ("Organization - ID", "Deal - Organization ID", "org_id",
+                           "Deal - Organization", "org_name"),
+            t.NAME: ("Deal - Title", "title"),
+            t.AMOUNT: ("Deal - Value", "value"),
+            t.CURRENCY: ("Deal - Currency", "currency"),
+            # the day it was won or lost; an open deal's expected day only when neither is there
+            t.CLOSE_DATE: ("Deal - Deal closed on", "close_time", "Deal - Expected close date",
+                           "expected_close_date"),
+            t.CREATED_DATE: ("Deal - Deal created", "add_time"),
+            t.STAGE: ("Deal - Stage", "stage_name"),
+            t.IS_WON: ("Deal - Status", "status"),  # open, won, lost
+            t.IS_CLOSED: ("Deal - Status", "status"),
+            t.LEAD_SOURCE: ("Deal - Source origin", "Deal - Source channel", "origin"),
+            t.OWNER_ID: ("Deal - Owner", "owner_name", "user_id"),
+            t.PROBABILITY: ("Deal - Probability", "probability"),  # 0-100
+        },
+    },
 }
 
 # Connector layouts (Fivetran, Airbyte, Stitch) prefix HubSpot properties: property_dealname.
@@ -182,6 +226,8 @@ VALUE_KINDS: dict[str, dict[str, str]] = {
     "hubspot": {t.ACCOUNT_ID: "hubspot_id", t.DEAL_ID: "hubspot_id",
                 t.PARENT_ID: "hubspot_id", t.OWNER_ID: "owner"},
     "dynamics": {t.OWNER_ID: "owner", t.IS_WON: "dynamics_won", t.IS_CLOSED: "dynamics_closed"},
+    # Pipedrive's Status reads as Dynamics' does: Open, Won, Lost
+    "pipedrive": {t.OWNER_ID: "owner", t.IS_WON: "dynamics_won", t.IS_CLOSED: "dynamics_closed"},
 }
 # Where a table reads a column otherwise: an owners export's owner_id is the user's record id
 # (widened to 18 characters like any Salesforce id), not a reference that may carry a status.
