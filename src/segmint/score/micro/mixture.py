@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import logsumexp
 
 VARIANCE_FLOOR = 1e-3  # of each numeric feature's overall variance: no class collapses on a point
 COUNT_PRIOR = 0.5  # Dirichlet pseudo-count per level (Jeffreys): no probability is exactly 0
@@ -58,11 +57,19 @@ class Classes:
 
     def joint(self, numeric: np.ndarray, counts: list[np.ndarray]) -> np.ndarray:
         """log P(class) + log P(features | class), a row per customer and a column per class."""
-        z = (numeric[:, None, :] - self.mean[None]) ** 2 / self.variance[None]
-        out = self.log_share[None] - 0.5 * (z + np.log(2 * np.pi * self.variance)[None]).sum(2)
-        for c, log_p in zip(counts, self.log_level):
-            out = out + c @ log_p.T
-        return out
+        return _design(numeric, counts) @ self.weights().T + self.offsets()[None]
+
+    def weights(self) -> np.ndarray:
+        """The log density as weights on `_design`'s columns, a row per class: the Gaussian
+        expanded, -(x - m)² / 2v = -x²/2v + x·m/v - m²/2v, then each level's log probability."""
+        precision = 1 / self.variance
+        return np.hstack([-0.5 * precision, self.mean * precision, *self.log_level])
+
+    def offsets(self) -> np.ndarray:
+        """The part of each class's log density no feature multiplies: its share and the
+        Gaussians' normalising terms."""
+        return self.log_share - 0.5 * (self.mean**2 / self.variance
+                                       + np.log(2 * np.pi * self.variance)).sum(1)
 
     def membership(self, numeric: np.ndarray, counts: list[np.ndarray]) -> np.ndarray:
         """The class of each customer: the most probable (ties: the lowest class)."""
@@ -109,16 +116,29 @@ def fit_classes(numeric: np.ndarray, counts: list[np.ndarray], k: int, *, starts
     return _in_stated_order(classes)
 
 
+def _design(numeric: np.ndarray, counts: list[np.ndarray]) -> np.ndarray:
+    """Each customer's x², x and level counts side by side: with `Classes.weights` the whole
+    log density of every class is one matrix product (a class's Gaussian and multinomial terms
+    are all linear in these columns)."""
+    return np.hstack([numeric**2, numeric, *counts])
+
+
 def _em(resp: np.ndarray, numeric: np.ndarray, counts: list[np.ndarray], floor: np.ndarray,
         iterations: int, tol: float) -> tuple[np.ndarray, float, Classes]:
     """EM from responsibilities `resp`, until the log-likelihood gains less than `tol` of
     itself or after `iterations`: the last responsibilities, log-likelihood and classes."""
     previous = -np.inf
+    design = _design(numeric, counts)  # built once: every iteration is one product with it
     for _ in range(iterations):
         classes = _m_step(resp, numeric, counts, floor)
-        joint = classes.joint(numeric, counts)
-        total = logsumexp(joint, axis=1)
-        resp = np.exp(joint - total[:, None])
+        joint = design @ classes.weights().T + classes.offsets()[None]
+        # log-sum-exp by the row maximum: scipy's logsumexp checks and converts its input on
+        # every call, which cost as much as the rest of an iteration here
+        top = joint.max(1)
+        resp = np.exp(joint - top[:, None])
+        row_total = resp.sum(1)
+        resp /= row_total[:, None]
+        total = top + np.log(row_total)
         loglik = float(total.sum())
         if loglik - previous <= tol * abs(loglik):
             break
