@@ -41,7 +41,6 @@ def main() -> None:
                     str(args.seed), "--generate-only"], check=True)
     folder = ensure_data(args.accounts, args.seed, print)  # cached now: only its path
 
-    import ibis
     import pandas as pd
     from sklearn.metrics import adjusted_rand_score
 
@@ -49,7 +48,9 @@ def main() -> None:
     from segmint.context import RunContext
     from segmint.score.micro import MICRO_SEGMENT, MicroSegments, MicroSegmentSettings
 
-    con = ibis.duckdb.connect()
+    from segmint import engine
+
+    con = engine.connect()  # as a run connects: DuckDB with segmint's memory limit
     tx = con.read_parquet(folder / "transactions.parquet")
     tx = tx.select("account_id", "item", "channel", date=tx.invoice_date, amount=tx.amount)
     accounts = tx.select("account_id").distinct()

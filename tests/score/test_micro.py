@@ -109,6 +109,33 @@ def test_profiles_name_what_sets_each_planted_cluster_apart(con):
         "Partner-led, high-frequency, Overage-heavy"]
 
 
+def test_profiles_carry_each_micro_segment_s_nrr_and_clv(con):
+    # a revenue line a year before AS_OF and one in its month for every customer: clusters
+    # 0 and 1 keep their MRR of 100, cluster 2 grows from 100 to 150; cluster 1's first
+    # customer churned (no line now). CLV: 1,000 × (cluster + 1) per customer.
+    context, truth = planted(con)
+    then, now = dt.date(2023, 12, 1), dt.date(2024, 12, 1)
+    rows = {"account_id": [], "period": [], "mrr": []}
+    for account, cluster in truth.items():
+        rows["account_id"].append(account), rows["period"].append(then), rows["mrr"].append(100.0)
+        if account != "acct0080":
+            rows["account_id"].append(account), rows["period"].append(now)
+            rows["mrr"].append(150.0 if cluster == 2 else 100.0)
+    context.tables["revenue"] = ibis.memtable(rows)
+    model = fitted(context)
+    accounts = context.accounts.mutate(
+        clv=ibis.cases(*[(context.accounts.account_id == a, 1_000.0 * (c + 1))
+                         for a, c in truth.items()]))
+    described = model.tables(accounts)["micro_segment_profiles"].to_pandas()
+    assert described.customers.tolist() == [80, 80, 80]
+    assert described.nrr_12m.round(6).tolist() == [1.0, round(79 / 80, 6), 1.5]
+    assert described.clv_per_customer.tolist() == [1_000.0, 2_000.0, 3_000.0]
+    # without revenue or a CLV score, both are shown as missing, not as zero
+    context.tables.pop("revenue")
+    bare = fitted(context).tables(context.accounts)["micro_segment_profiles"].to_pandas()
+    assert bare.nrr_12m.isna().all() and bare.clv_per_customer.isna().all()
+
+
 def test_a_large_group_is_fitted_on_a_sample_drawn_in_the_engine(con):
     context, truth = planted(con)
     model = fitted(context, max_customers=150)

@@ -121,6 +121,7 @@ class MicroSegments(ScoreModel):
             raise ConfigError(f"scores.micro_segment.within: the accounts have no column "
                               f"{missing}; they have {sorted(context.accounts.columns)}")
         self.notes_ = list(behaviour.notes)
+        self.revenue_, self.as_of_ = context.tables.get(t.REVENUE.name), context.as_of
         self.behaviour_ = behaviour
         self.families_ = {f: behaviour.counts[f] for f in s.counts if f in behaviour.counts}
         self.notes_ += [f"no {f} in this project's data: not used" for f in s.counts
@@ -238,7 +239,7 @@ class MicroSegments(ScoreModel):
         members = self.memberships()
         described = profiles(members.select(t.ACCOUNT_ID, PARENT, MICRO_SEGMENT),
                              self.behaviour_.table, accounts, self.behaviour_.counts,
-                             self.behaviour_.levels)
+                             self.behaviour_.levels, revenue=self.revenue_, as_of=self.as_of_)
         return {MICRO_SEGMENTS: members.order_by(t.ACCOUNT_ID),
                 MICRO_SEGMENT_PROFILES: ibis.memtable(described),
                 MICRO_SEGMENT_K: ibis.memtable(self.curve_)}

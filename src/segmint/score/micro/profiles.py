@@ -12,6 +12,7 @@ represented features in words, such as "high-frequency, Training-heavy, Self-ser
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import ibis
@@ -26,24 +27,30 @@ from segmint.score.micro.features import (ITEM_LINES, LEAD_SOURCE_DEALS, LOG_PUR
 NOTABLE = 1.5  # a lift this far from 1 (either way) is worth naming
 LABEL_WORDS = 3  # the label names at most this many features
 PARENT, MICRO_SEGMENT = "parent", "micro_segment"
+NRR_12M, CLV_PER_CUSTOMER = "nrr_12m", "clv_per_customer"
 PROFILE_COLUMNS = (PARENT, MICRO_SEGMENT, "label", "customers", "share_of_parent", t.ARR,
-                   "purchases_per_year", "mean_ticket", "over_represented",
-                   "under_represented")
+                   NRR_12M, CLV_PER_CUSTOMER, "purchases_per_year", "mean_ticket",
+                   "over_represented", "under_represented")
 # numeric features: (column, word when high, word when low)
 NUMERIC_WORDS = ((LOG_PURCHASES, "high-frequency", "low-frequency"),
                  (LOG_TICKET, "large-ticket", "small-ticket"))
 
 
 def profiles(members: ir.Table, features: ir.Table, accounts: ir.Table,
-             families: dict[str, list[str]], levels: dict[str, list[str]]) -> pd.DataFrame:
+             families: dict[str, list[str]], levels: dict[str, list[str]], *,
+             revenue: ir.Table | None = None, as_of: dt.date | None = None) -> pd.DataFrame:
     """A row per micro-segment, ordered by parent and micro-segment: its label, customers,
-    share of its parent's customers, ARR (summed to the cent), geometric-mean purchases a
-    year and spend per purchase, and the over- and under-represented features with their
-    lifts ("Training lines ×3.2; ...").
+    share of its parent's customers, ARR (summed to the cent), net revenue retention over
+    the twelve months to `as_of`, CLV per customer, geometric-mean purchases a year and spend
+    per purchase, and the over- and under-represented features with their lifts ("Training
+    lines ×3.2; ...").
 
     `members` is ``account_id``, ``parent`` and ``micro_segment``; `features` the behaviour
     features (`segmint.score.micro.features.behaviour_features`); `families` its count
-    families and `levels` the levels of each family, in the same order.
+    families and `levels` the levels of each family, in the same order. NRR is the ARR in
+    `as_of`'s month of the members that had ARR twelve months before, over that earlier ARR
+    (12 × MRR of each month in `revenue`); it is null without `revenue` or without such
+    members, and CLV per customer null unless the accounts carry a ``clv`` score.
 
     Examples
     --------
@@ -68,17 +75,37 @@ def profiles(members: ir.Table, features: ir.Table, accounts: ir.Table,
     ('Training lines ×1.6', 'Consulting lines ×0.0')
     >>> p.arr.tolist(), p.purchases_per_year.round(2).tolist()
     ([1000.1, 500.0], [4.0, 2.0])
+
+    With revenue, a's MRR from 100 to 120 over the year (NRR 1.2) and b's from 50 to 0:
+
+    >>> import datetime as dt
+    >>> revenue = ibis.memtable({"account_id": ["a", "a", "b"], "mrr": [100.0, 120.0, 50.0],
+    ...     "period": [dt.date(2024, 6, 1), dt.date(2025, 6, 1), dt.date(2024, 6, 1)]})
+    >>> p = profiles(members, features, accounts, families, levels, revenue=revenue,
+    ...              as_of=dt.date(2025, 6, 30))
+    >>> p.nrr_12m.tolist(), p.clv_per_customer.isna().all()
+    ([1.2, 0.0], np.True_)
     """
     counts = [c for columns in families.values() for c in columns]
     numeric = [c for c, _, _ in NUMERIC_WORDS]
+    money = {"_arr": accounts[t.ARR].cast("float64").fill_null(0.0)
+             if t.ARR in accounts.columns else ibis.literal(0.0),
+             "_clv": accounts[t.CLV].cast("float64")
+             if t.CLV in accounts.columns else ibis.null("float64")}
     rows = members.join(features, t.ACCOUNT_ID).join(
-        accounts.select(t.ACCOUNT_ID, _arr=accounts[t.ARR].cast("float64").fill_null(0.0))
-        if t.ARR in accounts.columns else accounts.select(t.ACCOUNT_ID, _arr=ibis.literal(0.0)),
-        t.ACCOUNT_ID)
+        accounts.select(t.ACCOUNT_ID, **money), t.ACCOUNT_ID)
+    if revenue is not None and as_of is not None:
+        rows = rows.left_join(_arr_a_year_apart(revenue, as_of), t.ACCOUNT_ID).drop(
+            f"{t.ACCOUNT_ID}_right")
+    else:
+        rows = rows.mutate(_then=ibis.null("float64"), _now=ibis.null("float64"))
 
     def sums(keys: list[str]) -> pd.DataFrame:
+        kept = rows._then.fill_null(0) > 0
         return rows.group_by(keys).aggregate(
             customers=rows.count(), **{t.ARR: sum_to_the_cent(rows._arr)},
+            _then=rows._then.sum(where=kept), _now=rows._now.fill_null(0).sum(where=kept),
+            _clv=rows._clv.mean(),
             **{c: rows[c].mean() for c in numeric},
             **{c: rows[c].cast("float64").sum() for c in counts}).execute()
 
@@ -113,10 +140,26 @@ def profiles(members: ir.Table, features: ir.Table, accounts: ir.Table,
             "label": ", ".join(words[:LABEL_WORDS]) or f"typical of {row[PARENT]}",
             "customers": int(row["customers"]),
             "share_of_parent": row["customers"] / whole["customers"], t.ARR: row[t.ARR],
+            NRR_12M: (row["_now"] / row["_then"]
+                      if pd.notna(row["_then"]) and row["_then"] > 0 else float("nan")),
+            CLV_PER_CUSTOMER: row["_clv"] if pd.notna(row["_clv"]) else float("nan"),
             "purchases_per_year": math.exp(row[LOG_PURCHASES]),
             "mean_ticket": math.exp(row[LOG_TICKET]),
             "over_represented": "; ".join(f"{n} ×{lift:.1f}" for n, lift, _ in over[:4]),
             "under_represented": "; ".join(f"{n} ×{lift:.1f}" for n, lift, _ in under[:4]),
         })
     return pd.DataFrame(out, columns=list(PROFILE_COLUMNS))
+
+
+def _arr_a_year_apart(revenue: ir.Table, as_of: dt.date) -> ir.Table:
+    """Each account's ARR (12 × MRR) in `as_of`'s month (``_now``) and twelve months before
+    (``_then``), from the revenue rows of those two months only."""
+    now = dt.date(as_of.year, as_of.month, 1)
+    then = dt.date(as_of.year - 1, as_of.month, 1)
+    month = revenue[t.PERIOD].cast("date")
+    two = revenue.filter(month.isin([now, then]))
+    mrr = two[t.MRR].cast("float64")
+    return two.group_by(t.ACCOUNT_ID).aggregate(
+        _now=(12 * mrr).sum(where=two[t.PERIOD].cast("date") == now),
+        _then=(12 * mrr).sum(where=two[t.PERIOD].cast("date") == then))
 
