@@ -95,11 +95,13 @@ currency: {{reporting: USD, rates: fx_rates.csv}}
 # Potential (what each account could spend), whitespace, share of wallet, and TAM per segment
 # against US Census SUSB firm counts; lifetime value from the services invoices (BG/NBD and
 # Gamma-Gamma) and the subscriptions (shifted-beta-geometric); ICP fit learnt from won and
-# lost deals; customer health from usage, products and open deals. potential_band, clv_band,
-# fit_band, health_band and lifecycle_stage can be used in rules.
+# lost deals; customer health from usage, products and open deals; micro-segments of how
+# customers buy (items, channel, frequency, ticket) from the invoices. potential_band,
+# clv_band, fit_band, health_band, lifecycle_stage and micro_segment can be used in rules.
 scores:
   potential: {{}}
   clv: {{}}
+  micro_segment: {{}}  # over the whole base; within: [region] clusters each region apart
   fit: {{}}
   health:  # the usage export has seats used and active users, not seats bought
     measures:
