@@ -35,6 +35,11 @@ EXACT_SIZE = 4_000  # units × territories up to which the exact MIP runs
 SPREAD_WEIGHT = 0.05  # weight of the plain squared deviation beside what lies beyond the band
 WIDER = (2, 6, 16, 64)  # territories either side along the geographic order, tried in turn
 PARTNERS = 4  # territories a move is sought with, of those sharing a state
+# Work limits, not clock limits, decide where the search stops, so the same input gives the
+# same territories on a busy machine and a quiet one; the time limit only guards against a
+# search far beyond them, and the run notes say when it stopped one (`Carving.timed_out`).
+MOVES_PER_UNIT = 50  # local moves allowed per unit
+EXACT_NODES = 5_000  # branch-and-bound nodes the exact MIP may explore
 
 
 class TerritoryError(SegmintError, ValueError):
@@ -90,6 +95,7 @@ class Carving:
     lower_bound: float | None = None  # proven floor on the max deviation (exact MIP), if any
     moves: int = 0
     budget_binds: bool = False
+    timed_out: bool = False  # the time limit, not the work limits, stopped the search
 
 
 def deviations(units: Units, territory: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -306,7 +312,9 @@ def local_moves(units: Units, territory: np.ndarray, k: int, *, tolerance: float
 
     `budget` is the most `keep` that may end away from its home territory (None: no limit).
     Returns the new territory per unit, the number of moves made and whether the budget
-    stopped it short of the tolerance.
+    stopped it short of the tolerance. At most `MOVES_PER_UNIT` moves per unit are made;
+    `time_limit` seconds only guard against a search beyond that (then, and only then, a busy
+    machine may stop it earlier than a quiet one: the moves made say so).
 
     Each step takes the territory furthest off balance and, among the `partners` territories
     sharing a state with it whose deviations differ most from its own, the one move (a unit
@@ -330,7 +338,8 @@ def local_moves(units: Units, territory: np.ndarray, k: int, *, tolerance: float
     stuck = np.zeros(k, dtype=bool)
     moves, moves_at_reset = 0, 0
     geo_order, place = _order_neighbours(units, territory, k)
-    while time.perf_counter() < deadline:
+    max_moves = MOVES_PER_UNIT * len(units)
+    while moves < max_moves and time.perf_counter() < deadline:
         off = np.abs(state.load).max(axis=0)
         off[stuck] = -1.0
         worst = int(np.argmax(off))
@@ -497,8 +506,10 @@ def exact(units: Units, k: int, *, budget: float | None, time_limit: float
 
     x[u, t] = 1 when unit u is in territory t; d is the largest deviation; each territory's
     share of potential and workload stays within 1 ± d; the units kept home stay at or above
-    the budget. Solved by HiGHS through `scipy.optimize.milp` within `time_limit` seconds.
-    Returns (territory per unit or None, its max deviation, the proven lower bound).
+    the budget. Solved by HiGHS through `scipy.optimize.milp` within `EXACT_NODES`
+    branch-and-bound nodes (the same answer whatever the machine's load), `time_limit`
+    seconds guarding beyond that. Returns (territory per unit or None, its max deviation, the
+    proven lower bound).
 
     >>> units = Units(*(np.array(v) for v in ([4., 3., 2., 1.], [1., 1., 1., 1.], [1, 1, 1, 1],
     ...               [1, 1, 1, 1], [0, 0, 0, 0], [0., 1., 2., 3.], [-1, -1, -1, -1])))
@@ -550,7 +561,8 @@ def exact(units: Units, k: int, *, budget: float | None, time_limit: float
     with _c_stdout_silenced():
         result = optimize.milp(objective, integrality=integrality, bounds=bounds,
                                constraints=optimize.LinearConstraint(matrix, lower, upper),
-                               options={"time_limit": time_limit, "disp": False})
+                               options={"node_limit": EXACT_NODES, "time_limit": time_limit,
+                                        "disp": False})
     bound = getattr(result, "mip_dual_bound", None)
     if bound is not None:  # d >= the objective's bound, as the tie-breaking reward is <= 0
         bound = max(float(bound), 0.0)
@@ -624,9 +636,12 @@ def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | 
     bound = None
     # the MIP pays only where local moves missed the tolerance: within it, a run would spend up
     # to the time limit per segment (seconds to minutes) polishing a balance already asked for
+    timed_out = time.perf_counter() - started >= time_limit
     if len(units) * k <= exact_size and worst > tolerance:
-        left = max(time_limit - (time.perf_counter() - started), 1.0)
-        exact_territory, exact_worst, bound = exact(units, k, budget=budget, time_limit=left)
+        mip_started = time.perf_counter()
+        exact_territory, exact_worst, bound = exact(units, k, budget=budget,
+                                                    time_limit=time_limit)
+        timed_out |= time.perf_counter() - mip_started >= time_limit
         if exact_territory is not None and exact_worst < worst - 1e-9:
             territory, worst, method = exact_territory, exact_worst, "exact (HiGHS MIP)"
             dp, dw = deviations(units, territory, k)
@@ -637,4 +652,4 @@ def carve(units: Units, k: int, *, tolerance: float = 0.03, keep_share: float | 
         kept = float(units.keep[owned & (territory == units.home)].sum() / units.total_keep)
     return Carving(territory, float(np.abs(dp).max()), float(np.abs(dw).max()), kept, method,
                    lower_bound=bound, moves=moves,
-                   budget_binds=bool(budget_hit and worst > tolerance))
+                   budget_binds=bool(budget_hit and worst > tolerance), timed_out=timed_out)

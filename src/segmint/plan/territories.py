@@ -377,6 +377,11 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
             notes.append(f"Segment {segment!r}: its largest account or family is {floor:.0%} of "
                          f"a mean territory; consider carving out as named accounts: "
                          f"{summaries[-1]['carve_out_candidates']}.")
+        if result.timed_out:
+            notes.append(f"Segment {segment!r}: the search stopped at "
+                         f"territories.time_limit_seconds ({plan.time_limit_seconds:g} s) before "
+                         "its work limits, so a rerun on a busier or quieter machine may carve "
+                         "it differently; raise the limit for the same carving every run.")
         if result.budget_binds:
             notes.append(f"Segment {segment!r}: the disruption budget binds (keep "
                          f"{asked['keep_share']:.0%}): balance stopped at "

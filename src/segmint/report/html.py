@@ -29,7 +29,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums} th{background:#f5f
 SEGMENTS_ORDER = 5  # where the segment overview stands among the sections (see Section)
 # columns shown as percentages, with their precision (penetration is often a fraction of 1%)
 PERCENT = {"share": ".1%", "share_of_wallet": ".0%", "penetration": ".2%",
-           "sam_penetration": ".2%", "clv_share": ".1%"}
+           "sam_penetration": ".2%", "clv_share": ".1%", "share_of_parent": ".0%",
+           "nrr_12m": ".0%"}
 
 
 def render_report(

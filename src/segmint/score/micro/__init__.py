@@ -46,7 +46,10 @@ SECTION = Section(
              "of the group. A lift is the micro-segment's value over its parent group's."),
         Chart("micro_segment_map", table=MICRO_SEGMENT_PROFILES,
               empty="No parent group had enough customers to cluster."),
-        TableView(MICRO_SEGMENT_PROFILES, title="Profiles"),
+        # the parent is in the micro-segment's name; what is under-represented stays in the file
+        TableView(MICRO_SEGMENT_PROFILES, title="Profiles", columns=(
+            MICRO_SEGMENT, "label", "customers", "share_of_parent", t.ARR, "nrr_12m",
+            "clv_per_customer", "purchases_per_year", "mean_ticket", "over_represented")),
         TableView(MICRO_SEGMENT_K, title="How the number of micro-segments was chosen"),
     ))
 
@@ -151,7 +154,9 @@ class MicroSegments(ScoreModel):
                     self.notes_.append(f"{parent!r}: too few complete customers left: not "
                                        "clustered")
                     continue
-            numeric = rows[s.features].to_numpy(float)
+            # the engine's parallel sums may differ in the last bits from run to run: features
+            # rounded far below any meaning give the same fit, to the bit, every run
+            numeric = rows[s.features].to_numpy(float).round(9)
             counts = [rows[cols].to_numpy(float) for cols in self.families_.values()]
             fits = {}
             # one thread for BLAS and k-means: the matrices are a few columns wide, so threads
