@@ -140,11 +140,12 @@ def profiles(members: ir.Table, features: ir.Table, accounts: ir.Table,
             "label": ", ".join(words[:LABEL_WORDS]) or f"typical of {row[PARENT]}",
             "customers": int(row["customers"]),
             "share_of_parent": row["customers"] / whole["customers"], t.ARR: row[t.ARR],
-            NRR_12M: (row["_now"] / row["_then"]
+            # rounded: the engine's parallel sums may differ in the last bits run to run
+            NRR_12M: (round(row["_now"] / row["_then"], 6)
                       if pd.notna(row["_then"]) and row["_then"] > 0 else float("nan")),
-            CLV_PER_CUSTOMER: row["_clv"] if pd.notna(row["_clv"]) else float("nan"),
-            "purchases_per_year": math.exp(row[LOG_PURCHASES]),
-            "mean_ticket": math.exp(row[LOG_TICKET]),
+            CLV_PER_CUSTOMER: round(row["_clv"], 2) if pd.notna(row["_clv"]) else float("nan"),
+            "purchases_per_year": round(math.exp(row[LOG_PURCHASES]), 6),
+            "mean_ticket": round(math.exp(row[LOG_TICKET]), 4),
             "over_represented": "; ".join(f"{n} ×{lift:.1f}" for n, lift, _ in over[:4]),
             "under_represented": "; ".join(f"{n} ×{lift:.1f}" for n, lift, _ in under[:4]),
         })
