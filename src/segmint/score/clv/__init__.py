@@ -339,8 +339,9 @@ class CustomerLifetimeValue(ScoreModel):
         else:
             periods = periods.mutate(_group=ibis.null("string"))
         # accounts paying since before the history began survived an unknown number of
-        # renewals: kept in, they would read as first-year churn or renewals (left truncation)
-        seen = periods.filter(~periods[h.STARTED_BEFORE])
+        # renewals: kept in, they would read as first-year churn or renewals (left truncation);
+        # a won-back account's later spells are not renewals of its first
+        seen = periods.filter(~periods[h.STARTED_BEFORE] & (periods[h.SPELL] == 1))
         counts = seen.group_by(["_group", h.PERIODS, h.CHURNED]).aggregate(
             **{h.ACCOUNTS: seen.count()}).order_by(["_group", h.PERIODS, h.CHURNED]).to_pandas()
         pooled = counts.groupby([h.PERIODS, h.CHURNED], as_index=False)[h.ACCOUNTS].sum()
@@ -364,7 +365,7 @@ class CustomerLifetimeValue(ScoreModel):
         self._retention_curve = pd.concat(curves, ignore_index=True)
         begun = np.arange(1, int(periods[h.PERIODS].max().execute()) + 1)
         rate = self.settings.discount_rate
-        self._periods = periods
+        self._periods = periods.filter(periods[h.LATEST])  # an account is scored on its latest
         self._derl = ibis.memtable(pd.DataFrame({
             "_derl_periods": begun, "_derl": self.retention_.discounted_residual_lifetime(
                 begun, rate)}))
