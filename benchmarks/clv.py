@@ -17,6 +17,7 @@ wall and CPU seconds, and the load average is printed before and after):
 - the fit: `BetaGeo.fit` on those patterns, standard errors included, best of `--repeat`;
 - the memory summary and fit add at their peak: resident memory sampled every 2 ms, less
   what the process held before (the purchases are already in DuckDB);
+- the forecast per pattern the score joins back (`segmint.score.clv.value.pattern_forecast`);
 - the recovered parameters and log-likelihood against the planted ones;
 - `lifetimes` 0.11.3 (unmaintained) on one row per customer and on the patterns with
   weights, and PyMC-Marketing 0.19.2's `BetaGeoModel` by MAP on one row per customer (it
@@ -152,6 +153,12 @@ def main() -> None:
     print(f"BG/NBD fit:     {seconds(fit_wall, fit_cpu)} (standard errors included)")
     print(f"summary + fit:  {seconds(summary_wall + fit_wall, summary_cpu + fit_cpu)}; "
           f"{added:,.0f} MB added memory at the peak")
+    from segmint.score.clv.value import pattern_forecast
+
+    forecast_wall, forecast_cpu, _ = best_of(args.repeat, lambda: pattern_forecast(
+        model, patterns, horizon_months=36, annual_discount_rate=0.10))
+    print(f"forecast:       {seconds(forecast_wall, forecast_cpu)} (P(alive) and 36 months "
+          "of discounted purchases per pattern, what the score joins back)")
     print("recovered       " + _params(model.params_) + f"; LL {ours:,.2f}")
     print("planted         " + _params(PLANTED))
 

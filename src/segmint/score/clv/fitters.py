@@ -300,12 +300,15 @@ class BetaGeo(_Fitter):
         r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
         alive_mean = np.empty((x.size, horizons.size))
         for value in np.unique(x):
-            rows = x == value
+            rows = np.flatnonzero(x == value)
+            # the mean depends on (x, T) alone: once per distinct age, not per pattern (at a
+            # million accounts, 144,000 patterns share a few thousand (x, T) pairs)
+            ages, at = np.unique(T[rows], return_inverse=True)
             p, weight = beta_quadrature(a, b + value, nodes)
-            span = (alpha + T[rows])[:, None, None]
+            span = (alpha + ages)[:, None, None]
             pt = p[None, None, :] * horizons[None, :, None]
             bought = -np.expm1(-(r + value) * np.log1p(pt / span)) / p[None, None, :]
-            alive_mean[rows] = bought @ weight
+            alive_mean[rows] = (bought @ weight)[at]
         result = self.probability_alive(x, t_x, T)[:, None] * alive_mean
         return result[:, 0] if np.ndim(horizon) == 0 else result
 
