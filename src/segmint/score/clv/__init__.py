@@ -10,7 +10,8 @@ Two parts, each from a published probability model fitted by maximum likelihood
   revenue history; an active account's value is ARR × DERL, its discounted expected residual
   lifetime in periods (Fader & Hardie 2010). Accounts already paying when the revenue
   history begins are scored but left out of the fit: how many renewals they made before it
-  is unknown.
+  is unknown. An account that left and was won back is scored on its latest spell of
+  paying; the fit reads first spells only.
 
 ``clv`` is the margin on both. Frequency, recency and age are computed in the engine
 (`segmint.score.clv.history`); the fit runs on the distinct patterns; the forecast per
