@@ -10,7 +10,7 @@ the customers paying at the cut-off (six months before as_of), against churn aft
 
 - health at the cut-off: AUC on churn (low health first), churn rate by health band;
 - the planted ``p_churn`` (`segmint.demo.truth`): what knowing each account's renewal odds
-  reaches (it depends only on the size band);
+  reaches (each account's own draw from a Beta around its size band's rate);
 - the planted usage fade: the change in seats used over the three months to the cut-off
   against the three before, the signal the generator plants ahead of a churn.
 """

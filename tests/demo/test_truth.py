@@ -166,7 +166,9 @@ def test_p_churn_is_what_drove_renewals(company):
 
 def test_list_mrr_set_the_first_new_business_win(company):
     # a new customer's first win asks for a year of Core Platform at its list price (a
-    # customer from before the window only ever wins a win-back, at a discount)
+    # customer from before the window only ever wins a win-back, at a discount). A win after
+    # a lost renewal is a win-back too: the first win was written under an unknown AccountId
+    # (planted mess)
     _, con, _ = company
     checked, off = one(con, """
         WITH first AS (SELECT o.*, row_number() OVER (PARTITION BY AccountId ORDER BY CloseDate) k
@@ -174,7 +176,10 @@ def test_list_mrr_set_the_first_new_business_win(company):
         SELECT count(*), max(abs(f.Amount - round(greatest(12 * c.list_mrr, 588), 2)))
         FROM first f JOIN companies c ON c.account_id = f.AccountId
         WHERE f.k = 1 AND f.CurrencyIsoCode = 'USD' AND f.Amount BETWEEN 0 AND 1e9
-          AND NOT c.customer_before_window""")
+          AND NOT c.customer_before_window
+          AND NOT EXISTS (SELECT 1 FROM opportunities r WHERE r.AccountId = f.AccountId
+                          AND r.Type = 'Renewal' AND r.IsClosed AND NOT r.IsWon
+                          AND r.CloseDate < f.CloseDate)""")
     assert checked > 100 and off < 0.011
 
 

@@ -72,6 +72,23 @@ def test_contract_periods_count_renewals_and_churn(con):
         {"a": (2, False, True, 2023), "b": (1, True, False, 2023)}
 
 
+
+def test_a_won_back_account_starts_a_second_spell_and_a_billing_hole_does_not(con):
+    # c pays Feb-Apr 2023, nothing May-Jun, then Jul 2023 to Jun 2024: won back, a second spell
+    # of 12 months. d pays Feb 2023 on but for Mar 2024 (one month missing from the export):
+    # one spell of 17 months. Both first paid in the history's first month (Feb 2023).
+    months = [D(2023 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 19)]
+    c_months = months[1:4] + months[6:]
+    d_months = [m for m in months[1:] if m != D(2024, 3, 1)]
+    revenue = table(con, "spells", account_id=["c"] * len(c_months) + ["d"] * len(d_months),
+                    period=c_months + d_months, mrr=[10.0] * (len(c_months) + len(d_months)))
+    spells = sorted((r["account_id"], r["spell"], r["periods"], r["churned"],
+                     r["started_before_history"], r["start_year"], r["latest_spell"])
+                    for r in h.contract_periods(revenue, AS_OF).to_pyarrow().to_pylist())
+    assert spells == [("c", 1, 1, True, True, 2023, False), ("c", 2, 1, False, False, 2023, True),
+                      ("d", 1, 2, False, True, 2023, True)]
+
+
 @functools.cache
 def simulated_history(seed=11, accounts=1500):
     """BG/NBD purchases (r=0.8, alpha=14 weeks, a=0.7, b=2.8) of accounts that first bought

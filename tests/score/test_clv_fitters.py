@@ -13,7 +13,8 @@ from scipy.special import betaln, gammaln, hyp2f1
 
 from segmint.exceptions import ModelFitError, ModelFitWarning
 from segmint.score.clv import likelihoods
-from segmint.score.clv.fitters import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric
+from segmint.score.clv.fitters import (BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeometric,
+                                       _coarse_patterns)
 
 # Fader & Hardie (2007), "How to project customer retention", Table 1: survivors of 1,000.
 REGULAR = [1000, 869, 743, 653, 593, 551, 517, 491]
@@ -229,6 +230,36 @@ def test_sbg_needs_churn_and_renewals():
         ShiftedBetaGeometric().fit([1, 2, 3], [False] * 3)
     with pytest.raises(ModelFitError, match="reached a renewal"):
         ShiftedBetaGeometric().fit([1, 1, 1], [True, False, False])
+
+
+def test_a_fit_guided_by_coarse_patterns_reaches_the_exact_optimum():
+    # 100,000 CDNOW-like accounts (first purchases over 12 weeks, then watched for 39), recency
+    # and T to the day (in weeks): thousands of
+    # distinct patterns, so BG/NBD is first fitted on a coarse grid of them, then polished on
+    # the exact ones. The result must be the exact optimum: what the plain search on
+    # per-pattern terms finds.
+    rng = np.random.default_rng(3)
+    n = 100_000
+    rate, dropout = rng.gamma(0.243, 1 / 4.414, n), rng.beta(0.793, 2.426, n)
+    T = (39 * 7 + rng.integers(0, 84, n)) / 7.0
+    x, t_x, clock, live = np.zeros(n), np.zeros(n), np.zeros(n), np.arange(n)
+    while live.size:  # every account alive buys again after an exponential wait
+        clock[live] += rng.exponential(1 / rate[live])
+        live = live[clock[live] <= T[live]]
+        x[live] += 1
+        t_x[live] = np.floor(clock[live] * 7.0) / 7.0  # on a day
+        live = live[rng.random(live.size) >= dropout[live]]
+    patterns = pd.DataFrame({"x": x, "t_x": t_x, "T": T}).value_counts().reset_index()
+    x, t_x, T, w = (patterns[c].to_numpy(float) for c in ("x", "t_x", "T", "count"))
+    assert _coarse_patterns(x, t_x, T, w) is not None  # the guided search runs
+    guided = BetaGeo().fit(x, t_x, T, w)
+    plain = BetaGeo()
+    plain._maximise(lambda lp: likelihoods.bgnbd(lp, x, t_x, T), (1.0, 20.0, 1.0, 1.0), w)
+    assert guided.converged_ and guided.log_likelihood_ == pytest.approx(
+        plain.log_likelihood_, abs=1e-6 * n)
+    assert list(guided.params_.values()) == pytest.approx(list(plain.params_.values()), rel=1e-4)
+    assert list(guided.standard_errors_.values()) == pytest.approx(
+        list(plain.standard_errors_.values()), rel=1e-3)
 
 
 def _simulate_bgnbd(rng, lam, p, T):

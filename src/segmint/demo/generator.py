@@ -372,7 +372,11 @@ _EMPLOYEE_JUNK = ("n/a", "unknown", "N/A", "TBD", "-", "?")
 _P_EXISTING = np.array([0.11, 0.2, 0.3])  # customers before the window opens
 _NB_RATE = np.array([2.0, 2.7, 3.4])  # new-business opportunities per prospect in 3 years
 _WIN_BASE = np.array([0.17, 0.14, 0.11])
-_CHURN = np.array([0.22, 0.13, 0.07])  # at each annual renewal
+_CHURN = np.array([0.22, 0.13, 0.07])  # at each annual renewal: the mean of a band's Beta
+# an account's renewal churn is Beta(mean × c, (1 − mean) × c) around its band's rate, with
+# concentration c = α + β; 2 is as spread as Fader & Hardie's (2007) "high end" customers
+# (α 0.704, β 1.182), so what a shifted-beta-geometric fit estimates is there to find
+_CHURN_CONCENTRATION = 2.0
 _NB_YEARS = (AS_OF_DAY - WINDOW_START_DAY + 121) / 365.25  # new-business deals are created then
 _WALLET_HEADROOM = (1.5, 0.3)  # median, log-sd of the wallet over typical price × every product
 # growth follows the wallet. A kept customer expands at a renewal with probability
@@ -659,8 +663,15 @@ def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
                         "note": "every invoice, the first included, draws on the same nu; nu "
                         "is independent of the purchase rate, dropout and everything else"},
         "renewal_churn": {"by_size_band": dict(zip(truth.SIZE_BANDS, _CHURN.tolist())),
-                          "note": "one probability per size band at each annual renewal; "
-                          "no spread within a band (a degenerate Beta)"},
+                          "concentration": _CHURN_CONCENTRATION,
+                          "alpha_by_size_band": dict(zip(truth.SIZE_BANDS,
+                                                         _churn_beta()[0].tolist())),
+                          "beta_by_size_band": dict(zip(truth.SIZE_BANDS,
+                                                        _churn_beta()[1].tolist())),
+                          "note": "each account's p_churn is Beta(alpha, beta) of its size "
+                          "band, mean by_size_band and alpha + beta = concentration, drawn "
+                          "once; it is lost at each annual renewal with that probability "
+                          "(the shifted-beta-geometric model)"},
         "new_business": {
             "win_by_size_band": dict(zip(truth.SIZE_BANDS, _WIN_BASE.tolist())),
             "sector_multiplier": dict(zip(INDUSTRIES, _SECTOR_WIN.tolist())),
@@ -747,7 +758,9 @@ def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
         for stream in (1, 2, 3))
     # the wallet's headroom comes first: expansions and wins follow the wallet
     headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * truth_rng.standard_normal(n))
-    book = _book(rng, firms, headroom)
+    # then each account's renewal churn, which drives the renewals
+    p_churn = truth_rng.beta(*_churn_beta()[:, firms["band"]])
+    book = _book(rng, firms, headroom, p_churn)
     accounts, acct_ids, names, counts, layout = _accounts_table(rng, k, firms, book, state)
     deals, deal_counts = _deals_table(rng, firms, book, acct_ids, names, state)
     revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state)
@@ -811,11 +824,17 @@ def _mean_one(rng: np.random.Generator, log_sd: float, n: int) -> np.ndarray:
     return np.exp(log_sd * rng.standard_normal(n) - log_sd**2 / 2)
 
 
+def _churn_beta() -> np.ndarray:
+    """The Beta (α, β) of renewal churn per size band: rows α and β, a column per band."""
+    return np.stack([_CHURN * _CHURN_CONCENTRATION, (1 - _CHURN) * _CHURN_CONCENTRATION])
+
+
 def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
-          headroom: np.ndarray) -> dict[str, np.ndarray]:
+          headroom: np.ndarray, p_churn: np.ndarray) -> dict[str, np.ndarray]:
     """Deals and monthly MRR per product: wins start revenue, renewals keep or lose it. Wins
     are likelier the larger the prospect's wallet; expansions the more room a customer has
-    left in its wallet, and they fill part of that room."""
+    left in its wallet, and they fill part of that room. Each annual renewal is lost at the
+    account's own `p_churn`."""
     n = len(firms["sector"])
     band, employees = firms["band"], firms["employees"]
     existing = rng.random(n) < _P_EXISTING[band]
@@ -856,7 +875,7 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
     nc = len(cust)
     cb, ce = band[cust], employees[cust]
     base = price[cust]
-    wallet_mrr, c_expand = wallet[cust] / 12, p_expand[cust]
+    wallet_mrr, c_expand, c_churn = wallet[cust] / 12, p_expand[cust], p_churn[cust]
 
     def p_up(idx):  # the probability a renewal expands, from the room left in the wallet
         room = np.clip(1 - mrr[idx].sum(1) / wallet_mrr[idx], 0.0, 1.0)
@@ -889,7 +908,7 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
         active = mrr.sum(1) > 0
         renewing = np.flatnonzero(active & (month > since) & ((month - since) % 12 == 0))
         total = mrr[renewing].sum(1)
-        churn = rng.random(len(renewing)) < _CHURN[cb[renewing]]
+        churn = rng.random(len(renewing)) < c_churn[renewing]
         lost = renewing[churn]
         emit(lost, RENEWAL, 0, 12 * total[churn], False)
         mrr[lost] = 0.0
@@ -967,7 +986,7 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
     # spend raised it, and the win and expansion propensities
     return {"deals": deals, "customers": cust, "history": history, "price": price,
             "existing": existing, "first_win": first_win, "wallet": wallet, "p_win": p_win,
-            "p_expand": p_expand}
+            "p_expand": p_expand, "p_churn": p_churn}
 
 
 def _accounts_table(rng, k, firms, book, state):
@@ -1298,7 +1317,7 @@ def _truth(firms, book, layout, habits, services, acct_ids):
         "p_win": pa.array(book["p_win"][rows]),
         "new_business_per_year": pa.array(np.where(book["existing"], 0.0, _NB_RATE[band]
                                                    / _NB_YEARS)[rows]),
-        "p_churn": pa.array(_CHURN[band][rows]),
+        "p_churn": pa.array(book["p_churn"][rows]),
         **{name: customers(values) for name, values in habits.items()},
         "cluster": customers(traits["cluster"], pa.int8()),
         "cluster_name": _CLUSTER_NAMES.take(customers(traits["cluster"])),

@@ -19,9 +19,12 @@ from its own state, never redrawn:
   expansion fills 10-30% of the room left; mid-term cross-sells and seat expansions a month
   (1.2% and 0.8% at the average renewal probability, 0.28) scale with the same probability.
   So growth slows as spend nears the wallet, and accounts with the most room grow most.
-- ``p_churn`` drove each annual renewal (lost at this probability); it depends only on the
-  size band. Usage fades in the four months before a churn, so usage foretells churn a
-  quarter ahead, but nothing else about an account changes its odds.
+- ``p_churn`` drove each annual renewal (lost at this probability). It is the account's own
+  draw from a Beta around its size band's rate (22%, 13%, 7% a renewal; α + β = 2, planted.json
+  truth.renewal_churn), drawn once on the truth's stream before the book, so renewals follow
+  the shifted-beta-geometric model a retention fit estimates. Usage fades in the four months
+  before a churn, so usage foretells churn a quarter ahead; nothing an export records says
+  more about an account's odds than its size band.
 - ``list_mrr`` set new-business Amounts (12 × it) and a customer's starting Core Platform
   MRR; renewals, expansions and cross-sells then moved MRR (``arr``, ``peak_arr``).
 - ``seat_utilisation``, ``active_user_share`` and ``api_intensity`` drove the usage export.
@@ -43,12 +46,6 @@ Quantities planted for the new exports only (drawn on streams of their own):
 
 Not planted, because it would change files the demo already wrote
 ------------------------------------------------------------------
-- Account-level noise in churn propensity: ``_book`` draws renewals at ``p_churn``, which a
-  band determines. A health model can only learn the band and the usage fade. (Win
-  propensity has account-level noise: see ``p_win``.)
-- A Beta spread of renewal churn (what a shifted-beta-geometric fit estimates): today it is one
-  probability per size band. The per-account Beta churn planted here is the services
-  stream's dropout, ``bgnbd_p``.
 - Behaviour clusters in product mix, lead source or deal sizes: clusters show only in the
   services invoices (channel, items, frequency, ticket). ``_book`` (which products are
   cross-sold, how often MRR expands) and ``_deals_table`` (LeadSource) would have to draw from
@@ -84,7 +81,7 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "country": (pa.string(), "ISO 3166 alpha-2 code of the true country"),
     "state": (pa.string(), "US state or Canadian province code; null elsewhere"),
     "size_band": (pa.string(), "the generator's size band (<100, 100-999, 1,000+ employees), "
-                  "which sets p_win, p_churn and new_business_per_year"),
+                  "which sets p_win, the mean of p_churn and new_business_per_year"),
     "customer_before_window": (pa.bool_(), "already a customer when the data starts (2023-10)"),
     "ever_customer": (pa.bool_(), "paid in some month 2023-10 to 2026-09"),
     "paying_at_as_of": (pa.bool_(), "paid in 2026-09 (Type 'Customer' on the original row)"),
@@ -101,7 +98,8 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "p_win": (pa.float64(), "probability a closed new-business opportunity is won: drove IsWon"),
     "new_business_per_year": (pa.float64(), "expected new-business opportunities created a "
                               "year while a prospect (customers before the window get none)"),
-    "p_churn": (pa.float64(), "probability of churning at each annual renewal: drove renewals"),
+    "p_churn": (pa.float64(), "probability of churning at each annual renewal, Beta around "
+                "the size band's rate (planted.json truth.renewal_churn): drove renewals"),
     "seat_utilisation": (pa.float64(), "share of bought seats in use, before the fade ahead of "
                          "a churn: drove seats_used (ever-customers; else null)"),
     "active_user_share": (pa.float64(), "share of used seats active: drove active_users"),
@@ -127,4 +125,4 @@ SCHEMA = pa.schema([(name, dtype) for name, (dtype, _) in COLUMNS.items()])
 # columns with few distinct values, dictionary-encoded in the file (the others would only spend
 # time trying)
 FEW_VALUES = ("industry", "naics", "country", "state", "size_band",
-              "new_business_per_year", "p_churn", "cluster", "cluster_name")
+              "new_business_per_year", "cluster", "cluster_name")

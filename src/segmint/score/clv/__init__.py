@@ -10,7 +10,8 @@ Two parts, each from a published probability model fitted by maximum likelihood
   revenue history; an active account's value is ARR × DERL, its discounted expected residual
   lifetime in periods (Fader & Hardie 2010). Accounts already paying when the revenue
   history begins are scored but left out of the fit: how many renewals they made before it
-  is unknown.
+  is unknown. An account that left and was won back is scored on its latest spell of
+  paying; the fit reads first spells only.
 
 ``clv`` is the margin on both. Frequency, recency and age are computed in the engine
 (`segmint.score.clv.history`); the fit runs on the distinct patterns; the forecast per
@@ -339,8 +340,9 @@ class CustomerLifetimeValue(ScoreModel):
         else:
             periods = periods.mutate(_group=ibis.null("string"))
         # accounts paying since before the history began survived an unknown number of
-        # renewals: kept in, they would read as first-year churn or renewals (left truncation)
-        seen = periods.filter(~periods[h.STARTED_BEFORE])
+        # renewals: kept in, they would read as first-year churn or renewals (left truncation);
+        # a won-back account's later spells are not renewals of its first
+        seen = periods.filter(~periods[h.STARTED_BEFORE] & (periods[h.SPELL] == 1))
         counts = seen.group_by(["_group", h.PERIODS, h.CHURNED]).aggregate(
             **{h.ACCOUNTS: seen.count()}).order_by(["_group", h.PERIODS, h.CHURNED]).to_pandas()
         pooled = counts.groupby([h.PERIODS, h.CHURNED], as_index=False)[h.ACCOUNTS].sum()
@@ -364,7 +366,7 @@ class CustomerLifetimeValue(ScoreModel):
         self._retention_curve = pd.concat(curves, ignore_index=True)
         begun = np.arange(1, int(periods[h.PERIODS].max().execute()) + 1)
         rate = self.settings.discount_rate
-        self._periods = periods
+        self._periods = periods.filter(periods[h.LATEST])  # an account is scored on its latest
         self._derl = ibis.memtable(pd.DataFrame({
             "_derl_periods": begun, "_derl": self.retention_.discounted_residual_lifetime(
                 begun, rate)}))

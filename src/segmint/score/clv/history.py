@@ -15,6 +15,7 @@ from segmint.money import sum_to_the_cent
 DAY, SPEND = "purchase_day", "spend"  # a purchase: an account's net spend on one day
 FREQUENCY, RECENCY_DAYS, AGE_DAYS, MEAN_SPEND = "frequency", "recency_days", "age_days", "mean_spend"
 PERIODS, CHURNED = "periods", "churned"  # contract periods begun, and whether it ended
+SPELL, LATEST = "spell", "latest_spell"  # an account's spells of paying: 1 is its first
 # paying from the history's first month: its start, hence its periods, are not known
 STARTED_BEFORE = "started_before_history"
 START_YEAR = "start_year"  # the year of its first paid month: its cohort
@@ -94,30 +95,46 @@ def repeat_patterns(summary: ir.Table) -> ir.Table:
 
 
 def contract_periods(revenue: ir.Table, as_of: dt.date, *, period_months: int = 12) -> ir.Table:
-    """Per account that has paid: contract periods begun (`periods`, 1 in the first
-    `period_months`), whether it has `churned` (paid nothing in the last revenue month), and
-    whether it was already paying in the history's first month (`started_before_history`:
-    its periods are then a lower bound, and a retention fit leaves it out), and the year it
-    started paying (`start_year`, its cohort).
+    """Per account and spell of paying (`spell`, 1 for the first; a spell ends at two or more
+    months without payment, so a month's hole in a billing export is no churn): contract
+    periods begun (`periods`, 1 in the first `period_months`), whether it has `churned` (the
+    spell ended before the last revenue month), whether it was already paying in the
+    history's first month (`started_before_history`: its periods are then a lower bound, and
+    a retention fit leaves it out), the year it began (`start_year`, its cohort) and whether
+    it is the account's latest spell (`latest_spell`: what its value is scored on).
+
+    A retention fit reads first spells only: an account that left and came back was won
+    back, and its second spell is not one more renewal of the first.
 
     Examples
     --------
+    a pays Jan 2023 to Feb 2024 (in its second period); b pays Mar to May 2023, leaves and
+    is won back in Sep 2023 to the end.
+
     >>> d = dt.date
-    >>> revenue = ibis.memtable({"account_id": ["a"] * 14 + ["b"] * 3, "mrr": [10.0] * 17,
-    ...     "period": [d(2023, m, 1) for m in range(1, 13)] + [d(2024, 1, 1), d(2024, 2, 1)]
-    ...               + [d(2023, 3, 1), d(2023, 4, 1), d(2023, 5, 1)]})
-    >>> contract_periods(revenue, d(2024, 2, 29)).order_by("account_id").execute().values.tolist()
-    [['a', 2, False, True, 2023], ['b', 1, True, False, 2023]]
+    >>> months = [d(2023, m, 1) for m in range(1, 13)] + [d(2024, 1, 1), d(2024, 2, 1)]
+    >>> revenue = ibis.memtable({"account_id": ["a"] * 14 + ["b"] * 9, "mrr": [10.0] * 23,
+    ...     "period": months + months[2:5] + months[8:14]})
+    >>> spells = contract_periods(revenue, d(2024, 2, 29)).order_by(["account_id", "spell"])
+    >>> spells.drop("account_id").execute().values.tolist()
+    [[1, 2, False, True, 2023, True], [1, 1, True, False, 2023, False], [2, 1, False, False, 2023, True]]
     """
     paid = revenue.filter((revenue[t.MRR] > 0) & (revenue[t.PERIOD] <= as_of))
+    paid = paid.select(t.ACCOUNT_ID, _month=paid[t.PERIOD].year() * 12 + paid[t.PERIOD].month(),
+                       _period=paid[t.PERIOD]).distinct()
     known = revenue.filter(revenue[t.PERIOD] <= as_of)[t.PERIOD]
     first_month, last_month = known.min(), known.max()
-    spans = paid.group_by(t.ACCOUNT_ID).aggregate(
-        _first=paid[t.PERIOD].min(), _last=paid[t.PERIOD].max())
-    months = (spans._last.year() - spans._first.year()) * 12 \
-        + spans._last.month() - spans._first.month() + 1
-    periods = ((months - 1) / period_months).floor().cast("int64") + 1
-    return spans.select(t.ACCOUNT_ID, **{PERIODS: periods,
-                                         CHURNED: spans._last < last_month.as_scalar(),
-                                         STARTED_BEFORE: spans._first <= first_month.as_scalar(),
-                                         START_YEAR: spans._first.year().cast("int64")})
+    by_account = ibis.window(group_by=t.ACCOUNT_ID, order_by="_month")
+    gap = paid._month - paid._month.lag().over(by_account)
+    paid = paid.mutate(_begins=ibis.ifelse(gap.fill_null(99) > 2, 1, 0))
+    paid = paid.mutate(_spell=paid._begins.cumsum(group_by=t.ACCOUNT_ID, order_by="_month"))
+    spans = paid.group_by([t.ACCOUNT_ID, paid._spell.cast("int64").name(SPELL)]).aggregate(
+        _first=paid._period.min(), _last=paid._period.max(),
+        _months=paid._month.max() - paid._month.min() + 1)
+    periods = ((spans._months - 1) / period_months).floor().cast("int64") + 1
+    latest = spans[SPELL] == spans[SPELL].max().over(group_by=t.ACCOUNT_ID)
+    return spans.select(t.ACCOUNT_ID, SPELL, **{PERIODS: periods,
+                                                CHURNED: spans._last < last_month.as_scalar(),
+                                                STARTED_BEFORE: spans._first <= first_month.as_scalar(),
+                                                START_YEAR: spans._first.year().cast("int64"),
+                                                LATEST: latest})

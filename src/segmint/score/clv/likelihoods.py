@@ -64,6 +64,88 @@ def bgnbd(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
     return ll, grad
 
 
+class BgnbdTotal:
+    """The weighted BG/NBD log-likelihood summed over distinct patterns, and its gradient, with
+    each term computed over only what it depends on.
+
+    Of `bgnbd`'s terms, most depend on the frequency alone (a few dozen distinct values) or
+    on T alone (a few hundred): they are summed per distinct value with the weights added up
+    once, here. Only the dropout term, a log-sum-exp in (x, t_x, T) jointly, is evaluated
+    per repeat pattern, its log((α + T) / (α + t_x)) read from a table over the distinct
+    (T, t_x) pairs. Long weighted sums use einsum, not ``@``: a BLAS dot product wakes
+    OpenBLAS's threads, which cost milliseconds a call on a busy machine.
+
+    Examples
+    --------
+    >>> x, t_x, T = np.array([0.0, 2.0, 5.0]), np.array([0.0, 30.4, 20.0]), np.array([38.9] * 3)
+    >>> w = np.array([10.0, 3.0, 1.0])
+    >>> lp = np.log([0.243, 4.414, 0.793, 2.426])
+    >>> total, grad = BgnbdTotal(x, t_x, T, w)(lp)
+    >>> ll, per_pattern = bgnbd(lp, x, t_x, T)
+    >>> bool(np.isclose(total, w @ ll)), bool(np.allclose(grad, w @ per_pattern))
+    (True, True)
+    """
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray):
+        self.x_values, x_index = _distinct(x)
+        self.x_weight = np.bincount(x_index, weights)
+        self.T_values, T_index = _distinct(T)
+        self.T_weight = np.bincount(T_index, weights)
+        self.T_purchases = np.bincount(T_index, weights * x)  # Σ w·x per T: the (r+x) factor
+        self.total = float(weights.sum())
+        repeat = x > 0
+        self.tx_values, tx_index = _distinct(t_x[repeat])
+        # per repeat pattern: its weight, x, and where its x and (T, t_x) pair are found
+        self.rep_weight, self.rep_x = weights[repeat], x[repeat]
+        self.rep_x_index = x_index[repeat]
+        self.rep_pair = T_index[repeat] * self.tx_values.size + tx_index
+        self.repeat_x_values = self.x_values > 0
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        r, alpha, a, b = np.exp(log_params)
+        xs, n, w_x = self.x_values, self.total, self.x_weight
+        rate_weight = r * self.T_weight + self.T_purchases  # Σ w·(r + x) per T
+        log_alpha_T = np.log(alpha + self.T_values)
+        inv_T = 1.0 / (alpha + self.T_values)
+        pair_log_ratio = (log_alpha_T[:, None] - np.log(alpha + self.tx_values)[None, :]).ravel()
+        pair_inv = (inv_T[:, None] - 1.0 / (alpha + self.tx_values)[None, :]).ravel()
+        b_x1 = np.where(self.repeat_x_values, b + xs - 1.0, 1.0)
+        log_ratio = pair_log_ratio[self.rep_pair]
+        r_x = r + self.rep_x
+        z = (np.log(a) - np.log(b_x1))[self.rep_x_index] + r_x * log_ratio
+        small = np.exp(-np.abs(z))  # log(1 + e^z) and e^z / (1 + e^z) from one exp, stably
+        softplus = np.maximum(z, 0.0) + np.log1p(small)
+        dropped = self.rep_weight * np.where(z >= 0, 1.0, small) / (1.0 + small)
+        ab = a + b
+        ll = (w_x @ (gammaln(r + xs) + betaln(a, b + xs))
+              + n * (r * np.log(alpha) - gammaln(r) - betaln(a, b))
+              - rate_weight @ log_alpha_T + _dot(self.rep_weight, softplus))
+        dropped_x = np.bincount(self.rep_x_index, dropped, minlength=xs.size)
+        d_r = (w_x @ digamma(r + xs) + n * (np.log(alpha) - digamma(r))
+               - self.T_weight @ log_alpha_T + _dot(dropped, log_ratio))
+        d_alpha = (n * r / alpha - rate_weight @ inv_T
+                   + _dot(dropped * r_x, pair_inv[self.rep_pair]))
+        psi_abx = digamma(ab + xs)
+        d_a = n * digamma(ab) - w_x @ psi_abx + dropped_x.sum() / a
+        d_b = (w_x @ (digamma(b + xs) - psi_abx) + n * (digamma(ab) - digamma(b))
+               - dropped_x @ (self.repeat_x_values / b_x1))
+        return float(ll), np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each entry's index among them, as ``np.unique(values,
+    return_inverse=True)`` but by hashing: a few distinct values among 10^5 entries need no
+    sort of the entries."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.asarray(uniques, dtype=float), codes
+
+
+def _dot(left: np.ndarray, right: np.ndarray) -> float:
+    return float(np.einsum("i,i->", left, right))
+
+
 def bgnbd_alive(params: tuple[float, float, float, float], x: np.ndarray, t_x: np.ndarray,
                 T: np.ndarray) -> np.ndarray:
     """P(alive at T | x, t_x, T) under BG/NBD (Fader, Hardie & Lee 2005, Eq. 11).
