@@ -79,6 +79,24 @@ def test_a_declared_scorecard_scores_the_points_matched_scaled_0_to_100(con):
     assert parameters['rule: region == "EMEA"'] == 20
 
 
+def test_a_declared_scorecard_whose_span_has_no_short_decimal_scores_in_the_engine(con):
+    # 30 + 10 − (−70) = 110 points from worst to best: each point is 100 / 110 of fit, a
+    # scale that overflowed DuckDB's DECIMAL(18) when the literals were bare decimals
+    accounts = table(con, [
+        {"account_id": "a", "employees": 500.0, "region": "EMEA", "naics_sector": None},
+        {"account_id": "b", "employees": 50.0, "region": "EMEA", "naics_sector": None},
+        {"account_id": "c", "employees": 5.0, "region": "APAC", "naics_sector": None},
+    ], ACCOUNT_SCHEMA, "accounts")
+    settings = FitSettings(declared=[{"when": "employees >= 200", "points": 30},
+                                     {"when": 'region == "EMEA"', "points": 10},
+                                     {"when": "employees < 10", "points": -70}],
+                           bands={"edges": [40, 70]})
+    model = Fit(settings).fit(RunContext(PROJECT, AS_OF, {}, accounts))
+    # a: 40 + 70 = 110 of 110; b: 10 + 70 = 80 of 110 (72.727...); c: −70 + 70 = 0
+    assert {a: r["fit"] for a, r in scored(model, accounts).items()} == {
+        "a": 100.0, "b": 72.73, "c": 0.0}
+
+
 def test_declared_band_edges_default_to_the_median_and_80th_percentile(con):
     accounts = table(con, [{"account_id": f"a{i}", "employees": 100.0 * i, "region": None,
                             "naics_sector": None} for i in range(1, 11)], ACCOUNT_SCHEMA, "accounts")
