@@ -386,9 +386,12 @@ _MID_TERM = {"cross_sell": 0.012, "seats": 0.008, "lost_attempt": 0.02, "average
 # reference) to the elasticity × what the first contact told (source and lead score, below) × a
 # hidden lognormal of mean 1 (log_sd: what no export records), within [floor, cap]
 _WIN_FIT = {"reference": 20_000.0, "elasticity": 0.35, "log_sd": 0.25, "floor": 0.01, "cap": 0.8}
-# by region of the country: North America, EMEA, the rest (APAC and Latin America)
-_REGION_WIN = np.where(np.isin([c[0] for c in _COUNTRIES], ["US", "CA"]), 1.1,
-                       np.where(_EMEA, 0.95, 0.8))
+# p_win's multiplier by the country's region
+_REGION_WIN_BY = {"North America": 1.1, "EMEA": 0.95, "APAC and Latin America": 0.8}
+_REGION_WIN = np.where(np.isin([c[0] for c in _COUNTRIES], ["US", "CA"]),
+                       _REGION_WIN_BY["North America"],
+                       np.where(_EMEA, _REGION_WIN_BY["EMEA"],
+                                _REGION_WIN_BY["APAC and Latin America"]))
 # what the CRM learnt when a company first came (accounts' AccountSource and Lead_Score__c): its
 # source, in LEAD_SOURCES order, multiplies p_win; a company that came as a marketing lead carries
 # the lead's score at conversion, normal(mean, sd) within 1-99, which multiplies p_win by
@@ -686,7 +689,7 @@ def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
             "opportunities_per_year_by_size_band": dict(zip(truth.SIZE_BANDS,
                                                             (_NB_RATE / _NB_YEARS).tolist())),
             "wallet_fit": dict(_WIN_FIT),
-            "region_multiplier": {"North America": 1.1, "EMEA": 0.95, "APAC and Latin America": 0.8},
+            "region_multiplier": dict(_REGION_WIN_BY),
             "first_contact": dict(_FIRST_CONTACT),
             "note": "p_win = clip(win_by_size_band × sector_multiplier × region_multiplier × "
             "(wallet before any spend / wallet_fit.reference) ^ wallet_fit.elasticity × "
