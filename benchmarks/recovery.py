@@ -153,14 +153,14 @@ def scored_at(context, tables, cutoff):
     from segmint.context import RunContext
     from segmint.score.backtest import known_at
     from segmint.score.registry import configured
-    from segmint.score.stage import _accounts_at, _fit_and_score
+    from segmint.score.stage import _fit_and_score, accounts_at
 
     added = [c for c in context.accounts.columns
              if c in {name for spec, _ in configured(context.project.scores).values()
                       for name in spec.adds}]
     past_tables = known_at(tables, cutoff)
     past = RunContext(context.project, cutoff, past_tables,
-                      _accounts_at(context.accounts.drop(*added), past_tables))
+                      accounts_at(context.accounts.drop(*added), past_tables))
     scored, _ = _fit_and_score(past, configured(context.project.scores), lambda stage: None)
     frame = scored.select(t.ACCOUNT_ID, t.POTENTIAL, t.SHARE_OF_WALLET).to_pandas()
     return frame.rename(columns={t.POTENTIAL: "past_potential",

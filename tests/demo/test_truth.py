@@ -131,6 +131,53 @@ def test_larger_wallets_are_won_more_often(company):
     assert rates[-1] > 1.3 * rates[0]
 
 
+def test_the_first_contact_in_the_accounts_export_drove_wins(company):
+    # AccountSource and Lead_Score__c (blank for outbound companies and duplicates) were set at
+    # first contact: by source and by lead-score band, wins are Σ p_win, referrals are won
+    # about 1.8 / 0.65 times as often as outbound companies, hot leads more than cold ones
+    _, con, _ = company
+    blanks = one(con, """
+        SELECT count(*) FILTER (WHERE a.Lead_Score__c IS NULL
+                                AND a.AccountSource IS DISTINCT FROM 'Outbound'
+                                AND NOT t.is_duplicate),
+               count(*) FILTER (WHERE a.Lead_Score__c IS NOT NULL
+                                AND (a.AccountSource = 'Outbound' OR t.is_duplicate)),
+               count(*) FILTER (WHERE t.is_duplicate AND a.AccountSource IS NOT NULL),
+               min(a.Lead_Score__c), max(a.Lead_Score__c)
+        FROM accounts a JOIN truth t ON t.account_id = a.Id""")
+    assert blanks[:3] == (0, 0, 0) and 1 <= blanks[3] < blanks[4] <= 99
+    rates = {}
+    for group, won, deals, expected, var in con.sql("""
+        WITH nb AS (SELECT o.*, c.p_win, a.AccountSource,
+                           CASE WHEN a.Lead_Score__c >= 70 THEN 'hot'
+                                WHEN a.Lead_Score__c < 30 THEN 'cold' END AS heat,
+                           min(o.CloseDate) FILTER (WHERE o.IsWon)
+                               OVER (PARTITION BY o.AccountId) first_win
+                    FROM opportunities o JOIN companies c ON c.account_id = o.AccountId
+                    JOIN accounts a ON a.Id = o.AccountId
+                    WHERE o.Type = 'New Business' AND o.IsClosed AND NOT c.customer_before_window)
+        SELECT coalesce(heat, AccountSource), count(*) FILTER (WHERE IsWon), count(*),
+               sum(p_win), sum(p_win * (1 - p_win))
+        FROM nb WHERE first_win IS NULL OR CloseDate <= first_win
+        GROUP BY GROUPING SETS ((AccountSource), (heat)) HAVING coalesce(heat, AccountSource)
+        IS NOT NULL""").fetchall():
+        assert abs(won - expected) < 4 * math.sqrt(var), group
+        rates[group] = won / deals
+    assert rates["Referral"] > 2 * rates["Outbound"] and rates["hot"] > 1.5 * rates["cold"]
+
+
+def test_the_hidden_part_of_p_win_is_small(company):
+    # p_win = p_win_known × a hidden lognormal of mean 1 and log-sd 0.25 (both within the
+    # floor and cap): away from them, log(p_win / p_win_known) has sd 0.25 and mean −0.031
+    _, con, doc = company
+    hidden = doc["truth"]["new_business"]["wallet_fit"]["log_sd"]
+    count, mean, sd = one(con, """
+        SELECT count(*), avg(ln(p_win / p_win_known)), stddev(ln(p_win / p_win_known))
+        FROM companies WHERE p_win_known BETWEEN 0.05 AND 0.3""")
+    assert hidden == 0.25 and count > 2000
+    assert abs(sd - hidden) < 0.02 and abs(mean + hidden**2 / 2) < 0.03
+
+
 def test_p_expand_and_the_room_left_drove_renewal_expansions(company):
     # A customer kept at a renewal expands that month with probability
     # min(0.9, p_expand × (1 − ARR before / wallet)³); a won renewal asks for that ARR, so the

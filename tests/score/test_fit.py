@@ -79,6 +79,24 @@ def test_a_declared_scorecard_scores_the_points_matched_scaled_0_to_100(con):
     assert parameters['rule: region == "EMEA"'] == 20
 
 
+def test_a_declared_scorecard_whose_span_has_no_short_decimal_scores_in_the_engine(con):
+    # 30 + 10 − (−70) = 110 points from worst to best: each point is 100 / 110 of fit, a
+    # scale that overflowed DuckDB's DECIMAL(18) when the literals were bare decimals
+    accounts = table(con, [
+        {"account_id": "a", "employees": 500.0, "region": "EMEA", "naics_sector": None},
+        {"account_id": "b", "employees": 50.0, "region": "EMEA", "naics_sector": None},
+        {"account_id": "c", "employees": 5.0, "region": "APAC", "naics_sector": None},
+    ], ACCOUNT_SCHEMA, "accounts")
+    settings = FitSettings(declared=[{"when": "employees >= 200", "points": 30},
+                                     {"when": 'region == "EMEA"', "points": 10},
+                                     {"when": "employees < 10", "points": -70}],
+                           bands={"edges": [40, 70]})
+    model = Fit(settings).fit(RunContext(PROJECT, AS_OF, {}, accounts))
+    # a: 40 + 70 = 110 of 110; b: 10 + 70 = 80 of 110 (72.727...); c: −70 + 70 = 0
+    assert {a: r["fit"] for a, r in scored(model, accounts).items()} == {
+        "a": 100.0, "b": 72.73, "c": 0.0}
+
+
 def test_declared_band_edges_default_to_the_median_and_80th_percentile(con):
     accounts = table(con, [{"account_id": f"a{i}", "employees": 100.0 * i, "region": None,
                             "naics_sector": None} for i in range(1, 11)], ACCOUNT_SCHEMA, "accounts")
@@ -365,16 +383,18 @@ def test_the_learned_fit_is_the_same_on_every_run(con):
 
 def test_the_lead_source_of_an_accounts_first_deal_is_an_attribute(con):
     # deals from partners are won 3 times in 4, from the web once in 4; the first deal of an
-    # account names its lead source, later ones do not count; a prospect has no deal at all
+    # account names its lead source, later ones do not count; a prospect has no deal at all.
+    # 30 accounts came from partners, 10 from the web
+    counts = {"partner": 30, "web": 10}
     accounts = table(con, [{"account_id": f"{source}{i:02d}", "employees": 100.0,
                             "region": "EMEA", "naics_sector": "52"}
-                           for source in ("partner", "web") for i in range(20)]
+                           for source, count in counts.items() for i in range(count)]
                      + [{"account_id": "prospect", "employees": 100.0, "region": "EMEA",
                          "naics_sector": "52"}], ACCOUNT_SCHEMA, "accounts")
     schema = pa.schema([*DEAL_SCHEMA, ("lead_source", pa.string())])
     rows = []
     for source, wins in (("partner", 3), ("web", 1)):
-        for i in range(20):
+        for i in range(counts[source]):
             for k, won in enumerate([True] * wins + [False] * (4 - wins)):
                 rows.append({"deal_id": f"{source}{i:02d}-{k}", "account_id": f"{source}{i:02d}",
                              "created_date": dt.date(2024, 1, 1 + k),
@@ -391,7 +411,12 @@ def test_the_lead_source_of_an_accounts_first_deal_is_an_attribute(con):
     effects = model.learned_.effects["lead_source"]
     assert effects["Partner"] > 0 > effects["Web"]
     assert set(effects) == {"Partner", "Web", "other", MISSING}  # later deals' Event is not one
-    assert scores["prospect"]["fit"] is not None  # no deal: its lead source is missing
+    # no deal: its lead source is missing, a level no account learnt from, which tells
+    # nothing: the prospect scores as the average account learnt from, log-odds (30 × ln 3 −
+    # 10 × ln 3) / 40 = 0.549, a fit of 63.4, and no factor is named
+    assert effects[MISSING] == effects["other"] == 0.0
+    assert scores["prospect"]["fit"] == pytest.approx(63.4, abs=3)
+    assert scores["prospect"]["fit_factors"] == []
 
 
 def test_the_project_check_reads_a_declared_scorecards_names_before_any_data(make_project):

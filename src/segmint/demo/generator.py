@@ -386,9 +386,23 @@ _EXPAND = {"scale": 1.0, "curve": 3.0, "log_sd": 0.8, "cap": 0.9, "share": (0.1,
 # mid-term cross-sells and seat expansions a month, at the average renewal expansion (0.28);
 # an account's rates scale with its own renewal probability over that average
 _MID_TERM = {"cross_sell": 0.012, "seats": 0.008, "lost_attempt": 0.02, "average": 0.28}
-# a prospect's p_win: the size band's rate × the sector's multiplier × (wallet / reference) to
-# the elasticity × a lognormal of mean 1, within [floor, cap]
-_WIN_FIT = {"reference": 20_000.0, "elasticity": 0.35, "log_sd": 0.8, "floor": 0.01, "cap": 0.8}
+# a prospect's p_win: the size band's rate × the sector's multiplier × the region's × (wallet /
+# reference) to the elasticity × what the first contact told (source and lead score, below) × a
+# hidden lognormal of mean 1 (log_sd: what no export records), within [floor, cap]
+_WIN_FIT = {"reference": 20_000.0, "elasticity": 0.35, "log_sd": 0.25, "floor": 0.01, "cap": 0.8}
+# p_win's multiplier by the country's region
+_REGION_WIN_BY = {"North America": 1.1, "EMEA": 0.95, "APAC and Latin America": 0.8}
+_REGION_WIN = np.where(np.isin([c[0] for c in _COUNTRIES], ["US", "CA"]),
+                       _REGION_WIN_BY["North America"],
+                       np.where(_EMEA, _REGION_WIN_BY["EMEA"],
+                                _REGION_WIN_BY["APAC and Latin America"]))
+# what the CRM learnt when a company first came (accounts' AccountSource and Lead_Score__c): its
+# source, in LEAD_SOURCES order, multiplies p_win; a company that came as a marketing lead carries
+# the lead's score at conversion, normal(mean, sd) within 1-99, which multiplies p_win by
+# exp(per_sd × (score − mean) / sd − per_sd² / 2) (mean 1); outbound companies never were leads
+_FIRST_CONTACT = {"source_win": dict(zip(LEAD_SOURCES, (1.0, 0.65, 1.35, 0.9, 1.8))),
+                  "score_mean": 50.0, "score_sd": 20.0, "score_per_sd": 0.6,
+                  "unscored_source": "Outbound"}
 _RATES = {  # planted mess, share of rows
     "both_missing": 0.08, "industry_only": 0.04, "naics_only": 0.27,
     "emp_range": 0.07, "emp_junk": 0.005, "emp_blank": 0.05,
@@ -427,7 +441,10 @@ _SCHEMAS = {
                            # the address came later: after every column the demo wrote before
                            ("BillingPostalCode", pa.string()), ("BillingCity", pa.string()),
                            ("BillingLatitude", pa.float64()),
-                           ("BillingLongitude", pa.float64())]),
+                           ("BillingLongitude", pa.float64()),
+                           # how the company first came, set then and never again: after
+                           # the address
+                           ("AccountSource", pa.string()), ("Lead_Score__c", pa.int64())]),
     "opportunities": pa.schema([("Id", pa.string()), ("AccountId", pa.string()),
                                 ("Name", pa.string()), ("Amount", pa.float64()),
                                 ("CurrencyIsoCode", pa.string()), ("CloseDate", pa.date32()),
@@ -470,7 +487,9 @@ _ACCOUNT_PREFIX, _LOST_ACCOUNT_PREFIX = "0015g000", "0013h000"  # deleted accoun
 _OWNER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40))
 _OWNER_P = np.linspace(2.0, 0.5, 40) / np.linspace(2.0, 0.5, 40).sum()  # some reps own more
 _ADDRESS = ("BillingPostalCode", "BillingCity", "BillingLatitude", "BillingLongitude")
-_ACCOUNTS_BEFORE_ADDRESS = pa.schema([f for f in _SCHEMAS["accounts"] if f.name not in _ADDRESS])
+_FIRST_CONTACT_COLUMNS = ("AccountSource", "Lead_Score__c")
+_ACCOUNTS_BEFORE_ADDRESS = pa.schema([f for f in _SCHEMAS["accounts"]
+                                      if f.name not in _ADDRESS + _FIRST_CONTACT_COLUMNS])
 _OTHER_USER_IDS = _sf_ids("0055g000", 3_100_000 + 977 * np.arange(40, 46))  # no accounts
 _COUNTRY_CODES = pa.array([c[0] for c in _COUNTRIES])
 _PLACES = geography.metro_groups([(c[0], "") for c in _COUNTRIES]
@@ -550,8 +569,11 @@ def generate_company(
 
     - ``accounts``: Salesforce Account: Id, Name, Website, Industry, NaicsCode,
       NumberOfEmployees, AnnualRevenue, BillingCountry, BillingState, ParentId, OwnerId, Type,
-      CreatedDate, BillingPostalCode, BillingCity, BillingLatitude, BillingLongitude. Addresses
-      cluster around the metro areas of each country and state (`segmint.demo.metros`).
+      CreatedDate, BillingPostalCode, BillingCity, BillingLatitude, BillingLongitude,
+      AccountSource, Lead_Score__c. Addresses cluster around the metro areas of each country
+      and state (`segmint.demo.metros`). AccountSource (how the company first came) and
+      Lead_Score__c (its marketing lead's score at conversion, blank for outbound ones) were
+      set at first contact and drive the win propensity (`segmint.demo.truth`).
     - ``opportunities``: Salesforce Opportunity: Id, AccountId, Name, Amount, CurrencyIsoCode,
       CloseDate, CreatedDate, StageName, IsWon, IsClosed, Type, LeadSource, Product__c; three
       years of deals to the as-of date 2026-09-30, open ones closing after it.
@@ -678,10 +700,15 @@ def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
             "opportunities_per_year_by_size_band": dict(zip(truth.SIZE_BANDS,
                                                             (_NB_RATE / _NB_YEARS).tolist())),
             "wallet_fit": dict(_WIN_FIT),
-            "note": "p_win = clip(win_by_size_band × sector_multiplier × (wallet before any "
-            "spend / wallet_fit.reference) ^ wallet_fit.elasticity × a lognormal of mean 1 "
-            "and log-sd wallet_fit.log_sd, wallet_fit.floor, wallet_fit.cap), per closed "
-            "opportunity until the first win"},
+            "region_multiplier": dict(_REGION_WIN_BY),
+            "first_contact": dict(_FIRST_CONTACT),
+            "note": "p_win = clip(win_by_size_band × sector_multiplier × region_multiplier × "
+            "(wallet before any spend / wallet_fit.reference) ^ wallet_fit.elasticity × "
+            "first_contact.source_win[AccountSource] × exp(score_per_sd × (Lead_Score__c − "
+            "score_mean) / score_sd − score_per_sd² / 2) (1 without a score, the "
+            "unscored_source) × a hidden lognormal of mean 1 and log-sd wallet_fit.log_sd, "
+            "wallet_fit.floor, wallet_fit.cap), per closed opportunity until the first win; "
+            "p_win_known is it without the hidden lognormal"},
         "expansion": {
             **{key: list(value) if isinstance(value, tuple) else value
                for key, value in _EXPAND.items()}, "mid_term_a_month": dict(_MID_TERM),
@@ -753,19 +780,21 @@ def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
     firms = _firmographics(rng, n)
     # the new exports and the truth draw on streams of their own, so the files never shift
     # when they change
-    geo_rng, truth_rng, stream_rng = (
+    geo_rng, truth_rng, stream_rng, contact_rng = (
         np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, stream)))
-        for stream in (1, 2, 3))
+        for stream in (1, 2, 3, 4))
     # the wallet's headroom comes first: expansions and wins follow the wallet
     headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * truth_rng.standard_normal(n))
     # then each account's renewal churn, which drives the renewals
     p_churn = truth_rng.beta(*_churn_beta()[:, firms["band"]])
-    book = _book(rng, firms, headroom, p_churn)
+    contact = _first_contact(contact_rng, firms)
+    book = _book(rng, firms, headroom, contact["win"], p_churn)
     accounts, acct_ids, names, counts, layout = _accounts_table(rng, k, firms, book, state)
     deals, deal_counts = _deals_table(rng, firms, book, acct_ids, names, state)
     revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state)
     counts |= deal_counts | rev_counts
-    accounts = _with_addresses(geo_rng, accounts, firms, layout)
+    accounts = _with_first_contact(_with_addresses(geo_rng, accounts, firms, layout), contact,
+                                   layout)
     services = _services(stream_rng, book, layout, acct_ids, state)
     truth_table, books = _truth(firms, book, layout, habits, services, acct_ids)
     counts |= services.counts
@@ -829,12 +858,38 @@ def _churn_beta() -> np.ndarray:
     return np.stack([_CHURN * _CHURN_CONCENTRATION, (1 - _CHURN) * _CHURN_CONCENTRATION])
 
 
-def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
-          headroom: np.ndarray, p_churn: np.ndarray) -> dict[str, np.ndarray]:
+def _first_contact(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What the CRM learnt of each company when it first came, before any deal: its source
+    (one of LEAD_SOURCES) and, unless it came outbound, the score its marketing lead had when
+    converted (NaN for outbound). ``win`` is what both multiply p_win by (`_FIRST_CONTACT`)."""
+    n = len(firms["sector"])
+    spec = _FIRST_CONTACT
+    source = rng.choice(len(LEAD_SOURCES), n, p=_LEAD_P)
+    score = np.clip(np.rint(spec["score_mean"] + spec["score_sd"] * rng.standard_normal(n)), 1, 99)
+    score[source == LEAD_SOURCES.index(spec["unscored_source"])] = np.nan
+    per_sd = spec["score_per_sd"]
+    lift = np.exp(per_sd * (score - spec["score_mean"]) / spec["score_sd"] - per_sd**2 / 2)
+    win = np.array(list(spec["source_win"].values()))[source] * np.nan_to_num(lift, nan=1.0)
+    return {"source": source, "score": score, "win": win}
+
+
+def _with_first_contact(accounts: pa.Table, contact: dict[str, np.ndarray], layout) -> pa.Table:
+    """Accounts with AccountSource and Lead_Score__c; blank on a duplicate (someone typed the
+    company in again: it came through no lead)."""
+    rows, n = layout["rows"], len(contact["source"])
+    copy = np.arange(len(rows)) >= n
+    source = pa.array(LEAD_SOURCES).take(pa.array(contact["source"][rows], mask=copy))
+    score = contact["score"][rows]
+    score = pa.array(np.nan_to_num(score).astype(np.int64), mask=copy | np.isnan(score))
+    return pa.Table.from_arrays([*accounts.columns, source, score], schema=_SCHEMAS["accounts"])
+
+
+def _book(rng: np.random.Generator, firms: dict[str, np.ndarray], headroom: np.ndarray,
+          first_contact_win: np.ndarray, p_churn: np.ndarray) -> dict[str, np.ndarray]:
     """Deals and monthly MRR per product: wins start revenue, renewals keep or lose it. Wins
-    are likelier the larger the prospect's wallet; expansions the more room a customer has
-    left in its wallet, and they fill part of that room. Each annual renewal is lost at the
-    account's own `p_churn`."""
+    are likelier the larger the prospect's wallet and the better its first contact went;
+    expansions the more room a customer has left in its wallet, and they fill part of that
+    room. Each annual renewal is lost at the account's own `p_churn`."""
     n = len(firms["sector"])
     band, employees = firms["band"], firms["employees"]
     existing = rng.random(n) < _P_EXISTING[band]
@@ -845,9 +900,11 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
     price = np.maximum(49.0, typical * np.exp(0.35 * rng.standard_normal(n)))
     wallet = 12 * typical * _PRODUCT_RATIO.sum() * headroom
     fit = (wallet / _WIN_FIT["reference"]) ** _WIN_FIT["elasticity"]
-    p_win = np.clip(_WIN_BASE[band] * _SECTOR_WIN[firms["sector"]] * fit
-                    * _mean_one(rng, _WIN_FIT["log_sd"], n),
+    p_win_known = (_WIN_BASE[band] * _SECTOR_WIN[firms["sector"]]
+                   * _REGION_WIN[firms["country"]] * fit * first_contact_win)
+    p_win = np.clip(p_win_known * _mean_one(rng, _WIN_FIT["log_sd"], n),
                     _WIN_FIT["floor"], _WIN_FIT["cap"])
+    p_win_known = np.clip(p_win_known, _WIN_FIT["floor"], _WIN_FIT["cap"])
     p_expand = _EXPAND["scale"] * _mean_one(rng, _EXPAND["log_sd"], n)
     # new business: opportunities on prospects; the first win starts the subscription
     n_nb = rng.poisson(_NB_RATE[band]) * ~existing
@@ -986,7 +1043,7 @@ def _book(rng: np.random.Generator, firms: dict[str, np.ndarray],
     # spend raised it, and the win and expansion propensities
     return {"deals": deals, "customers": cust, "history": history, "price": price,
             "existing": existing, "first_win": first_win, "wallet": wallet, "p_win": p_win,
-            "p_expand": p_expand, "p_churn": p_churn}
+            "p_win_known": p_win_known, "p_expand": p_expand, "p_churn": p_churn}
 
 
 def _accounts_table(rng, k, firms, book, state):
@@ -1231,7 +1288,8 @@ def _with_addresses(rng, accounts, firms, layout):
     """Accounts with BillingPostalCode, BillingCity, BillingLatitude and BillingLongitude."""
     place = np.where(firms["state"] >= 0, len(_COUNTRIES) + firms["state"], firms["country"])
     address = geography.place(rng, place, _PLACES, firms["parent"], layout["rows"])
-    return pa.Table.from_arrays([*accounts.columns, *address], schema=_SCHEMAS["accounts"])
+    schema = pa.schema([f for f in _SCHEMAS["accounts"] if f.name not in _FIRST_CONTACT_COLUMNS])
+    return pa.Table.from_arrays([*accounts.columns, *address], schema=schema)
 
 
 @dataclass
@@ -1315,6 +1373,7 @@ def _truth(firms, book, layout, habits, services, acct_ids):
         "wallet": pa.array(wallet[rows]),
         "p_expand": pa.array(book["p_expand"][rows]),
         "p_win": pa.array(book["p_win"][rows]),
+        "p_win_known": pa.array(book["p_win_known"][rows]),
         "new_business_per_year": pa.array(np.where(book["existing"], 0.0, _NB_RATE[band]
                                                    / _NB_YEARS)[rows]),
         "p_churn": pa.array(book["p_churn"][rows]),

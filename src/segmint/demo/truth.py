@@ -10,10 +10,19 @@ Quantities that *drove* the existing exports are the ones the generator used, re
 from its own state, never redrawn:
 
 - ``p_win`` drove every closed new-business opportunity's IsWon (a Bernoulli draw at this
-  probability); ``new_business_per_year`` how many a prospect got (by size band only).
-  ``p_win`` is the size band's rate × the sector's multiplier × (the wallet before any spend
-  / 20,000 USD)^0.35 × an account's own lognormal noise (mean 1, log-sd 0.8), within
-  [0.01, 0.8]: larger wallets are won more often, and no two accounts are alike.
+  probability: the draw is the noise that makes the answer not trivial);
+  ``new_business_per_year`` how many a prospect got (by size band only). ``p_win`` is the
+  size band's rate × the sector's multiplier × the region's (North America 1.1, EMEA 0.95,
+  the rest 0.8) × (the wallet before any spend / 20,000 USD)^0.35 × what the first contact
+  told × an account's own hidden lognormal (mean 1, log-sd 0.25), within [0.01, 0.8].
+  The first contact is in the accounts export, set when the company first came and never
+  after (so known before any deal): ``AccountSource`` (Referral 1.8, Partner 1.35, Web 1.0,
+  Event 0.9, Outbound 0.65) and, for a company that came as a marketing lead (all but
+  Outbound), ``Lead_Score__c``, the lead's score at conversion (normal, mean 50, sd 20,
+  within 1-99), which multiplies p_win by exp(0.6 × (score − 50) / 20 − 0.18).
+  ``p_win_known`` is the same without the hidden lognormal: what the exports can tell (the
+  wallet's headroom aside, which only the size hints at). The opportunities' own LeadSource
+  is drawn per deal and drives nothing.
 - ``p_expand`` drove expansions: a customer kept at a renewal expands with probability
   min(0.9, ``p_expand`` × room³), room = 1 − its ARR / its wallet just before, and an
   expansion fills 10-30% of the room left; mid-term cross-sells and seat expansions a month
@@ -96,6 +105,9 @@ COLUMNS: dict[str, tuple[pa.DataType, str]] = {
                  "with probability min(0.9, p_expand × (1 − ARR / wallet)³); mid-term "
                  "cross-sells and seat expansions scale with it. Drawn for every account"),
     "p_win": (pa.float64(), "probability a closed new-business opportunity is won: drove IsWon"),
+    "p_win_known": (pa.float64(), "p_win without the account's hidden lognormal (log-sd 0.25): "
+                    "what size, sector, region, wallet and the first contact (AccountSource, "
+                    "Lead_Score__c) make it, within [0.01, 0.8]"),
     "new_business_per_year": (pa.float64(), "expected new-business opportunities created a "
                               "year while a prospect (customers before the window get none)"),
     "p_churn": (pa.float64(), "probability of churning at each annual renewal, Beta around "

@@ -67,19 +67,26 @@ class Scorecard:
     def matched_points(self, accounts: ir.Table) -> list[ir.NumericValue]:
         """Per rule, its points where it matches and 0 elsewhere."""
         return [ibis.ifelse(compile_rule(parse_rule(rule), accounts).fill_null(False),
-                            points, 0.0)
+                            _double(points), _double(0.0))
                 for rule, points in zip(self.rules, self.points)]
 
     def score(self, accounts: ir.Table) -> ir.NumericValue:
         """The 0 to 100 score of every account, rounded to two decimals."""
-        total = sum(self.matched_points(accounts), ibis.literal(0.0))
+        total = sum(self.matched_points(accounts), _double(0.0))
         span = self.highest - self.lowest
         if span <= 0:
-            return ibis.literal(0.0)
-        return ((total - self.lowest) * (100.0 / span)).round(2)
+            return _double(0.0)
+        return ((total - _double(self.lowest)) * _double(100.0 / span)).round(2)
 
     def factors(self, accounts: ir.Table, count: int) -> ir.ArrayValue:
         """The matched rules that weigh most on each account, as ``rule (+points)``."""
         labels = [ibis.literal(f"{rule} ({points:+g})")
                   for rule, points in zip(self.rules, self.points)]
         return top_factors(list(zip(self.matched_points(accounts), labels)), count)
+
+
+def _double(value: float) -> ir.FloatingValue:
+    """`value` as a DOUBLE in every engine: a bare 0.909 is a DECIMAL in DuckDB and Spark, and
+    a scale of 100 / 110 then overflows DECIMAL(18) when it multiplies the points (cast from
+    text, as the rule compiler does)."""
+    return ibis.literal(repr(float(value))).cast("float64")

@@ -234,6 +234,11 @@ def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
     for feature in features:
         used = np.array([weights[feature.name][lv] for lv in levels[feature.name]])
         average = np.average(used, weights=weight)
+        # a level no account learnt from (missing, when every account learnt from had the
+        # field) tells nothing: it scores as the average, not as the coding's zero
+        seen = set(levels[feature.name])
+        weights[feature.name] = {lv: w if lv in seen else float(average)
+                                 for lv, w in weights[feature.name].items()}
         effects[feature.name] = {lv: -slope * (w - average)  # + raises the probability
                                  for lv, w in weights[feature.name].items()}
     return LearnedFit(features, weights, float(base.intercept_[0]), slope, shift, effects,
