@@ -24,7 +24,7 @@ from segmint.audit import AuditResult, audit_run
 from segmint.config.project import Project
 from segmint.context import RunContext
 from segmint.dates import resolve_as_of
-from segmint.enrich import enrich_tables
+from segmint.enrich import Enriched, enrich_tables
 from segmint.enrich.currency import fx_rates, to_reporting_currency
 from segmint.io.outputs import staged_outputs
 from segmint.io.rates import read_rates
@@ -67,6 +67,7 @@ class RunResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the project should fix, in words
+    context: RunContext | None = None  # the scored tables, for assigning other segmentations
 
     @property
     def rejected_rows(self) -> int:
@@ -149,19 +150,11 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     ['SMB-North America', 'ENT-EMEA', 'Unassigned']
     """
     progress = progress or (lambda stage: None)
-    progress("check")
-    warnings = check_project(project)  # every rule and score, before any data is read
     con = con or connect(project)
-    keep = functools.partial(engine.materialise, con)
-    validated = _load(project, con, progress)
-    progress("enrich")
-    enriched = enrich_tables({name: v.clean for name, v in validated.items()}, project, keep=keep)
-    tables = enriched.tables
-    as_of = resolve_as_of(tables, project.as_of)
-    context = RunContext(project, as_of, tables, enriched.accounts, keep=keep)
-    progress("score")
-    scores = score_accounts(context, progress=progress)
-    context.accounts, context.models = scores.accounts, scores.models
+    prepared = prepare(project, con, progress=progress)
+    validated, enriched, context, scores = (prepared.validated, prepared.enriched,
+                                            prepared.context, prepared.scores)
+    warnings, tables, as_of, keep = prepared.warnings, context.tables, context.as_of, context.keep
     progress("assign")
     context.assignments = keep(assignment_table(
         scores.accounts, project.segmentation, revenue=tables.get("revenue"),
@@ -185,11 +178,59 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
         audit=quality, duplicates=enriched.duplicates, reasons=reasons,
         notes=[*(note for v in validated.values() for note in v.notes), *scores.notes,
                *quality.notes],
-        warnings=warnings)
+        warnings=warnings, context=context)
     if write:
         progress("write")
         _write(project, con, result)
     return result
+
+
+@dataclass
+class Prepared:
+    """A project loaded, validated, enriched and scored: what every segmentation is assigned on.
+
+    ``context`` holds the scored accounts (``context.accounts``), the clean tables, the
+    fitted models and ``keep``; ``warnings`` what the project check found.
+    """
+
+    validated: dict[str, Validated]
+    enriched: Enriched
+    context: RunContext
+    scores: ScoreRun
+    warnings: list[str]
+
+
+def prepare(project: Project, con: ibis.BaseBackend | None = None, *,
+            progress: Progress | None = None) -> Prepared:
+    """Check, load, validate, enrich and score `project`: everything before segments.
+
+    `run` assigns the project's segmentation on the result; `segmint.plan.scenarios` assigns
+    other segmentations on the same tables without loading anything again.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("account_id,employees\\nA,12\\nB,400\\n")
+    >>> project = Project.model_validate({"root": folder, "sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    >>> prepare(project).context.accounts.count().execute()
+    2
+    """
+    progress = progress or (lambda stage: None)
+    progress("check")
+    warnings = check_project(project)  # every rule and score, before any data is read
+    con = con or connect(project)
+    keep = functools.partial(engine.materialise, con)
+    validated = _load(project, con, progress)
+    progress("enrich")
+    enriched = enrich_tables({name: v.clean for name, v in validated.items()}, project, keep=keep)
+    as_of = resolve_as_of(enriched.tables, project.as_of)
+    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep)
+    progress("score")
+    scores = score_accounts(context, progress=progress)
+    context.accounts, context.models = scores.accounts, scores.models
+    return Prepared(validated, enriched, context, scores, warnings)
 
 
 def audit_project(project: Project, con: ibis.BaseBackend | None = None) -> AuditResult:
