@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -21,7 +22,8 @@ from segmint import engine
 from segmint import tables as t
 from segmint.analyse.registry import AnalysisRun, run_analyses
 from segmint.audit import AuditResult, audit_run
-from segmint.config.project import Project
+from segmint.config.project import Project, Segmentation
+from segmint.exceptions import ConfigError
 from segmint.context import RunContext
 from segmint.dates import resolve_as_of
 from segmint.enrich import Enriched, enrich_tables
@@ -34,6 +36,9 @@ from segmint.score.stage import ScoreRun, score_accounts
 from segmint.segment.assign import assignment_table, divisions_by_zero, unassigned_reasons
 from segmint.segment.summary import reason_counts, segment_summary
 from segmint.validate.checks import Validated, validate
+
+if TYPE_CHECKING:
+    from segmint.plan.scenarios import Comparison
 
 Progress = Callable[[str], None]
 STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage",
@@ -231,6 +236,75 @@ def prepare(project: Project, con: ibis.BaseBackend | None = None, *,
     scores = score_accounts(context, progress=progress)
     context.accounts, context.models = scores.accounts, scores.models
     return Prepared(validated, enriched, context, scores, warnings)
+
+
+@dataclass
+class ComparisonRun:
+    """What `compare` produced: the comparison's tables (`segmint.plan.scenarios.Comparison`),
+    the run's notes and warnings, and the files written."""
+
+    comparison: Comparison
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+COMPARE_FOLDER = "compare"  # inside outputs.dir; a run of the project leaves it in place
+
+
+def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = None,
+            con: ibis.BaseBackend | None = None, progress: Progress | None = None,
+            write: bool = True) -> ComparisonRun:
+    """Load, enrich and score `project` once, assign its segmentation (the baseline) and
+    each scenario on the same tables, score each against the baseline, and (by default)
+    write ``scenario_scorecard``, ``scenario_segments``, ``scenario_transitions`` and
+    ``compare.html`` into the ``compare`` folder of ``outputs.dir``.
+
+    `scenarios` adds segmentations to those under ``scenarios:`` in segmint.yaml (from files
+    on the command line, `segmint.config.project.load_segmentation`).
+    """
+    from segmint.plan.scenarios import compare_scenarios, scenario_base
+
+    given = dict(scenarios or {})
+    for name in given:
+        if name in project.scenarios:
+            raise ConfigError(f"scenario {name!r} is both in segmint.yaml (scenarios.{name}) and "
+                              "given as a file: rename the file, or remove one of them.")
+    chosen = {**project.scenarios, **given}
+    if not chosen:
+        raise ConfigError("There is no scenario to compare with the segmentation: add "
+                          "scenarios: {<name>: {dimensions: ..., segments: ..., default: ...}} "
+                          "to segmint.yaml, or give a segmentation file: segmint compare "
+                          "segmint.yaml --scenario region_first.yaml")
+    project = project.model_copy(update={"scenarios": chosen})  # checked with the rest
+    progress = progress or (lambda stage: None)
+    con = con or connect(project)
+    prepared = prepare(project, con, progress=progress)
+    progress("keep scenario tables")
+    base = scenario_base(prepared.context, prepared.scores.columns)
+    comparison = compare_scenarios(base, chosen, progress=progress)
+    result = ComparisonRun(comparison, warnings=prepared.warnings)
+    if write:
+        progress("write")
+        _write_comparison(project, con, result)
+    return result
+
+
+def _write_comparison(project: Project, con: ibis.BaseBackend, result: ComparisonRun) -> None:
+    """The comparison's tables and page, staged and swapped in together."""
+    from segmint.report.compare import render_comparison  # the report's imports: only here
+
+    comparison, formats = result.comparison, project.outputs.formats
+    target = project.path(project.outputs.dir) / COMPARE_FOLDER
+    with staged_outputs(target) as out:
+        for name, frame in (("scenario_scorecard", comparison.scorecard),
+                            ("scenario_segments", comparison.segments),
+                            ("scenario_transitions", comparison.transitions)):
+            out.write_table(con, ibis.memtable(frame), name, formats)  # rows in stated order
+        out.write_text("compare.html", render_comparison(
+            project_name=project.name, scorecard=comparison.scorecard,
+            segments=comparison.segments, transitions=comparison.transitions,
+            readings=comparison.readings, notes=comparison.notes))
+    result.files += out.files
 
 
 def audit_project(project: Project, con: ibis.BaseBackend | None = None) -> AuditResult:

@@ -159,7 +159,7 @@ def test_the_trade_off_reads_in_figures(compared):
     size, region = compared.readings
     assert size.startswith("size_300 separates ")
     assert "moves 42% of ARR (2 accounts) to another segment" in size
-    assert region.startswith("region separates win rates 0.0× as well as the baseline")
+    assert region.startswith("region separates win rates 0.0× as well as the baseline (churn 0.0×")
     assert "moves 100% of ARR (8 accounts)" in region
 
 

@@ -22,7 +22,7 @@ from segmint.analyse.performance import (_IDX, account_movements, period_bounds,
                                          segment_bridge)
 from segmint.config.project import BASELINE, CapacityPlan, Segmentation
 from segmint.context import RunContext
-from segmint.money import from_cents, to_cents
+from segmint.money import from_cents, money_text, to_cents
 from segmint.plan import scorecard as sc
 from segmint.plan.capacity import (WORKLOAD, capacity_inputs, capacity_plan, motion_column,
                                    owner_figures)
@@ -336,7 +336,7 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
     if plan is not None:
         shown[WORKLOAD] = shown[t.SEGMENT].map(plan.groupby(t.SEGMENT)[WORKLOAD].sum()).fillna(0.0)
     else:
-        shown[WORKLOAD] = None
+        shown[WORKLOAD] = float("nan")
     shown.insert(0, "scenario", scenario.name)
     transitions.insert(0, "scenario", scenario.name)
     return ScenarioScore(rows, shown, transitions)
@@ -419,11 +419,43 @@ def compare_scenarios(base: ScenarioBase, scenarios: Mapping[str, Segmentation],
         progress(f"assign {name}")
         scores.append(score_scenario(base, reassign(base, model, name=name), baseline, capacity))
     scorecard = pd.DataFrame([row for score in scores for row in score.rows])
+    scorecard["value"] = scorecard["value"].astype("float64")  # null where not to be had
+    scorecard["text"] = [scorecard_text(row.measure, row.value, row.note)
+                         for row in scorecard.itertuples()]
     segments = pd.concat([score.segments for score in scores], ignore_index=True)
+    segments[WORKLOAD] = segments[WORKLOAD].astype("float64")  # null without capacity:
     transitions = pd.concat([score.transitions for score in scores[1:]], ignore_index=True) \
         if len(scores) > 1 else scores[0].transitions.iloc[0:0]
     return Comparison(scorecard, segments, transitions, trade_offs(scorecard),
                       capacity.notes if capacity is not None else [])
+
+
+COUNTS = ("segments", "unassigned_accounts", "segments_too_small_to_staff", "accounts_moved",
+          "owners_split", "accounts_off_owner_segment")
+RATIOS = ("largest_to_smallest_accounts", "largest_to_smallest_arr")
+
+
+def scorecard_text(measure: str, value: float | None, note: str = "") -> str:
+    """A scorecard figure as people read it; without a value, why not.
+
+    >>> scorecard_text("acv", 0.41234), scorecard_text("arr_moved", 2.4e6)
+    ('41.2%', '2.4M')
+    >>> scorecard_text("largest_to_smallest_accounts", 4.0), scorecard_text("reps_needed_field", 12.0)
+    ('4.0×', '12')
+    >>> scorecard_text("reps_needed", None, "capacity not configured (add capacity: {} to segmint.yaml)")
+    'capacity not configured (add capacity: {} to segmint.yaml)'
+    """
+    if value is None or value != value:
+        return note or "–"
+    if measure in COUNTS or measure.startswith("reps_needed"):
+        return f"{int(round(value)):,}"
+    if measure in RATIOS:
+        return f"{value:.1f}×"
+    if measure.startswith("gini"):
+        return f"{value:.2f}"
+    if measure == "arr_moved":
+        return money_text(value)
+    return f"{value:.1%}"  # shares: of variance, of uncertainty, of accounts or ARR moved
 
 
 # How each measure reads in a trade-off: (the figure's short name, higher is better).
@@ -442,6 +474,9 @@ def trade_offs(scorecard: pd.DataFrame) -> list[str]:
     ...     "value": [0.02, 0.0, 0, 3, 0.042, 0.31, 120, 5]})
     >>> print(trade_offs(card)[0])
     B separates win rates 2.1× as well as the baseline, but moves 31% of ARR (120 accounts) to another segment; 5 owners' books would span several segments (3 today).
+    >>> card.loc[card.measure == "arr_moved_share", "measure"] = "churn_rate"
+    >>> print(trade_offs(card)[0].split(",")[0])
+    B separates win rates 2.1× as well as the baseline (churn where the baseline does not)
     """
     values = {(row.scenario, row.measure): row.value for row in scorecard.itertuples()}
     names = list(dict.fromkeys(scorecard["scenario"]))
@@ -453,11 +488,15 @@ def trade_offs(scorecard: pd.DataFrame) -> list[str]:
             if ours is None or theirs is None or ours != ours or theirs != theirs:
                 continue
             if theirs > 0:
-                compared.append(f"{said} {ours / theirs:.1f}× as well as the baseline")
+                compared.append(f"{said} {ours / theirs:.1f}×")
             elif ours > 0:
                 compared.append(f"{said} where the baseline does not")
-        text = f"{name} separates {', '.join(compared)}" if compared else \
-            f"{name}: no outcome to compare separation on"
+        if compared:
+            first, *others = compared
+            text = f"{name} separates {first} as well as the baseline" + (
+                f" ({', '.join(others)})" if others else "")
+        else:
+            text = f"{name}: no outcome to compare separation on"
         share, moved = values.get((name, "arr_moved_share")), values.get((name, "accounts_moved"))
         if share is not None and share == share:
             text += f", but moves {share:.0%} of ARR ({int(moved or 0):,} accounts) to another segment"
