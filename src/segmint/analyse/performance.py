@@ -73,7 +73,8 @@ GROWTH_CATEGORIES = {
 }
 NRR_MOVEMENTS = (EXPANSION, CROSS_SELL, CONTRACTION, CHURN)  # NRR = 1 + sum of their rates
 
-_IDX = "_period_index"
+PERIOD_INDEX = "_period_index"  # `period_index` of a row of `account_movements`
+_IDX = PERIOD_INDEX
 _CENTS = "_cents"
 _MONEY_COLUMNS = (*BRIDGE, TTM_BASE_ARR, TTM_NET_ARR, TTM_GROSS_ARR)
 _COUNT_COLUMNS = (*LOGOS, CLOSING_PRODUCTS)
@@ -736,6 +737,7 @@ def readings_analysis(context: RunContext) -> ir.Table:
 
 __all__ = [
     "GROWTH_CATEGORIES",
+    "PERIOD_INDEX",
     "arr_bridge",
     "account_movements",
     "arr_snapshots",

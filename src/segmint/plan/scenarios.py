@@ -18,7 +18,7 @@ import pandas as pd
 
 from segmint import tables as t
 from segmint.analyse.deals import normalise_deal_type, sales_cycle_days
-from segmint.analyse.performance import (_IDX, account_movements, period_bounds,
+from segmint.analyse.performance import (PERIOD_INDEX, account_movements, period_bounds,
                                          segment_bridge)
 from segmint.config.project import BASELINE, CapacityPlan, Segmentation
 from segmint.context import RunContext
@@ -164,7 +164,7 @@ def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,
            **_moments("acv", arr, has_acv)})
     zero_int, zero = ibis.literal(0, "int64"), ibis.literal(0.0)
     if movements is not None and bounds is not None:
-        latest = movements.join(bounds, movements[_IDX] == bounds._last)
+        latest = movements.join(bounds, movements[PERIOD_INDEX] == bounds._last)
         held = latest.ttm_base_arr > 0
         ratio = latest.ttm_net_arr.cast("float64") / latest.ttm_base_arr.cast("float64").nullif(0)
         per_account = latest.select(
