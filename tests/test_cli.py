@@ -237,12 +237,18 @@ def test_compare_prints_the_scorecard_and_writes_the_page(tmp_path):
     (tmp_path / "by_region.yaml").write_text(
         "dimensions: {region: {kind: map, field: country, builtin: iso_region}}\n"
         "default: '{region}'\n")
-    done = segmint("compare", "segmint.yaml", "--scenario", "by_region.yaml", cwd=tmp_path)
+    done = segmint("compare", "segmint.yaml", "--scenario", "by_region.yaml",
+                   "--edges", "employees", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Scenario scorecard" in done.stdout and "by_region" in done.stdout
     assert "trade-off: by_region" in done.stdout  # moves all 3 accounts: new names
+    assert "Band edges for employees" in done.stdout
     written = sorted(p.name for p in (tmp_path / "out" / "compare").iterdir())
-    assert {"compare.html", "scenario_scorecard.csv", "scenario_transitions.parquet"} <= set(written)
+    assert {"compare.html", "scenario_scorecard.csv", "scenario_transitions.parquet",
+            "edge_search.csv"} <= set(written)
+    edges = (tmp_path / "out" / "compare" / "edge_search.csv").read_text().splitlines()
+    assert edges[0] == "field,measure,bands,edges,score,smallest_band,current"
+    assert edges[-1] == "employees,win_rate,2,200,0.0,1,true"  # the project's edge, 200
 
 
 @pytest.mark.parametrize(("scenario", "message"), [
@@ -263,3 +269,7 @@ def test_compare_without_a_scenario_says_how_to_give_one(tmp_path):
     setup(tmp_path)
     done = segmint("compare", "segmint.yaml", cwd=tmp_path)
     assert done.returncode == 2 and "no scenario to compare" in done.stderr
+    (tmp_path / "s.yaml").write_text("default: Everyone\n")
+    done = segmint("compare", "segmint.yaml", "--scenario", "s.yaml", "--edges", "employees",
+                   "--edge-measure", "winrate", cwd=tmp_path)
+    assert done.returncode == 2 and "'winrate' is not an outcome" in done.stderr

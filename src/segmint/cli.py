@@ -82,6 +82,11 @@ def compare(
     scenario: Annotated[Optional[list[Path]], typer.Option(
         "--scenario", help="A YAML file holding one segmentation to compare (repeat for more); "
                            "its name is the file's.")] = None,
+    edges: Annotated[Optional[str], typer.Option(
+        help="A numeric account field (employees) to search the best band edges on.")] = None,
+    edge_measure: Annotated[str, typer.Option(
+        help="The outcome the edge search separates: win_rate, churn_rate, acv, "
+             "sales_cycle_days or nrr.")] = "win_rate",
     engine: Annotated[Optional[str], typer.Option(help="Override the project's engine.")] = None,
 ) -> None:
     """Compare the project's segmentation with its scenarios: a scorecard each (balance,
@@ -100,10 +105,12 @@ def compare(
 
     names = [*project.scenarios, *given]
     stages = [*STAGES[:STAGES.index("assign")], "keep scenario tables", f"assign {BASELINE}",
-              *(f"assign {name}" for name in names), "write"]
+              *(f"assign {name}" for name in names), *(["search edges"] if edges else []),
+              "write"]
     with _progress() as bar:
         task = bar.add_task("starting", total=len(stages))
-        result = compare_project(project, scenarios=given, progress=lambda stage: bar.update(
+        result = compare_project(project, scenarios=given, edges=edges,
+                                 edge_measure=edge_measure, progress=lambda stage: bar.update(
             task, description=stage, completed=stages.index(stage) if stage in stages else None))
         bar.update(task, description="done", completed=len(stages))
     _print_warnings(result.warnings)
@@ -117,6 +124,9 @@ def compare(
         by_name = dict(zip(rows["scenario"], rows["text"]))
         table.add_row(escape(label), *(escape(str(by_name.get(name, ""))) for name in scenarios))
     console.print(table)
+    if result.comparison.edge_search is not None:
+        _print_frame(f"Band edges for {edges} that separate {edge_measure} best (each band "
+                     "at least 5% of the accounts)", result.comparison.edge_search)
     for reading in result.comparison.readings:
         console.print(f"[bold]trade-off:[/bold] {escape(reading)}")
     for note in result.comparison.notes:

@@ -252,6 +252,7 @@ COMPARE_FOLDER = "compare"  # inside outputs.dir; a run of the project leaves it
 
 
 def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = None,
+            edges: str | None = None, edge_measure: str = "win_rate",
             con: ibis.BaseBackend | None = None, progress: Progress | None = None,
             write: bool = True) -> ComparisonRun:
     """Load, enrich and score `project` once, assign its segmentation (the baseline) and
@@ -260,9 +261,15 @@ def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = 
     ``compare.html`` into the ``compare`` folder of ``outputs.dir``.
 
     `scenarios` adds segmentations to those under ``scenarios:`` in segmint.yaml (from files
-    on the command line, `segmint.config.project.load_segmentation`).
+    on the command line, `segmint.config.project.load_segmentation`). `edges` names a
+    numeric account field to search band edges on, scored by `edge_measure`
+    (`segmint.plan.edges.search_edges`), written as ``edge_search``.
     """
+    from segmint.plan.edges import outcome_columns, search_edges
     from segmint.plan.scenarios import compare_scenarios, scenario_base
+
+    if edges is not None:
+        outcome_columns(edge_measure)  # a measure that is not one stops before any loading
 
     given = dict(scenarios or {})
     for name in given:
@@ -282,6 +289,9 @@ def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = 
     progress("keep scenario tables")
     base = scenario_base(prepared.context, prepared.scores.columns)
     comparison = compare_scenarios(base, chosen, progress=progress)
+    if edges is not None:
+        progress("search edges")
+        comparison.edge_search = search_edges(base, edges, measure=edge_measure)
     result = ComparisonRun(comparison, warnings=prepared.warnings)
     if write:
         progress("write")
@@ -300,10 +310,13 @@ def _write_comparison(project: Project, con: ibis.BaseBackend, result: Compariso
                             ("scenario_segments", comparison.segments),
                             ("scenario_transitions", comparison.transitions)):
             out.write_table(con, ibis.memtable(frame), name, formats)  # rows in stated order
+        if comparison.edge_search is not None:
+            out.write_table(con, ibis.memtable(comparison.edge_search), "edge_search", formats)
         out.write_text("compare.html", render_comparison(
             project_name=project.name, scorecard=comparison.scorecard,
             segments=comparison.segments, transitions=comparison.transitions,
-            readings=comparison.readings, notes=comparison.notes))
+            readings=comparison.readings, notes=comparison.notes,
+            edge_search=comparison.edge_search))
     result.files += out.files
 
 

@@ -204,3 +204,14 @@ def test_two_hundred_one_account_segments_do_not_score_better_than_a_sensible_mo
     assert value(compared, "one_each", "win_rate") == 0.0
     assert value(compared, "baseline", "acv") > 0.99
     assert value(compared, "one_each", "acv") == 0.0
+
+
+def test_the_comparison_is_the_same_run_after_run_in_a_stated_order(compared):
+    again = compare_scenarios(scenario_base(context(capacity=CAPACITY)), SCENARIOS)
+    for name in ("scorecard", "segments", "transitions"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(compared, name))
+    assert again.readings == compared.readings
+    transitions = compared.transitions
+    assert transitions.equals(transitions.sort_values(
+        ["scenario", "from_segment", "to_segment"], key=lambda c: c.map(
+            {"size_300": 0, "region": 1}) if c.name == "scenario" else c))

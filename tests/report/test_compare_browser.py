@@ -15,7 +15,7 @@ def page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("compare")
     generate_company(folder, accounts=1500, seed=5)
     (folder / "segmint.yaml").write_text(demo_project("csv"))
-    result = compare(load_project(folder / "segmint.yaml"))
+    result = compare(load_project(folder / "segmint.yaml"), edges="employees")
     return next(p for p in result.files if p.name == "compare.html"), result
 
 
@@ -32,6 +32,11 @@ def test_the_demo_ships_two_scenarios_and_compare_writes_their_tables(page):
         moved = result.comparison.transitions.query("scenario == @name")
         assert moved.accounts.sum() == accounts
     assert len(result.comparison.readings) == 2
+    # the edge search: the best two to four bands, then the demo's own edges, 200 and 2,000
+    edges = result.comparison.edge_search
+    assert list(edges.bands) == [2, 3, 4, 3] and list(edges.current) == [False] * 3 + [True]
+    assert edges.edges.iloc[-1] == "200, 2,000"
+    assert (edges.smallest_band >= 0.05 * accounts * 0.8).all()  # 5% of those with a headcount
 
 
 def test_compare_page_renders_in_chromium_without_console_errors(page, open_in_chromium):
@@ -41,6 +46,7 @@ def test_compare_page_renders_in_chromium_without_console_errors(page, open_in_c
     trade_offs = tab.locator('section[data-section="trade_offs"] li').all_inner_texts()
     headers = tab.locator('section[data-section="scorecard"] table').first \
         .locator("th").all_inner_texts()
+    edge_rows = tab.locator('section[data-section="edge_search"] tbody tr').count()
     charts = {name: tab.locator(f'section[data-scenario="{name}"] '
                                 'figure[data-chart="scenario_transitions"] svg').bounding_box()
               for name in ("region_first", "potential_bands")}
@@ -48,4 +54,5 @@ def test_compare_page_renders_in_chromium_without_console_errors(page, open_in_c
     assert title == "Demo Company: segmint scenarios"
     assert trade_offs == result.comparison.readings
     assert headers == ["measure", "baseline", "region_first", "potential_bands"]
+    assert edge_rows == len(result.comparison.edge_search)
     assert all(box["width"] > 300 and box["height"] > 150 for box in charts.values()), charts

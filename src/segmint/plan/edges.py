@@ -20,7 +20,8 @@ import pandas as pd
 from segmint import tables as t
 from segmint.exceptions import ConfigError
 from segmint.plan import scorecard as sc
-from segmint.plan.scenarios import CONTINUOUS, RATES
+from segmint.config.project import Bands
+from segmint.plan.scenarios import CONTINUOUS, RATES, ScenarioBase
 
 BINS = 40  # quantile cut points tried; C(40, 3) = 9,880 choices of four bands
 MAX_BANDS = 4
@@ -41,7 +42,7 @@ def edge_bins(accounts: ir.Table, outcomes: ir.Table, field: str, *, measure: st
     >>> edge_bins(accounts, outcomes, "employees", current=[100], bins=3).values.tolist()
     [[-inf, 1.0, 2.0, 0.0], [50.0, 1.0, 2.0, 1.0], [100.0, 0.0, 0.0, 0.0], [500.0, 1.0, 2.0, 2.0]]
     """
-    columns = _columns(measure)
+    columns = outcome_columns(measure)
     if field not in accounts.columns:
         raise ConfigError(f"the accounts have no column {field!r} to search band edges on. "
                           f"{_hint(field, accounts)}")
@@ -91,7 +92,7 @@ def edge_curve(bins: pd.DataFrame, *, measure: str = "win_rate", min_accounts: i
     >>> bool(curve.score[0] > curve.score[2])
     True
     """
-    columns = _columns(measure)
+    columns = outcome_columns(measure)
     inner = list(bins["lower"].iloc[1:])
     sums = bins[["accounts", *columns]].to_numpy(dtype="float64")
     rows = []
@@ -123,8 +124,13 @@ def _score(grouped: np.ndarray, measure: str) -> float:
     return sc.variance_explained(grouped[:, 1], grouped[:, 2], grouped[:, 3])
 
 
-def _columns(measure: str) -> list[str]:
-    """The outcome columns `measure` is scored from, in the order `_score` reads them."""
+def outcome_columns(measure: str) -> list[str]:
+    """The outcome columns `measure` is scored from, in the order `_score` reads them; a
+    measure that is none of `RATES` and `CONTINUOUS` is refused.
+
+    >>> outcome_columns("win_rate")
+    ['_trials_win_rate', '_hits_win_rate']
+    """
     if measure in RATES:
         return [f"_trials_{measure}", f"_hits_{measure}"]
     if measure in CONTINUOUS:
@@ -138,3 +144,26 @@ def _hint(field: str, accounts: ir.Table) -> str:
 
     numeric = [c for c, dtype in accounts.schema().items() if dtype.is_numeric()]
     return closest_hint(field, numeric)
+
+
+def search_edges(base: ScenarioBase, field: str, *, measure: str = "win_rate",
+                 min_share: float = 0.05, max_bands: int = MAX_BANDS) -> pd.DataFrame:
+    """The edge search for `field` on a scenario base: the best edges per number of bands,
+    each band holding at least `min_share` of the accounts with a value, and the current
+    edges (those of the project's bands dimension on `field`, if it has one).
+
+    Returns `edge_curve`'s table with ``field`` and ``measure`` first and the edges as text
+    (``"200, 2,000"``), ready to write.
+    """
+    context = base.context
+    current: list[float] = next(
+        (list(spec.edges) for spec in context.project.segmentation.dimensions.values()
+         if isinstance(spec, Bands) and spec.field == field), [])
+    bins = edge_bins(context.accounts, base.outcomes, field, measure=measure, current=current)
+    minimum = max(1, int(np.ceil(min_share * bins["accounts"].sum())))
+    curve = edge_curve(bins, measure=measure, min_accounts=minimum, max_bands=max_bands,
+                       current=current)
+    curve["edges"] = [", ".join(f"{edge:,.6g}" for edge in edges) for edges in curve["edges"]]
+    curve.insert(0, "measure", measure)
+    curve.insert(0, "field", field)
+    return curve

@@ -396,7 +396,8 @@ class Comparison:
     the order given; measures in a fixed order). ``segments``: per scenario and segment,
     accounts, customers, ARR, potential and workload. ``transitions``: per scenario,
     accounts and ARR from each baseline segment to each of its segments. ``readings``: the
-    trade-offs in words; ``notes``: where a figure's input came from.
+    trade-offs in words; ``notes``: where a figure's input came from; ``edge_search``: the
+    best band edges for one field, and the current ones (`segmint.plan.edges`), when asked.
     """
 
     scorecard: pd.DataFrame
@@ -404,6 +405,7 @@ class Comparison:
     transitions: pd.DataFrame
     readings: list[str]
     notes: list[str] = field(default_factory=list)
+    edge_search: pd.DataFrame | None = None  # `segmint.plan.edges.search_edges`, when asked
 
 
 def compare_scenarios(base: ScenarioBase, scenarios: Mapping[str, Segmentation], *,

@@ -23,10 +23,15 @@ MEANINGS = (
     "seen. Splitting into tiny segments does not raise either. Disruption counts an account "
     "as moved when its segment's name changes.")
 
+EDGES = ("The best band edges for one field, for each number of bands, and the current edges: "
+         "each band holds at least 5% of the accounts with a value, and the score is the "
+         "scorecard's discriminative power on the outcome named. Edges are where an "
+         "equal-count tile of accounts starts, or a current edge.")
+
 
 def render_comparison(*, project_name: str, scorecard: pd.DataFrame, segments: pd.DataFrame,
                       transitions: pd.DataFrame, readings: Sequence[str],
-                      notes: Sequence[str] = ()) -> str:
+                      notes: Sequence[str] = (), edge_search: pd.DataFrame | None = None) -> str:
     """The comparison page as a string, from the finished tables of
     `segmint.plan.scenarios.compare_scenarios`.
 
@@ -82,6 +87,11 @@ def render_comparison(*, project_name: str, scorecard: pd.DataFrame, segments: p
     baseline = segments[segments["scenario"] == names[0]].drop(columns="scenario")
     parts += ['<section data-section="baseline"><h2>Baseline segments</h2>',
               table_html(baseline), "</section>"]
+    if edge_search is not None:
+        parts += ['<section data-section="edge_search"><h2>Edge search</h2>',
+                  f'<p class="muted">{escape(EDGES)}</p>',
+                  table_html(edge_search.assign(current=edge_search["current"].map(
+                      {True: "current", False: "best"}))), "</section>"]
     parts += [f'<p class="muted">{escape(note)}</p>' for note in notes]
     body = "\n".join(parts)
     return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
