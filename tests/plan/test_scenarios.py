@@ -64,10 +64,12 @@ def tables(*, deals: bool = True, revenue: bool = True) -> dict[str, ibis.Table]
     return out
 
 
-def context(*, capacity: dict | None = None, **which) -> RunContext:
+def context(*, capacity: dict | None = None, coverage: dict | None = None,
+            **which) -> RunContext:
     project = Project.model_validate({
         "sources": {"accounts": {"path": "a.csv"}}, "segmentation": size_model(100),
-        **({"capacity": capacity} if capacity is not None else {})})
+        **({"capacity": capacity} if capacity is not None else {}),
+        **({"coverage": coverage} if coverage is not None else {})})
     loaded = tables(**which)
     return RunContext(project, dt.date(2024, 6, 30), loaded, loaded["accounts"])
 
@@ -75,11 +77,18 @@ def context(*, capacity: dict | None = None, **which) -> RunContext:
 SCENARIOS = {"size_300": Segmentation.model_validate(size_model(300)),
              "region": Segmentation.model_validate(REGION)}
 CAPACITY = {"hours_per_account": 100, "rep_hours": 1000, "attrition": 0, "ramp_months": 0}
+# field for 100 employees or more (10,000 a year per account), digital for the rest (100)
+COVERAGE = {"motions": {"field": 10000, "digital": 100}, "plays": [
+    {"when": "employees >= 100", "motion": "field", "marketing": "ABM", "sales": "AE",
+     "success": "CSM"},
+    {"when": "true", "motion": "digital", "marketing": "email", "sales": "none",
+     "success": "pooled"}]}
 
 
 @pytest.fixture(scope="module")
 def compared():
-    return compare_scenarios(scenario_base(context(capacity=CAPACITY)), SCENARIOS)
+    return compare_scenarios(scenario_base(context(capacity=CAPACITY, coverage=COVERAGE)),
+                             SCENARIOS)
 
 
 def value(comparison, scenario: str, measure: str):
@@ -153,6 +162,20 @@ def test_capacity_and_staffing_from_the_capacity_settings(compared):
     assert value(compared, "size_300", "segments_too_small_to_staff") == 1
     segments = compared.segments[compared.segments.scenario == "size_300"]
     assert segments.set_index("segment").workload_hours.to_dict() == {"ENT": 200.0, "SMB": 600.0}
+    # by motion: size_300's SMB holds 4 digital accounts and a5, a7 on field (a rep each)
+    assert value(compared, "size_300", "reps_needed_digital") == 1
+    assert value(compared, "size_300", "reps_needed_field") == 2
+    assert value(compared, "size_300", "reps_needed") == 3
+
+
+def test_segments_whose_acv_does_not_pay_for_their_motion(compared):
+    # baseline ENT: ACV (12,000 + 14,400) / 2 × 75% = 9,900, under field's 10,000
+    assert value(compared, "baseline", "segments_motion_unpaid") == 1
+    card = compared.scorecard.set_index(["scenario", "measure"])
+    assert card.loc[("baseline", "segments_motion_unpaid"), "note"] == "ENT"
+    # size_300: ENT now 14,400 × 75% pays; SMB's a5 and a7 are on field at 7,200 × 75%
+    assert card.loc[("size_300", "segments_motion_unpaid"), "note"] == "SMB"
+    assert value(compared, "region", "segments_motion_unpaid") == 2
 
 
 def test_the_trade_off_reads_in_figures(compared):
@@ -168,7 +191,8 @@ def test_a_figure_without_its_input_is_said_not_dropped():
     card = compared.scorecard
     for measure, why in (("win_rate", "no deals table"), ("sales_cycle_days", "no deals table"),
                          ("reps_needed", "capacity not configured"),
-                         ("segments_too_small_to_staff", "capacity not configured")):
+                         ("segments_too_small_to_staff", "capacity not configured"),
+                         ("segments_motion_unpaid", "coverage not configured")):
         rows = card[card.measure == measure]
         assert len(rows) == 3 and rows["value"].isna().all(), measure
         assert rows["note"].str.startswith(why).all(), measure
@@ -207,7 +231,8 @@ def test_two_hundred_one_account_segments_do_not_score_better_than_a_sensible_mo
 
 
 def test_the_comparison_is_the_same_run_after_run_in_a_stated_order(compared):
-    again = compare_scenarios(scenario_base(context(capacity=CAPACITY)), SCENARIOS)
+    again = compare_scenarios(scenario_base(context(capacity=CAPACITY, coverage=COVERAGE)),
+                              SCENARIOS)
     for name in ("scorecard", "segments", "transitions"):
         pd.testing.assert_frame_equal(getattr(again, name), getattr(compared, name))
     assert again.readings == compared.readings

@@ -24,8 +24,10 @@ from segmint.config.project import BASELINE, CapacityPlan, Segmentation
 from segmint.context import RunContext
 from segmint.money import from_cents, money_text, to_cents
 from segmint.plan import scorecard as sc
-from segmint.plan.capacity import (WORKLOAD, capacity_inputs, capacity_plan, motion_column,
-                                   owner_figures)
+from segmint.plan.capacity import WORKLOAD, capacity_inputs, capacity_plan, owner_figures
+from segmint.plan.coverage import (MOTION, PLAYS, CoverageSettings, account_plays,
+                                   segment_plays)
+from segmint.plan.priorities import PrioritySettings, account_actions, settings_of
 from segmint.segment.assign import assignment_table
 from segmint.segment.summary import segment_summary
 
@@ -47,7 +49,9 @@ class ScenarioBase:
     ``context`` holds the scored accounts and the clean tables; ``movements`` and
     ``bounds`` each account's bridge movements and the periods (None without revenue);
     ``outcomes`` one row per account with the figures the scorecard reads
-    (`account_outcomes`).
+    (`account_outcomes`); ``plays`` each account's coverage motion and plays when the
+    project has ``priorities:`` or ``coverage:`` (they never read the segment, so they are
+    the same under every scenario), with the ``coverage`` settings.
     """
 
     context: RunContext
@@ -55,6 +59,8 @@ class ScenarioBase:
     movements: ir.Table | None
     bounds: ir.Table | None
     outcomes: ir.Table
+    plays: ir.Table | None = None  # account_id, motion and plays, with priorities/coverage
+    coverage: CoverageSettings | None = None
 
 
 @dataclass
@@ -83,7 +89,16 @@ def scenario_base(context: RunContext, score_columns: tuple[str, ...] | list[str
         bounds = context.keep(period_bounds(revenue), "period_bounds")
     outcomes = context.keep(account_outcomes(context.accounts, movements=movements,
                                              bounds=bounds, deals=deals), "account_outcomes")
-    return ScenarioBase(context, tuple(score_columns), movements, bounds, outcomes)
+    plays = coverage = None
+    project = context.project
+    if project.priorities is not None or project.coverage is not None:
+        priorities = settings_of(project.priorities, PrioritySettings, "priorities")
+        coverage = settings_of(project.coverage, CoverageSettings, "coverage")
+        played = account_plays(account_actions(context.accounts, priorities), coverage)
+        plays = context.keep(played.select(t.ACCOUNT_ID, MOTION, "play_rule", *PLAYS),
+                             "account_plays")
+    return ScenarioBase(context, tuple(score_columns), movements, bounds, outcomes, plays,
+                        coverage)
 
 
 def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE) -> Reassignment:
@@ -302,6 +317,15 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
         add("actionability", "segments_too_small_to_staff", "segments too small to staff",
             int(small.sum()), f"workload under {MIN_STAFFED_REPS:g} of a rep's hours"
             + (f": {', '.join(sorted(map(str, small[small].index)))}" if small.any() else ""))
+    if base.plays is None:
+        add("actionability", "segments_motion_unpaid",
+            "segments whose ACV does not pay for their coverage motion", None,
+            "coverage not configured (add coverage: {} to segmint.yaml)")
+    else:
+        unpaid = _unpaid_segments(base, scenario.assignments)
+        add("actionability", "segments_motion_unpaid",
+            "segments whose ACV does not pay for their coverage motion", len(unpaid),
+            ", ".join(unpaid[:5]) + (f" and {len(unpaid) - 5} more" if len(unpaid) > 5 else ""))
     moved = transitions[transitions["from_segment"] != transitions["to_segment"]]
     accounts, arr = transitions["accounts"].sum(), transitions[t.ARR].sum()
     add("disruption", "accounts_moved", "accounts that change segment", moved["accounts"].sum())
@@ -379,9 +403,25 @@ def _owner_segments(base: ScenarioBase, assignments: ir.Table) -> pd.DataFrame |
     return None if table.empty else table
 
 
+def _unpaid_segments(base: ScenarioBase, assignments: ir.Table) -> list[str]:
+    """The segments (not Unassigned) whose average ACV × gross margin is below the cost of a
+    motion some of their accounts get (`segmint.plan.coverage.segment_plays`), by name."""
+    kept = [c for c in (t.ACCOUNT_ID, t.SEGMENT, t.IS_CUSTOMER, t.ARR) if c in assignments.columns]
+    plays = segment_plays(assignments.select(*kept).join(base.plays, t.ACCOUNT_ID), base.coverage)
+    warned = plays[(plays["warning"] != "") & ~plays[t.SEGMENT].isin([t.ALL_SEGMENTS,
+                                                                       t.UNASSIGNED])]
+    return sorted(set(map(str, warned[t.SEGMENT])))
+
+
 def _capacity_plan(base: ScenarioBase, assignments: ir.Table, capacity: Capacity) -> pd.DataFrame:
-    """`capacity_plan` of the scenario's segments, as the run's capacity analysis makes it."""
-    inputs = capacity_inputs(assignments, base.context.accounts, capacity.plan)
+    """`capacity_plan` of the scenario's segments, as the run's capacity analysis makes it;
+    split by coverage motion when the project has one (the run's plan is split by motion
+    only when the accounts carry one)."""
+    accounts = base.context.accounts
+    if base.plays is not None:
+        accounts = base.outcomes.select(t.ACCOUNT_ID, t.OWNER_ID).join(
+            base.plays.select(t.ACCOUNT_ID, MOTION), t.ACCOUNT_ID)
+    inputs = capacity_inputs(assignments, accounts, capacity.plan)
     return capacity_plan(inputs, capacity.plan, rep_hours=capacity.rep_hours,
                          attrition=capacity.attrition, ramped_share=capacity.ramped_share,
                          has_potential=t.POTENTIAL in assignments.columns)
@@ -432,8 +472,9 @@ def compare_scenarios(base: ScenarioBase, scenarios: Mapping[str, Segmentation],
                       capacity.notes if capacity is not None else [])
 
 
-COUNTS = ("segments", "unassigned_accounts", "segments_too_small_to_staff", "accounts_moved",
-          "owners_split", "accounts_off_owner_segment")
+COUNTS = ("segments", "unassigned_accounts", "segments_too_small_to_staff",
+          "segments_motion_unpaid", "accounts_moved", "owners_split",
+          "accounts_off_owner_segment")
 RATIOS = ("largest_to_smallest_accounts", "largest_to_smallest_arr")
 
 
