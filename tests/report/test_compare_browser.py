@@ -47,6 +47,7 @@ def test_compare_page_renders_in_chromium_without_console_errors(page, open_in_c
     headers = tab.locator('section[data-section="scorecard"] table').first \
         .locator("th").all_inner_texts()
     edge_rows = tab.locator('section[data-section="edge_search"] tbody tr').count()
+    edge_chart = tab.locator('figure[data-chart="edge_curve"] svg').bounding_box()
     charts = {name: tab.locator(f'section[data-scenario="{name}"] '
                                 'figure[data-chart="scenario_transitions"] svg').bounding_box()
               for name in ("region_first", "potential_bands")}
@@ -55,4 +56,5 @@ def test_compare_page_renders_in_chromium_without_console_errors(page, open_in_c
     assert trade_offs == result.comparison.readings
     assert headers == ["measure", "baseline", "region_first", "potential_bands"]
     assert edge_rows == len(result.comparison.edge_search)
+    assert edge_chart["width"] > 300 and edge_chart["height"] > 150
     assert all(box["width"] > 300 and box["height"] > 150 for box in charts.values()), charts

@@ -88,8 +88,11 @@ def render_comparison(*, project_name: str, scorecard: pd.DataFrame, segments: p
     parts += ['<section data-section="baseline"><h2>Baseline segments</h2>',
               table_html(baseline), "</section>"]
     if edge_search is not None:
+        figure = drawings["edge_curve"](edge_search)
         parts += ['<section data-section="edge_search"><h2>Edge search</h2>',
                   f'<p class="muted">{escape(EDGES)}</p>',
+                  '<figure data-chart="edge_curve">'
+                  f"{charts.to_svg(figure, salt='compare:edges')}</figure>" if figure else "",
                   table_html(edge_search.assign(current=edge_search["current"].map(
                       {True: "current", False: "best"}))), "</section>"]
     parts += [f'<p class="muted">{escape(note)}</p>' for note in notes]

@@ -1,4 +1,4 @@
-"""Scenario charts: where the baseline's accounts land under a scenario (an alluvial chart), drawn as given."""
+"""Scenario charts: where the baseline's accounts land under a scenario (an alluvial chart), and the edge search's curve; drawn as given."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
 
-from segmint.report.charts import chart  # noqa: E402
+from segmint.report.charts import chart, tidy_axes  # noqa: E402
 
 GAP = 0.02  # between stacked segments, as a share of the total
 BAR = 0.06  # width of each column of segments, in axis units (the axis runs 0 to 1)
@@ -74,6 +74,40 @@ def scenario_transitions(transitions: pd.DataFrame, *, weight: str = "accounts",
     ax.text(1 - BAR / 2, -0.01, title or "scenario", ha="center", va="bottom", fontsize=9,
             weight="bold")
     ax.set_title(f"Where the baseline's {weight.replace('arr', 'ARR')} go", loc="left", pad=16)
+    return figure
+
+
+@chart("edge_curve")
+def edge_curve(curve: pd.DataFrame) -> Figure | None:
+    """The best score for each number of bands (a line), and the current edges' (a point):
+    how far the current edges are from the best the field allows.
+
+    Draws `segmint.plan.edges.search_edges` as it is: ``bands``, ``score``, ``current``,
+    ``edges`` (text) and ``measure``.
+
+    >>> curve = pd.DataFrame({"bands": [2, 3, 2], "score": [0.05, 0.06, 0.02],
+    ...     "current": [False, False, True], "edges": ["300", "300, 590", "500"],
+    ...     "measure": ["win_rate"] * 3})
+    >>> len(edge_curve(curve).axes[0].lines)
+    2
+    """
+    best, now = curve[~curve["current"]], curve[curve["current"]]
+    if best.empty and now.empty:
+        return None
+    figure = Figure(figsize=(6.5, 3.2), layout="constrained")
+    ax = figure.subplots()
+    ax.plot(best["bands"], best["score"], marker="o", color="#2f5d9e", label="best edges")
+    for row in best.itertuples(index=False):
+        ax.annotate(row.edges, (row.bands, row.score), textcoords="offset points",
+                    xytext=(0, 7), ha="center", fontsize=8)
+    ax.plot(now["bands"], now["score"], marker="D", linestyle="none", color="#d9822b",
+            label=f"current edges ({', '.join(now['edges'])})")
+    ax.set_xticks(sorted(set(curve["bands"])))
+    ax.set_xlabel("bands")
+    ax.set_ylabel(f"{curve['measure'].iloc[0]}: separation")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="lower right")
+    tidy_axes(ax, grid="y")
     return figure
 
 
