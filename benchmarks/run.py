@@ -214,7 +214,8 @@ def measure_reassign(project, result, repeat: int = 3) -> dict[str, object]:
 
     name, model = next(iter(project.scenarios.items()), ("baseline", project.segmentation))
     started = time.perf_counter()
-    base = scenario_base(result.context, result.scores.columns if result.scores else ())
+    carried = [c for c in (result.scores.columns if result.scores else ()) if c == "potential"]
+    base = scenario_base(result.context, carried)  # as `segmint compare` keeps them
     once = time.perf_counter() - started
     times = []
     for _ in range(repeat):

@@ -287,7 +287,8 @@ def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = 
     con = con or connect(project)
     prepared = prepare(project, con, progress=progress)
     progress("keep scenario tables")
-    base = scenario_base(prepared.context, prepared.scores.columns)
+    base = scenario_base(prepared.context, [c for c in prepared.scores.columns
+                                            if c == t.POTENTIAL])  # what the comparison reads
     comparison = compare_scenarios(base, chosen, progress=progress)
     if edges is not None:
         progress("search edges")

@@ -80,7 +80,10 @@ def scenario_base(context: RunContext, score_columns: tuple[str, ...] | list[str
                   ) -> ScenarioBase:
     """Keep what every scenario reads: account movements, period bounds and outcomes.
 
-    `context` is a run's context after the score stage (`segmint.pipeline.prepare`).
+    `context` is a run's context after the score stage (`segmint.pipeline.prepare`);
+    `score_columns` are the score columns each scenario's assignments carry. The comparison
+    reads ``potential`` alone (the capacity plan's quota), and every column carried is
+    written again for each scenario, so `segmint compare` carries that one.
     """
     revenue, deals = context.tables.get("revenue"), context.tables.get("deals")
     movements = bounds = None
