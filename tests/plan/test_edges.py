@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+
 import ibis
+import pandas as pd
 import pytest
 
 from segmint.exceptions import ConfigError
@@ -51,3 +54,18 @@ def test_an_unknown_field_or_outcome_is_refused_with_the_fix():
         edge_bins(accounts, outcomes, "employes")
     with pytest.raises(ConfigError, match="'win' is not an outcome.*win_rate"):
         edge_bins(accounts, outcomes, "employees", measure="win")
+
+
+def test_the_bins_are_the_same_on_every_engine(con):
+    # the tiles (ntile), the cut positions and the sums run in the engine
+    accounts, outcomes = tables()
+    names = [f"edges_{part}_{uuid.uuid4().hex[:8]}" for part in ("accounts", "outcomes")]
+    loaded = [con.create_table(name, table.to_pandas()) for name, table in
+              zip(names, (accounts, outcomes))]
+    try:
+        ours = edge_bins(*loaded, "employees", current=[500.0], bins=12)
+    finally:
+        for name in names:
+            con.drop_table(name)
+    expected = edge_bins(accounts, outcomes, "employees", current=[500.0], bins=12)
+    pd.testing.assert_frame_equal(ours, expected, check_dtype=False)
