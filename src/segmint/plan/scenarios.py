@@ -269,104 +269,118 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
     """
     per_segment = _segment_figures(base, scenario.assignments)
     transitions = _transitions(base, baseline.assignments, scenario.assignments)
-    owners = _owner_segments(base, scenario.assignments)
     plan = (_capacity_plan(base, scenario.assignments, capacity) if capacity is not None
             else None)
-    tables = base.context.tables
-    rows: list[dict] = []
-
-    def add(aspect: str, measure: str, label: str, value: float | None, note: str = "") -> None:
-        rows.append({"scenario": scenario.name, "aspect": aspect, "measure": measure,
-                     "label": label, "value": None if value is None or value != value
-                     else round(float(value), DIGITS), "note": note})
-
+    has_revenue = "revenue" in base.context.tables
+    card = _Card(scenario.name)
     segments = per_segment[per_segment[t.SEGMENT] != t.UNASSIGNED]
-    unassigned = int(per_segment.loc[per_segment[t.SEGMENT] == t.UNASSIGNED, "accounts"].sum())
-    add("balance", "segments", "segments", len(segments))
-    add("balance", "unassigned_accounts", "accounts unassigned", unassigned)
-    add("balance", "largest_to_smallest_accounts", "largest ÷ smallest segment, accounts",
-        sc.largest_to_smallest(segments["accounts"]))
-    add("balance", "gini_accounts", "Gini of accounts per segment", sc.gini(segments["accounts"]))
-    if "revenue" in tables:
-        ratio = sc.largest_to_smallest(segments[t.ARR])
-        add("balance", "largest_to_smallest_arr", "largest ÷ smallest segment, ARR", ratio,
-            "" if ratio == ratio else "a segment has no ARR")
-        add("balance", "gini_arr", "Gini of ARR per segment", sc.gini(segments[t.ARR]))
-    else:
-        for measure, label in (("largest_to_smallest_arr", "largest ÷ smallest segment, ARR"),
-                               ("gini_arr", "Gini of ARR per segment")):
-            add("balance", measure, label, None, "no revenue table")
-    for name, (label, needs) in CONTINUOUS.items():
-        if needs not in tables:
-            add("discrimination", name, f"{label}: share of variance between segments", None,
-                f"no {needs} table")
-            continue
-        add("discrimination", name, f"{label}: share of variance between segments",
-            sc.variance_explained(segments[f"_n_{name}"], segments[f"_sum_{name}"],
-                                  segments[f"_sq_{name}"]))
-    for name, (label, needs) in RATES.items():
-        measure = f"{label}: share of uncertainty the segment removes"
-        if needs not in tables:
-            add("discrimination", name, measure, None, f"no {needs} table")
-            continue
-        add("discrimination", name, measure,
-            sc.rate_information(segments[f"_hits_{name}"], segments[f"_trials_{name}"]))
+    _balance(card, per_segment, has_revenue=has_revenue)
+    _discrimination(card, segments, base.context.tables)
+    _actionability(card, base, scenario, plan)
+    _disruption(card, transitions, _owner_segments(base, scenario.assignments),
+                has_revenue=has_revenue)
     if plan is None:
-        add("actionability", "segments_too_small_to_staff", "segments too small to staff",
-            None, "capacity not configured (add capacity: {} to segmint.yaml)")
+        card.add("capacity", "reps_needed", "reps needed", None, NO_CAPACITY)
+    else:
+        card.add("capacity", "reps_needed", "reps needed", plan["reps_needed"].sum())
+        for motion, reps in plan.groupby("motion")["reps_needed"].sum().sort_index().items():
+            card.add("capacity", f"reps_needed_{motion}", f"reps needed, motion {motion}", reps)
+    shown = per_segment[[t.SEGMENT, "accounts", "customers", t.ARR, t.POTENTIAL]].copy()
+    shown[WORKLOAD] = (shown[t.SEGMENT].map(plan.groupby(t.SEGMENT)[WORKLOAD].sum()).fillna(0.0)
+                       if plan is not None else float("nan"))
+    shown.insert(0, "scenario", scenario.name)
+    transitions.insert(0, "scenario", scenario.name)
+    return ScenarioScore(card.rows, shown, transitions)
+
+
+NO_CAPACITY = "capacity not configured (add capacity: {} to segmint.yaml)"
+NO_COVERAGE = "coverage not configured (add coverage: {} to segmint.yaml)"
+
+
+@dataclass
+class _Card:
+    """A scenario's scorecard rows, added one measure at a time."""
+
+    scenario: str
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, aspect: str, measure: str, label: str, value: float | None,
+            note: str = "") -> None:
+        self.rows.append({"scenario": self.scenario, "aspect": aspect, "measure": measure,
+                          "label": label, "value": None if value is None or value != value
+                          else round(float(value), DIGITS), "note": note})
+
+
+def _balance(card: _Card, per_segment: pd.DataFrame, *, has_revenue: bool) -> None:
+    segments = per_segment[per_segment[t.SEGMENT] != t.UNASSIGNED]
+    unassigned = per_segment.loc[per_segment[t.SEGMENT] == t.UNASSIGNED, "accounts"].sum()
+    card.add("balance", "segments", "segments", len(segments))
+    card.add("balance", "unassigned_accounts", "accounts unassigned", unassigned)
+    card.add("balance", "largest_to_smallest_accounts", "largest ÷ smallest segment, accounts",
+             sc.largest_to_smallest(segments["accounts"]))
+    card.add("balance", "gini_accounts", "Gini of accounts per segment",
+             sc.gini(segments["accounts"]))
+    ratio = sc.largest_to_smallest(segments[t.ARR]) if has_revenue else None
+    card.add("balance", "largest_to_smallest_arr", "largest ÷ smallest segment, ARR", ratio,
+             "no revenue table" if not has_revenue else "" if ratio == ratio
+             else "a segment has no ARR")
+    card.add("balance", "gini_arr", "Gini of ARR per segment",
+             sc.gini(segments[t.ARR]) if has_revenue else None,
+             "" if has_revenue else "no revenue table")
+
+
+def _discrimination(card: _Card, segments: pd.DataFrame, tables: Mapping[str, ir.Table]) -> None:
+    for name, (label, needs) in CONTINUOUS.items():
+        card.add("discrimination", name, f"{label}: share of variance between segments",
+                 sc.variance_explained(segments[f"_n_{name}"], segments[f"_sum_{name}"],
+                                       segments[f"_sq_{name}"]) if needs in tables else None,
+                 "" if needs in tables else f"no {needs} table")
+    for name, (label, needs) in RATES.items():
+        card.add("discrimination", name, f"{label}: share of uncertainty the segment removes",
+                 sc.rate_information(segments[f"_hits_{name}"], segments[f"_trials_{name}"])
+                 if needs in tables else None, "" if needs in tables else f"no {needs} table")
+
+
+def _actionability(card: _Card, base: ScenarioBase, scenario: Reassignment,
+                   plan: pd.DataFrame | None) -> None:
+    label = "segments too small to staff"
+    if plan is None:
+        card.add("actionability", "segments_too_small_to_staff", label, None, NO_CAPACITY)
     else:
         staffed = plan[plan[t.SEGMENT] != t.UNASSIGNED].groupby(t.SEGMENT)[WORKLOAD].sum()
         small = staffed / plan["rep_hours"].iloc[0] < MIN_STAFFED_REPS
-        add("actionability", "segments_too_small_to_staff", "segments too small to staff",
-            int(small.sum()), f"workload under {MIN_STAFFED_REPS:g} of a rep's hours"
-            + (f": {', '.join(sorted(map(str, small[small].index)))}" if small.any() else ""))
+        card.add("actionability", "segments_too_small_to_staff", label, int(small.sum()),
+                 f"workload under {MIN_STAFFED_REPS:g} of a rep's hours"
+                 + (f": {', '.join(sorted(map(str, small[small].index)))}" if small.any() else ""))
+    label = "segments whose ACV does not pay for their coverage motion"
     if base.plays is None:
-        add("actionability", "segments_motion_unpaid",
-            "segments whose ACV does not pay for their coverage motion", None,
-            "coverage not configured (add coverage: {} to segmint.yaml)")
+        card.add("actionability", "segments_motion_unpaid", label, None, NO_COVERAGE)
     else:
         unpaid = _unpaid_segments(base, scenario.assignments)
-        add("actionability", "segments_motion_unpaid",
-            "segments whose ACV does not pay for their coverage motion", len(unpaid),
-            ", ".join(unpaid[:5]) + (f" and {len(unpaid) - 5} more" if len(unpaid) > 5 else ""))
+        card.add("actionability", "segments_motion_unpaid", label, len(unpaid),
+                 ", ".join(unpaid[:5]) + (f" and {len(unpaid) - 5} more" if len(unpaid) > 5
+                                          else ""))
+
+
+def _disruption(card: _Card, transitions: pd.DataFrame, owners: pd.DataFrame | None, *,
+                has_revenue: bool) -> None:
     moved = transitions[transitions["from_segment"] != transitions["to_segment"]]
     accounts, arr = transitions["accounts"].sum(), transitions[t.ARR].sum()
-    add("disruption", "accounts_moved", "accounts that change segment", moved["accounts"].sum())
-    add("disruption", "accounts_moved_share", "share of accounts that change segment",
-        moved["accounts"].sum() / accounts if accounts else None)
-    if "revenue" in tables:
-        add("disruption", "arr_moved", "ARR that changes segment", moved[t.ARR].sum())
-        add("disruption", "arr_moved_share", "share of ARR that changes segment",
-            moved[t.ARR].sum() / arr if arr else None, "" if arr else "no ARR")
-    else:
-        add("disruption", "arr_moved", "ARR that changes segment", None, "no revenue table")
-        add("disruption", "arr_moved_share", "share of ARR that changes segment", None,
-            "no revenue table")
-    if owners is None:
-        for measure, label in (("owners_split", "owners whose book spans several segments"),
-                               ("accounts_off_owner_segment",
-                                "accounts outside their owner's main segment")):
-            add("disruption", measure, label, None, "accounts have no owner_id")
-    else:
-        split, away = sc.owner_disruption(owners)
-        add("disruption", "owners_split", "owners whose book spans several segments", split)
-        add("disruption", "accounts_off_owner_segment",
-            "accounts outside their owner's main segment", away)
-    if plan is None:
-        add("capacity", "reps_needed", "reps needed", None,
-            "capacity not configured (add capacity: {} to segmint.yaml)")
-    else:
-        add("capacity", "reps_needed", "reps needed", plan["reps_needed"].sum())
-        for motion, reps in plan.groupby("motion")["reps_needed"].sum().sort_index().items():
-            add("capacity", f"reps_needed_{motion}", f"reps needed, motion {motion}", reps)
-    shown = per_segment[[t.SEGMENT, "accounts", "customers", t.ARR, t.POTENTIAL]].copy()
-    if plan is not None:
-        shown[WORKLOAD] = shown[t.SEGMENT].map(plan.groupby(t.SEGMENT)[WORKLOAD].sum()).fillna(0.0)
-    else:
-        shown[WORKLOAD] = float("nan")
-    shown.insert(0, "scenario", scenario.name)
-    transitions.insert(0, "scenario", scenario.name)
-    return ScenarioScore(rows, shown, transitions)
+    card.add("disruption", "accounts_moved", "accounts that change segment",
+             moved["accounts"].sum())
+    card.add("disruption", "accounts_moved_share", "share of accounts that change segment",
+             moved["accounts"].sum() / accounts if accounts else None)
+    no_arr = "no revenue table" if not has_revenue else "" if arr else "no ARR"
+    card.add("disruption", "arr_moved", "ARR that changes segment",
+             moved[t.ARR].sum() if has_revenue else None, "" if has_revenue else no_arr)
+    card.add("disruption", "arr_moved_share", "share of ARR that changes segment",
+             moved[t.ARR].sum() / arr if has_revenue and arr else None, no_arr)
+    split, away = sc.owner_disruption(owners) if owners is not None else (None, None)
+    no_owner = "" if owners is not None else "accounts have no owner_id"
+    card.add("disruption", "owners_split", "owners whose book spans several segments", split,
+             no_owner)
+    card.add("disruption", "accounts_off_owner_segment",
+             "accounts outside their owner's main segment", away, no_owner)
 
 
 def _segment_figures(base: ScenarioBase, assignments: ir.Table) -> pd.DataFrame:
