@@ -249,6 +249,9 @@ def test_compare_prints_the_scorecard_and_writes_the_page(tmp_path):
     edges = (tmp_path / "out" / "compare" / "edge_search.csv").read_text().splitlines()
     assert edges[0] == "field,measure,bands,edges,score,smallest_band,current"
     assert edges[-1] == "employees,win_rate,2,200,0.0,1,true"  # the project's edge, 200
+    # a run of the project replaces its output folder, and keeps the comparison inside it
+    assert segmint("run", "segmint.yaml", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "compare" / "compare.html").is_file()
 
 
 @pytest.mark.parametrize(("scenario", "message"), [
