@@ -229,3 +229,50 @@ def test_the_pipeline_imports_neither_the_report_nor_matplotlib():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", done.stdout
+
+
+def test_compare_prints_the_scorecard_and_writes_the_page(tmp_path):
+    setup(tmp_path, accounts="Id,NumberOfEmployees,BillingCountry\nA,10,US\nB,500,France\n"
+                             "C,900,US\n")
+    (tmp_path / "by_region.yaml").write_text(
+        "dimensions: {region: {kind: map, field: country, builtin: iso_region}}\n"
+        "default: '{region}'\n")
+    done = segmint("compare", "segmint.yaml", "--scenario", "by_region.yaml",
+                   "--edges", "employees", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Scenario scorecard" in done.stdout and "by_region" in done.stdout
+    assert "trade-off: by_region" in done.stdout  # moves all 3 accounts: new names
+    assert "Band edges for employees" in done.stdout
+    written = sorted(p.name for p in (tmp_path / "out" / "compare").iterdir())
+    assert {"compare.html", "scenario_scorecard.csv", "scenario_transitions.parquet",
+            "edge_search.csv"} <= set(written)
+    edges = (tmp_path / "out" / "compare" / "edge_search.csv").read_text().splitlines()
+    assert edges[0] == "field,measure,bands,edges,score,smallest_band,current"
+    assert edges[-1] == "employees,win_rate,2,200,0.0,1,true"  # the project's edge, 200
+    # a run of the project replaces its output folder, and keeps the comparison inside it
+    assert segmint("run", "segmint.yaml", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out" / "compare" / "compare.html").is_file()
+
+
+@pytest.mark.parametrize(("scenario", "message"), [
+    ("segments: [{name: Big, when: 'employes > 9'}]\n",
+     "error: scenarios.wide.segments[1] (Big): the rule reads 'employes'"),
+    ("segments: [{name: Big, when: employees > 9}]\ndefualt: x\n",
+     "wide.yaml has 1 problem(s):\n  defualt: unknown key 'defualt'. Did you mean 'default'?"),
+])
+def test_compare_refuses_a_bad_scenario_file_in_one_message(tmp_path, scenario, message):
+    setup(tmp_path)
+    (tmp_path / "wide.yaml").write_text(scenario)
+    done = segmint("compare", "segmint.yaml", "--scenario", "wide.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert message in done.stderr
+
+
+def test_compare_without_a_scenario_says_how_to_give_one(tmp_path):
+    setup(tmp_path)
+    done = segmint("compare", "segmint.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "no scenario to compare" in done.stderr
+    (tmp_path / "s.yaml").write_text("default: Everyone\n")
+    done = segmint("compare", "segmint.yaml", "--scenario", "s.yaml", "--edges", "employees",
+                   "--edge-measure", "winrate", cwd=tmp_path)
+    assert done.returncode == 2 and "'winrate' is not an outcome" in done.stderr

@@ -77,6 +77,67 @@ def _run_with_progress(project):
 
 
 @app.command()
+def compare(
+    path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
+    scenario: Annotated[Optional[list[Path]], typer.Option(
+        "--scenario", help="A YAML file holding one segmentation to compare (repeat for more); "
+                           "its name is the file's.")] = None,
+    edges: Annotated[Optional[str], typer.Option(
+        help="A numeric account field (employees) to search the best band edges on.")] = None,
+    edge_measure: Annotated[str, typer.Option(
+        help="The outcome the edge search separates: win_rate, churn_rate, acv, "
+             "sales_cycle_days or nrr.")] = "win_rate",
+    engine: Annotated[Optional[str], typer.Option(help="Override the project's engine.")] = None,
+) -> None:
+    """Compare the project's segmentation with its scenarios: a scorecard each (balance,
+    separation of outcomes, disruption, reps), written with compare.html."""
+    from segmint.config.project import load_segmentation
+    from segmint.preflight import check_project
+
+    project = load_project(path)
+    if engine:
+        project = project.model_copy(update={"engine": engine})
+    given = dict(load_segmentation(file) for file in scenario or [])
+    check_project(project.model_copy(update={"scenarios": {**project.scenarios, **given}}))
+    from segmint.config.project import BASELINE
+    from segmint.pipeline import STAGES
+    from segmint.pipeline import compare as compare_project
+
+    names = [*project.scenarios, *given]
+    stages = [*STAGES[:STAGES.index("assign")], "keep scenario tables", f"assign {BASELINE}",
+              *(f"assign {name}" for name in names), *(["search edges"] if edges else []),
+              "write"]
+    with _progress() as bar:
+        task = bar.add_task("starting", total=len(stages))
+        result = compare_project(project, scenarios=given, edges=edges,
+                                 edge_measure=edge_measure, progress=lambda stage: bar.update(
+            task, description=stage, completed=stages.index(stage) if stage in stages else None))
+        bar.update(task, description="done", completed=len(stages))
+    _print_warnings(result.warnings)
+    card = result.comparison.scorecard
+    table = Table(title="Scenario scorecard", title_justify="left")
+    table.add_column("measure")
+    scenarios = list(dict.fromkeys(card["scenario"]))
+    for name in scenarios:
+        table.add_column(escape(name), justify="right")
+    for label, rows in card.groupby("label", sort=False):
+        by_name = dict(zip(rows["scenario"], rows["text"]))
+        table.add_row(escape(label), *(escape(str(by_name.get(name, ""))) for name in scenarios))
+    console.print(table)
+    if result.comparison.edge_search is not None:
+        _print_frame(f"Band edges for {edges} that separate {edge_measure} best (each band "
+                     "at least 5% of the accounts)", result.comparison.edge_search)
+    for reading in result.comparison.readings:
+        console.print(f"[bold]trade-off:[/bold] {escape(reading)}")
+    for note in result.comparison.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if result.files:
+        console.print(f"Wrote {len(result.files)} files to "
+                      f"[bold]{escape(str(result.files[0].parent))}[/bold] (open compare.html "
+                      "in a browser).")
+
+
+@app.command()
 def carve(
     path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
     count: Annotated[Optional[int], typer.Option(min=1, help="Territories per segment.")] = None,

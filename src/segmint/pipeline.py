@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -21,10 +22,11 @@ from segmint import engine
 from segmint import tables as t
 from segmint.analyse.registry import AnalysisRun, run_analyses
 from segmint.audit import AuditResult, audit_run
-from segmint.config.project import Project
+from segmint.config.project import Project, Segmentation
+from segmint.exceptions import ConfigError
 from segmint.context import RunContext
 from segmint.dates import resolve_as_of
-from segmint.enrich import enrich_tables
+from segmint.enrich import Enriched, enrich_tables
 from segmint.enrich.currency import fx_rates, to_reporting_currency
 from segmint.io.outputs import staged_outputs
 from segmint.io.rates import read_rates
@@ -34,6 +36,9 @@ from segmint.score.stage import ScoreRun, score_accounts
 from segmint.segment.assign import assignment_table, divisions_by_zero, unassigned_reasons
 from segmint.segment.summary import reason_counts, segment_summary
 from segmint.validate.checks import Validated, validate
+
+if TYPE_CHECKING:
+    from segmint.plan.scenarios import Comparison
 
 Progress = Callable[[str], None]
 STAGES = ("check", "load accounts", "load deals", "load revenue", "load usage",
@@ -67,6 +72,7 @@ class RunResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the project should fix, in words
+    context: RunContext | None = None  # the scored tables, for assigning other segmentations
 
     @property
     def rejected_rows(self) -> int:
@@ -149,19 +155,11 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     ['SMB-North America', 'ENT-EMEA', 'Unassigned']
     """
     progress = progress or (lambda stage: None)
-    progress("check")
-    warnings = check_project(project)  # every rule and score, before any data is read
     con = con or connect(project)
-    keep = functools.partial(engine.materialise, con)
-    validated = _load(project, con, progress)
-    progress("enrich")
-    enriched = enrich_tables({name: v.clean for name, v in validated.items()}, project, keep=keep)
-    tables = enriched.tables
-    as_of = resolve_as_of(tables, project.as_of)
-    context = RunContext(project, as_of, tables, enriched.accounts, keep=keep)
-    progress("score")
-    scores = score_accounts(context, progress=progress)
-    context.accounts, context.models = scores.accounts, scores.models
+    prepared = prepare(project, con, progress=progress)
+    validated, enriched, context, scores = (prepared.validated, prepared.enriched,
+                                            prepared.context, prepared.scores)
+    warnings, tables, as_of, keep = prepared.warnings, context.tables, context.as_of, context.keep
     progress("assign")
     context.assignments = keep(assignment_table(
         scores.accounts, project.segmentation, revenue=tables.get("revenue"),
@@ -185,11 +183,142 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
         audit=quality, duplicates=enriched.duplicates, reasons=reasons,
         notes=[*(note for v in validated.values() for note in v.notes), *scores.notes,
                *quality.notes],
-        warnings=warnings)
+        warnings=warnings, context=context)
     if write:
         progress("write")
         _write(project, con, result)
     return result
+
+
+@dataclass
+class Prepared:
+    """A project loaded, validated, enriched and scored: what every segmentation is assigned on.
+
+    ``context`` holds the scored accounts (``context.accounts``), the clean tables, the
+    fitted models and ``keep``; ``warnings`` what the project check found.
+    """
+
+    validated: dict[str, Validated]
+    enriched: Enriched
+    context: RunContext
+    scores: ScoreRun
+    warnings: list[str]
+
+
+def prepare(project: Project, con: ibis.BaseBackend | None = None, *,
+            progress: Progress | None = None) -> Prepared:
+    """Check, load, validate, enrich and score `project`: everything before segments.
+
+    `run` assigns the project's segmentation on the result; `segmint.plan.scenarios` assigns
+    other segmentations on the same tables without loading anything again.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("account_id,employees\\nA,12\\nB,400\\n")
+    >>> project = Project.model_validate({"root": folder, "sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    >>> prepare(project).context.accounts.count().execute()
+    2
+    """
+    progress = progress or (lambda stage: None)
+    progress("check")
+    warnings = check_project(project)  # every rule and score, before any data is read
+    con = con or connect(project)
+    keep = functools.partial(engine.materialise, con)
+    validated = _load(project, con, progress)
+    progress("enrich")
+    enriched = enrich_tables({name: v.clean for name, v in validated.items()}, project, keep=keep)
+    as_of = resolve_as_of(enriched.tables, project.as_of)
+    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep)
+    progress("score")
+    scores = score_accounts(context, progress=progress)
+    context.accounts, context.models = scores.accounts, scores.models
+    return Prepared(validated, enriched, context, scores, warnings)
+
+
+@dataclass
+class ComparisonRun:
+    """What `compare` produced: the comparison's tables (`segmint.plan.scenarios.Comparison`),
+    the run's notes and warnings, and the files written."""
+
+    comparison: Comparison
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+COMPARE_FOLDER = "compare"  # inside outputs.dir; a run of the project leaves it in place
+
+
+def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = None,
+            edges: str | None = None, edge_measure: str = "win_rate",
+            con: ibis.BaseBackend | None = None, progress: Progress | None = None,
+            write: bool = True) -> ComparisonRun:
+    """Load, enrich and score `project` once, assign its segmentation (the baseline) and
+    each scenario on the same tables, score each against the baseline, and (by default)
+    write ``scenario_scorecard``, ``scenario_segments``, ``scenario_transitions`` and
+    ``compare.html`` into the ``compare`` folder of ``outputs.dir``.
+
+    `scenarios` adds segmentations to those under ``scenarios:`` in segmint.yaml (from files
+    on the command line, `segmint.config.project.load_segmentation`). `edges` names a
+    numeric account field to search band edges on, scored by `edge_measure`
+    (`segmint.plan.edges.search_edges`), written as ``edge_search``.
+    """
+    from segmint.plan.edges import outcome_columns, search_edges
+    from segmint.plan.scenarios import compare_scenarios, scenario_base
+
+    if edges is not None:
+        outcome_columns(edge_measure)  # a measure that is not one stops before any loading
+
+    given = dict(scenarios or {})
+    for name in given:
+        if name in project.scenarios:
+            raise ConfigError(f"scenario {name!r} is both in segmint.yaml (scenarios.{name}) and "
+                              "given as a file: rename the file, or remove one of them.")
+    chosen = {**project.scenarios, **given}
+    if not chosen:
+        raise ConfigError("There is no scenario to compare with the segmentation: add "
+                          "scenarios: {<name>: {dimensions: ..., segments: ..., default: ...}} "
+                          "to segmint.yaml, or give a segmentation file: segmint compare "
+                          "segmint.yaml --scenario region_first.yaml")
+    project = project.model_copy(update={"scenarios": chosen})  # checked with the rest
+    progress = progress or (lambda stage: None)
+    con = con or connect(project)
+    prepared = prepare(project, con, progress=progress)
+    progress("keep scenario tables")
+    base = scenario_base(prepared.context, [c for c in prepared.scores.columns
+                                            if c == t.POTENTIAL])  # what the comparison reads
+    comparison = compare_scenarios(base, chosen, progress=progress)
+    if edges is not None:
+        progress("search edges")
+        comparison.edge_search = search_edges(base, edges, measure=edge_measure)
+    result = ComparisonRun(comparison, warnings=prepared.warnings)
+    if write:
+        progress("write")
+        _write_comparison(project, con, result)
+    return result
+
+
+def _write_comparison(project: Project, con: ibis.BaseBackend, result: ComparisonRun) -> None:
+    """The comparison's tables and page, staged and swapped in together."""
+    from segmint.report.compare import render_comparison  # the report's imports: only here
+
+    comparison, formats = result.comparison, project.outputs.formats
+    target = project.path(project.outputs.dir) / COMPARE_FOLDER
+    with staged_outputs(target) as out:
+        for name, frame in (("scenario_scorecard", comparison.scorecard),
+                            ("scenario_segments", comparison.segments),
+                            ("scenario_transitions", comparison.transitions)):
+            out.write_table(con, ibis.memtable(frame), name, formats)  # rows in stated order
+        if comparison.edge_search is not None:
+            out.write_table(con, ibis.memtable(comparison.edge_search), "edge_search", formats)
+        out.write_text("compare.html", render_comparison(
+            project_name=project.name, scorecard=comparison.scorecard,
+            segments=comparison.segments, transitions=comparison.transitions,
+            readings=comparison.readings, notes=comparison.notes,
+            edge_search=comparison.edge_search))
+    result.files += out.files
 
 
 def audit_project(project: Project, con: ibis.BaseBackend | None = None) -> AuditResult:

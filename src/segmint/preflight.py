@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from segmint import tables as t
-from segmint.config.project import Bands, ProductsHeld, Project, SectorGroups, ValueMap
+from segmint.config.project import (Bands, ProductsHeld, Project, SectorGroups, Segmentation,
+                                    ValueMap)
 from segmint.exceptions import ConfigError, RuleError, closest_hint
 from segmint.io.columns import source_columns
 from segmint.io.outcomes import outcome_date_headers
@@ -64,32 +65,14 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
                 f"scores.{name} needs the {' and '.join(missing)} table"
                 f"{'s' if len(missing) > 1 else ''}: add sources.{missing[0]} to segmint.yaml "
                 f"or remove scores.{name}.")
-    segmentation = project.segmentation
-    rules = []
-    for position, segment in enumerate(segmentation.segments, start=1):
-        where = f"segmentation.segments[{position}] ({segment.name})"
-        try:
-            rules.append((where, parse_rule(segment.when)))
-        except RuleError as err:
-            raise type(err)(f"{where}: {err}") from None
     offered = score_columns(registry)
     ours = {column for spec, _ in chosen.values() for column in spec.adds}
     file_columns = source_columns(project, "accounts")
-    known = {*t.ACCOUNTS.columns, *t.ENRICHED_COLUMNS, *segmentation.dimensions, *ours,
-             *(file_columns or ())}
-    for dimension, spec in segmentation.dimensions.items():
-        if isinstance(spec, ProductsHeld) and getattr(project.sources, spec.source) is None:
-            raise ConfigError(
-                f"segmentation.dimensions.{dimension} reads the products held from "
-                f"{spec.source}, which this project does not load: add sources.{spec.source} "
-                f"or set source: {'deals' if spec.source == 'revenue' else 'revenue'}.")
-        if isinstance(spec, Bands | ValueMap | SectorGroups):
-            _check_name(spec.field, f"segmentation.dimensions.{dimension}.field", known,
-                        offered, ours, exact=file_columns is not None, reads="reads field")
-    for where, rule in rules:
-        for field in sorted(rule.fields):
-            _check_name(field, where, known, offered, ours, exact=file_columns is not None,
-                        reads="the rule reads")
+    known = {*t.ACCOUNTS.columns, *t.ENRICHED_COLUMNS, *ours, *(file_columns or ())}
+    for key, segmentation in segmentations(project).items():
+        _check_segmentation(project, segmentation, key, known, offered, ours,
+                            exact=file_columns is not None)
+    known |= set(project.segmentation.dimensions)  # score and plan rules may read them
     for spec, settings in chosen.values():
         in_settings, readable = spec.model.rules_in(settings)
         for where, text in in_settings:
@@ -104,15 +87,56 @@ def check_project(project: Project, *, registry: Mapping[str, ScoreSpec] | None 
             for field in sorted(parse_rule(text).fields):
                 _check_name(field, where, known | set(PLAN_INPUTS) | {ACTION}, offered, ours,
                             exact=file_columns is not None, reads="the rule reads")
-    named: dict[str, int] = {}
-    for position, segment in enumerate(segmentation.segments, start=1):
-        if segment.name in named:
-            warnings.append(
-                f"segmentation.segments[{named[segment.name]}] and [{position}] are both named "
-                f"{segment.name!r}: their accounts make one segment. Rename one if they are "
-                "meant apart.")
-        named.setdefault(segment.name, position)
+    for key, segmentation in segmentations(project).items():
+        named: dict[str, int] = {}
+        for position, segment in enumerate(segmentation.segments, start=1):
+            if segment.name in named:
+                warnings.append(
+                    f"{key}.segments[{named[segment.name]}] and [{position}] are both named "
+                    f"{segment.name!r}: their accounts make one segment. Rename one if they "
+                    "are meant apart.")
+            named.setdefault(segment.name, position)
     return warnings + _deal_outcome_warnings(project)
+
+
+def segmentations(project: Project) -> dict[str, Segmentation]:
+    """The project's segmentation and each scenario's, by the key that holds it in segmint.yaml.
+
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "All accounts", "when": "true"}]},
+    ...     "scenarios": {"by_size": {"segments": [{"name": "Big", "when": "employees > 9"}]}}})
+    >>> list(segmentations(project))
+    ['segmentation', 'scenarios.by_size']
+    """
+    return {"segmentation": project.segmentation,
+            **{f"scenarios.{name}": model for name, model in project.scenarios.items()}}
+
+
+def _check_segmentation(project: Project, segmentation: Segmentation, key: str, known: set[str],
+                        offered, ours: set[str], *, exact: bool) -> None:
+    """Every rule of `segmentation` parses and reads names that exist; each dimension's field
+    too, and a products dimension reads a table the project loads."""
+    rules = []
+    for position, segment in enumerate(segmentation.segments, start=1):
+        where = f"{key}.segments[{position}] ({segment.name})"
+        try:
+            rules.append((where, parse_rule(segment.when)))
+        except RuleError as err:
+            raise type(err)(f"{where}: {err}") from None
+    known = known | set(segmentation.dimensions)
+    for dimension, spec in segmentation.dimensions.items():
+        if isinstance(spec, ProductsHeld) and getattr(project.sources, spec.source) is None:
+            raise ConfigError(
+                f"{key}.dimensions.{dimension} reads the products held from "
+                f"{spec.source}, which this project does not load: add sources.{spec.source} "
+                f"or set source: {'deals' if spec.source == 'revenue' else 'revenue'}.")
+        if isinstance(spec, Bands | ValueMap | SectorGroups):
+            _check_name(spec.field, f"{key}.dimensions.{dimension}.field", known,
+                        offered, ours, exact=exact, reads="reads field")
+    for where, rule in rules:
+        for field in sorted(rule.fields):
+            _check_name(field, where, known, offered, ours, exact=exact,
+                        reads="the rule reads")
 
 
 def _deal_outcome_warnings(project: Project) -> list[str]:
@@ -165,11 +189,12 @@ def columns_read(project: Project) -> set[str]:
     >>> sorted(columns_read(project))
     ['tier__c']
     """
-    segmentation = project.segmentation
-    names = {spec.field for spec in segmentation.dimensions.values()
-             if isinstance(spec, Bands | ValueMap | SectorGroups)}
-    for segment in segmentation.segments:
-        names |= parse_rule(segment.when).fields
+    names: set[str] = set()
+    for segmentation in segmentations(project).values():
+        names |= {spec.field for spec in segmentation.dimensions.values()
+                  if isinstance(spec, Bands | ValueMap | SectorGroups)}
+        for segment in segmentation.segments:
+            names |= parse_rule(segment.when).fields
     return names
 
 

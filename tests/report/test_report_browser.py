@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from segmint.config.project import load_project
@@ -13,8 +10,6 @@ from segmint.demo.generator import generate_company
 from segmint.pipeline import run
 from segmint.report.html import something_to_draw
 from segmint.sections import Chart, Figures, Readings, Section, TableView
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -26,41 +21,22 @@ def report(tmp_path_factory):
     return next(p for p in result.files if p.name == "report.html"), result
 
 
-def test_report_renders_in_chromium_without_console_errors(report):
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; `make test` installs it")
-        pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
+def test_report_renders_in_chromium_without_console_errors(report, open_in_chromium):
     path, result = report
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        page = browser.new_page()
-        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("request", lambda request: request.url.startswith("file:") or problems.append(
-            f"the report fetched {request.url}"))
-        page.goto(path.as_uri())
-        title = page.title()
-        readings = page.locator('section[data-section="segment_readings"] ul.readings li').count()
-        drawn = {}  # section -> [(chart kind, width, height)] of the charts it rendered
-        for name, _ in sections(result):
-            figures = page.locator(f'section[data-section="{name}"] figure[data-chart]')
-            drawn[name] = [(figures.nth(i).get_attribute("data-chart"),
-                            *_size(figures.nth(i).locator("svg").bounding_box()))
-                           for i in range(figures.count())]
-        headings = {name: page.locator(f'section[data-section="{name}"] h2').inner_text()
-                    for name, _ in sections(result)}
-        bars = page.locator('figure[data-chart="segment_bars"] svg').bounding_box()
-        first_heading = page.locator("h2").first.inner_text()
-        tiles = page.locator('section[data-section="headline"] .tile').all_inner_texts()
-        browser.close()
+    page, problems = open_in_chromium(path)
+    title = page.title()
+    readings = page.locator('section[data-section="segment_readings"] ul.readings li').count()
+    drawn = {}  # section -> [(chart kind, width, height)] of the charts it rendered
+    for name, _ in sections(result):
+        figures = page.locator(f'section[data-section="{name}"] figure[data-chart]')
+        drawn[name] = [(figures.nth(i).get_attribute("data-chart"),
+                        *_size(figures.nth(i).locator("svg").bounding_box()))
+                       for i in range(figures.count())]
+    headings = {name: page.locator(f'section[data-section="{name}"] h2').inner_text()
+                for name, _ in sections(result)}
+    bars = page.locator('figure[data-chart="segment_bars"] svg').bounding_box()
+    first_heading = page.locator("h2").first.inner_text()
+    tiles = page.locator('section[data-section="headline"] .tile').all_inner_texts()
     assert problems == []
     assert title == "Demo Company: segmint report"
     assert bars["width"] > 300 and bars["height"] > 100

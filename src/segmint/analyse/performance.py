@@ -73,7 +73,8 @@ GROWTH_CATEGORIES = {
 }
 NRR_MOVEMENTS = (EXPANSION, CROSS_SELL, CONTRACTION, CHURN)  # NRR = 1 + sum of their rates
 
-_IDX = "_period_index"
+PERIOD_INDEX = "_period_index"  # `period_index` of a row of `account_movements`
+_IDX = PERIOD_INDEX
 _CENTS = "_cents"
 _MONEY_COLUMNS = (*BRIDGE, TTM_BASE_ARR, TTM_NET_ARR, TTM_GROSS_ARR)
 _COUNT_COLUMNS = (*LOGOS, CLOSING_PRODUCTS)
@@ -217,6 +218,42 @@ def arr_bridge(revenue: ir.Table, assignments: ir.Table, *, period: Period = "qu
     >>> [(r["opening_arr"], r["new_logo"], r["expansion"], r["churn"], r["closing_arr"]) for r in rows]
     [(Decimal('0.00'), Decimal('1200.00'), Decimal('0.00'), Decimal('0.00'), Decimal('1200.00')), (Decimal('1200.00'), Decimal('0.00'), Decimal('600.00'), Decimal('0.00'), Decimal('1800.00')), (Decimal('1800.00'), Decimal('120.00'), Decimal('0.00'), Decimal('-1800.00'), Decimal('120.00'))]
     """
+    return segment_bridge(account_movements(revenue, period=period), assignments,
+                          period_bounds(revenue, period=period), period=period)
+
+
+def period_bounds(revenue: ir.Table, *, period: Period = "quarter") -> ir.Table:
+    """One row: the index (`period_index`) of the first and the last period in `revenue`.
+
+    The bridge has a row for every period between them, revenue or not.
+
+    >>> import datetime
+    >>> revenue = ibis.memtable({"period": [datetime.date(2024, 2, 1), datetime.date(2024, 7, 1)]})
+    >>> bounds = period_bounds(revenue).execute()
+    >>> int(bounds._last[0] - bounds._first[0])  # Q1 to Q3
+    2
+    """
+    return revenue.aggregate(_first=period_index(revenue[PERIOD].min(), period),
+                             _last=period_index(revenue[PERIOD].max(), period))
+
+
+def account_movements(revenue: ir.Table, *, period: Period = "quarter") -> ir.Table:
+    """Each account's bridge per period, in whole cents: the rows `arr_bridge` adds up.
+
+    One row per account and period with any ARR at opening, closing or a year earlier:
+    ``account_id``, ``_period_index`` (`period_index`), the bridge's money columns and
+    ``ttm_base_arr``, ``ttm_net_arr``, ``ttm_gross_arr`` in integer cents, and the logo and
+    product counts, as `arr_bridge` defines them. It does not depend on the segments, so a
+    run that assigns several segmentations (`segmint.plan.scenarios`) keeps it once and each
+    segmentation's bridge is one join and group-by (`segment_bridge`).
+
+    >>> import datetime
+    >>> revenue = ibis.memtable({"account_id": ["a", "a"], "product": ["x", "x"],
+    ...     "period": [datetime.date(2024, 3, 1), datetime.date(2024, 6, 1)], "mrr": [100.0, 150.0]})
+    >>> rows = account_movements(revenue).order_by("_period_index").execute()
+    >>> rows[["opening_arr", "new_logo", "expansion", "closing_arr"]].values.tolist()
+    [[0, 120000, 0, 120000], [120000, 0, 60000, 180000]]
+    """
     per_year = 12 // months_per_period(period)
     snap = _closing_cents(revenue, period)
     last = period_index(revenue[PERIOD].max(), period)
@@ -275,7 +312,26 @@ def arr_bridge(revenue: ir.Table, assignments: ir.Table, *, period: Period = "qu
             REACTIVATED_LOGOS: (accounts[REACTIVATION] > 0).cast("int64"),
         }
     )
-    accounts = _with_segment(accounts, assignments)
+    return accounts
+
+
+def segment_bridge(movements: ir.Table, assignments: ir.Table, bounds: ir.Table, *,
+                   period: Period = "quarter") -> ir.Table:
+    """`arr_bridge` from each account's movements (`account_movements`) and the period
+    bounds (`period_bounds`): one join and group-by, so a changed segmentation's bridge does
+    not go back to the revenue.
+
+    >>> import datetime
+    >>> revenue = ibis.memtable({"account_id": ["a", "b"], "product": ["x", "x"],
+    ...     "period": [datetime.date(2024, 3, 1), datetime.date(2024, 6, 1)], "mrr": [100.0, 10.0]})
+    >>> movements, bounds = account_movements(revenue), period_bounds(revenue)
+    >>> one = segment_bridge(movements, ibis.memtable({"account_id": ["a", "b"],
+    ...                                                "segment": ["SMB", "ENT"]}), bounds)
+    >>> sorted((r["segment"], str(r["period"]), float(r["closing_arr"])) for r in
+    ...        one.filter(ibis._.segment != "All").to_pyarrow().to_pylist())
+    [('ENT', '2024-01-01', 0.0), ('ENT', '2024-04-01', 120.0), ('SMB', '2024-01-01', 1200.0), ('SMB', '2024-04-01', 0.0)]
+    """
+    accounts = _with_segment(movements, assignments)
     summed = (*_MONEY_COLUMNS, *_COUNT_COLUMNS)
     per_segment = accounts.group_by([SEGMENT, _IDX]).aggregate(
         **{name: accounts[name].sum() for name in summed}
@@ -285,10 +341,7 @@ def arr_bridge(revenue: ir.Table, assignments: ir.Table, *, period: Period = "qu
     segments = ibis.union(
         assignments.select(SEGMENT), accounts.select(SEGMENT), distinct=True
     )
-    bounds = revenue.aggregate(
-        _lo=period_index(revenue[PERIOD].min(), period), _hi=last
-    )
-    spine = bounds.select(**{_IDX: ibis.range(bounds._lo, bounds._hi + 1).unnest()})
+    spine = bounds.select(**{_IDX: ibis.range(bounds._first, bounds._last + 1).unnest()})
     grid = segments.cross_join(spine)
     joined = grid.left_join(per_segment, [SEGMENT, _IDX])
     rows = joined.select(
@@ -684,10 +737,14 @@ def readings_analysis(context: RunContext) -> ir.Table:
 
 __all__ = [
     "GROWTH_CATEGORIES",
+    "PERIOD_INDEX",
     "arr_bridge",
+    "account_movements",
     "arr_snapshots",
     "classify_growth",
     "nrr_trend",
+    "period_bounds",
     "retention",
+    "segment_bridge",
     "segment_readings",
 ]

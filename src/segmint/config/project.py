@@ -29,6 +29,7 @@ from segmint.exceptions import ConfigError, closest_hint
 Engine = Literal["duckdb", "spark"]
 DateOrderSetting = Literal["day_first", "month_first"]
 ISO_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+BASELINE = "baseline"  # the project's own segmentation, in a comparison of scenarios
 
 
 class Strict(BaseModel):
@@ -439,6 +440,9 @@ class Project(Strict):
     name: str = "segmint project"
     sources: Sources
     segmentation: Segmentation
+    # Other segmentations to compare with this one (`segmint compare`), by name; each has
+    # the same keys as segmentation. Assigned on the same loaded and scored tables.
+    scenarios: dict[str, Segmentation] = Field(default_factory=dict)
     outputs: Outputs = Field(default_factory=Outputs)
     enrich: Enrich = Field(default_factory=Enrich)
     audit: Audit = Field(default_factory=Audit)
@@ -460,6 +464,17 @@ class Project(Strict):
     # What reading the file noticed that is not wrong enough to stop (a key given twice);
     # the project check says it with its own warnings.
     _file_warnings: tuple[str, ...] = PrivateAttr(default=())
+
+    @field_validator("scenarios")
+    @classmethod
+    def _scenario_names(cls, scenarios: dict[str, Segmentation]) -> dict[str, Segmentation]:
+        for name in scenarios:
+            if not name.strip():
+                raise ValueError("a scenario needs a name: scenarios: {region_first: {...}}")
+            if name.strip().casefold() == BASELINE.casefold():
+                raise ValueError(f"{name!r} is the name the project's own segmentation has in "
+                                 "a comparison: name the scenario otherwise.")
+        return scenarios
 
     @property
     def file_warnings(self) -> tuple[str, ...]:
@@ -497,6 +512,63 @@ def load_project(path: str | Path) -> Project:
         path = path / "segmint.yaml"  # the project file of the folder given
     if not path.exists():
         raise ConfigError(f"{path} does not exist. Run `segmint init` to write a starter file.")
+    document, loader = _read_yaml(path)
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path} must be a YAML mapping with sources: and segmentation:.")
+    try:
+        project = Project.model_validate({**document, "root": path.resolve().parent})
+    except ValidationError as err:
+        raise ConfigError(_explain(path, err)) from None
+    project._file_warnings = tuple(
+        f"{path.name} line {line}: {key!r} is given twice in the same mapping (first on line "
+        f"{first}); YAML keeps the last one, so line {first} is ignored. Remove one of them."
+        for key, first, line in loader.repeated)
+    return project
+
+
+def load_segmentation(path: str | Path) -> tuple[str, Segmentation]:
+    """Read a segmentation-only YAML file (a scenario given on the command line): its name
+    (the file's name without suffix) and the segmentation, with the keys `segmentation:` has
+    in segmint.yaml, at the top level or under ``segmentation:``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "region_first.yaml"
+    >>> _ = path.write_text("segments: [{name: Big, when: employees > 1000}]\\ndefault: Other\\n")
+    >>> name, model = load_segmentation(path)
+    >>> name, model.default
+    ('region_first', 'Other')
+    >>> _ = path.write_text("segments: [{name: Big, when: employees > 1000}]\\ndefualt: Other\\n")
+    >>> load_segmentation(path)
+    Traceback (most recent call last):
+    ...
+    segmint.exceptions.ConfigError: ...region_first.yaml has 1 problem(s):
+      defualt: unknown key 'defualt'. Did you mean 'default'?
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path} does not exist. Give a YAML file holding one segmentation "
+                          "(dimensions:, segments:, default:), as under segmentation: in "
+                          "segmint.yaml.")
+    document, _ = _read_yaml(path)
+    if isinstance(document, dict) and set(document) == {"segmentation"}:
+        document = document["segmentation"]
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path} must be a YAML mapping with the keys of segmentation: in "
+                          "segmint.yaml (dimensions:, segments:, default:).")
+    try:
+        model = Segmentation.model_validate(document)
+    except ValidationError as err:
+        raise ConfigError(_explain(path, err, within=("scenarios", path.stem))) from None
+    if path.stem.strip().casefold() == BASELINE:
+        raise ConfigError(f"{path}: {BASELINE!r} is the name the project's own segmentation has "
+                          "in a comparison: rename the file.")
+    return path.stem, model
+
+
+def _read_yaml(path: Path) -> tuple[Any, _Loader]:
+    """The YAML document in `path`, and its loader (which noted each key given twice)."""
     try:
         loader = _Loader(path.read_text(encoding="utf-8"))
         try:
@@ -510,17 +582,7 @@ def load_project(path: str | Path) -> Project:
         line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError(f"{path} is not valid YAML{line}: {problem}.") from None
-    if not isinstance(document, dict):
-        raise ConfigError(f"{path} must be a YAML mapping with sources: and segmentation:.")
-    try:
-        project = Project.model_validate({**document, "root": path.resolve().parent})
-    except ValidationError as err:
-        raise ConfigError(_explain(path, err)) from None
-    project._file_warnings = tuple(
-        f"{path.name} line {line}: {key!r} is given twice in the same mapping (first on line "
-        f"{first}); YAML keeps the last one, so line {first} is ignored. Remove one of them."
-        for key, first, line in loader.repeated)
-    return project
+    return document, loader
 
 
 class _Loader(yaml.SafeLoader):
@@ -547,14 +609,18 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _explain(path: Path, err: ValidationError) -> str:
-    """One message per problem: the key path, the bad value and what would fix it."""
+def _explain(path: Path, err: ValidationError, *, within: tuple[str, ...] = ()) -> str:
+    """One message per problem: the key path, the bad value and what would fix it.
+
+    `within` is where the validated mapping sits in a project file (a scenario's file:
+    ``("scenarios", name)``), for the closest valid key; keys are said as in `path`.
+    """
     lines = []
     for problem in err.errors():
         key = ".".join(str(part) for part in problem["loc"] if not _is_union_tag(part))
         value = problem.get("input")
         if problem["type"] == "extra_forbidden":
-            parent = _parent_model(err.title, problem["loc"])
+            parent = _parent_model(err.title, (*within, *problem["loc"]))
             known = sorted(parent.model_fields) if parent else []
             name = str(problem["loc"][-1])
             lines.append(f"{key}: unknown key {name!r}. {closest_hint(name, known)}")
@@ -583,6 +649,12 @@ def _parent_model(_title: str, loc: tuple[Any, ...]) -> type[BaseModel] | None:
     model: Any = Project
     for part in loc[:-1]:
         if isinstance(part, int):
+            continue
+        if model is Project and part == "scenarios":
+            model = "scenarios"
+            continue
+        if model == "scenarios":
+            model = Segmentation  # scenarios.<name> holds a segmentation
             continue
         if model is Segmentation and part == "dimensions":
             model = "dimensions"

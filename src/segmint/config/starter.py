@@ -152,6 +152,41 @@ segmentation:
       when: sector == "Public Sector" and employees >= 200
   default: "{{size}}-{{region}}"
 
+# Other ways to cut the same accounts, compared with the segmentation above by
+# `segmint compare`: balance, how well each separates win rates, ACV, sales cycles, NRR and
+# churn, what it would move and break, and the reps it needs.
+scenarios:
+  region_first:  # a team per region, split once by size
+    dimensions:
+      region:
+        kind: map
+        field: country
+        builtin: iso_region
+      tier:
+        kind: bands
+        field: employees
+        edges: [1000]
+        labels: [Commercial, Corporate]
+    segments:
+      - name: Strategic
+        when: employees >= 20000 or annual_revenue >= 5000000000
+    default: "{{region}} {{tier}}"
+  potential_bands:  # by what each account could still buy, then size
+    dimensions:
+      size:
+        kind: bands
+        field: employees
+        edges: [200, 2000]
+        labels: [SMB, Mid-Market, Enterprise]
+      headroom:
+        kind: map
+        field: potential_band
+        values: {{High: High potential, Medium: Medium potential, Low: Low potential}}
+    segments:
+      - name: Strategic
+        when: employees >= 20000 or annual_revenue >= 5000000000
+    default: "{{headroom}} {{size}}"
+
 outputs:
   dir: segmint-out
   formats: [parquet, csv]

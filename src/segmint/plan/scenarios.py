@@ -1,0 +1,575 @@
+"""Segmentation scenarios: other segmentations assigned on the run's loaded and scored tables, each scored against the baseline.
+
+The data is loaded, validated, enriched and scored once (`segmint.pipeline.prepare`). What
+every scenario reads is kept in the engine once (`scenario_base`): the scored accounts,
+each account's ARR bridge movements (`segmint.analyse.performance.account_movements`) and
+its outcome figures (`account_outcomes`). A scenario is then its assignments plus a few
+group-bys over those tables (`reassign`, `score_scenario`), not a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from segmint import tables as t
+from segmint.analyse.deals import normalise_deal_type, sales_cycle_days
+from segmint.analyse.performance import (PERIOD_INDEX, account_movements, period_bounds,
+                                         segment_bridge)
+from segmint.config.project import BASELINE, CapacityPlan, Segmentation
+from segmint.context import RunContext
+from segmint.money import from_cents, money_text, to_cents
+from segmint.plan import scorecard as sc
+from segmint.plan.capacity import WORKLOAD, capacity_inputs, capacity_plan, owner_figures
+from segmint.plan.coverage import (MOTION, PLAYS, CoverageSettings, account_plays,
+                                   segment_plays)
+from segmint.plan.priorities import PrioritySettings, account_actions, settings_of
+from segmint.segment.assign import assignment_table
+from segmint.segment.summary import segment_summary
+
+# Continuous figures (between-segment share of variance) and rates (shrunk information),
+# each with how it reads, and the table it needs.
+CONTINUOUS = {"acv": ("ACV (customers' ARR)", "revenue"),
+              "sales_cycle_days": ("sales cycle of won new business", "deals"),
+              "nrr": ("12-month NRR per account", "revenue")}
+RATES = {"win_rate": ("new-business win rate", "deals"),
+         "churn_rate": ("12-month logo churn", "revenue")}
+MIN_STAFFED_REPS = 0.5  # a segment whose workload is less than half a rep cannot be staffed
+DIGITS = 6  # scorecard shares are rounded: float sums may differ in their last bits by thread
+
+
+@dataclass
+class ScenarioBase:
+    """What every scenario is assigned on and measured with, kept in the engine once.
+
+    ``context`` holds the scored accounts and the clean tables; ``movements`` and
+    ``bounds`` each account's bridge movements and the periods (None without revenue);
+    ``outcomes`` one row per account with the figures the scorecard reads
+    (`account_outcomes`); ``plays`` each account's coverage motion and plays when the
+    project has ``priorities:`` or ``coverage:`` (they never read the segment, so they are
+    the same under every scenario), with the ``coverage`` settings.
+    """
+
+    context: RunContext
+    score_columns: tuple[str, ...]
+    movements: ir.Table | None
+    bounds: ir.Table | None
+    outcomes: ir.Table
+    plays: ir.Table | None = None  # account_id, motion and plays, with priorities/coverage
+    coverage: CoverageSettings | None = None
+
+
+@dataclass
+class Reassignment:
+    """One segmentation assigned on a `ScenarioBase`: the assignments (kept in the engine),
+    the segment summary (pandas) and the quarterly ARR bridge per segment (None without
+    revenue)."""
+
+    name: str
+    model: Segmentation
+    assignments: ir.Table
+    summary: pd.DataFrame
+    bridge: ir.Table | None
+
+
+def scenario_base(context: RunContext, score_columns: tuple[str, ...] | list[str] = ()
+                  ) -> ScenarioBase:
+    """Keep what every scenario reads: account movements, period bounds and outcomes.
+
+    `context` is a run's context after the score stage (`segmint.pipeline.prepare`);
+    `score_columns` are the score columns each scenario's assignments carry. The comparison
+    reads ``potential`` alone (the capacity plan's quota), and every column carried is
+    written again for each scenario, so `segmint compare` carries that one.
+    """
+    revenue, deals = context.tables.get("revenue"), context.tables.get("deals")
+    movements = bounds = None
+    if revenue is not None:
+        movements = context.keep(account_movements(revenue), "account_movements")
+        bounds = context.keep(period_bounds(revenue), "period_bounds")
+    outcomes = context.keep(account_outcomes(context.accounts, movements=movements,
+                                             bounds=bounds, deals=deals), "account_outcomes")
+    plays = coverage = None
+    project = context.project
+    if project.priorities is not None or project.coverage is not None:
+        priorities = settings_of(project.priorities, PrioritySettings, "priorities")
+        coverage = settings_of(project.coverage, CoverageSettings, "coverage")
+        played = account_plays(account_actions(context.accounts, priorities), coverage)
+        plays = context.keep(played.select(t.ACCOUNT_ID, MOTION, "play_rule", *PLAYS),
+                             "account_plays")
+    return ScenarioBase(context, tuple(score_columns), movements, bounds, outcomes, plays,
+                        coverage)
+
+
+def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE) -> Reassignment:
+    """Assign `model` on the base's tables: assignments, segment summary and ARR bridge.
+
+    Nothing is loaded again: the assignments are rules over the scored accounts, and the
+    bridge is one join and group-by of the kept movements (`segment_bridge`).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from segmint.config.project import Project
+    >>> project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+    ...     "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    >>> accounts = ibis.memtable({"account_id": ["a", "b"], "employees": [10.0, 900.0]})
+    >>> base = scenario_base(RunContext(project, datetime.date(2024, 6, 30), {}, accounts))
+    >>> by_size = Segmentation.model_validate({"dimensions": {"size": {"kind": "bands",
+    ...     "field": "employees", "edges": [100], "labels": ["SMB", "ENT"]}}, "default": "{size}"})
+    >>> reassign(base, by_size, name="by_size").summary[["segment", "accounts"]].values.tolist()
+    [['ENT', 1], ['SMB', 1]]
+    """
+    context = base.context
+    assignments = context.keep(assignment_table(
+        context.accounts, model, revenue=context.tables.get("revenue"),
+        deals=context.tables.get("deals"), score_columns=base.score_columns),
+        "scenario_assignments")
+    summary = segment_summary(assignments).to_pandas()
+    bridge = None
+    if base.movements is not None and base.bounds is not None:
+        bridge = segment_bridge(base.movements, assignments.select(t.ACCOUNT_ID, t.SEGMENT),
+                                base.bounds)
+    return Reassignment(name, model, assignments, summary, bridge)
+
+
+def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,
+                     bounds: ir.Table | None = None, deals: ir.Table | None = None) -> ir.Table:
+    """One row per account: what the scorecard adds up per segment, whatever the segments.
+
+    ``account_id``, ``owner_id``, ``is_customer``, ``arr`` and ``potential`` (0 when the run
+    has none), and per figure of `CONTINUOUS` its ``_n_``, ``_sum_`` and ``_sq_`` columns
+    (count, sum and sum of squares of the account's values), per rate of `RATES` its
+    ``_trials_`` and ``_hits_``:
+
+    - acv: a customer's ARR (customers with ARR only);
+    - nrr: ARR now over ARR a year before, for accounts that had ARR a year before the
+      latest period (`movements`' trailing-twelve-month columns);
+    - churn_rate: of those accounts, the ones with no ARR now;
+    - win_rate: closed new-business deals, and the won ones;
+    - sales_cycle_days: close date − created date of won new-business deals with both,
+      not negative.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> d = datetime.date
+    >>> accounts = ibis.memtable({"account_id": ["a", "b"], "is_customer": [True, False],
+    ...                           "arr": [1200.0, 0.0]})
+    >>> deals = ibis.memtable({"account_id": ["a", "a", "b"], "deal_type": ["New"] * 3,
+    ...     "is_closed": [True, True, True], "is_won": [True, False, False],
+    ...     "created_date": [d(2024, 1, 1)] * 3, "close_date": [d(2024, 1, 31)] * 3})
+    >>> rows = account_outcomes(accounts, deals=deals).order_by("account_id").execute()
+    >>> rows[["_n_acv", "_sum_acv", "_trials_win_rate", "_hits_win_rate", "_sum_sales_cycle_days"]
+    ...      ].values.tolist()
+    [[1.0, 1200.0, 2.0, 1.0, 30.0], [0.0, 0.0, 1.0, 0.0, 0.0]]
+    """
+    columns = accounts.columns
+    arr = accounts[t.ARR].cast("float64").fill_null(0.0) if t.ARR in columns else ibis.literal(0.0)
+    customer = (accounts[t.IS_CUSTOMER].fill_null(False) if t.IS_CUSTOMER in columns
+                else ibis.literal(False))
+    has_acv = customer & (arr > 0)
+    out = accounts.select(
+        t.ACCOUNT_ID,
+        **{t.OWNER_ID: accounts[t.OWNER_ID].cast("string") if t.OWNER_ID in columns
+           else ibis.null("string"),
+           t.IS_CUSTOMER: customer, t.ARR: arr,
+           t.POTENTIAL: accounts[t.POTENTIAL].cast("float64").fill_null(0.0)
+           if t.POTENTIAL in columns else ibis.literal(0.0),
+           **_moments("acv", arr, has_acv)})
+    zero_int, zero = ibis.literal(0, "int64"), ibis.literal(0.0)
+    if movements is not None and bounds is not None:
+        latest = movements.join(bounds, movements[PERIOD_INDEX] == bounds._last)
+        held = latest.ttm_base_arr > 0
+        ratio = latest.ttm_net_arr.cast("float64") / latest.ttm_base_arr.cast("float64").nullif(0)
+        per_account = latest.select(
+            _account=latest[t.ACCOUNT_ID], **_moments("nrr", ratio.fill_null(0.0), held),
+            **{"_trials_churn_rate": held.cast("int64"),
+               "_hits_churn_rate": (held & (latest[t.CLOSING_ARR] == 0)).cast("int64")})
+        out = _left_join(out, per_account)
+    else:
+        out = out.mutate(_n_nrr=zero_int, _sum_nrr=zero, _sq_nrr=zero,
+                         _trials_churn_rate=zero_int, _hits_churn_rate=zero_int)
+    if deals is not None:
+        new = deals.filter((normalise_deal_type(deals[t.DEAL_TYPE]) == "new")
+                           & deals[t.IS_CLOSED].fill_null(False))
+        won = new[t.IS_WON].fill_null(False)
+        cycle = sales_cycle_days(new[t.CREATED_DATE], new[t.CLOSE_DATE])
+        timed = won & cycle.notnull()
+        per_account = new.group_by(_account=new[t.ACCOUNT_ID]).aggregate(
+            _trials_win_rate=new.count(), _hits_win_rate=won.cast("int64").sum(),
+            _n_sales_cycle_days=timed.cast("int64").sum(),
+            _sum_sales_cycle_days=ibis.ifelse(timed, cycle, 0).sum(),
+            _sq_sales_cycle_days=ibis.ifelse(timed, cycle * cycle, 0).sum())
+        out = _left_join(out, per_account)
+    else:
+        out = out.mutate(_trials_win_rate=zero_int, _hits_win_rate=zero_int,
+                         _n_sales_cycle_days=zero_int, _sum_sales_cycle_days=zero_int,
+                         _sq_sales_cycle_days=zero_int)
+    return out
+
+
+def _moments(name: str, value: ir.NumericValue, counted: ir.BooleanValue) -> dict[str, ir.Value]:
+    """Count, sum and sum of squares of `value` where `counted`, for `sc.variance_explained`."""
+    return {f"_n_{name}": counted.cast("int64"),
+            f"_sum_{name}": ibis.ifelse(counted, value, 0.0),
+            f"_sq_{name}": ibis.ifelse(counted, value * value, 0.0)}
+
+
+def _left_join(table: ir.Table, per_account: ir.Table) -> ir.Table:
+    """`table` with `per_account`'s columns (keyed by ``_account``), zeros where it has none."""
+    joined = table.left_join(per_account, table[t.ACCOUNT_ID] == per_account._account)
+    added = [c for c in per_account.columns if c != "_account"]
+    return joined.select(*table.columns, **{c: joined[c].fill_null(0) for c in added})
+
+
+# --------------------------------------------------------------------------- the scorecard
+@dataclass
+class Capacity:
+    """The capacity plan's settings and the rep figures taken from the owners table, once."""
+
+    plan: CapacityPlan
+    rep_hours: float
+    attrition: float
+    ramped_share: float
+    notes: list[str] = field(default_factory=list)
+
+
+def capacity_of(context: RunContext) -> Capacity | None:
+    """The project's capacity settings with the owners' figures, or None when not configured."""
+    plan = context.project.capacity
+    if plan is None:
+        return None
+    owners = context.tables.get("owners")
+    hours, attrition, ramped, notes = owner_figures(
+        owners.to_pandas() if owners is not None else None, plan, context.as_of)
+    return Capacity(plan, hours, attrition, ramped, notes)
+
+
+@dataclass
+class ScenarioScore:
+    """A scenario's scorecard rows, its segments' figures and its transitions from the baseline."""
+
+    rows: list[dict]
+    segments: pd.DataFrame
+    transitions: pd.DataFrame
+
+
+def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassignment,
+                   capacity: Capacity | None = None) -> ScenarioScore:
+    """Balance, discriminative power, actionability, disruption and capacity of `scenario`.
+
+    Rows of the scorecard: ``scenario``, ``aspect``, ``measure``, ``label``, ``value``
+    (null when the figure cannot be had) and ``note`` (why not: a table not loaded, a
+    setting not configured). Unassigned accounts are counted, but are not a segment in
+    balance or discriminative power.
+    """
+    per_segment = _segment_figures(base, scenario.assignments)
+    transitions = _transitions(base, baseline.assignments, scenario.assignments)
+    plan = (_capacity_plan(base, scenario.assignments, capacity) if capacity is not None
+            else None)
+    has_revenue = "revenue" in base.context.tables
+    card = _Card(scenario.name)
+    segments = per_segment[per_segment[t.SEGMENT] != t.UNASSIGNED]
+    _balance(card, per_segment, has_revenue=has_revenue)
+    _discrimination(card, segments, base.context.tables)
+    _actionability(card, base, scenario, plan)
+    _disruption(card, transitions, _owner_segments(base, scenario.assignments),
+                has_revenue=has_revenue)
+    if plan is None:
+        card.add("capacity", "reps_needed", "reps needed", None, NO_CAPACITY)
+    else:
+        card.add("capacity", "reps_needed", "reps needed", plan["reps_needed"].sum())
+        for motion, reps in plan.groupby("motion")["reps_needed"].sum().sort_index().items():
+            card.add("capacity", f"reps_needed_{motion}", f"reps needed, motion {motion}", reps)
+    shown = per_segment[[t.SEGMENT, "accounts", "customers", t.ARR, t.POTENTIAL]].copy()
+    shown[WORKLOAD] = (shown[t.SEGMENT].map(plan.groupby(t.SEGMENT)[WORKLOAD].sum()).fillna(0.0)
+                       if plan is not None else float("nan"))
+    shown.insert(0, "scenario", scenario.name)
+    transitions.insert(0, "scenario", scenario.name)
+    return ScenarioScore(card.rows, shown, transitions)
+
+
+NO_CAPACITY = "capacity not configured (add capacity: {} to segmint.yaml)"
+NO_COVERAGE = "coverage not configured (add coverage: {} to segmint.yaml)"
+
+
+@dataclass
+class _Card:
+    """A scenario's scorecard rows, added one measure at a time."""
+
+    scenario: str
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, aspect: str, measure: str, label: str, value: float | None,
+            note: str = "") -> None:
+        self.rows.append({"scenario": self.scenario, "aspect": aspect, "measure": measure,
+                          "label": label, "value": None if value is None or value != value
+                          else round(float(value), DIGITS), "note": note})
+
+
+def _balance(card: _Card, per_segment: pd.DataFrame, *, has_revenue: bool) -> None:
+    segments = per_segment[per_segment[t.SEGMENT] != t.UNASSIGNED]
+    unassigned = per_segment.loc[per_segment[t.SEGMENT] == t.UNASSIGNED, "accounts"].sum()
+    card.add("balance", "segments", "segments", len(segments))
+    card.add("balance", "unassigned_accounts", "accounts unassigned", unassigned)
+    card.add("balance", "largest_to_smallest_accounts", "largest ÷ smallest segment, accounts",
+             sc.largest_to_smallest(segments["accounts"]))
+    card.add("balance", "gini_accounts", "Gini of accounts per segment",
+             sc.gini(segments["accounts"]))
+    ratio = sc.largest_to_smallest(segments[t.ARR]) if has_revenue else None
+    card.add("balance", "largest_to_smallest_arr", "largest ÷ smallest segment, ARR", ratio,
+             "no revenue table" if not has_revenue else "" if ratio == ratio
+             else "a segment has no ARR")
+    card.add("balance", "gini_arr", "Gini of ARR per segment",
+             sc.gini(segments[t.ARR]) if has_revenue else None,
+             "" if has_revenue else "no revenue table")
+
+
+def _discrimination(card: _Card, segments: pd.DataFrame, tables: Mapping[str, ir.Table]) -> None:
+    for name, (label, needs) in CONTINUOUS.items():
+        card.add("discrimination", name, f"{label}: share of variance between segments",
+                 sc.variance_explained(segments[f"_n_{name}"], segments[f"_sum_{name}"],
+                                       segments[f"_sq_{name}"]) if needs in tables else None,
+                 "" if needs in tables else f"no {needs} table")
+    for name, (label, needs) in RATES.items():
+        card.add("discrimination", name, f"{label}: share of uncertainty the segment removes",
+                 sc.rate_information(segments[f"_hits_{name}"], segments[f"_trials_{name}"])
+                 if needs in tables else None, "" if needs in tables else f"no {needs} table")
+
+
+def _actionability(card: _Card, base: ScenarioBase, scenario: Reassignment,
+                   plan: pd.DataFrame | None) -> None:
+    label = "segments too small to staff"
+    if plan is None:
+        card.add("actionability", "segments_too_small_to_staff", label, None, NO_CAPACITY)
+    else:
+        staffed = plan[plan[t.SEGMENT] != t.UNASSIGNED].groupby(t.SEGMENT)[WORKLOAD].sum()
+        small = staffed / plan["rep_hours"].iloc[0] < MIN_STAFFED_REPS
+        card.add("actionability", "segments_too_small_to_staff", label, int(small.sum()),
+                 f"workload under {MIN_STAFFED_REPS:g} of a rep's hours"
+                 + (f": {', '.join(sorted(map(str, small[small].index)))}" if small.any() else ""))
+    label = "segments whose ACV does not pay for their coverage motion"
+    if base.plays is None:
+        card.add("actionability", "segments_motion_unpaid", label, None, NO_COVERAGE)
+    else:
+        unpaid = _unpaid_segments(base, scenario.assignments)
+        card.add("actionability", "segments_motion_unpaid", label, len(unpaid),
+                 ", ".join(unpaid[:5]) + (f" and {len(unpaid) - 5} more" if len(unpaid) > 5
+                                          else ""))
+
+
+def _disruption(card: _Card, transitions: pd.DataFrame, owners: pd.DataFrame | None, *,
+                has_revenue: bool) -> None:
+    moved = transitions[transitions["from_segment"] != transitions["to_segment"]]
+    accounts, arr = transitions["accounts"].sum(), transitions[t.ARR].sum()
+    card.add("disruption", "accounts_moved", "accounts that change segment",
+             moved["accounts"].sum())
+    card.add("disruption", "accounts_moved_share", "share of accounts that change segment",
+             moved["accounts"].sum() / accounts if accounts else None)
+    no_arr = "no revenue table" if not has_revenue else "" if arr else "no ARR"
+    card.add("disruption", "arr_moved", "ARR that changes segment",
+             moved[t.ARR].sum() if has_revenue else None, "" if has_revenue else no_arr)
+    card.add("disruption", "arr_moved_share", "share of ARR that changes segment",
+             moved[t.ARR].sum() / arr if has_revenue and arr else None, no_arr)
+    split, away = sc.owner_disruption(owners) if owners is not None else (None, None)
+    no_owner = "" if owners is not None else "accounts have no owner_id"
+    card.add("disruption", "owners_split", "owners whose book spans several segments", split,
+             no_owner)
+    card.add("disruption", "accounts_off_owner_segment",
+             "accounts outside their owner's main segment", away, no_owner)
+
+
+def _segment_figures(base: ScenarioBase, assignments: ir.Table) -> pd.DataFrame:
+    """One row per segment: accounts, customers, ARR, potential and the outcome sums."""
+    rows = assignments.select(t.ACCOUNT_ID, t.SEGMENT).join(base.outcomes, t.ACCOUNT_ID)
+    sums = [c for c in base.outcomes.columns if c.startswith("_")]
+    cents = [t.ARR, t.POTENTIAL]
+    figures = rows.group_by(t.SEGMENT).aggregate(
+        accounts=rows.count(), customers=rows[t.IS_CUSTOMER].cast("int64").sum(),
+        **{c: to_cents(rows[c]).sum() for c in cents},
+        **{c: rows[c].sum() for c in sums}).order_by(t.SEGMENT).to_pandas()
+    for column in cents:
+        figures[column] = figures[column].astype("int64") / 100
+    return figures
+
+
+def _transitions(base: ScenarioBase, baseline: ir.Table, scenario: ir.Table) -> pd.DataFrame:
+    """Accounts and ARR per (baseline segment, scenario segment), by both names."""
+    before = baseline.select(t.ACCOUNT_ID, from_segment=baseline[t.SEGMENT])
+    after = scenario.select(t.ACCOUNT_ID, to_segment=scenario[t.SEGMENT])
+    pairs = before.join(after, t.ACCOUNT_ID).join(base.outcomes.select(t.ACCOUNT_ID, t.ARR),
+                                                  t.ACCOUNT_ID)
+    table = pairs.group_by("from_segment", "to_segment").aggregate(
+        accounts=pairs.count(), _cents=to_cents(pairs[t.ARR]).sum())
+    table = table.select("from_segment", "to_segment", "accounts",
+                         **{t.ARR: from_cents(table._cents)})
+    return table.order_by("from_segment", "to_segment").to_pandas()
+
+
+def _owner_segments(base: ScenarioBase, assignments: ir.Table) -> pd.DataFrame | None:
+    """Accounts per owner and segment (None when no account has an owner)."""
+    rows = assignments.select(t.ACCOUNT_ID, t.SEGMENT).join(
+        base.outcomes.select(t.ACCOUNT_ID, t.OWNER_ID), t.ACCOUNT_ID)
+    rows = rows.filter(rows[t.OWNER_ID].notnull())
+    table = rows.group_by(t.OWNER_ID, t.SEGMENT).aggregate(accounts=rows.count()) \
+        .order_by(t.OWNER_ID, t.SEGMENT).to_pandas()
+    return None if table.empty else table
+
+
+def _unpaid_segments(base: ScenarioBase, assignments: ir.Table) -> list[str]:
+    """The segments (not Unassigned) whose average ACV × gross margin is below the cost of a
+    motion some of their accounts get (`segmint.plan.coverage.segment_plays`), by name."""
+    kept = [c for c in (t.ACCOUNT_ID, t.SEGMENT, t.IS_CUSTOMER, t.ARR) if c in assignments.columns]
+    plays = segment_plays(assignments.select(*kept).join(base.plays, t.ACCOUNT_ID), base.coverage)
+    warned = plays[(plays["warning"] != "") & ~plays[t.SEGMENT].isin([t.ALL_SEGMENTS,
+                                                                       t.UNASSIGNED])]
+    return sorted(set(map(str, warned[t.SEGMENT])))
+
+
+def _capacity_plan(base: ScenarioBase, assignments: ir.Table, capacity: Capacity) -> pd.DataFrame:
+    """`capacity_plan` of the scenario's segments, as the run's capacity analysis makes it;
+    split by coverage motion when the project has one (the run's plan is split by motion
+    only when the accounts carry one)."""
+    accounts = base.context.accounts
+    if base.plays is not None:
+        accounts = base.outcomes.select(t.ACCOUNT_ID, t.OWNER_ID).join(
+            base.plays.select(t.ACCOUNT_ID, MOTION), t.ACCOUNT_ID)
+    inputs = capacity_inputs(assignments, accounts, capacity.plan)
+    return capacity_plan(inputs, capacity.plan, rep_hours=capacity.rep_hours,
+                         attrition=capacity.attrition, ramped_share=capacity.ramped_share,
+                         has_potential=t.POTENTIAL in assignments.columns)
+
+
+# --------------------------------------------------------------------------- the comparison
+@dataclass
+class Comparison:
+    """Every scenario's scorecard beside the baseline's, ready to write.
+
+    ``scorecard``: one row per scenario and measure (baseline first, then the scenarios in
+    the order given; measures in a fixed order). ``segments``: per scenario and segment,
+    accounts, customers, ARR, potential and workload. ``transitions``: per scenario,
+    accounts and ARR from each baseline segment to each of its segments. ``readings``: the
+    trade-offs in words; ``notes``: where a figure's input came from; ``edge_search``: the
+    best band edges for one field, and the current ones (`segmint.plan.edges`), when asked.
+    """
+
+    scorecard: pd.DataFrame
+    segments: pd.DataFrame
+    transitions: pd.DataFrame
+    readings: list[str]
+    notes: list[str] = field(default_factory=list)
+    edge_search: pd.DataFrame | None = None  # `segmint.plan.edges.search_edges`, when asked
+
+
+def compare_scenarios(base: ScenarioBase, scenarios: Mapping[str, Segmentation], *,
+                      progress: Callable[[str], None] | None = None) -> Comparison:
+    """Assign the project's segmentation (the baseline) and each scenario on `base`, and
+    score each against the baseline."""
+    progress = progress or (lambda stage: None)
+    capacity = capacity_of(base.context)
+    progress(f"assign {BASELINE}")
+    baseline = reassign(base, base.context.project.segmentation, name=BASELINE)
+    scores = [score_scenario(base, baseline, baseline, capacity)]
+    for name, model in scenarios.items():
+        progress(f"assign {name}")
+        scores.append(score_scenario(base, reassign(base, model, name=name), baseline, capacity))
+    scorecard = pd.DataFrame([row for score in scores for row in score.rows])
+    scorecard["value"] = scorecard["value"].astype("float64")  # null where not to be had
+    scorecard["text"] = [scorecard_text(row.measure, row.value, row.note)
+                         for row in scorecard.itertuples()]
+    segments = pd.concat([score.segments for score in scores], ignore_index=True)
+    segments[WORKLOAD] = segments[WORKLOAD].astype("float64")  # null without capacity:
+    transitions = pd.concat([score.transitions for score in scores[1:]], ignore_index=True) \
+        if len(scores) > 1 else scores[0].transitions.iloc[0:0]
+    return Comparison(scorecard, segments, transitions, trade_offs(scorecard),
+                      capacity.notes if capacity is not None else [])
+
+
+COUNTS = ("segments", "unassigned_accounts", "segments_too_small_to_staff",
+          "segments_motion_unpaid", "accounts_moved", "owners_split",
+          "accounts_off_owner_segment")
+RATIOS = ("largest_to_smallest_accounts", "largest_to_smallest_arr")
+
+
+def scorecard_text(measure: str, value: float | None, note: str = "") -> str:
+    """A scorecard figure as people read it; without a value, why not.
+
+    >>> scorecard_text("acv", 0.41234), scorecard_text("arr_moved", 2.4e6)
+    ('41.2%', '2.4M')
+    >>> scorecard_text("largest_to_smallest_accounts", 4.0), scorecard_text("reps_needed_field", 12.0)
+    ('4.0×', '12')
+    >>> scorecard_text("reps_needed", None, "capacity not configured (add capacity: {} to segmint.yaml)")
+    'capacity not configured (add capacity: {} to segmint.yaml)'
+    """
+    if value is None or value != value:
+        return note or "–"
+    if measure in COUNTS or measure.startswith("reps_needed"):
+        return f"{int(round(value)):,}"
+    if measure in RATIOS:
+        return f"{value:.1f}×"
+    if measure.startswith("gini"):
+        return f"{value:.2f}"
+    if measure == "arr_moved":
+        return money_text(value)
+    return f"{value:.1%}"  # shares: of variance, of uncertainty, of accounts or ARR moved
+
+
+# How each measure reads in a trade-off: (the figure's short name, higher is better).
+SEPARATION = {"win_rate": "win rates", "churn_rate": "churn", "acv": "ACV",
+              "sales_cycle_days": "sales cycles", "nrr": "NRR"}
+
+
+def trade_offs(scorecard: pd.DataFrame) -> list[str]:
+    """One sentence per scenario: how much better or worse it separates outcomes than the
+    baseline, and what it would disrupt, in figures.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame({"scenario": ["baseline"] * 4 + ["B"] * 4,
+    ...     "measure": ["win_rate", "arr_moved_share", "accounts_moved", "owners_split"] * 2,
+    ...     "value": [0.02, 0.0, 0, 3, 0.042, 0.31, 120, 5]})
+    >>> print(trade_offs(card)[0])
+    B separates win rates 2.1× as well as the baseline, but moves 31% of ARR (120 accounts) to another segment; 5 owners' books would span several segments (3 today).
+    >>> card.loc[card.measure == "arr_moved_share", "measure"] = "churn_rate"
+    >>> print(trade_offs(card)[0].split(",")[0])
+    B separates win rates 2.1× as well as the baseline (churn where the baseline does not)
+    """
+    values = {(row.scenario, row.measure): row.value for row in scorecard.itertuples()}
+    names = list(dict.fromkeys(scorecard["scenario"]))
+    readings = []
+    for name in names[1:]:
+        compared = []
+        for measure, said in SEPARATION.items():
+            ours, theirs = values.get((name, measure)), values.get((BASELINE, measure))
+            if ours is None or theirs is None or ours != ours or theirs != theirs:
+                continue
+            if theirs > 0:
+                compared.append(f"{said} {ours / theirs:.1f}×")
+            elif ours > 0:
+                compared.append(f"{said} where the baseline does not")
+        if compared:
+            first, *others = compared
+            text = f"{name} separates {first} as well as the baseline" + (
+                f" ({', '.join(others)})" if others else "")
+        else:
+            text = f"{name}: no outcome to compare separation on"
+        share, moved = values.get((name, "arr_moved_share")), values.get((name, "accounts_moved"))
+        if share is not None and share == share:
+            text += f", but moves {share:.0%} of ARR ({int(moved or 0):,} accounts) to another segment"
+        elif moved is not None:
+            text += f", but moves {int(moved):,} accounts to another segment"
+        split, today = values.get((name, "owners_split")), values.get((BASELINE, "owners_split"))
+        if split is not None and split == split:
+            text += (f"; {int(split):,} owners' books would span several segments"
+                     f" ({int(today):,} today)" if today is not None and today == today else "")
+        reps, reps_today = values.get((name, "reps_needed")), values.get((BASELINE, "reps_needed"))
+        if reps is not None and reps == reps and reps_today is not None:
+            change = int(reps - reps_today)
+            text += (f"; needs {abs(change):,} {'more' if change > 0 else 'fewer'} reps"
+                     if change else "; needs as many reps")
+        readings.append(text + ".")
+    return readings
