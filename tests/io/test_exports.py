@@ -331,3 +331,21 @@ def test_unmapped_salesforce_lookups_read_their_empty_lookups_as_blank(con):
     assert clean["erp_key__c"] == ["ERPKEY000000042", "ERPKEY000000043", None]
     assert clean["tier__c"] == ["Gold", "Silver", None]
     assert (result.rows_in, result.rows_used, result.rows_rejected) == (3, 3, 0)
+
+
+def test_a_typed_custom_field_is_no_lookup(duck, tmp_path):
+    # Lead_Score__c in a Parquet export is a number: it stays one (a rule compares it with
+    # 70), while a text lookup beside it still reads its all-zero id as blank
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"Id": ["001A000001Mf2dRIAR", "001A000001Mf2dSIAR"],
+                             "Lead_Score__c": pa.array([72, 15], pa.int64()),
+                             "Partner_Account__c": ["000000000000000AAA", "001A000001Mf2dRIAR"]}),
+                   tmp_path / "a.parquet")
+    source = Project.model_validate({"root": tmp_path, "sources": {"accounts": {
+        "path": "a.parquet", "preset": "salesforce"}}, "segmentation": {"segments": [
+            {"name": "Everyone", "when": "true"}]}})
+    clean = validate(load_source(duck, source, "accounts")).clean.order_by("_source_row")
+    assert clean.lead_score__c.type().is_integer()
+    assert clean.to_pyarrow().to_pydict()["partner_account__c"] == [None, "001A000001Mf2dRIAR"]

@@ -127,7 +127,10 @@ def load_source(con: ibis.BaseBackend, project: Project, table: str, *,
             **{t.SOURCE_FILE: ibis.literal(label)}, **{c: repairs[c] for c in repairs.columns})
     return LoadedSource(table, label, rows, parse_rejects, mapping, attributes, tuple(notes),
                         repairs, value_kinds(source.preset, mapping, table)
-                        | attribute_value_kinds(source.preset, attributes), reading,
+                        | attribute_value_kinds(source.preset, {
+                            h: name for h, name in attributes.items()
+                            if read.rows[h].type().is_string()}),  # a typed column holds no id
+                        reading,
                         date_order=date_order(table, source), multi_value=lists,
                         composed=composed)
 
