@@ -364,7 +364,7 @@ def _actionability(card: _Card, base: ScenarioBase, scenario: Reassignment,
 
 def _disruption(card: _Card, transitions: pd.DataFrame, owners: pd.DataFrame | None, *,
                 has_revenue: bool) -> None:
-    moved = transitions[transitions["from_segment"] != transitions["to_segment"]]
+    moved = transitions[~sc.kept_together(transitions)]  # a renamed segment moves nobody
     accounts, arr = transitions["accounts"].sum(), transitions[t.ARR].sum()
     card.add("disruption", "accounts_moved", "accounts that change segment",
              moved["accounts"].sum())

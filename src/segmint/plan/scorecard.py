@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 from scipy.special import entr, rel_entr
 
 
@@ -160,6 +161,31 @@ def rate_information(hits: Sequence[float], trials: Sequence[float]) -> float:
     divergence = rel_entr(rates, overall) + rel_entr(1 - rates, 1 - overall)
     entropy = entr(overall) + entr(1 - overall)
     return float(max((n / count * divergence).sum() / entropy, 0.0))
+
+
+def kept_together(transitions: pd.DataFrame) -> pd.Series:
+    """Which rows of a transition table (``from_segment``, ``to_segment``, ``accounts``) keep
+    their accounts together: each scenario segment is paired with at most one baseline
+    segment so that the most accounts stay with the peers they had (a maximum-weight
+    matching); the accounts of every other pair move. A segment that is only renamed moves
+    nobody; one split in two keeps its larger part. Of equal pairings, the one keeping a
+    segment's name wins.
+
+    >>> moves = pd.DataFrame({"from_segment": ["SMB", "SMB", "ENT"],
+    ...     "to_segment": ["Small", "Mid", "Large"], "accounts": [40, 10, 25]})
+    >>> kept_together(moves).tolist()  # renamed, and 10 of SMB split off into Mid
+    [True, False, True]
+    """
+    if transitions.empty:
+        return pd.Series([], dtype=bool, index=transitions.index)
+    grid = transitions.pivot_table(index="from_segment", columns="to_segment", values="accounts",
+                                   aggfunc="sum", fill_value=0)
+    same_name = np.equal.outer(grid.index.to_numpy(object), grid.columns.to_numpy(object))
+    rows, columns = linear_sum_assignment(grid.to_numpy(float) + 0.5 * same_name, maximize=True)
+    pairs = {(grid.index[r], grid.columns[c]) for r, c in zip(rows, columns) if grid.iat[r, c]}
+    return pd.Series([(a, b) in pairs for a, b in zip(transitions["from_segment"],
+                                                      transitions["to_segment"])],
+                     index=transitions.index, dtype=bool)
 
 
 def owner_disruption(owner_segments: pd.DataFrame) -> tuple[int, int]:

@@ -21,7 +21,9 @@ MEANINGS = (
     "win rate and churn, the share of the outcome's uncertainty that knowing the segment "
     "removes, each segment's rate first shrunk toward the overall rate by how little it has "
     "seen. Splitting into tiny segments does not raise either. Disruption counts an account "
-    "as moved when its segment's name changes.")
+    "as moved when it leaves the peers it had: each scenario segment is paired with the "
+    "baseline segment it keeps most accounts of (one each), so a segment only renamed moves "
+    "nobody and one split in two keeps its larger part.")
 
 EDGES = ("The best band edges for one field, for each number of bands, and the current edges: "
          "each band holds at least 5% of the accounts with a value, and the score is the "
