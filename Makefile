@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # Backends the tests run on (see tests/conftest.py); SEGMINT_BACKENDS=duckdb make test skips Spark.
 # The 25 slowest tests are listed at the end: where the suite's time goes, run after run.
 SEGMINT_BACKENDS ?= duckdb,pyspark
+# Test processes (pytest-xdist): most of a test's time is one core compiling queries, so two
+# processes use both cores of a CI machine. Tests sharing a module's or the session's run are
+# kept on one process (tests/conftest.py); TEST_WORKERS=0 runs everything in this one.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test bench bench-territories clean browser java
 
@@ -37,7 +41,8 @@ java:
 	  else echo "java not found: install a Java 17 runtime for engine: spark and its tests"; fi; }
 
 test: $(STAMP) browser java
-	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q --durations=25
+	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q --durations=25 \
+	  -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
