@@ -54,9 +54,9 @@ def shared_fixture_group(item: pytest.Item) -> str | None:
     """The one result `item` shares with other tests, if any: its session-scoped fixture's name,
     else its module's path when it uses a module-scoped fixture; None for a test on its own.
 
-    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) tests of one group run on
-    one worker, so the demo company and each module's shared run are built once, not once per
-    worker.
+    Under pytest-xdist (``TEST_WORKERS=2 make test``: ``-n 2 --dist loadgroup``) the tests of a
+    group run on one worker, so the demo company and each module's shared run are built once,
+    not once per worker.
     """
     definitions = getattr(item, "_fixtureinfo", None)  # doctests have none
     scopes = {name: defs[-1].scope for name, defs in
