@@ -7,6 +7,12 @@ STAMP := $(VENV)/.installed
 # Backends the tests run on (see tests/conftest.py); SEGMINT_BACKENDS=duckdb make test skips Spark.
 # The 25 slowest tests are listed at the end: where the suite's time goes, run after run.
 SEGMINT_BACKENDS ?= duckdb,pyspark
+# Test processes (pytest-xdist): most of a test's time is one core compiling queries, so on an
+# idle machine TEST_WORKERS=2 can use a second core; tests sharing a module's or the session's
+# run stay on one process (tests/conftest.py). 0 (the default) runs everything in this process:
+# on a busy machine a second process found no idle core and cost 10% more CPU
+# (benchmarks/README.md, "Test suite time").
+TEST_WORKERS ?= 0
 
 .PHONY: demo test bench bench-territories clean browser java
 
@@ -37,7 +43,8 @@ java:
 	  else echo "java not found: install a Java 17 runtime for engine: spark and its tests"; fi; }
 
 test: $(STAMP) browser java
-	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q --durations=25
+	SEGMINT_BACKENDS=$(SEGMINT_BACKENDS) $(BIN)/python -m pytest -q --durations=25 \
+	  -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -50,8 +50,34 @@ def _connect(request: pytest.FixtureRequest, backend: str):
 SPARK_MAX_EXAMPLES = 10
 
 
+def shared_fixture_group(item: pytest.Item) -> str | None:
+    """The one result `item` shares with other tests, if any: its session-scoped fixture's name,
+    else its module's path when it uses a module-scoped fixture; None for a test on its own.
+
+    Under pytest-xdist (``TEST_WORKERS=2 make test``: ``-n 2 --dist loadgroup``) the tests of a
+    group run on one worker, so the demo company and each module's shared run are built once,
+    not once per worker.
+    """
+    definitions = getattr(item, "_fixtureinfo", None)  # doctests have none
+    scopes = {name: defs[-1].scope for name, defs in
+              (definitions.name2fixturedefs.items() if definitions else ())
+              if defs and defs[-1].baseid}  # the suite's own fixtures, not pytest's or plugins'
+    shared_by_session = sorted(name for name, scope in scopes.items() if scope == "session")
+    if shared_by_session:
+        return shared_by_session[0]
+    if "module" in scopes.values():
+        return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist names the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked pyspark (Spark's own and the parity tests) run only when Spark is asked for."""
+    """Tests sharing a session or module result are grouped for pytest-xdist; tests marked
+    pyspark (Spark's own and the parity tests) run only when Spark is asked for."""
+    for item in items:
+        group = shared_fixture_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
     if "pyspark" in BACKENDS:
         return
     skip = pytest.mark.skip(reason="SEGMINT_BACKENDS does not include pyspark")

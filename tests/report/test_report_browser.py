@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from segmint.config.project import load_project
-from segmint.config.starter import demo_project
-from segmint.demo.generator import generate_company
-from segmint.pipeline import run
 from segmint.report.html import something_to_draw
 from segmint.sections import Chart, Figures, Readings, Section, TableView
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("report")
-    generate_company(folder, accounts=1500, seed=5)
-    (folder / "segmint.yaml").write_text(demo_project("csv"))
-    result = run(load_project(folder / "segmint.yaml"))
+def report(demo_run):
+    """The report of the demo company the session runs once (`demo_run`), and its run."""
+    _, result = demo_run
     return next(p for p in result.files if p.name == "report.html"), result
 
 
