@@ -238,19 +238,20 @@ def segment_priorities(acted: ir.Table) -> ir.Table:
     marked = table.mutate(_customer=customer.cast("int64"), _arr=arr)
     # the means are rounded here from exact decimal sums: each engine rounds a double that
     # lies on a half (27.85) its own way, so DuckDB and Spark gave 27.9 and 27.8
-    exact = {f"_{score}_{part}": how(score) for score in ("fit", "health") for part, how in (
-        ("sum", lambda c: lambda r: r[c].cast("decimal(18, 4)").sum()),
-        ("n", lambda c: lambda r: r[c].count()))}
     sums = {"accounts": lambda r: r.count(), "customers": lambda r: r._customer.sum(),
-            "arr": lambda r: sum_to_the_cent(r._arr), **exact}
+            "arr": lambda r: sum_to_the_cent(r._arr),
+            "_fit_sum": lambda r: r.fit.cast("decimal(18, 4)").sum(),
+            "_fit_n": lambda r: r.fit.count(),
+            "_health_sum": lambda r: r.health.cast("decimal(18, 4)").sum(),
+            "_health_n": lambda r: r.health.count()}
     per_segment = marked.group_by([t.SEGMENT, ACTION]).aggregate(**sums)
     total = marked.group_by(ACTION).aggregate(**sums).mutate(
         **{t.SEGMENT: ibis.literal(t.ALL_SEGMENTS)})
     rolled = per_segment.union(total.select(*per_segment.columns)).to_pandas()
     for score in ("fit", "health"):
         rolled[f"mean_{score}"] = [
-            float((Decimal(total) / n).quantize(Decimal("0.1"), ROUND_HALF_UP)) if n else None
-            for total, n in zip(rolled.pop(f"_{score}_sum"), rolled.pop(f"_{score}_n"))]
+            float((Decimal(summed) / n).quantize(Decimal("0.1"), ROUND_HALF_UP)) if n else None
+            for summed, n in zip(rolled.pop(f"_{score}_sum"), rolled.pop(f"_{score}_n"))]
     rank = {a: i for i, a in enumerate(ACTIONS)}
     rolled = rolled.assign(_all=rolled[t.SEGMENT] == t.ALL_SEGMENTS,
                            _rank=rolled[ACTION].map(rank).fillna(len(ACTIONS)))
