@@ -10,14 +10,15 @@ asserted:
 - the Spearman rank correlation of ``potential`` with the planted ``wallet`` (every accounts
   row; customers and prospects apart), beside what the generator makes knowable: the wallet's
   correlation with the true headcount and with the list price (`segmint.demo.truth`);
-- the back-test (``backtest``): AUC, ARR-weighted AUC, top-decile lift and the top fifth's
-  share of the ARR gained after the cut-off; the same figures with the planted wallet as the
-  score (the ceiling for any wallet estimate on this outcome) and with the planted
-  propensities (`planted_growth`: the chance each account grew in the window, from
-  ``p_expand``, ``p_win`` and the room left in its wallet at the cut-off); and, refitting
-  potential at the cut-off as the back-test does, the AUC within the customers then (by
-  potential, by 1 − share of wallet, by the true room 1 − ARR ÷ wallet) and within the others
-  (by potential, by the planted wallet);
+- the back-test (``backtest``): a row per ranking (potential and whitespace over every
+  account; whitespace and share of wallet over the customers at the cut-off; whitespace over
+  the prospects): AUC, ARR-weighted AUC, top-decile lift and the top fifth's share of the
+  ARR gained after the cut-off;
+- the same outcome ranked, per population (customers at the cut-off, prospects, pooled), by
+  the truth (the planted wallet, its whitespace and room at the cut-off, the planted chance
+  of a renewal expansion and `planted_growth`, the chance each account grew in the window)
+  and by segmint's potential, whitespace and share of wallet refitted at the cut-off
+  (`rank_growth`): what any model could reach, beside what potential does;
 - TAM against the true total wallet: the accounts' potential (low, point, high) against their
   wallets; and the market-cell arithmetic on a market table made of the demo's own companies
   (firms per NAICS sector × SUSB size class × country, from the truth): firms × the typical
@@ -67,10 +68,11 @@ def measure(folder: Path) -> dict[str, float]:
         "spearman_true_employees_wallet": spearmanr(both.employees, both.wallet).statistic,
         "spearman_list_price_wallet": spearmanr(both.list_mrr, both.wallet).statistic,
     }
-    backtest = result.frames["backtest"].iloc[0]
+    backtest = result.frames["backtest"].set_index("ranking")
     measured = ("auc", "weighted_auc", "top_decile_lift", "top_quintile_weight_share")
-    figures |= {f"backtest_{k}": float(backtest[k]) for k in ("accounts", "positives", *measured)}
-    # the planted wallet ranked on the same outcome and population: the ceiling
+    figures["backtest"] = backtest[["accounts", "positives", *measured]]
+    # the same outcome ranked by the truth, and by segmint's figures at the cut-off, per
+    # population: what any model could reach, and what potential does
     model = result.scores.models["potential"]
     cutoff = months_before(result.as_of, project.backtest.months)
     tables = {name: v.clean for name, v in result.validated.items()}
@@ -85,29 +87,11 @@ def measure(folder: Path) -> dict[str, float]:
     arr_cut = latest.group_by(t.ACCOUNT_ID).aggregate(arr_cut=(latest[t.MRR].sum() * 12)
                                                       .cast("float64")).to_pandas()
     ranked = (existed.merge(outcome, on=t.ACCOUNT_ID).merge(truth, on=t.ACCOUNT_ID)
-              .merge(arr_cut, on=t.ACCOUNT_ID, how="left").sort_values(t.ACCOUNT_ID))
+              .merge(arr_cut, on=t.ACCOUNT_ID, how="left")
+              .merge(scored_at(context, tables, cutoff), on=t.ACCOUNT_ID, how="left")
+              .sort_values(t.ACCOUNT_ID))
     planted = json.loads((folder / "planted.json").read_text())["truth"]
-    years = (result.as_of - cutoff).days / 365.25
-    for name, score in (("wallet_as_score", ranked.wallet.to_numpy()),
-                        ("planted_propensity", planted_growth(ranked, planted, years))):
-        quality = ranking_quality(score, ranked.outcome.to_numpy(),
-                                  weights=ranked.weight.to_numpy())
-        figures |= {f"{name}_{k}": float(quality.summary[k]) for k in measured}
-    ranked = ranked.merge(scored_at(context, tables, cutoff), on=t.ACCOUNT_ID, how="left")
-    paying = ranked.arr_cut.fillna(0).to_numpy() > 0
-    room = 1 - ranked.arr_cut.fillna(0) / ranked.wallet
-    within = {"customers": {"potential": ranked.past_potential,
-                            "one_minus_share_of_wallet": 1 - ranked.past_share_of_wallet,
-                            "true_room": room},
-              "prospects": {"potential": ranked.past_potential, "wallet": ranked.wallet}}
-    for name, group in (("customers", paying), ("prospects", ~paying)):
-        part = ranked[group]
-        figures[f"backtest_population_{name}"] = int(group.sum())
-        figures[f"planted_propensity_auc_{name}"] = float(ranking_quality(
-            planted_growth(part, planted, years), part.outcome.to_numpy()).summary["auc"])
-        for score, values in within[name].items():
-            figures[f"{name}_auc_{score}"] = float(ranking_quality(
-                values[group].fillna(0.0).to_numpy(), part.outcome.to_numpy()).summary["auc"])
+    figures["rankings"] = rank_growth(ranked, planted, (result.as_of - cutoff).days / 365.25)
     # TAM: the accounts' part
     companies = both[~both.is_duplicate]
     wallet = companies.wallet.sum()
@@ -167,6 +151,52 @@ def scored_at(context, tables, cutoff):
                                  t.SHARE_OF_WALLET: "past_share_of_wallet"})
 
 
+def rank_growth(ranked, planted: dict, years: float):
+    """AUC, ARR-weighted AUC, top-decile lift and the top fifth's share of the ARR gained of
+    each score against the back-test's outcome, within the customers at the cut-off (paying
+    then: growth is an expansion), the prospects (not paying: a win, or a win back) and
+    pooled. Scores from the truth: the wallet, its whitespace (wallet − ARR at the cut-off),
+    its room (1 − ARR ÷ wallet), the planted chance of a renewal expansion (p_expand × room³,
+    customers only) and `planted_growth`; from segmint at the cut-off: potential, whitespace
+    and share of wallet (the least spent first)."""
+    import numpy as np
+    import pandas as pd
+
+    from segmint.score.backtest import ranking_quality
+
+    arr = ranked.arr_cut.fillna(0.0).to_numpy()
+    wallet = ranked.wallet.to_numpy()
+    room = np.clip(1 - arr / wallet, 0.0, 1.0)
+    growth = planted["expansion"]
+    paying = arr > 0
+    scores = {  # name: (values, lowest first)
+        "truth: wallet": (wallet, False),
+        "truth: whitespace": (wallet - arr, False),
+        "truth: room, 1 − ARR ÷ wallet": (room, False),
+        "truth: p_expand × room³": (np.where(paying, np.minimum(
+            growth["cap"], ranked.p_expand.to_numpy() * room ** growth["curve"]), np.nan), False),
+        "truth: planted propensity": (planted_growth(ranked, planted, years), False),
+        "segmint: potential": (ranked.past_potential.to_numpy(), False),
+        "segmint: whitespace": ((ranked.past_potential - arr).to_numpy(), False),
+        "segmint: share of wallet, lowest first": (ranked.past_share_of_wallet.to_numpy(), True),
+    }
+    outcome, gained = ranked.outcome.to_numpy(), ranked.weight.to_numpy()
+    rows = []
+    for population, members in (("customers", paying), ("prospects", ~paying),
+                                ("pooled", np.ones_like(paying))):
+        for name, (values, lowest_first) in scores.items():
+            kept = members & ~np.isnan(values)
+            if name.endswith("room³") and not paying[members].all():
+                continue  # no renewal to expand at without a subscription
+            quality = ranking_quality(values[kept], outcome[kept], weights=gained[kept],
+                                      lowest_first=lowest_first).summary
+            rows.append({"population": population, "score": name,
+                         "accounts": quality["accounts"], "positives": quality["positives"],
+                         **{k: quality[k] for k in ("auc", "weighted_auc", "top_decile_lift",
+                                                    "top_quintile_weight_share")}})
+    return pd.DataFrame(rows)
+
+
 def planted_growth(frame, planted: dict, years: float):
     """The chance each account grew within `years` after the cut-off, from what the generator
     planted (``planted.json`` truth): a customer then paying ``arr_cut`` renews once in the
@@ -210,7 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         figures = measure(folder)
         print(f"\n{label(size)} accounts, seed {args.seed} ({(dt.datetime.now() - started).seconds} s)")
         for name, value in figures.items():
-            print(f"  {name:40s} {value:,.3f}" if isinstance(value, float) else f"  {name:40s} {value}")
+            if hasattr(value, "to_string"):  # a table
+                print(f"  {name}:\n{value.to_string(float_format='{:.3f}'.format)}")
+            else:
+                print(f"  {name:40s} {value:,.3f}" if isinstance(value, float)
+                      else f"  {name:40s} {value}")
     return 0
 
 

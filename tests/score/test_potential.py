@@ -7,6 +7,7 @@ import datetime as dt
 
 import ibis
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +18,10 @@ from segmint.config.project import Project
 from segmint.context import RunContext
 from segmint.engine import materialise
 from segmint.exceptions import ConfigError
+from segmint.score.backtest import evaluate_rankings
 from segmint.score.potential import Potential, PotentialSettings
 from segmint.score.potential import lookalike as la
+from segmint.score.stage import score_accounts
 
 AS_OF = dt.date(2024, 6, 30)
 PROJECT = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
@@ -175,6 +178,76 @@ def test_the_backtest_counts_accounts_whose_arr_grew_after_the_cutoff(con):
     assert [(r["account_id"], r["outcome"], r["weight"]) for r in outcome] == [
         ("flat", False, 0.0), ("grew", True, 600.0), ("lost", False, 0.0),
         ("none", False, 0.0), ("won", True, 960.0)]
+
+
+def test_the_backtest_ranks_customers_and_prospects_apart_and_pooled(con):
+    # At the cut-off five customers (arr > 0) and five prospects, with what potential said
+    # then; five grew after it (c1, c3, c5 expanded, p1 and p3 were won), by the ARR gained.
+    rows = [  # account, arr, potential, grew, gained
+        ("c1", 100.0, 500.0, True, 50.0), ("c2", 300.0, 400.0, False, 0.0),
+        ("c3", 400.0, 1000.0, True, 200.0), ("c4", 880.0, 1100.0, False, 0.0),
+        ("c5", 50.0, 100.0, True, 10.0), ("p1", 0.0, 2000.0, True, 300.0),
+        ("p2", 0.0, 700.0, False, 0.0), ("p3", 0.0, 300.0, True, 100.0),
+        ("p4", 0.0, 150.0, False, 0.0), ("p5", 0.0, 90.0, False, 0.0)]
+    scored = materialise(con, ibis.memtable({
+        "account_id": [r[0] for r in rows], "arr": [r[1] for r in rows],
+        "potential": [r[2] for r in rows], "whitespace": [r[2] - r[1] for r in rows],
+        "share_of_wallet": [r[1] / r[2] for r in rows]}), "scored_at_cutoff")
+    outcome = materialise(con, ibis.memtable({
+        "account_id": [r[0] for r in rows], "outcome": [r[3] for r in rows],
+        "weight": [r[4] for r in rows]}), "grew_after")
+    rankings = Potential().backtest_rankings()
+    qualities = evaluate_rankings(scored, outcome, rankings)
+    found = {r.label: q.summary for r, q in zip(rankings, qualities, strict=True)}
+    assert list(found) == ["potential · all", "whitespace · all", "whitespace · customers",
+                           "share_of_wallet, lowest first · customers", "whitespace · prospects"]
+    figures = {label: (s["accounts"], s["positives"], s["auc"], s["top_decile_lift"],
+                       s["top_quintile_weight_share"], s["weighted_auc"])
+               for label, s in found.items()}
+    # by potential: p1+ c4 c3+ p2 c1+ c2 p3+ p4 c5+ p5; the positives outrank 5, 4, 3, 2, 1
+    # of the 5 others; the top fifth (p1, c4) holds 300 of the 660 gained; weighted, the
+    # positives count by their gains: (300×5 + 200×4 + 50×3 + 100×2 + 10×1) / (660×5)
+    assert figures["potential · all"] == pytest.approx(
+        (10, 5, 15 / 25, 2.0, 300 / 660, 2660 / 3300))
+    # by whitespace: p1+ p2 c3+ c1+ p3+ c4 p4 c2 p5 c5+: 5 + 4 + 4 + 4 + 0 pairs right
+    assert figures["whitespace · all"] == pytest.approx(
+        (10, 5, 17 / 25, 2.0, 300 / 660, (300 * 5 + 200 * 4 + 50 * 4 + 100 * 4) / 3300))
+    # customers by whitespace: c3+ (600) c1+ (400) c4 (220) c2 (100) c5+ (50); the top
+    # decile of 5 is one account, at a rate of 1 against 3/5
+    assert figures["whitespace · customers"] == pytest.approx(
+        (5, 3, 4 / 6, 5 / 3, 200 / 260, (200 * 2 + 50 * 2) / (260 * 2)))
+    # by share of wallet, the least spent first: c1+ (0.2) c3+ (0.4) c5+ (0.5) c2 c4
+    assert figures["share_of_wallet, lowest first · customers"] == pytest.approx(
+        (5, 3, 1.0, 5 / 3, 50 / 260, 1.0))
+    # prospects by whitespace (their potential): p1+ p2 p3+ p4 p5
+    assert figures["whitespace · prospects"] == pytest.approx(
+        (5, 2, 5 / 6, 2.5, 300 / 400, (300 * 3 + 100 * 2) / (400 * 3)))
+
+
+def test_the_stage_backtests_potential_per_population_at_the_cutoff(con):
+    # eleven customers pay 100 to 1,100 a year in March; by June s02 and s09 grew by half,
+    # s05 left, prospect q1 was won and q2 stayed a prospect
+    march, june = dt.date(2024, 3, 1), JUNE
+    paid = [(a, march, "Core", arr / 12) for a, _, _, _, arr in SMALL]
+    paid += [(a, june, "Core", arr / 12 * (1.5 if a in ("s02", "s09") else 1.0))
+             for a, _, _, _, arr in SMALL if a != "s05"]
+    revenue = revenue_table(con, paid + [("q1", june, "Core", 100.0)])
+    now = {r[0]: r[3] * 12 for r in paid if r[1] == june} | {"q1": 1200.0}
+    accounts = accounts_table(con, [(a, e, n, r, now.get(a, 0.0)) for a, e, n, r, _ in
+                                    SMALL + [("q1", 10.0, "52", "EMEA", 0.0),
+                                             ("q2", 10.0, "52", "EMEA", 0.0)]])
+    project = Project.model_validate({
+        "sources": {"accounts": {"path": "a.csv"}}, "backtest": {"months": 3},
+        "scores": {"potential": EXACT}, "segmentation": {"default": "Everyone"}})
+    run = score_accounts(RunContext(project, AS_OF, {"revenue": revenue}, accounts))
+    backtest = run.frames["backtest"].set_index("ranking")
+    assert backtest.loc["potential · all", "cutoff"] == pd.Timestamp(2024, 3, 31)
+    # customers at the cut-off: the eleven (s02, s09 grew); prospects: q1 (won) and q2
+    assert backtest[["population", "accounts", "positives"]].values.tolist() == [
+        ["all", 13, 3], ["all", 13, 3], ["customers", 11, 2], ["customers", 11, 2],
+        ["prospects", 2, 1]]
+    deciles = run.frames["backtest_deciles"]
+    assert deciles.groupby("ranking", sort=False).accounts.sum().tolist() == [13, 13, 11, 11, 2]
 
 
 @pytest.mark.parametrize(("settings", "message"), [

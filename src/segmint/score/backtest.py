@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from segmint import tables as t
+from segmint.score.registry import Ranking
 
 OUTCOME, WEIGHT = "outcome", "weight"  # the columns of a model's outcome table
 DECILES = 10
@@ -84,12 +85,14 @@ class RankingQuality:
 
 
 def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.ndarray | None = None,
-                    probability: bool = False, deciles: int = DECILES) -> RankingQuality:
+                    probability: bool = False, deciles: int = DECILES,
+                    lowest_first: bool = False) -> RankingQuality:
     """AUC, lift by decile, calibration by decile and (with weights) the share of the
     outcome's weight in the top quintile and the weighted AUC, for one score against what
     happened.
 
-    Accounts are ranked by score, highest first; equal scores keep their given order, so
+    Accounts are ranked by score, highest first (lowest first with `lowest_first`: the AUC
+    and lift are then those of the negated score); equal scores keep their given order, so
     pass them in a stable order (by account id). Deciles hold equal numbers of accounts
     (the first ones one more when they do not divide evenly). Lift is a decile's outcome
     rate over the overall rate. Calibration error, for a score that is a probability, is
@@ -119,7 +122,8 @@ def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.nda
     scores = np.asarray(scores, dtype=float)
     outcomes = np.asarray(outcomes, dtype=bool)
     n, positives = len(scores), int(outcomes.sum())
-    order = np.argsort(-scores, kind="stable")
+    ranked = scores if lowest_first else -scores  # ascending order of this is the ranking
+    order = np.argsort(ranked, kind="stable")
     groups = np.array_split(order, min(deciles, n)) if n else []
     base = positives / n if n else float("nan")
     rows = []
@@ -133,7 +137,7 @@ def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.nda
                                         "observed_rate", "lift"])
     summary: dict[str, object] = {
         "accounts": n, "positives": positives, "base_rate": base,
-        "auc": _auc(scores, outcomes),
+        "auc": _auc(-ranked, outcomes),
         "top_decile_lift": float(table.lift.iloc[0]) if len(table) else float("nan"),
         "calibration_error": (float(np.average((table.mean_score - table.observed_rate).abs(),
                                                weights=table.accounts))
@@ -146,7 +150,7 @@ def ranking_quality(scores: np.ndarray, outcomes: np.ndarray, *, weights: np.nda
         total = weights.sum()
         top = order[: max(1, int(round(n / 5)))]
         summary["top_quintile_weight_share"] = float(weights[top].sum() / total) if total else float("nan")
-        summary["weighted_auc"] = _auc(scores, outcomes,
+        summary["weighted_auc"] = _auc(-ranked, outcomes,
                                        np.where(outcomes, np.maximum(weights, 0.0), 1.0))
     return RankingQuality(summary, table)
 
@@ -186,14 +190,54 @@ def evaluate(scored: ir.Table, outcome: ir.Table, column: str, *,
     >>> evaluate(scored, outcome, "s").summary["accounts"]
     2
     """
+    return evaluate_rankings(scored, outcome, [Ranking(column)], probability=probability,
+                             scale=scale)[0]
+
+
+def evaluate_rankings(scored: ir.Table, outcome: ir.Table, rankings: Sequence[Ranking], *,
+                      probability: bool = False, scale: float = 1.0) -> list[RankingQuality]:
+    """`ranking_quality` of each of `rankings` against a model's outcome table, in their order.
+
+    A ranking's population is the accounts in `outcome` (``account_id``, ``outcome`` and
+    optionally ``weight``) that its ``where`` keeps in `scored` and that have a score in its
+    column; scores are divided by `scale` (100 for a percentage). One query fetches the
+    outcome, each ranked column and each population's flag, in account id order.
+
+    Examples
+    --------
+    Customers (``arr`` > 0) ranked by whitespace, the others by potential:
+
+    >>> scored = ibis.memtable({"account_id": ["a", "b", "c", "d"], "arr": [50.0, 10.0, 0.0, 0.0],
+    ...     "whitespace": [10.0, 40.0, 30.0, 20.0], "potential": [60.0, 50.0, 30.0, 20.0]})
+    >>> outcome = ibis.memtable({"account_id": ["a", "b", "c", "d"],
+    ...     "outcome": [False, True, False, True]})
+    >>> customers = Ranking("whitespace", "customers", lambda accounts: accounts.arr > 0)
+    >>> prospects = Ranking("potential", "prospects", lambda accounts: accounts.arr == 0)
+    >>> [q.summary["auc"] for q in evaluate_rankings(scored, outcome, [customers, prospects])]
+    [1.0, 0.0]
+    """
+    columns = list(dict.fromkeys(r.column for r in rankings))
+    fetched = {f"_score_{i}": scored[c] for i, c in enumerate(columns)}
+    fetched |= {f"_in_{i}": r.where(scored).fill_null(False)
+                for i, r in enumerate(rankings) if r.where is not None}
     right = outcome.rename(_acct=t.ACCOUNT_ID)
-    joined = scored.select(t.ACCOUNT_ID, _score=scored[column]).join(
-        right, scored[t.ACCOUNT_ID] == right._acct)
-    joined = joined.filter(joined._score.notnull())
-    fields = [t.ACCOUNT_ID, "_score", OUTCOME] + ([WEIGHT] if WEIGHT in outcome.columns else [])
+    left = scored.select(t.ACCOUNT_ID, **fetched)
+    joined = left.join(right, left[t.ACCOUNT_ID] == right._acct)
+    fields = [t.ACCOUNT_ID, *fetched, OUTCOME] + ([WEIGHT] if WEIGHT in outcome.columns else [])
     frame = joined.select(*fields).order_by(t.ACCOUNT_ID).to_pyarrow()
-    weights = frame[WEIGHT].to_numpy(zero_copy_only=False) if WEIGHT in outcome.columns else None
-    return ranking_quality(frame["_score"].to_numpy(zero_copy_only=False).astype(float) / scale,
-                           frame[OUTCOME].to_numpy(zero_copy_only=False).astype(bool),
-                           weights=None if weights is None else np.nan_to_num(weights.astype(float)),
-                           probability=probability)
+
+    def values(name: str) -> np.ndarray:
+        return frame[name].to_numpy(zero_copy_only=False)
+
+    outcomes = values(OUTCOME).astype(bool)
+    weights = np.nan_to_num(values(WEIGHT).astype(float)) if WEIGHT in outcome.columns else None
+    qualities = []
+    for i, ranking in enumerate(rankings):
+        scores = values(f"_score_{columns.index(ranking.column)}").astype(float) / scale
+        kept = ~np.isnan(scores)
+        if ranking.where is not None:
+            kept &= values(f"_in_{i}").astype(bool)
+        qualities.append(ranking_quality(
+            scores[kept], outcomes[kept], weights=None if weights is None else weights[kept],
+            probability=probability, lowest_first=ranking.lowest_first))
+    return qualities

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -19,6 +19,31 @@ if TYPE_CHECKING:  # the registry stays light: the project check imports it befo
     from segmint.context import RunContext
 
 PARAMETER, VALUE, DETAIL = "parameter", "value", "detail"  # a fitted-parameters table's columns
+EVERY_ACCOUNT = "all"  # a back-test ranking's population: every account the outcome covers
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One ranking a back-test measures: the accounts of `population` (those `where` keeps
+    of the accounts scored at the cut-off; every one without it) ranked by `column`, highest
+    first, or lowest first with `lowest_first` (a share of wallet: the least spent first).
+
+    >>> Ranking("whitespace", "customers", lambda accounts: accounts.arr > 0).label
+    'whitespace · customers'
+    >>> Ranking("share_of_wallet", "customers", lowest_first=True).label
+    'share_of_wallet, lowest first · customers'
+    """
+
+    column: str
+    population: str = EVERY_ACCOUNT
+    where: Callable[[ir.Table], ir.BooleanValue] | None = None
+    lowest_first: bool = False
+
+    @property
+    def label(self) -> str:
+        """How the back-test table and its chart name the ranking."""
+        order = ", lowest first" if self.lowest_first else ""
+        return f"{self.column}{order} · {self.population}"
 
 
 class NoSettings(BaseModel):
@@ -50,6 +75,7 @@ class ScoreModel:
     Settings: ClassVar[type[BaseModel]] = NoSettings
     probability: ClassVar[bool] = False  # its score column is a probability (calibration applies)
     probability_scale: ClassVar[float] = 1.0  # ... on this scale (100: a percentage)
+    backtest_column: ClassVar[str | None] = None  # what a back-test ranks (the first column added)
     account_tables: ClassVar[tuple[str, ...]] = ()  # outputs with a row per account
 
     def __init__(self, settings: BaseModel | None = None):
@@ -82,6 +108,12 @@ class ScoreModel:
         rank first) over what happened after `cutoff` up to ``context.as_of``; None when the
         model cannot be back-tested."""
         return None
+
+    def backtest_rankings(self) -> tuple[Ranking, ...]:
+        """The rankings a back-test measures against `outcome`; by default one, by
+        `backtest_column` over every account the outcome covers (empty: the stage ranks by
+        the first column the model adds)."""
+        return (Ranking(self.backtest_column),) if self.backtest_column else ()
 
 
 def parameter_table(rows: list[tuple[str, float, str]], *, band: str | None = None,

@@ -15,16 +15,22 @@ from segmint import tables as t
 from segmint.context import RunContext, in_stated_order
 from segmint.dates import months_before
 from segmint.enrich.customers import mark_customers
-from segmint.score.backtest import LIKELY_LEAK_AUC, evaluate, known_at
-from segmint.score.registry import SCORES, ScoreModel, ScoreSpec, configured
+from segmint.score.backtest import LIKELY_LEAK_AUC, evaluate_rankings, known_at
+from segmint.score.registry import SCORES, Ranking, ScoreModel, ScoreSpec, configured
 from segmint.score.registry import score_model  # noqa: F401  (the examples use it)
-from segmint.sections import Chart, Section, TableView
+from segmint.sections import Chart, Note, Section, TableView
 
 BACKTEST = "backtest"
 BACKTEST_DECILES = "backtest_deciles"
 BACKTEST_SECTION = Section(
     "Back-tests: how well each score ranked what happened next", order=60,
-    blocks=(TableView(BACKTEST), Chart("decile_lift", table=BACKTEST_DECILES,
+    blocks=(Note("Each score is fitted again on what was known at the cut-off and ranks the "
+                 "accounts that existed then against what happened by the run's date. A row "
+                 "is one ranking: a column of the score over a population, all the accounts "
+                 "its outcome covers or part of them (potential: the customers at the "
+                 "cut-off, whose growth is an expansion, and the prospects, whose growth is a "
+                 "win)."),
+            TableView(BACKTEST), Chart("decile_lift", table=BACKTEST_DECILES,
                                        empty="No score could be back-tested.")))
 
 
@@ -153,18 +159,22 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
     summaries, deciles = [], []
     for name, model in testable.items():
         spec = chosen[name][0]
-        column = getattr(model, "backtest_column", None) or next(iter(spec.adds))
-        quality = evaluate(past_scored, model.outcome(context, cutoff), column,
-                           probability=model.probability, scale=model.probability_scale)
-        auc = quality.summary["auc"]
-        note = ""
-        if auc == auc and auc > LIKELY_LEAK_AUC:
-            note = (f"AUC {auc:.2f} is more than what is known at the cut-off can usually tell: "
-                    "check the model's inputs for a field recorded after the outcome")
-            run.notes.append(f"score {name}: {note}")
-        summaries.append({"score": name, "column": column, "cutoff": cutoff,
-                          "as_of": context.as_of, **quality.summary, "note": note})
-        deciles.append(quality.deciles.assign(score=name, column=column))
+        rankings = model.backtest_rankings() or (Ranking(next(iter(spec.adds))),)
+        qualities = evaluate_rankings(past_scored, model.outcome(context, cutoff), rankings,
+                                      probability=model.probability,
+                                      scale=model.probability_scale)
+        for ranking, quality in zip(rankings, qualities, strict=True):
+            auc = quality.summary["auc"]
+            note = ""
+            if auc == auc and auc > LIKELY_LEAK_AUC:
+                note = (f"AUC {auc:.2f} is more than what is known at the cut-off can usually "
+                        "tell: check the model's inputs for a field recorded after the outcome")
+                run.notes.append(f"score {name} ({ranking.label}): {note}")
+            labels = {"score": name, "column": ranking.column, "population": ranking.population,
+                      "ranking": ranking.label}
+            summaries.append({**labels, "cutoff": cutoff, "as_of": context.as_of,
+                              **quality.summary, "note": note})
+            deciles.append(quality.deciles.assign(**labels, probability=model.probability))
     run.tables[BACKTEST] = ibis.memtable(pd.DataFrame(summaries)).cast(
         {"cutoff": "date", "as_of": "date"})
     run.tables[BACKTEST_DECILES] = ibis.memtable(pd.concat(deciles, ignore_index=True))

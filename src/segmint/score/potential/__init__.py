@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from segmint import tables as t
 from segmint.exceptions import ConfigError
-from segmint.score.registry import (Bands, ScoreModel, band_of, parameter_table,
+from segmint.score.registry import (Bands, Ranking, ScoreModel, band_of, parameter_table,
                                     score_model)
 from segmint.sections import Chart, Note, Section, TableView
 
@@ -42,6 +42,11 @@ ACCOUNT_POTENTIAL = "account_potential"  # output: a row per account
 POTENTIAL_IMPORTANCE = "potential_importance"  # output: what drives the potential
 WHITESPACE_PRODUCTS = "whitespace_products"  # account_potential: the products, "; "-joined
 GROWTH_TOLERANCE = 0.01  # back-test: ARR up by more than 1% (not a currency's drift) is growth
+CUSTOMERS, PROSPECTS = "customers", "prospects"  # back-test: paying at the cut-off, or not
+
+
+def _paying(accounts: ir.Table) -> ir.BooleanValue:
+    return accounts[t.ARR].fill_null(0) > 0
 
 ADDS = {
     t.POTENTIAL: "float64", t.POTENTIAL_LOW: "float64", t.POTENTIAL_HIGH: "float64",
@@ -145,6 +150,21 @@ class Potential(ScoreModel):
     Settings = PotentialSettings
     backtest_column = t.POTENTIAL
     account_tables = (ACCOUNT_POTENTIAL,)
+
+    def backtest_rankings(self) -> tuple[Ranking, ...]:
+        """Every account by potential and by whitespace; then apart, as the growth differs:
+        the customers at the cut-off (their growth is an expansion) by whitespace and by share
+        of wallet (the least spent first), the others (a win, or a win back) by whitespace,
+        which for them is the potential.
+
+        On the demo company (benchmarks/README.md), customers' expansions follow the room left
+        in their wallet, and within them whitespace ranks above potential; pooled, potential
+        ranks above whitespace, since wins follow the wallet's size.
+        """
+        return (Ranking(t.POTENTIAL), Ranking(t.WHITESPACE),
+                Ranking(t.WHITESPACE, CUSTOMERS, _paying),
+                Ranking(t.SHARE_OF_WALLET, CUSTOMERS, _paying, lowest_first=True),
+                Ranking(t.WHITESPACE, PROSPECTS, lambda accounts: ~_paying(accounts)))
 
     def fit(self, context: RunContext) -> Self:
         """Fit the look-alike models on one row per paying customer, then the product groups
