@@ -229,6 +229,25 @@ def measure_reassign(project, result, repeat: int = 3) -> dict[str, object]:
 
 
 # --------------------------------------------------------------------------- the parent
+def add_child_options(parser: argparse.ArgumentParser) -> None:
+    """The hidden options with which a benchmark script runs itself as its child process."""
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+
+
+def measure_in_child(script: str, folder: Path, scratch: Path, *options: str) -> dict | None:
+    """Run `script` on the data in `folder` in a fresh Python process (``--child``), so
+    sizes share no memory or caches and its peak memory is its own; what it wrote to
+    `scratch` (JSON), or None when it failed."""
+    done = subprocess.run([sys.executable, script, "--child", str(folder),
+                           "--child-out", str(scratch), *options])
+    if done.returncode != 0:
+        return None
+    measured = json.loads(scratch.read_text())
+    scratch.unlink()
+    return measured
+
+
 def machine() -> dict[str, object]:
     cpu = platform.processor()
     try:
@@ -303,8 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-fixed-cost", action="store_true",
                         help="skip the fixed-cost row (fixed_cost.py: 2 accounts, the demo)")
     parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<time>-<sha>.json)")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    add_child_options(parser)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child, args.child_out, args.repeat)
@@ -329,14 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         folder = ensure_data(n, args.seed, console.print)
         scratch = RESULTS / f".child-{os.getpid()}-{label(n)}.json"
         console.print(f"running {label(n)} accounts in a fresh process …")
-        done = subprocess.run([sys.executable, __file__, "--child", str(folder),
-                               "--child-out", str(scratch), "--repeat", str(args.repeat)])
-        if done.returncode != 0:  # say so, and still report the sizes that ran
-            console.print(f"[red]the {label(n)} run failed (exit {done.returncode})[/red]")
+        measured = measure_in_child(__file__, folder, scratch, "--repeat", str(args.repeat))
+        if measured is None:  # say so, and still report the sizes that ran
+            console.print(f"[red]the {label(n)} run failed[/red]")
             failed.append(label(n))
             continue
-        measured = json.loads(scratch.read_text())
-        scratch.unlink()
         results.append({"accounts": n, "label": label(n), "data": folder.name, **measured})
         console.print(f"  segmint {measured['segmint']['seconds']:.1f} s, "
                       f"peak {measured['segmint']['peak_rss_mb']:,.0f} MB; "
