@@ -19,9 +19,11 @@ measures, best of `--repeat`:
   every account's features fetched into pandas and predicted there: potential and whitespace
   only (no product whitespace, no band, no monotone repair), so it is a floor for that design.
 
-Printed, nothing asserted: wall and CPU seconds of each, their ratio, resident memory at its
-peak during each (sampled every 20 ms) and over the whole child, and the load average before
-and after (the machine may be shared: compare CPU seconds).
+Printed, nothing asserted: wall and CPU seconds of each, their ratio, the stage's steps
+timed one by one (the fit; the potential's columns computed and kept; the copy of every
+account column the score stage keeps with them; ``account_potential``), resident memory at
+its peak during each (sampled every 20 ms) and over the whole child, and the load average
+before and after (the machine may be shared: compare CPU seconds).
 """
 
 from __future__ import annotations
@@ -98,18 +100,48 @@ def child(folder: Path, out: Path, repeat: int) -> None:
         base.append({"seconds": ended[0] - began[0], "cpu_seconds": ended[1] - began[1],
                      "accounts": predicted})
         sampler.stage = f"after attempt {attempt + 1}"
+    steps = stage_steps(context, con)
     sampler.stop()
     peaks = sampler.peaks
     out.write_text(json.dumps({
         "accounts": accounts, "customers": customers, "customers_fitted": fitted,
         "setup_seconds": setup,
-        "segmint": min(ours, key=lambda r: r["seconds"]), "segmint_runs": ours,
+        "segmint": min(ours, key=lambda r: r["seconds"]), "segmint_runs": ours, "steps": steps,
         "baseline": min(base, key=lambda r: r["seconds"]), "baseline_runs": base,
         "peak_rss_mb": {"load and enrich": peaks.get("load and enrich", 0) / MB,
                         "potential fit + score": peaks.get("score potential", 0) / MB,
                         "baseline": peaks.get("baseline", 0) / MB,
                         "process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024},
     }, indent=2))
+
+
+def stage_steps(context, con) -> dict[str, dict[str, float]]:
+    """Wall and CPU seconds of each step of the stage, one by one: the fit, the potential's
+    columns computed and kept (with the account id only), the copy of every account column
+    the stage keeps beside them, and ``account_potential`` (sorted by account id)."""
+    from segmint import engine
+    from segmint.context import in_stated_order
+    from segmint.score.potential import ACCOUNT_POTENTIAL, ADDS, Potential
+
+    steps: dict[str, dict[str, float]] = {}
+
+    def timed(name: str, work):
+        began = (time.perf_counter(), time.process_time())
+        result = work()
+        steps[name] = {"seconds": time.perf_counter() - began[0],
+                       "cpu_seconds": time.process_time() - began[1]}
+        return result
+
+    accounts = context.accounts
+    model = timed("fit", lambda: Potential().fit(context))
+    added = timed("score: the potential's columns", lambda: context.keep(
+        model.score(accounts).select("account_id", *ADDS), "potential_columns"))
+    scored = timed("score, kept with every account column (as the stage keeps it)", lambda: context.keep(
+        model.score(accounts), "scored_potential"))
+    table = timed("account_potential, sorted", lambda: context.keep(
+        in_stated_order(model.tables(scored)[ACCOUNT_POTENTIAL]), ACCOUNT_POTENTIAL))
+    engine.release(con, added, scored, table)
+    return steps
 
 
 def baseline(context, settings) -> int:
@@ -191,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
           f"wall, {base['cpu_seconds']:.2f} s CPU (runs: {runs(measured['baseline_runs'])} s)")
     print(f"  ratio segmint / baseline: {ours['seconds'] / base['seconds']:.2f}× wall, "
           f"{ours['cpu_seconds'] / base['cpu_seconds']:.2f}× CPU")
+    print("  one by one: " + "; ".join(
+        f"{name} {step['seconds']:.2f} s ({step['cpu_seconds']:.2f} s CPU)"
+        for name, step in measured["steps"].items()))
     peaks = measured["peak_rss_mb"]
     print("  peak resident memory (target ≤ 2 GB): " + ", ".join(
         f"{name} {value:,.0f} MB" for name, value in peaks.items()))
