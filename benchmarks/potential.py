@@ -136,8 +136,8 @@ def stage_steps(context, con) -> dict[str, dict[str, float]]:
     model = timed("fit", lambda: Potential().fit(context))
     added = timed("score: the potential's columns", lambda: context.keep(
         model.score(accounts).select("account_id", *ADDS), "potential_columns"))
-    scored = timed("score, kept with every account column (as the stage keeps it)", lambda: context.keep(
-        model.score(accounts), "scored_potential"))
+    scored = timed("score, kept with every account column (as the stage keeps it)",
+                   lambda: context.keep(model.score(accounts), "scored_potential"))
     table = timed("account_potential, sorted", lambda: context.keep(
         in_stated_order(model.tables(scored)[ACCOUNT_POTENTIAL]), ACCOUNT_POTENTIAL))
     engine.release(con, added, scored, table)
