@@ -65,7 +65,9 @@ VALIDATION, VALIDATION_DECILES, VALIDATION_SUMMARY = (
 SECTION = Section(
     "Health: how each customer is doing, and whether it foretold churn", order=49, blocks=(
         Note("health is 0 to 100: the weighted mean of the measures below, each green (100), "
-             "yellow (50) or red (0) by its thresholds. To check it, health was computed "
+             "yellow (50) or red (0) by its thresholds; the weights are declared in "
+             "segmint.yaml or, with weights: learned, learned from which measures foretold "
+             "churn (the scorecard table shows both). To check it, health was computed "
              "again at the back-test's cut-off from what was known then, and compared with "
              "the customers who churned (stopped paying) or contracted (paid less) by the "
              "run's date. A good health score has churn rates falling from its lowest band "
