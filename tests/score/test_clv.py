@@ -86,8 +86,10 @@ def hand_made_purchases(con):
 
 def test_the_fits_read_distinct_patterns_worth_every_account(con):
     summary = hand_made_purchases(con)
-    patterns = h.collect(h.repeat_patterns(summary))
-    spend = h.collect(h.spend_patterns(summary))
+    patterns, spend = h.fit_patterns(summary)  # one query for both fits
+    for one_query, alone in ((patterns, h.repeat_patterns(summary)),
+                             (spend, h.spend_patterns(summary))):
+        assert {k: v.tolist() for k, v in one_query.items()} == alone.to_pyarrow().to_pydict()
     assert {k: v.tolist() for k, v in patterns.items()} == {
         "frequency": [0, 0, 1, 2, 3], "recency_days": [0, 0, 31, 118, 21],
         "age_days": [90, 150, 173, 177, 119], "accounts": [1, 2, 2, 2, 1]}

@@ -298,16 +298,17 @@ class CustomerLifetimeValue(ScoreModel):
         from segmint.score.clv import history as h
         from segmint.score.clv.fitters import BetaGeo, GammaGamma
 
-        # two small engine results, through Arrow to NumPy: the distinct patterns, never a
-        # row per account
-        patterns = self._patterns = pd.DataFrame(h.collect(h.repeat_patterns(summary)))
+        # one engine query, through Arrow to NumPy: the distinct patterns, never a row per
+        # account
+        repeat_patterns, spend_patterns = h.fit_patterns(summary)
+        patterns = self._patterns = pd.DataFrame(repeat_patterns)
         try:
             repeat = BetaGeo().fit(patterns[h.FREQUENCY], patterns[h.RECENCY_DAYS] / 7.0,
                                    patterns[h.AGE_DAYS].clip(lower=1) / 7.0, patterns[h.ACCOUNTS])
         except ModelFitError as err:
             self.notes_.append(f"repeat purchases: {err}; the repeat-purchase part is 0")
             return None, None
-        frequency, mean_spend, accounts = h.spend_arrays(h.collect(h.spend_patterns(summary)))
+        frequency, mean_spend, accounts = h.spend_arrays(spend_patterns)
         try:
             value = GammaGamma().fit(frequency, mean_spend, accounts)
         except ModelFitError as err:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 import numpy as np
+import pyarrow as pa
 
 from segmint import tables as t
 from segmint.money import sum_to_the_cent, to_cents
@@ -94,11 +95,15 @@ def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
                                     / frequency, 0.0)})
 
 
+REPEAT_KEYS = (FREQUENCY, RECENCY_DAYS, AGE_DAYS)  # what BG/NBD is fitted on
+SPEND_KEYS = (FREQUENCY, REPEAT_CENTS)  # what Gamma-Gamma is fitted on
+
+
 def repeat_patterns(summary: ir.Table) -> ir.Table:
     """The distinct (frequency, recency_days, age_days) patterns and how many accounts have
     each: what BG/NBD is fitted on, thousands of rows at any number of accounts."""
-    keys = [FREQUENCY, RECENCY_DAYS, AGE_DAYS]  # in order: the fit adds them up alike every run
-    return summary.group_by(keys).aggregate(**{ACCOUNTS: summary.count()}).order_by(keys)
+    # in order: the fit adds them up alike every run
+    return _counted(summary, REPEAT_KEYS).order_by(list(REPEAT_KEYS))
 
 
 def spend_patterns(summary: ir.Table) -> ir.Table:
@@ -112,9 +117,37 @@ def spend_patterns(summary: ir.Table) -> ir.Table:
     >>> spend_patterns(summary).to_pyarrow().to_pydict()
     {'frequency': [2, 3], 'repeat_spend_cents': [8000, 900], 'accounts': [2, 1]}
     """
-    buyers = summary.filter(summary[FREQUENCY] > 0)
-    keys = [FREQUENCY, REPEAT_CENTS]
-    return buyers.group_by(keys).aggregate(**{ACCOUNTS: buyers.count()}).order_by(keys)
+    return _counted(summary.filter(summary[FREQUENCY] > 0), SPEND_KEYS).order_by(list(SPEND_KEYS))
+
+
+def _counted(summary: ir.Table, keys: tuple[str, ...]) -> ir.Table:
+    """The distinct values of `keys` in `summary` and how many accounts have each."""
+    return summary.group_by(list(keys)).aggregate(**{ACCOUNTS: summary.count()})
+
+
+def fit_patterns(summary: ir.Table) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`repeat_patterns` and `spend_patterns` from one engine query, as NumPy arrays: the
+    engine reads `summary` once for both (the two group-bys share its plan), and nothing per
+    account leaves it.
+
+    Examples
+    --------
+    >>> summary = ibis.memtable({"frequency": [0, 2, 2], "recency_days": [0, 60, 60],
+    ...     "age_days": [90, 90, 90], "repeat_spend_cents": [0, 8000, 900]})
+    >>> repeat, spend = fit_patterns(summary)
+    >>> repeat["accounts"].tolist(), spend["repeat_spend_cents"].tolist()
+    ([1, 2], [900, 8000])
+    """
+    import pyarrow.compute as pc
+
+    columns = ["_model", *dict.fromkeys(REPEAT_KEYS + SPEND_KEYS), ACCOUNTS]
+    repeat = _counted(summary, REPEAT_KEYS).mutate(_model=0, **{REPEAT_CENTS: ibis.null("int64")})
+    spend = _counted(summary.filter(summary[FREQUENCY] > 0), SPEND_KEYS).mutate(
+        _model=1, **{RECENCY_DAYS: ibis.null("int64"), AGE_DAYS: ibis.null("int64")})
+    both = repeat.select(columns).union(spend.select(columns)).order_by(columns[:-1]).to_pyarrow()
+    model = both.column("_model")
+    return (_arrays(both.filter(pc.equal(model, 0)), (*REPEAT_KEYS, ACCOUNTS)),
+            _arrays(both.filter(pc.equal(model, 1)), (*SPEND_KEYS, ACCOUNTS)))
 
 
 def collect(table: ir.Table) -> dict[str, np.ndarray]:
@@ -125,7 +158,11 @@ def collect(table: ir.Table) -> dict[str, np.ndarray]:
     [5, 1]
     """
     arrow = table.to_pyarrow()
-    return {name: arrow.column(name).to_numpy() for name in arrow.column_names}
+    return _arrays(arrow, arrow.column_names)
+
+
+def _arrays(arrow: pa.Table, names) -> dict[str, np.ndarray]:
+    return {name: arrow.column(name).to_numpy() for name in names}
 
 
 def spend_arrays(patterns: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
