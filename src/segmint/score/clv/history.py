@@ -97,6 +97,7 @@ def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
 
 REPEAT_KEYS = (FREQUENCY, RECENCY_DAYS, AGE_DAYS)  # what BG/NBD is fitted on
 SPEND_KEYS = (FREQUENCY, REPEAT_CENTS)  # what Gamma-Gamma is fitted on
+MODEL, BGNBD, GAMMA_GAMMA = "model", "bgnbd", "gamma_gamma"  # which fit a pattern is for
 
 
 def repeat_patterns(summary: ir.Table) -> ir.Table:
@@ -126,9 +127,8 @@ def _counted(summary: ir.Table, keys: tuple[str, ...]) -> ir.Table:
 
 
 def fit_patterns(summary: ir.Table) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """`repeat_patterns` and `spend_patterns` from one engine query, as NumPy arrays: the
-    engine reads `summary` once for both (the two group-bys share its plan), and nothing per
-    account leaves it.
+    """`repeat_patterns` and `spend_patterns` from one engine query (`both_patterns`), as
+    NumPy arrays through Arrow: nothing per account leaves the engine.
 
     Examples
     --------
@@ -140,14 +140,23 @@ def fit_patterns(summary: ir.Table) -> tuple[dict[str, np.ndarray], dict[str, np
     """
     import pyarrow.compute as pc
 
-    columns = ["_model", *dict.fromkeys(REPEAT_KEYS + SPEND_KEYS), ACCOUNTS]
-    repeat = _counted(summary, REPEAT_KEYS).mutate(_model=0, **{REPEAT_CENTS: ibis.null("int64")})
+    both = both_patterns(summary).to_pyarrow()
+    model = both.column(MODEL)
+    return (_arrays(both.filter(pc.equal(model, BGNBD)), (*REPEAT_KEYS, ACCOUNTS)),
+            _arrays(both.filter(pc.equal(model, GAMMA_GAMMA)), (*SPEND_KEYS, ACCOUNTS)))
+
+
+def both_patterns(summary: ir.Table) -> ir.Table:
+    """`repeat_patterns` (``model`` 'bgnbd', no repeat cents) under `spend_patterns`
+    ('gamma_gamma', no recency or age): one query, so the engine plans `summary` once for
+    both group-bys."""
+    columns = [MODEL, *dict.fromkeys(REPEAT_KEYS + SPEND_KEYS), ACCOUNTS]
+    repeat = _counted(summary, REPEAT_KEYS).mutate(
+        **{MODEL: ibis.literal(BGNBD), REPEAT_CENTS: ibis.null("int64")})
     spend = _counted(summary.filter(summary[FREQUENCY] > 0), SPEND_KEYS).mutate(
-        _model=1, **{RECENCY_DAYS: ibis.null("int64"), AGE_DAYS: ibis.null("int64")})
-    both = repeat.select(columns).union(spend.select(columns)).order_by(columns[:-1]).to_pyarrow()
-    model = both.column("_model")
-    return (_arrays(both.filter(pc.equal(model, 0)), (*REPEAT_KEYS, ACCOUNTS)),
-            _arrays(both.filter(pc.equal(model, 1)), (*SPEND_KEYS, ACCOUNTS)))
+        **{MODEL: ibis.literal(GAMMA_GAMMA), RECENCY_DAYS: ibis.null("int64"),
+           AGE_DAYS: ibis.null("int64")})
+    return repeat.select(columns).union(spend.select(columns)).order_by(columns[:-1])
 
 
 def collect(table: ir.Table) -> dict[str, np.ndarray]:
