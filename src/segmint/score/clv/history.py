@@ -97,7 +97,7 @@ def repeat_summary(purchases: ir.Table, as_of: dt.date) -> ir.Table:
 
 REPEAT_KEYS = (FREQUENCY, RECENCY_DAYS, AGE_DAYS)  # what BG/NBD is fitted on
 SPEND_KEYS = (FREQUENCY, REPEAT_CENTS)  # what Gamma-Gamma is fitted on
-MODEL, BGNBD, GAMMA_GAMMA = "model", "bgnbd", "gamma_gamma"  # which fit a pattern is for
+MODEL, BGNBD, GAMMA_GAMMA = "model", 0, 1  # which fit a pattern is for: a small integer
 
 
 def repeat_patterns(summary: ir.Table) -> ir.Table:
@@ -138,23 +138,26 @@ def fit_patterns(summary: ir.Table) -> tuple[dict[str, np.ndarray], dict[str, np
     >>> repeat["accounts"].tolist(), spend["repeat_spend_cents"].tolist()
     ([1, 2], [900, 8000])
     """
+    return split_patterns(both_patterns(summary).to_pyarrow())
+
+
+def split_patterns(both: pa.Table) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`both_patterns` fetched as Arrow, split into the two fits' NumPy arrays."""
     import pyarrow.compute as pc
 
-    both = both_patterns(summary).to_pyarrow()
     model = both.column(MODEL)
     return (_arrays(both.filter(pc.equal(model, BGNBD)), (*REPEAT_KEYS, ACCOUNTS)),
             _arrays(both.filter(pc.equal(model, GAMMA_GAMMA)), (*SPEND_KEYS, ACCOUNTS)))
 
 
 def both_patterns(summary: ir.Table) -> ir.Table:
-    """`repeat_patterns` (``model`` 'bgnbd', no repeat cents) under `spend_patterns`
-    ('gamma_gamma', no recency or age): one query, so the engine plans `summary` once for
-    both group-bys."""
+    """`repeat_patterns` (``model`` 0, no repeat cents) over `spend_patterns` (``model`` 1, no
+    recency or age): one query, so the engine plans `summary` once for both group-bys."""
     columns = [MODEL, *dict.fromkeys(REPEAT_KEYS + SPEND_KEYS), ACCOUNTS]
     repeat = _counted(summary, REPEAT_KEYS).mutate(
-        **{MODEL: ibis.literal(BGNBD), REPEAT_CENTS: ibis.null("int64")})
+        **{MODEL: ibis.literal(BGNBD, "int8"), REPEAT_CENTS: ibis.null("int64")})
     spend = _counted(summary.filter(summary[FREQUENCY] > 0), SPEND_KEYS).mutate(
-        **{MODEL: ibis.literal(GAMMA_GAMMA), RECENCY_DAYS: ibis.null("int64"),
+        **{MODEL: ibis.literal(GAMMA_GAMMA, "int8"), RECENCY_DAYS: ibis.null("int64"),
            AGE_DAYS: ibis.null("int64")})
     return repeat.select(columns).union(spend.select(columns)).order_by(columns[:-1])
 
