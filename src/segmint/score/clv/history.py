@@ -143,11 +143,11 @@ def fit_patterns(summary: ir.Table) -> tuple[dict[str, np.ndarray], dict[str, np
 
 def split_patterns(both: pa.Table) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """`both_patterns` fetched as Arrow, split into the two fits' NumPy arrays."""
-    import pyarrow.compute as pc
-
-    model = both.column(MODEL)
-    return (_arrays(both.filter(pc.equal(model, BGNBD)), (*REPEAT_KEYS, ACCOUNTS)),
-            _arrays(both.filter(pc.equal(model, GAMMA_GAMMA)), (*SPEND_KEYS, ACCOUNTS)))
+    # sorted by model first: BG/NBD's rows, then Gamma-Gamma's; slices are views, where a
+    # filter would copy every column
+    split = int(np.searchsorted(both.column(MODEL).to_numpy(), GAMMA_GAMMA))
+    return (_arrays(both.slice(0, split), (*REPEAT_KEYS, ACCOUNTS)),
+            _arrays(both.slice(split), (*SPEND_KEYS, ACCOUNTS)))
 
 
 def both_patterns(summary: ir.Table) -> ir.Table:
