@@ -7,18 +7,26 @@
 
 Customers are drawn from BG/NBD with CDNOW-like parameters (r=0.243, alpha=4.414, a=0.793,
 b=2.426, in weeks), first buying on one of the 84 days of a quarter and observed to 39 weeks
-after its start, as in Fader, Hardie & Lee (2005). Their purchases are written to DuckDB as
-a transactions table. Printed, nothing asserted (the machine may be shared: every step gives
-wall and CPU seconds, and the load average is printed before and after):
+after its start, as in Fader, Hardie & Lee (2005); each purchase's value from Gamma-Gamma
+with the paper's CDNOW estimates (p=6.25, q=3.74, gamma=15.44), in whole cents. Their
+purchases are written to DuckDB as a transactions table. Printed, nothing asserted (the
+machine may be shared: every step gives wall and CPU seconds, and the load average is printed
+before and after):
 
 - the engine summary: `segmint.score.clv.history.purchases`, `repeat_summary` and
-  `repeat_patterns` as one query returning the distinct (frequency, recency, T) patterns
-  with counts, best of `--repeat`;
-- the fit: `BetaGeo.fit` on those patterns, standard errors included, best of `--repeat`;
-- the memory summary and fit add at their peak: resident memory sampled every 2 ms, less
-  what the process held before (the purchases are already in DuckDB);
+  `fit_patterns` as one query returning BG/NBD's distinct (frequency, recency, T) patterns
+  and Gamma-Gamma's distinct (frequency, repeat cents) pairs with counts, through Arrow to
+  NumPy, best of `--repeat`; its parts (building and compiling the Ibis expression, DuckDB
+  executing the SQL to Arrow, Arrow to NumPy); and BG/NBD's patterns alone
+  (`repeat_patterns`), the issue's target;
+- the fits: `BetaGeo.fit` and `GammaGamma.fit` on those patterns, standard errors included,
+  best of `--repeat`;
+- the memory summary and fits add at their peak, on their first run (DuckDB keeps what it
+  allocated for later runs): resident memory sampled every 2 ms, less what the process held
+  before (the purchases are already in DuckDB);
 - the forecast per pattern the score joins back (`segmint.score.clv.value.pattern_forecast`);
-- the recovered parameters and log-likelihood against the planted ones;
+- the recovered parameters and log-likelihoods against the planted ones, and against the
+  same fits on one row per customer;
 - `lifetimes` 0.11.3 (unmaintained) on one row per customer and on the patterns with
   weights, and PyMC-Marketing 0.19.2's `BetaGeoModel` by MAP on one row per customer (it
   takes no weights; best of two, the first compiling its model), each when installed (the
@@ -37,16 +45,19 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 PLANTED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+PLANTED_SPEND = {"p": 6.25, "q": 3.74, "gamma": 15.44}  # "RFM and CLV" (2005), CDNOW
 START = dt.date(1997, 1, 1)
 WEEKS = 39
 PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def draw_purchases(customers: int, seed: int) -> tuple[pa.Table, dt.date]:
-    """Every purchase of `customers` BG/NBD buyers (first purchases included), in days."""
+    """Every purchase of `customers` BG/NBD buyers (first purchases included), in days,
+    each worth a Gamma-Gamma draw."""
     rng = np.random.default_rng(seed)
     p = PLANTED
     rate = rng.gamma(p["r"], 1 / p["alpha"], customers) / 7.0  # a day
@@ -61,10 +72,14 @@ def draw_purchases(customers: int, seed: int) -> tuple[pa.Table, dt.date]:
         ids.append(live)
         days.append(np.floor(clock[live]).astype(np.int64))
         live = live[rng.random(live.size) >= dropout[live]]
-    day = np.concatenate(days)
-    table = pa.table({"account_id": pa.array(np.concatenate(ids)).cast(pa.string()),
+    day, buyer = np.concatenate(days), np.concatenate(ids)
+    # drawn after the days, so the purchases are the same as before spend was drawn
+    g = PLANTED_SPEND
+    nu = rng.gamma(g["q"], 1 / g["gamma"], customers)
+    amount = np.maximum(np.round(rng.gamma(g["p"], 1 / nu[buyer]), 2), 0.01)  # a cent at least
+    table = pa.table({"account_id": pa.array(buyer).cast(pa.string()),
                       "date": pa.array((np.datetime64(START) + day).astype("datetime64[D]")),
-                      "amount": pa.array(np.full(day.size, 20.0))})
+                      "amount": pa.array(amount)})
     return table, START + dt.timedelta(days=horizon - 1)
 
 
@@ -122,7 +137,7 @@ def main() -> None:
     import ibis
 
     from segmint.score.clv import history as h
-    from segmint.score.clv.fitters import BetaGeo
+    from segmint.score.clv.fitters import BetaGeo, GammaGamma
     from segmint.score.clv.likelihoods import BgnbdTotal
 
     table, as_of = draw_purchases(customers, args.seed)
@@ -131,36 +146,63 @@ def main() -> None:
     transactions = con.create_table("transactions", table)
     del table
 
-    def summarise():
-        bought, _ = h.purchases({"transactions": transactions}, as_of)
-        return h.repeat_patterns(h.repeat_summary(bought, as_of)).to_pandas()
+    def summary():
+        return h.repeat_summary(h.purchases({"transactions": transactions}, as_of)[0], as_of)
 
-    summary_wall, summary_cpu, patterns = best_of(args.repeat, summarise)
-    x = patterns[h.FREQUENCY].to_numpy(float)
-    t_x = patterns[h.RECENCY_DAYS].to_numpy(float) / 7.0
-    T = patterns[h.AGE_DAYS].to_numpy(float) / 7.0
-    n = patterns[h.ACCOUNTS].to_numpy(float)
+    def summary_and_fits():
+        repeat, pairs = h.fit_patterns(summary())
+        BetaGeo().fit(*_arrays(repeat, h))
+        GammaGamma().fit(*h.spend_arrays(pairs))
+
+    # first, before DuckDB has run the summary: later runs reuse the memory it kept
+    added = added_memory_mb(summary_and_fits)
+    summary_wall, summary_cpu, (patterns, spend) = best_of(
+        args.repeat, lambda: h.fit_patterns(summary()))
+    x, t_x, T, n = _arrays(patterns, h)
+    gx, gm, gn = h.spend_arrays(spend)
     fit_wall, fit_cpu, model = best_of(args.repeat, lambda: BetaGeo().fit(x, t_x, T, n))
-    added = added_memory_mb(lambda: BetaGeo().fit(*_arrays(summarise(), h)))
+    spend_wall, spend_cpu, spend_model = best_of(args.repeat,
+                                                 lambda: GammaGamma().fit(gx, gm, gn))
+
     total = BgnbdTotal(x, t_x, T, n)
 
     def loglik(params: dict) -> float:  # ours, at anyone's parameters
         return total(np.log([params[k] for k in ("r", "alpha", "a", "b")]))[0]
 
     ours = model.log_likelihood_
-    print(f"engine summary: {seconds(summary_wall, summary_cpu)} -> {len(patterns):,} "
-          "distinct patterns")
+    print(f"engine summary: {seconds(summary_wall, summary_cpu)} -> {len(n):,} distinct "
+          f"(frequency, recency, T) patterns and {len(gn):,} (frequency, repeat cents) pairs "
+          f"of {gn.sum():,.0f} repeat buyers, one query")
+    print("  of which       " + _summary_parts(con, summary, args.repeat))
+    alone_wall, alone_cpu, _ = best_of(args.repeat,
+                                       lambda: h.collect(h.repeat_patterns(summary())))
+    print(f"  BG/NBD alone: {seconds(alone_wall, alone_cpu)} (repeat_patterns: no spend)")
     print(f"BG/NBD fit:     {seconds(fit_wall, fit_cpu)} (standard errors included)")
-    print(f"summary + fit:  {seconds(summary_wall + fit_wall, summary_cpu + fit_cpu)}; "
-          f"{added:,.0f} MB added memory at the peak")
+    print(f"Gamma-Gamma fit: {seconds(spend_wall, spend_cpu)} (standard errors included)")
+    both = seconds(summary_wall + fit_wall + spend_wall, summary_cpu + fit_cpu + spend_cpu)
+    print(f"summary + fits: {both}; {added:,.0f} MB added memory at the peak of the first run")
+    print(f"BG/NBD alone + fit: {seconds(alone_wall + fit_wall, alone_cpu + fit_cpu)}")
     from segmint.score.clv.value import pattern_forecast
 
+    frame = pd.DataFrame(patterns)
     forecast_wall, forecast_cpu, _ = best_of(args.repeat, lambda: pattern_forecast(
-        model, patterns, horizon_months=36, annual_discount_rate=0.10))
+        model, frame, horizon_months=36, annual_discount_rate=0.10))
     print(f"forecast:       {seconds(forecast_wall, forecast_cpu)} (P(alive) and 36 months "
           "of discounted purchases per pattern, what the score joins back)")
-    print("recovered       " + _params(model.params_) + f"; LL {ours:,.2f}")
+    per_customer = h.collect(summary())  # for the comparisons only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a warning, if any, is the patterns' fit's too
+        each = BetaGeo().fit(per_customer[h.FREQUENCY], per_customer[h.RECENCY_DAYS] / 7.0,
+                             per_customer[h.AGE_DAYS] / 7.0)
+        spend_each = GammaGamma().fit(per_customer[h.FREQUENCY], per_customer[h.MEAN_SPEND])
+    print("recovered       " + _params(model.params_) + f"; LL {ours:,.3f} "
+          f"({ours - each.log_likelihood_:+.2g} against our fit on one row per customer)")
     print("planted         " + _params(PLANTED))
+    spend_ll = spend_model.log_likelihood_
+    print("Gamma-Gamma     " + _params(spend_model.params_) + f"; LL {spend_ll:,.3f} "
+          f"({spend_ll - spend_each.log_likelihood_:+.2g} against our fit on one row per "
+          "customer)")
+    print("planted         " + _params(PLANTED_SPEND))
 
     try:
         from lifetimes import BetaGeoFitter
@@ -168,11 +210,9 @@ def main() -> None:
         print("lifetimes:      not installed (pip install -c constraints.txt -e '.[bench]'), "
               "skipped")
     else:
-        per_customer = h.repeat_summary(h.purchases({"transactions": transactions}, as_of)[0],
-                                        as_of).to_pandas()
-        frequency = per_customer[h.FREQUENCY].to_numpy(float)
-        recency = per_customer[h.RECENCY_DAYS].to_numpy(float) / 7.0
-        age = per_customer[h.AGE_DAYS].to_numpy(float) / 7.0
+        frequency = per_customer[h.FREQUENCY].astype(float)
+        recency = per_customer[h.RECENCY_DAYS] / 7.0
+        age = per_customer[h.AGE_DAYS] / 7.0
         for label, inputs, weights in (("one row a customer", (frequency, recency, age), None),
                                        ("patterns, weights", (x, t_x, T), n)):
             with warnings.catch_warnings():
@@ -190,13 +230,10 @@ def main() -> None:
         print("pymc-marketing: not installed (pip install -c constraints.txt -e '.[bench]'), "
               "skipped")
     else:
-        if "per_customer" not in locals():
-            per_customer = h.repeat_summary(
-                h.purchases({"transactions": transactions}, as_of)[0], as_of).to_pandas()
-        data = per_customer.assign(customer_id=np.arange(len(per_customer)),
-                                   recency=per_customer[h.RECENCY_DAYS] / 7.0,
-                                   T=per_customer[h.AGE_DAYS] / 7.0)[
-            ["customer_id", h.FREQUENCY, "recency", "T"]]
+        data = pd.DataFrame({"customer_id": np.arange(per_customer[h.FREQUENCY].size),
+                             h.FREQUENCY: per_customer[h.FREQUENCY],
+                             "recency": per_customer[h.RECENCY_DAYS] / 7.0,
+                             "T": per_customer[h.AGE_DAYS] / 7.0})
 
         def pymc_map():
             fitted = BetaGeoModel(data=data)
@@ -215,8 +252,25 @@ def main() -> None:
 
 
 def _arrays(patterns, h) -> tuple[np.ndarray, ...]:
-    return (patterns[h.FREQUENCY].to_numpy(float), patterns[h.RECENCY_DAYS].to_numpy(float) / 7.0,
-            patterns[h.AGE_DAYS].to_numpy(float) / 7.0, patterns[h.ACCOUNTS].to_numpy(float))
+    return (patterns[h.FREQUENCY].astype(float), patterns[h.RECENCY_DAYS] / 7.0,
+            patterns[h.AGE_DAYS] / 7.0, patterns[h.ACCOUNTS].astype(float))
+
+
+def _summary_parts(con, summary, repeat: int) -> str:
+    """Where the summary's time goes: building the Ibis expression `fit_patterns` runs
+    (`both_patterns`) and compiling it to SQL, DuckDB executing that SQL to Arrow, and Arrow
+    to NumPy."""
+    import ibis
+
+    from segmint.score.clv import history as h
+
+    compile_wall, compile_cpu, sql = best_of(repeat, lambda: ibis.to_sql(
+        h.both_patterns(summary()), dialect="duckdb"))
+    run_wall, run_cpu, _ = best_of(repeat, lambda: con.con.sql(str(sql)).fetch_arrow_table())
+    arrow = h.both_patterns(summary()).to_pyarrow()  # what fit_patterns splits: one chunk
+    numpy_wall, numpy_cpu, _ = best_of(repeat, lambda: h.split_patterns(arrow))
+    return (f"Ibis to SQL {seconds(compile_wall, compile_cpu)}; DuckDB to Arrow "
+            f"{seconds(run_wall, run_cpu)}; Arrow to NumPy {seconds(numpy_wall, numpy_cpu)}")
 
 
 def _params(params: dict) -> str:

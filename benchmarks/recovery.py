@@ -50,7 +50,6 @@ def measure(folder: Path) -> dict[str, float]:
     from segmint.dates import months_before
     from segmint.enrich.industry import naics_sector, susb_us_naics_size
     from segmint.pipeline import run
-    from segmint.score.backtest import ranking_quality
 
     project = segmint.load_project(folder / "segmint.yaml")
     result = run(project, write=False)

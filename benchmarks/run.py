@@ -224,8 +224,25 @@ def measure_reassign(project, result, repeat: int = 3) -> dict[str, object]:
         if again.bridge is not None:
             again.bridge.to_pyarrow()
         times.append(time.perf_counter() - started)
+    # `segmint compare`: the baseline alone, then with every scenario the project declares;
+    # the difference per scenario is what each extra one costs (issue 28: ≤ 3 s at 1M)
+    from segmint.plan.scenarios import compare_scenarios
+
+    # (CPU seconds too, this process's with DuckDB's threads: on a shared machine the wall
+    # clock measures the neighbours)
+    def timed(scenarios) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        compare_scenarios(base, scenarios)
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    alone, alone_cpu = timed({})
+    everything, everything_cpu = timed(project.scenarios)
+    count = len(project.scenarios) or float("nan")
     return {"scenario": name, "base_seconds": once, "seconds": min(times), "runs": times,
-            "segments": len(again.summary)}
+            "segments": len(again.summary), "compare_baseline_seconds": alone,
+            "compare_seconds": everything, "scenarios": len(project.scenarios),
+            "seconds_per_extra_scenario": (everything - alone) / count,
+            "cpu_seconds_per_extra_scenario": (everything_cpu - alone_cpu) / count}
 
 
 # --------------------------------------------------------------------------- the parent
@@ -302,6 +319,11 @@ def render(results: list[dict], console) -> None:
         ("re-assign a scenario (target ≤ 2 s at 1M)", lambda r: (
             f"{r['segmint']['reassign']['seconds']:.2f} s "
             f"({r['segmint']['seconds'] / r['segmint']['reassign']['seconds']:.0f}× faster than the run)")),
+        ("compare: each extra scenario (target ≤ 3 s at 1M)", lambda r: (
+            f"{r['segmint']['reassign'].get('seconds_per_extra_scenario', float('nan')):.2f} s "
+            f"(CPU {r['segmint']['reassign'].get('cpu_seconds_per_extra_scenario', float('nan')):.2f} s; "
+            f"{r['segmint']['reassign'].get('scenarios', 0)} scenarios, baseline alone "
+            f"{r['segmint']['reassign'].get('compare_baseline_seconds', float('nan')):.2f} s)")),
         ("bare DuckDB", lambda r: f"{r['baseline']['seconds']:.2f} s"),
         ("ratio (target ≤ 2×)", lambda r: f"{r['segmint']['seconds'] / r['baseline']['seconds']:.1f}×"),
         ("same segments / bridge", lambda r: (

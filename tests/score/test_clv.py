@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import warnings
 
 import ibis
 import numpy as np
@@ -16,8 +17,11 @@ from segmint import tables as t
 from segmint.config.project import Project
 from segmint.context import RunContext
 from segmint.engine import materialise
+from segmint.exceptions import ModelFitWarning
 from segmint.score.clv import ClvSettings, CustomerLifetimeValue
 from segmint.score.clv import history as h
+from segmint.score.clv import likelihoods
+from segmint.score.clv.fitters import BetaGeo, GammaGamma
 from segmint.score.clv.value import pattern_forecast
 
 AS_OF = dt.date(2024, 6, 30)
@@ -46,9 +50,9 @@ def test_a_purchase_is_an_accounts_day_of_positive_net_spend(con):
     summary = rows(h.repeat_summary(bought, AS_OF))
     assert source == "transactions"
     assert summary["a"] == {"account_id": "a", "frequency": 2, "recency_days": 120,
-                            "age_days": 180, "mean_spend": 40.0}
+                            "age_days": 180, "repeat_spend_cents": 8000, "mean_spend": 40.0}
     assert summary["b"] == {"account_id": "b", "frequency": 0, "recency_days": 0,
-                            "age_days": 141, "mean_spend": 0.0}
+                            "age_days": 141, "repeat_spend_cents": 0, "mean_spend": 0.0}
 
 
 def test_won_deals_stand_in_without_transactions(con):
@@ -60,6 +64,69 @@ def test_won_deals_stand_in_without_transactions(con):
     assert source == "won deals"
     assert rows(h.repeat_summary(bought, AS_OF))["a"]["frequency"] == 1
     assert h.purchases({}, AS_OF) == (None, "")
+
+
+def hand_made_purchases(con):
+    """Eight accounts whose patterns share: a and b buy on the same three days (x=2, 118 days
+    from first to last, 177 to AS_OF) for different amounts; c and d once on Feb 1 (x=0, age
+    150); e and f twice, a month apart (x=1, 31, 173; both repeat for 30.00); g four times a
+    week apart (x=3, 21, 119); h's first day nets to zero, so it first bought on Apr 1."""
+    spec = {"a": [(D(2024, 1, 5), 100.0), (D(2024, 3, 1), 80.0), (D(2024, 5, 2), 120.5)],
+            "b": [(D(2024, 1, 5), 50.0), (D(2024, 3, 1), 60.0), (D(2024, 5, 2), 70.0)],
+            "c": [(D(2024, 2, 1), 35.0)], "d": [(D(2024, 2, 1), 90.0)],
+            "e": [(D(2024, 1, 9), 20.0), (D(2024, 2, 9), 30.0)],
+            "f": [(D(2024, 1, 9), 25.0), (D(2024, 2, 9), 30.0)],
+            "g": [(D(2024, 3, d), a) for d, a in ((3, 10.0), (10, 12.0), (17, 11.0), (24, 9.0))],
+            "h": [(D(2024, 1, 2), 40.0), (D(2024, 1, 2), -40.0), (D(2024, 4, 1), 60.0)]}
+    bought = [(account, day, amount) for account, rows in spec.items() for day, amount in rows]
+    tx = table(con, "hand_tx", account_id=[b[0] for b in bought], date=[b[1] for b in bought],
+               amount=[b[2] for b in bought])
+    return h.repeat_summary(h.purchases({"transactions": tx}, AS_OF)[0], AS_OF)
+
+
+def test_the_fits_read_distinct_patterns_worth_every_account(con):
+    summary = hand_made_purchases(con)
+    patterns, spend = h.fit_patterns(summary)  # one query for both fits
+    for one_query, alone in ((patterns, h.repeat_patterns(summary)),
+                             (spend, h.spend_patterns(summary))):
+        assert {k: v.tolist() for k, v in one_query.items()} == alone.to_pyarrow().to_pydict()
+    assert {k: v.tolist() for k, v in patterns.items()} == {
+        "frequency": [0, 0, 1, 2, 3], "recency_days": [0, 0, 31, 118, 21],
+        "age_days": [90, 150, 173, 177, 119], "accounts": [1, 2, 2, 2, 1]}
+    # a: 80.00 + 120.50; b: 60 + 70; e and f: 30; g: 12 + 11 + 9
+    assert {k: v.tolist() for k, v in spend.items()} == {
+        "frequency": [1, 2, 2, 3], "repeat_spend_cents": [3000, 13000, 20050, 3200],
+        "accounts": [2, 1, 1, 1]}
+    each = h.collect(summary.order_by(t.ACCOUNT_ID))
+    weeks = lambda table, column: table[column] / 7.0  # noqa: E731
+    # the compressed likelihoods are the per-account ones, at the papers' CDNOW parameters ...
+    bg_params, gg_params = np.log([0.243, 4.414, 0.793, 2.426]), np.log([6.25, 3.74, 15.44])
+    assert each["frequency"].size == 8
+    per_account = likelihoods.bgnbd(bg_params, each["frequency"].astype(float),
+                                    weeks(each, "recency_days"), weeks(each, "age_days"))[0].sum()
+    compressed = likelihoods.BgnbdTotal(patterns["frequency"].astype(float),
+                                        weeks(patterns, "recency_days"),
+                                        weeks(patterns, "age_days"),
+                                        patterns["accounts"].astype(float))(bg_params)[0]
+    assert compressed == pytest.approx(per_account, rel=1e-12)
+    buyers = each["frequency"] > 0
+    x, mean_spend, accounts = h.spend_arrays(spend)
+    assert likelihoods.GammaGammaTotal(x, mean_spend, accounts)(gg_params)[0] == pytest.approx(
+        likelihoods.gamma_gamma(gg_params, each["frequency"][buyers].astype(float),
+                                each["mean_spend"][buyers])[0].sum(), rel=1e-12)
+    # ... so the fits reach one maximum (eight accounts identify little: a, b and p run to
+    # their bounds, where the parameters drift along a flat ridge but the maximum does not)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelFitWarning)
+        on_patterns = BetaGeo().fit(patterns["frequency"], weeks(patterns, "recency_days"),
+                                    weeks(patterns, "age_days"), patterns["accounts"])
+        on_accounts = BetaGeo().fit(each["frequency"], weeks(each, "recency_days"),
+                                    weeks(each, "age_days"))
+        spend_on_patterns = GammaGamma().fit(x, mean_spend, accounts)
+        spend_on_accounts = GammaGamma().fit(each["frequency"], each["mean_spend"])
+    assert on_patterns.log_likelihood_ == pytest.approx(on_accounts.log_likelihood_, abs=1e-6)
+    assert spend_on_patterns.log_likelihood_ == pytest.approx(spend_on_accounts.log_likelihood_,
+                                                             abs=1e-6)
 
 
 def test_contract_periods_count_renewals_and_churn(con):

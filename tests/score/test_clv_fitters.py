@@ -91,6 +91,17 @@ def test_weighted_patterns_fit_as_the_accounts_themselves(cdnow, cdnow_patterns)
     assert one_row_each.log_likelihood_ == pytest.approx(patterns.log_likelihood_, abs=1e-4)
 
 
+def test_gamma_gamma_on_distinct_spend_fits_as_the_accounts_themselves(cdnow):
+    pairs = cdnow.groupby(["frequency", "mean_spend"]).size().rename("accounts").reset_index()
+    assert len(pairs) == 754  # of 2,357 accounts: the 1,411 one-time buyers share (0, 0)
+    one_row_each = GammaGamma().fit(cdnow.frequency, cdnow.mean_spend)
+    on_pairs = GammaGamma().fit(pairs.frequency, pairs.mean_spend, pairs.accounts)
+    assert list(on_pairs.params_.values()) == pytest.approx(list(one_row_each.params_.values()),
+                                                            rel=1e-5)
+    assert on_pairs.log_likelihood_ == pytest.approx(one_row_each.log_likelihood_, abs=1e-6)
+    assert on_pairs.n_accounts_ == one_row_each.n_accounts_ == 946
+
+
 def test_pareto_nbd_quadrature_equals_the_closed_form(cdnow_patterns):
     # Fader & Hardie's 2005 note, Eq. (22), alpha >= beta branch; fine at CDNOW's frequencies.
     r, alpha, s, beta = 0.553, 11.67, 0.606, 10.58

@@ -247,6 +247,72 @@ def test_health_is_validated_against_later_churn(con):
         [True, False, True, False]
 
 
+def learning_company(con, churners: int):
+    """40 customers paying in December 2023, `churners` of them paying nothing by June 2024.
+    Over October to December, logins foretell the churn (churners 1-5 a month, the others 8-12)
+    and support tickets run the wrong way for a measure declared higher-is-better (churners
+    file 6, the others 1). The 40 − `churners` kept customers log in 0, 6 or 12 times in May
+    and June."""
+    ids = [f"c{i:02d}" for i in range(40)]
+    lost = set(ids[:churners])
+    accounts = table(con, [{"account_id": i, "is_customer": i not in lost,
+                            "churned_later": i in lost} for i in ids], ACCOUNT_SCHEMA, "accounts")
+    usage, revenue = [], []
+    for n, i in enumerate(ids):
+        logins = 1 + n % 5 if i in lost else 8 + n % 5
+        for month in (d(2023, 10, 1), d(2023, 11, 1), d(2023, 12, 1)):
+            usage += [{"account_id": i, "date": month, "metric": "logins", "value": logins},
+                      {"account_id": i, "date": month, "metric": "tickets",
+                       "value": 6.0 if i in lost else 1.0}]
+        revenue.append({"account_id": i, "period": d(2023, 12, 1), "product": "Core",
+                        "mrr": 100.0})
+        if i not in lost:
+            revenue.append({"account_id": i, "period": d(2024, 6, 1), "product": "Core",
+                            "mrr": 100.0})
+            for month in (d(2024, 5, 1), d(2024, 6, 1)):
+                usage += [{"account_id": i, "date": month, "metric": "logins",
+                           "value": 6.0 * (n % 3)},
+                          {"account_id": i, "date": month, "metric": "tickets", "value": 1.0}]
+    return accounts, {"usage": table(con, usage, USAGE_SCHEMA, "usage"),
+                      "revenue": table(con, revenue, REVENUE_SCHEMA, "revenue")}
+
+
+LEARNED_CARD = {"recent_months": 2, "weights": "learned", "onboarding_months": 0, "measures": [
+    {"name": "logins", "kind": "metric", "metric": "logins", "green": 10, "red": 2},
+    {"name": "tickets", "kind": "metric", "metric": "tickets", "green": 5, "red": 1}]}
+
+
+def test_learned_weights_follow_what_foretold_churn(con):
+    """Learned from the six months to June: logins carry all the weight (the declared total,
+    2), tickets none (green tickets went with churn, and a weight is never negative), so health
+    is the logins' points alone: 12 logins green 100, 6 yellow 50, 0 red 0."""
+    accounts, tables = learning_company(con, churners=22)
+    model = Health(HealthSettings.model_validate(LEARNED_CARD)).fit(
+        RunContext(PROJECT, AS_OF, tables, accounts))
+    assert model.weights() == {"logins": 2.0, "tickets": 0.0}
+    assert any("learned from 40 customers paying at 2023-12-31, 22 of whom churned" in note
+               for note in model.notes_)
+    health = {a: row["health"] for a, row in scored(model, accounts).items()}
+    kept = [f"c{n:02d}" for n in range(22, 40)]
+    assert {a: health[a] for a in kept} == {
+        f"c{n:02d}": [0.0, 50.0, 100.0][n % 3] for n in range(22, 40)}
+    rows = model.parameters().set_index(model.parameters().columns[0])
+    assert rows.iloc[:, 0]["weight: tickets"] == 0.0
+    assert "declared 1" in rows.iloc[:, 1]["weight: logins"]
+
+
+def test_too_few_churners_keep_the_declared_weights(con):
+    """Only 5 of the 40 churned: the declared weights (1 and 1) are kept, and said so."""
+    accounts, tables = learning_company(con, churners=5)
+    model = Health(HealthSettings.model_validate(LEARNED_CARD)).fit(
+        RunContext(PROJECT, AS_OF, tables, accounts))
+    assert model.weights() is None
+    assert any("the declared ones (5 customers" in note for note in model.notes_)
+    # declared: logins (12 in May and June: green, 100) and tickets (1 a month: yellow, 50,
+    # red only below 1) weigh the same
+    assert scored(model, accounts)["c38"]["health"] == 75.0
+
+
 @pytest.mark.parametrize(("settings", "message"), [
     ({"measures": [{"name": "x", "kind": "ratio", "metric": "a", "green": 1, "red": 0}]},
      "scores.health.measures.0: measure 'x' of kind ratio needs of"),

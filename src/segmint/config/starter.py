@@ -105,6 +105,7 @@ scores:
   fit: {{}}
   health:  # the usage export has seats used and active users, not seats bought
     points: graded  # a yellow measure earns 0 at red to 100 at green, by its value
+    weights: learned  # from which measures foretold churn over the six months before
     measures:
       - {{name: active_trend, kind: trend, metric: active_users, weight: 3, green: 0.1, red: -0.4}}
       - {{name: seats_trend, kind: trend, metric: seats_used, weight: 3, green: 0.1, red: -0.4}}

@@ -292,22 +292,25 @@ class CustomerLifetimeValue(ScoreModel):
     def _fit_repeat(self, summary: ir.Table):
         """BG/NBD on the distinct patterns, Gamma-Gamma on the repeat buyers' mean spend;
         None for a model the data cannot identify (with a note saying why)."""
+        import pandas as pd
+
         from segmint.exceptions import ModelFitError
         from segmint.score.clv import history as h
         from segmint.score.clv.fitters import BetaGeo, GammaGamma
 
-        patterns = self._patterns = h.repeat_patterns(summary).to_pandas()
+        # one engine query, through Arrow to NumPy: the distinct patterns, never a row per
+        # account
+        repeat_patterns, spend_patterns = h.fit_patterns(summary)
+        patterns = self._patterns = pd.DataFrame(repeat_patterns)
         try:
             repeat = BetaGeo().fit(patterns[h.FREQUENCY], patterns[h.RECENCY_DAYS] / 7.0,
                                    patterns[h.AGE_DAYS].clip(lower=1) / 7.0, patterns[h.ACCOUNTS])
         except ModelFitError as err:
             self.notes_.append(f"repeat purchases: {err}; the repeat-purchase part is 0")
             return None, None
-        buyers = summary.filter(summary[h.FREQUENCY] > 0)
-        spend = buyers.group_by([h.FREQUENCY, h.MEAN_SPEND]).aggregate(
-            **{h.ACCOUNTS: buyers.count()}).order_by([h.FREQUENCY, h.MEAN_SPEND]).to_pandas()
+        frequency, mean_spend, accounts = h.spend_arrays(spend_patterns)
         try:
-            value = GammaGamma().fit(spend[h.FREQUENCY], spend[h.MEAN_SPEND], spend[h.ACCOUNTS])
+            value = GammaGamma().fit(frequency, mean_spend, accounts)
         except ModelFitError as err:
             self.notes_.append(f"spend per purchase: {err}; each account's own mean is used")
             value = None
@@ -381,6 +384,8 @@ class CustomerLifetimeValue(ScoreModel):
         the hold-out with the purchases made in it, by calibration frequency."""
         import warnings
 
+        import pandas as pd
+
         from segmint.dates import months_before
         from segmint.exceptions import ModelFitError
         from segmint.score.clv import history as h
@@ -393,9 +398,10 @@ class CustomerLifetimeValue(ScoreModel):
         later = bought.filter(bought[h.DAY] > cutoff)
         made = later.group_by(_later_account=later[t.ACCOUNT_ID]).aggregate(_made=later.count())
         joined = summary.left_join(made, summary[t.ACCOUNT_ID] == made._later_account)
-        patterns = joined.group_by([h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS]).aggregate(
+        patterns = pd.DataFrame(h.collect(joined.group_by(
+            [h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS]).aggregate(
             **{h.ACCOUNTS: joined.count(), "actual": joined._made.fill_null(0).sum()},
-        ).order_by([h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS]).to_pandas()
+        ).order_by([h.FREQUENCY, h.RECENCY_DAYS, h.AGE_DAYS])))
         if patterns.empty:
             return None
         try:

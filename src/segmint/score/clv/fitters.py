@@ -373,8 +373,8 @@ class GammaGamma(_Fitter):
             raise ModelFitError(f"Gamma-Gamma: every repeat buyer spends the same ({m[0]:g}) "
                                 "per transaction, so spend does not vary and the model has "
                                 "nothing to learn")
-        self._maximise(lambda lp: likelihoods.gamma_gamma(lp, x, m),
-                       (1.0, 2.0, float(w @ m / w.sum())), w)
+        self._maximise_total(likelihoods.GammaGammaTotal(x, m, w),
+                             (1.0, 2.0, float(w @ m / w.sum())), float(w.sum()), analytic=True)
         if self.q_ <= 1.0:
             warnings.warn(f"Gamma-Gamma: q = {self.q_:.3g} <= 1, so the mean spend per "
                           "transaction is infinite in the model; spend forecasts fall back "

@@ -6,7 +6,12 @@ its cut-off, so nothing recorded later is read); each is green (100 points), yel
 red (0) by its thresholds, and ``health`` is the weighted mean of the measures an account
 has, 0 to 100. With ``points: graded`` a yellow measure earns points in proportion to how
 far its value has come from red towards green (0 at red, 100 at green) instead of a flat 50,
-so accounts inside the same colours are still ranked. Measure kinds:
+so accounts inside the same colours are still ranked. With ``weights: learned`` the weights
+are learned on evidence instead of declared: from the customers paying ``learn_months``
+(default: the back-test's months, else 6) before the run's date, their measures' points then
+against whether they churned since (a logistic model with weights held at zero or above, so
+a green measure never counts against an account), scaled to the declared total; the
+declared weights are kept, with a note, when too few customers churned. Measure kinds:
 
 - ``ratio``: usage ``metric`` ÷ usage ``of`` over the recent months (adoption: seats used ÷
   seats bought);
@@ -60,7 +65,9 @@ VALIDATION, VALIDATION_DECILES, VALIDATION_SUMMARY = (
 SECTION = Section(
     "Health: how each customer is doing, and whether it foretold churn", order=49, blocks=(
         Note("health is 0 to 100: the weighted mean of the measures below, each green (100), "
-             "yellow (50) or red (0) by its thresholds. To check it, health was computed "
+             "yellow (50) or red (0) by its thresholds; the weights are declared in "
+             "segmint.yaml or, with weights: learned, learned from which measures foretold "
+             "churn (the scorecard table shows both). To check it, health was computed "
              "again at the back-test's cut-off from what was known then, and compared with "
              "the customers who churned (stopped paying) or contracted (paid less) by the "
              "run's date. A good health score has churn rates falling from its lowest band "
@@ -141,6 +148,8 @@ class HealthSettings(BaseModel):
     measures: list[Measure] = Field(default_factory=default_measures, min_length=1)
     recent_months: int = Field(default=3, ge=1, le=24)  # usage window; the trend compares two
     points: Literal["steps", "graded"] = "steps"  # a yellow measure: 50, or graded red to green
+    weights: Literal["declared", "learned"] = "declared"  # learned: from churn since a cut-off
+    learn_months: int | None = Field(default=None, ge=1, le=60)  # default: backtest.months or 6
     onboarding_months: int = Field(default=3, ge=0)
     mature_months: int = Field(default=12, ge=1)
     contraction: float = Field(default=0.1, gt=0, lt=1)  # validation: ARR down by this share
@@ -191,8 +200,11 @@ class Health(ScoreModel):
     backtest_column = HEALTH
 
     def fit(self, context: RunContext) -> Self:
-        """Build every measure's per-account values as of the run's date (nothing to learn:
-        the scorecard is declared) and note the measures the data cannot give."""
+        """Build every measure's per-account values as of the run's date, note the measures
+        the data cannot give and, with ``weights: learned``, learn the weights from the
+        churn since ``learn_months`` before the run's date (only from what was known then:
+        a back-test refits at its own cut-off)."""
+        from segmint.score.health.learning import learn_weights
         from segmint.score.health.scorecard import measures_table
 
         self.as_of_ = context.as_of
@@ -201,24 +213,40 @@ class Health(ScoreModel):
             context.accounts, context.tables, self.settings, context.as_of)
         self.measures_ = context.keep(self.measures_, "health_measures")
         self.notes_ = [f"measure {name} left out: {why}" for name, why in self.skipped_.items()]
+        self.learned_ = None
+        if self.settings.weights == "learned":
+            months = self.settings.learn_months or context.project.backtest.months or 6
+            self.learned_ = learn_weights(context, self.settings, months)
+            self.notes_ += self.learned_.notes
         return self
+
+    def weights(self) -> dict[str, float] | None:
+        """The weight each measure counts with when learned; None when declared."""
+        return None if self.learned_ is None else self.learned_.weights
 
     def score(self, accounts: ir.Table) -> ir.Table:
         """`accounts` with ``health``, ``health_band``, ``lifecycle_stage`` and
         ``health_factors``, as engine expressions (a join to the measures table)."""
         from segmint.score.health.scorecard import scored
 
-        return scored(accounts, self.measures_, self.settings, self.skipped_, self.as_of_)
+        return scored(accounts, self.measures_, self.settings, self.skipped_, self.as_of_,
+                      self.weights())
 
     def parameters(self) -> pd.DataFrame:
         """The scorecard: each measure's weight and thresholds, and those left out."""
+        from segmint.score.health.learning import weight_of
+
         rows: list[tuple[str, float, str]] = []
+        learned = self.weights() is not None
         for m in self.settings.measures:
             if m.name in self.skipped_:
                 rows.append((f"left out: {m.name}", float("nan"), self.skipped_[m.name]))
                 continue
             better = "higher" if m.higher_is_better else "lower"
-            rows += [(f"weight: {m.name}", m.weight, f"{m.kind}; {better} is better"),
+            how = (f"learned at {self.learned_.cutoff} (declared {m.weight:g})" if learned
+                   else "declared")
+            rows += [(f"weight: {m.name}", weight_of(m, self.learned_),
+                      f"{m.kind}; {better} is better; {how}"),
                      (f"green: {m.name}", m.green, "green (100 points) from this value"),
                      (f"red: {m.name}", m.red, "red (0 points) past this value")]
         if self.settings.points == "graded":

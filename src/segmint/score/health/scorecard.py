@@ -135,28 +135,32 @@ def points(value: ir.NumericValue, m, graded: bool = False) -> ir.FloatingValue:
 
 
 def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[str, str],
-           as_of: dt.date) -> ir.Table:
+           as_of: dt.date, weights: Mapping[str, float] | None = None) -> ir.Table:
     """`accounts` with health, its band, the lifecycle stage and the top factors.
 
     Only customers (``is_customer``) get a health score; an account none of whose measures
-    apply has none either. Weights are shared out among the measures an account has.
+    apply has none either. Weights (the declared ones, or `weights` by measure name when
+    learned) are shared out among the measures an account has; a measure of weight 0 counts
+    for nothing.
     """
     right = measures.rename(_health_id=t.ACCOUNT_ID)
     joined = accounts.left_join(right, accounts[t.ACCOUNT_ID] == right._health_id)
     customer = joined[t.IS_CUSTOMER].cast("boolean").fill_null(False) \
         if t.IS_CUSTOMER in joined.columns else ibis.literal(True)
-    used = [m for m in settings.measures if m.name not in skipped]
-    weighted, weights, factors = [], [], []
+    weight = {m.name: float(m.weight) if weights is None else weights.get(m.name, 0.0)
+              for m in settings.measures}
+    used = [m for m in settings.measures if m.name not in skipped and weight[m.name] > 0]
+    weighted, counted, factors = [], [], []
     for m in used:
         value = joined[measure_column(m.name)]
         shade = colour(value, m)
         earned = points(value, m, settings.points == "graded")
-        weighted.append((earned * m.weight).fill_null(0.0))
-        weights.append(ibis.ifelse(earned.isnull(), 0.0, m.weight))
+        weighted.append((earned * weight[m.name]).fill_null(0.0))
+        counted.append(ibis.ifelse(earned.isnull(), 0.0, weight[m.name]))
         # how far this measure pulls the account from neutral (50 points), by its weight
-        factors.append(((earned - POINTS[YELLOW]) * m.weight,
+        factors.append(((earned - POINTS[YELLOW]) * weight[m.name],
                         ibis.literal(f"{m.name} ").concat(shade.fill_null(""))))
-    total_weight = sum(weights, ibis.literal(0.0))
+    total_weight = sum(counted, ibis.literal(0.0))
     health = ibis.ifelse(customer & (total_weight > 0),
                          (sum(weighted, ibis.literal(0.0)) / total_weight).round(2),
                          ibis.null("float64"))
