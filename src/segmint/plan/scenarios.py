@@ -187,11 +187,15 @@ def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,
         ratio = latest.ttm_net_arr.cast("float64") / latest.ttm_base_arr.cast("float64").nullif(0)
         per_account = latest.select(
             _account=latest[t.ACCOUNT_ID], **_moments("nrr", ratio.fill_null(0.0), held),
+            # in cents, summed per segment: the segment's own trailing-twelve-month NRR
+            _base_cents_nrr=latest.ttm_base_arr.cast("int64"),
+            _net_cents_nrr=latest.ttm_net_arr.cast("int64"),
             **{"_trials_churn_rate": held.cast("int64"),
                "_hits_churn_rate": (held & (latest[t.CLOSING_ARR] == 0)).cast("int64")})
         out = _left_join(out, per_account)
     else:
         out = out.mutate(_n_nrr=zero_int, _sum_nrr=zero, _sq_nrr=zero,
+                         _base_cents_nrr=zero_int, _net_cents_nrr=zero_int,
                          _trials_churn_rate=zero_int, _hits_churn_rate=zero_int)
     if deals is not None:
         new = deals.filter((normalise_deal_type(deals[t.DEAL_TYPE]) == "new")
@@ -256,6 +260,7 @@ class ScenarioScore:
     rows: list[dict]
     segments: pd.DataFrame
     transitions: pd.DataFrame
+    outcomes: pd.DataFrame | None = None  # `segment_outcomes`: win rate, NRR, ACV per segment
 
 
 def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassignment,
@@ -290,7 +295,33 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
                        if plan is not None else float("nan"))
     shown.insert(0, "scenario", scenario.name)
     transitions.insert(0, "scenario", scenario.name)
-    return ScenarioScore(card.rows, shown, transitions)
+    return ScenarioScore(card.rows, shown, transitions, segment_outcomes(per_segment))
+
+
+def segment_outcomes(per_segment: pd.DataFrame) -> pd.DataFrame:
+    """Win rate, NRR and ACV per segment, from the outcome sums of `account_outcomes`.
+
+    ``win_rate``: won ÷ closed new-business deals; ``nrr``: the segment's ARR now ÷ its ARR
+    a year before, of the accounts that had ARR then (the trailing-twelve-month NRR of
+    `segmint.analyse.performance.retention` at the latest period); ``acv``: customers' mean
+    ARR. Null where a segment has nothing to divide by.
+
+    Examples
+    --------
+    >>> sums = pd.DataFrame({"segment": ["SMB", "ENT"], "_trials_win_rate": [5, 0],
+    ...     "_hits_win_rate": [1, 0], "_base_cents_nrr": [10_000, 50_000],
+    ...     "_net_cents_nrr": [9_000, 60_000], "_n_acv": [2, 1], "_sum_acv": [300.0, 900.0]})
+    >>> segment_outcomes(sums).values.tolist()
+    [['SMB', 0.2, 0.9, 150.0], ['ENT', nan, 1.2, 900.0]]
+    """
+    def ratio(top: pd.Series, bottom: pd.Series) -> pd.Series:
+        return top.astype("float64") / bottom.astype("float64").where(bottom > 0)
+
+    return pd.DataFrame({
+        t.SEGMENT: per_segment[t.SEGMENT],
+        "win_rate": ratio(per_segment["_hits_win_rate"], per_segment["_trials_win_rate"]),
+        "nrr": ratio(per_segment["_net_cents_nrr"], per_segment["_base_cents_nrr"]),
+        "acv": ratio(per_segment["_sum_acv"], per_segment["_n_acv"])}).reset_index(drop=True)
 
 
 NO_CAPACITY = "capacity not configured (add capacity: {} to segmint.yaml)"
