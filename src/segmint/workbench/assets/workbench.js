@@ -1,0 +1,235 @@
+// The workbench page: an editor over the saved segmentation, and each edit's figures.
+// Every value is put on the page as text (textContent, input values), never as HTML.
+"use strict";
+
+const TOKEN = new URLSearchParams(window.location.search).get("token") || "";
+const WAIT_MS = 250;  // after the last keystroke, before the edit is sent
+let saved = null;     // the saved model, as /api/model gives it
+let model = null;     // the model being edited (a deep copy of `saved`, then edited)
+let sent = 0;         // the number of the latest edit sent: older answers are dropped
+let timer = null;
+
+function api(path, body) {
+  const options = {headers: {"X-Segmint-Token": TOKEN}};
+  if (body !== undefined) {
+    options.method = "POST";
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  return fetch(path, options);
+}
+
+function el(tag, attributes = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== null) node.textContent = String(text);
+  return node;
+}
+
+// ------------------------------------------------------------------ the editor
+function field(labelText, input, key) {
+  const id = "input-" + key;
+  input.id = id;
+  input.dataset.key = key;
+  input.setAttribute("aria-describedby", "error-" + key);
+  const row = el("p", {class: "field"});
+  row.append(el("label", {for: id}, labelText), " ", input,
+             el("span", {class: "error", id: "error-" + key, "data-error-for": key, role: "alert"}));
+  return row;
+}
+
+function textInput(value, onChange) {
+  const input = el("input", {type: "text", spellcheck: "false"});
+  input.value = value;
+  input.addEventListener("input", () => { onChange(input.value); edited(); });
+  return input;
+}
+
+function numberInput(value, onChange) {
+  const input = el("input", {type: "number", step: "any"});
+  input.value = String(value);
+  input.addEventListener("input", () => {
+    // an empty or half-typed number is sent as typed: the server names the setting to fix
+    onChange(input.value === "" || Number.isNaN(input.valueAsNumber) ? input.value
+             : input.valueAsNumber);
+    edited();
+  });
+  return input;
+}
+
+function dimensionEditor(name, spec) {
+  const key = "segmentation.dimensions." + name;
+  const box = el("fieldset", {"data-key": key});
+  box.append(el("legend", {}, `${name} (${spec.kind} of ${spec.field || spec.source || ""})`));
+  if (spec.kind === "bands") {
+    spec.edges.forEach((edge, i) => box.append(field(
+      `edge ${i + 1}`, numberInput(edge, value => { spec.edges[i] = value; }),
+      `${key}.edges[${i + 1}]`)));
+    spec.labels.forEach((label, i) => box.append(field(
+      `band ${i + 1} label`, textInput(label, value => { spec.labels[i] = value; }),
+      `${key}.labels[${i + 1}]`)));
+  } else if (spec.kind === "map") {
+    if (spec.builtin) box.append(el("p", {class: "note"}, `builtin: ${spec.builtin}`));
+    for (const from of Object.keys(spec.values || {})) {
+      box.append(field(`${from} →`, textInput(spec.values[from], value => {
+        spec.values[from] = value;
+      }), `${key}.values.${from}`));
+    }
+  } else {
+    box.append(el("p", {class: "note"}, "edited in segmint.yaml"));
+  }
+  box.append(el("div", {class: "error", id: "error-" + key, "data-error-for": key, role: "alert"}));
+  return box;
+}
+
+function segmentEditor(segment, i) {
+  const key = `segmentation.segments[${i + 1}]`;
+  const item = el("li", {"data-key": key});
+  item.append(field("name", textInput(segment.name, value => { segment.name = value; }),
+                    key + ".name"),
+              field("when", textInput(segment.when, value => { segment.when = value; }),
+                    key + ".when"));
+  return item;
+}
+
+function buildEditor() {
+  const dimensions = document.getElementById("dimensions");
+  dimensions.replaceChildren(...Object.entries(model.dimensions || {}).map(
+    ([name, spec]) => dimensionEditor(name, spec)));
+  document.getElementById("segments").replaceChildren(...(model.segments || []).map(segmentEditor));
+  const template = document.getElementById("default-template");
+  template.value = model.default || "";
+  template.oninput = () => { model.default = template.value === "" ? null : template.value; edited(); };
+}
+
+// ------------------------------------------------------------------ errors, at their field
+function clearProblems() {
+  for (const node of document.querySelectorAll("[data-error-for]")) node.replaceChildren();
+  for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+}
+
+function errorSlot(key) {
+  // the setting's own slot, else its nearest enclosing one (a band's edges → the dimension)
+  for (let at = key; at; at = at.replace(/(\.[^.[\]]+|\[\d+\])$/, "")) {
+    const slot = document.querySelector(`[data-error-for="${CSS.escape(at)}"]`);
+    if (slot) return slot;
+    if (!/(\.[^.[\]]+|\[\d+\])$/.test(at)) break;
+  }
+  return document.querySelector('[data-error-for="segmentation"]');
+}
+
+function showProblems(problems) {
+  clearProblems();
+  for (const problem of problems) {
+    const key = problem.key || "segmentation";
+    const slot = errorSlot(key);
+    slot.append(el("span", {}, problem.message));
+    const input = document.querySelector(`input[data-key="${CSS.escape(key)}"]`);
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      if (problem.position !== null && problem.position !== undefined) {
+        // the rule with a caret under the place the error points at
+        slot.append(el("pre", {class: "caret"},
+                       input.value + "\n" + " ".repeat(problem.position) + "^"));
+        if (document.activeElement === input) {
+          input.setSelectionRange(problem.position, problem.position);
+        }
+      }
+    }
+  }
+}
+
+// ------------------------------------------------------------------ figures
+const COUNT = new Intl.NumberFormat("en", {maximumFractionDigits: 0});
+const SHARE = new Intl.NumberFormat("en", {style: "percent", minimumFractionDigits: 1,
+                                           maximumFractionDigits: 1});
+
+function cell(value, format, name) {
+  const td = el("td", {"data-value": value === null ? "" : String(value)},
+                value === null ? "–" : format.format(value));
+  if (name) td.dataset.name = name;
+  return td;
+}
+
+function showFigures(figures) {
+  const rows = figures.segments.map(row => {
+    const tr = el("tr", {"data-segment": row.segment});
+    tr.append(el("td", {}, row.segment), cell(row.accounts, COUNT, "accounts"),
+              cell(row.customers, COUNT, "customers"), cell(row.arr, COUNT, "arr"),
+              cell(row.potential, COUNT, "potential"), cell(row.win_rate, SHARE, "win_rate"),
+              cell(row.nrr, SHARE, "nrr"), cell(row.acv, COUNT, "acv"));
+    return tr;
+  });
+  document.querySelector("#segment-figures tbody").replaceChildren(...rows);
+  const facts = figures.disruption.flatMap(row => [
+    el("dt", {}, row.label), el("dd", {"data-measure": row.measure,
+                                       "data-value": row.value === null ? "" : String(row.value)},
+                                row.text)]);
+  document.getElementById("disruption").replaceChildren(...facts);
+  const moves = figures.transitions.map(row => {
+    const tr = el("tr", row.moved ? {class: "moved"} : {});
+    tr.append(el("td", {}, row.from_segment), el("td", {}, row.to_segment),
+              cell(row.accounts, COUNT, "accounts"), cell(row.arr, COUNT, "arr"),
+              el("td", {}, row.moved ? "moves" : "stays"));
+    return tr;
+  });
+  document.querySelector("#transitions tbody").replaceChildren(...moves);
+}
+
+function setStatus(text, stale = false) {
+  const status = document.getElementById("status");
+  status.textContent = text;
+  status.classList.toggle("stale", stale);
+}
+
+async function send() {
+  const number = ++sent;
+  setStatus("Re-assigning…");
+  let answer;
+  try {
+    answer = await api("api/figures", {segmentation: model});
+  } catch (error) {
+    setStatus("The workbench server does not answer: is segmint serve still running?", true);
+    return;
+  }
+  const body = await answer.json().catch(() => ({problems: [{key: "segmentation",
+    message: `The server answered ${answer.status}.`}]}));
+  if (number !== sent) return;  // a later edit is on its way
+  if (!answer.ok) {
+    showProblems(body.problems || []);
+    setStatus("Fix the setting marked to see this model's figures; those shown are the last valid model's.", true);
+    return;
+  }
+  clearProblems();
+  showFigures(body);
+  setStatus(`Figures for the edited model (edit ${number}).`);
+}
+
+function edited() {
+  clearTimeout(timer);
+  timer = setTimeout(send, WAIT_MS);
+}
+
+async function start() {
+  const answer = await api("api/model");
+  if (!answer.ok) {
+    setStatus(await answer.text(), true);
+    return;
+  }
+  const body = await answer.json();
+  document.getElementById("project-name").textContent = body.project;
+  document.title = `${body.project}: segmint workbench`;
+  saved = body.segmentation;
+  model = structuredClone(saved);
+  buildEditor();
+  showFigures(body.figures);
+  setStatus("Figures for the saved model.");
+  document.getElementById("reset").addEventListener("click", () => {
+    model = structuredClone(saved);
+    buildEditor();
+    clearProblems();
+    send();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", start);

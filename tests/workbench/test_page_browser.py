@@ -1,0 +1,136 @@
+"""The workbench page in a real headless Chromium: edit a band edge and a rule from the keyboard,
+see the library's figures; a rule that does not parse is shown at its caret; no token, no page."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from segmint.workbench.session import check_edit, edit_figures
+
+
+def library_figures(workbench, model: dict) -> dict:
+    return edit_figures(workbench, check_edit(workbench.project, model))
+
+
+def shown_segments(page) -> list[dict]:
+    """The segment table as shown: each figure's exact value (data-value) and its text."""
+    return page.eval_on_selector_all("#segment-figures tbody tr", """rows => rows.map(row => ({
+        segment: row.dataset.segment,
+        values: Object.fromEntries([...row.querySelectorAll("td[data-name]")].map(
+            td => [td.dataset.name, td.dataset.value === "" ? null : Number(td.dataset.value)])),
+    }))""")
+
+
+def expected_segments(figures: dict) -> list[dict]:
+    names = ("accounts", "customers", "arr", "potential", "win_rate", "nrr", "acv")
+    return [{"segment": row["segment"], "values": {name: row[name] for name in names}}
+            for row in figures["segments"]]
+
+
+def shown_disruption(page) -> dict:
+    return page.eval_on_selector_all("#disruption dd", """cells => Object.fromEntries(
+        cells.map(dd => [dd.dataset.measure, dd.textContent]))""")
+
+
+def type_into(page, selector: str, text: str) -> None:
+    """Focus a field and replace its text from the keyboard, as a user would."""
+    page.focus(selector)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def wait_for_edit(page, number: int) -> None:
+    page.wait_for_function(
+        f"() => document.getElementById('status').textContent.includes('edit {number})')")
+
+
+@pytest.fixture(scope="module")
+def opened(served, chromium_page):
+    url, token, workbench = served
+    page, answer, problems = chromium_page(f"{url}/?token={token}")
+    assert answer.status == 200
+    page.wait_for_function("() => document.getElementById('status').textContent"
+                           " === 'Figures for the saved model.'")
+    return page, problems, workbench
+
+
+def test_the_page_shows_the_saved_models_figures(opened):
+    page, problems, workbench = opened
+    saved = workbench.project.segmentation.model_dump(mode="json", exclude_none=True)
+    assert page.title() == "Tiny Co: segmint workbench"
+    assert shown_segments(page) == expected_segments(library_figures(workbench, saved))
+    assert shown_disruption(page)["accounts_moved"] == "0"
+    assert problems == []
+
+
+def test_editing_a_band_edge_then_a_rule_shows_the_librarys_figures(opened):
+    page, problems, workbench = opened
+    model = copy.deepcopy(workbench.project.segmentation.model_dump(mode="json",
+                                                                    exclude_none=True))
+    type_into(page, '[data-key="segmentation.dimensions.size.edges[1]"]', "300")
+    wait_for_edit(page, 1)
+    model["dimensions"]["size"]["edges"] = [300.0]
+    figures = library_figures(workbench, model)
+    assert shown_segments(page) == expected_segments(figures)
+    smb = next(row for row in shown_segments(page) if row["segment"] == "SMB")
+    assert (smb["values"]["accounts"], smb["values"]["arr"]) == (6, 28800)  # a5, a7 join
+    assert shown_disruption(page)["accounts_moved"] == "2"
+    assert shown_disruption(page)["arr_moved"] == "24k"
+    moved = page.locator("#transitions tr.moved td").all_inner_texts()
+    assert moved[:4] == ["ENT", "SMB", "2", "24,000"]
+
+    type_into(page, '[data-key="segmentation.segments[1].when"]', "employees >= 5000")
+    wait_for_edit(page, 2)
+    model["segments"][0]["when"] = "employees >= 5000"  # a6 (5,000) joins a8 in Strategic
+    figures = library_figures(workbench, model)
+    assert shown_segments(page) == expected_segments(figures)
+    strategic = next(row for row in shown_segments(page) if row["segment"] == "Strategic")
+    assert (strategic["values"]["accounts"], strategic["values"]["arr"]) == (2, 28800)
+    assert problems == []
+
+
+def test_a_rule_that_does_not_parse_is_shown_at_its_caret(opened):
+    page, problems, workbench = opened
+    before = shown_segments(page)
+    rule = '[data-key="segmentation.segments[1].when"]'
+    type_into(page, rule, "employees >> 5")
+    slot = page.locator('[data-error-for="segmentation.segments[1].when"]')
+    slot.locator("pre.caret").wait_for()
+    assert "is not valid" in slot.inner_text()
+    assert slot.locator("pre.caret").inner_text() == "employees >> 5\n" + " " * 11 + "^"
+    assert page.get_attribute(rule, "aria-invalid") == "true"
+    assert shown_segments(page) == before  # the last valid model's figures stay
+    type_into(page, rule, "employees >= 5000")  # fixed: the error goes
+    page.wait_for_function("() => !document.querySelector('[aria-invalid]')")
+    assert slot.inner_text() == ""
+    assert [e for e in problems if "422" not in e] == []  # the refused edit's answer only
+
+
+def test_a_value_is_shown_as_text_never_as_markup(opened):
+    page, problems, workbench = opened
+    label = '[data-key="segmentation.dimensions.size.labels[1]"]'
+    type_into(page, label, "<img src=x onerror=alert(1)>SMB")
+    page.wait_for_function("() => document.querySelector('#segment-figures tbody')"
+                           ".textContent.includes('<img')")
+    assert page.locator("#segment-figures img").count() == 0
+    assert "<img src=x onerror=alert(1)>SMB" in page.locator(
+        "#segment-figures tbody").inner_text()
+
+
+def test_without_the_token_the_page_is_refused(served, chromium_page):
+    url, token, workbench = served
+    page, answer, problems = chromium_page(f"{url}/")
+    assert answer.status == 403
+    assert "no valid token" in page.locator("body").inner_text()
+    page, answer, problems = chromium_page(f"{url}/?token={token[:-1]}")
+    assert answer.status == 403
+
+
+def test_a_path_outside_the_workbench_is_refused(served, chromium_page):
+    url, token, workbench = served
+    for path in ("/assets/..%2Fsegmint.yaml", "/assets/..%2F..%2Fsegmint.yaml",
+                 "/segmint.yaml", "/accounts.csv"):
+        page, answer, problems = chromium_page(f"{url}{path}?token={token}")
+        assert answer.status == 404, path
