@@ -157,7 +157,8 @@ def serve(
     stages = [*STAGES[:STAGES.index("assign")], "keep scenario tables", f"assign {BASELINE}"]
     with _progress() as bar:
         task = bar.add_task("starting", total=len(stages))
-        workbench = open_workbench(project, progress=lambda stage: bar.update(
+        workbench = open_workbench(project, project_file=path / "segmint.yaml"
+                                   if path.is_dir() else path, progress=lambda stage: bar.update(
             task, description=stage, completed=stages.index(stage) if stage in stages else None))
         bar.update(task, description="ready", completed=len(stages))
     _print_warnings(workbench.warnings)

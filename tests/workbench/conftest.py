@@ -65,6 +65,13 @@ def tiny_project(tmp_path_factory):
     return folder
 
 
+@pytest.fixture
+def fresh_project(tmp_path):
+    """The folder of the hand-built project, new for each test (one that saves into it)."""
+    write_project(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def served(tiny_project):
     """The workbench of the hand-built project, served on 127.0.0.1 from a thread: its base
@@ -78,7 +85,8 @@ def served(tiny_project):
     from segmint.workbench.app import loopback_socket, new_token, workbench_app
     from segmint.workbench.session import open_workbench
 
-    workbench = open_workbench(load_project(tiny_project / "segmint.yaml"))
+    path = tiny_project / "segmint.yaml"
+    workbench = open_workbench(load_project(path), project_file=path)
     token, sock = new_token(), loopback_socket()
     server = uvicorn.Server(uvicorn.Config(workbench_app(workbench, token=token),
                                            log_level="warning", lifespan="off"))

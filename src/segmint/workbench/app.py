@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote
 
 from segmint.exceptions import ConfigError, SegmintError
+from segmint.workbench.save import plan_save, save
 from segmint.workbench.session import EditError, Workbench, check_edit, edit_figures
 
 try:
@@ -76,7 +77,10 @@ def workbench_app(workbench: Workbench, *, token: str) -> Starlette:
     Routes: ``GET /`` the page; ``GET /assets/{name}`` its script and styles (a fixed list,
     `ASSET_TYPES`); ``GET /api/model`` the saved model and its figures; ``POST /api/figures``
     ``{"segmentation": {...}}`` → the edit's figures (`edit_figures`), or 422 with
-    ``{"problems": [...]}`` naming each setting to fix (`check_edit`).
+    ``{"problems": [...]}`` naming each setting to fix (`check_edit`); ``POST
+    /api/save/preview`` ``{"segmentation": ..., "scenario": null or a name}`` → the diff
+    saving would make to segmint.yaml, and ``POST /api/save`` with that ``diff`` writes it
+    (409 when the file no longer gives that diff: `segmint.workbench.save`).
 
     Examples
     --------
@@ -121,8 +125,41 @@ def workbench_app(workbench: Workbench, *, token: str) -> Starlette:
             return _problem(str(err), 422)
         return JSONResponse(answer)
 
+    async def save_request(request: Request, *, write: bool) -> Response:
+        try:
+            payload = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("segmentation"), dict):
+            return _problem("send {\"segmentation\": {...}, \"scenario\": null or a name"
+                            + (", \"diff\": the diff shown}" if write else "}"), 400)
+        scenario = payload.get("scenario") or None
+        try:
+            edited = await run_in_threadpool(check_edit, workbench.project,
+                                             payload["segmentation"])
+            if write:
+                plan = await run_in_threadpool(lambda: save(
+                    workbench, edited, shown_diff=str(payload.get("diff", "")),
+                    scenario=scenario))
+            else:
+                plan = await run_in_threadpool(plan_save, workbench, edited, scenario=scenario)
+        except EditError as err:
+            return JSONResponse({"problems": err.problems}, status_code=422)
+        except SegmintError as err:
+            return _problem(str(err), 409 if write else 422)
+        return JSONResponse({"file": plan.path.name, "key": ".".join(plan.key),
+                             "diff": plan.diff, "saved": write})
+
+    async def save_preview(request: Request) -> Response:
+        return await save_request(request, write=False)
+
+    async def save_model(request: Request) -> Response:
+        return await save_request(request, write=True)
+
     routes = [Route("/", page), Route("/assets/{name}", asset),
-              Route("/api/model", model), Route("/api/figures", figures, methods=["POST"])]
+              Route("/api/model", model), Route("/api/figures", figures, methods=["POST"]),
+              Route("/api/save/preview", save_preview, methods=["POST"]),
+              Route("/api/save", save_model, methods=["POST"])]
     return Guard(Starlette(routes=routes), token=token)
 
 

@@ -13,6 +13,7 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -62,12 +63,16 @@ class Workbench:
     saved: Reassignment
     con: ibis.BaseBackend
     warnings: list[str] = field(default_factory=list)
+    project_file: Path | None = None  # the segmint.yaml a save writes to
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def open_workbench(project: Project, *, progress: Callable[[str], None] | None = None,
-                   con: ibis.BaseBackend | None = None) -> Workbench:
+                   con: ibis.BaseBackend | None = None,
+                   project_file: Path | None = None) -> Workbench:
     """Load, validate, enrich and score `project` once, and assign its saved segmentation.
+
+    `project_file` is the segmint.yaml the project was read from, which a save writes to.
 
     Examples
     --------
@@ -92,7 +97,7 @@ def open_workbench(project: Project, *, progress: Callable[[str], None] | None =
                                             if c == t.POTENTIAL])
     progress(f"assign {BASELINE}")
     saved = reassign(base, project.segmentation, name=BASELINE)
-    return Workbench(project, base, saved, con, prepared.warnings)
+    return Workbench(project, base, saved, con, prepared.warnings, project_file)
 
 
 def check_edit(project: Project, edited: Any) -> Segmentation:

@@ -206,8 +206,55 @@ async function send() {
 }
 
 function edited() {
+  forgetDiff();
   clearTimeout(timer);
   timer = setTimeout(send, WAIT_MS);
+}
+
+// ------------------------------------------------------------------ save: the diff first
+let shownDiff = null;  // the diff the user saw, sent back with the save
+
+function forgetDiff() {
+  shownDiff = null;
+  document.getElementById("diff").textContent = "";
+  document.getElementById("write").disabled = true;
+}
+
+function saveRequest(extra = {}) {
+  const scenario = document.getElementById("save-scenario").value.trim();
+  return {segmentation: model, scenario: scenario || null, ...extra};
+}
+
+async function showDiff() {
+  const status = document.getElementById("save-status");
+  const answer = await api("api/save/preview", saveRequest());
+  const body = await answer.json();
+  if (!answer.ok) {
+    forgetDiff();
+    status.textContent = (body.problems || []).map(p => p.message).join(" ");
+    return;
+  }
+  shownDiff = body.diff;
+  document.getElementById("diff").textContent = body.diff || "";
+  document.getElementById("write").disabled = !body.diff;
+  status.textContent = body.diff ? `The change to ${body.key} in ${body.file}: check it, then write it.`
+                                 : `${body.file} already holds this model.`;
+}
+
+async function writeModel() {
+  const status = document.getElementById("save-status");
+  const answer = await api("api/save", saveRequest({diff: shownDiff}));
+  const body = await answer.json();
+  forgetDiff();
+  if (!answer.ok) {
+    status.textContent = (body.problems || []).map(p => p.message).join(" ");
+    return;
+  }
+  status.textContent = `Saved ${body.key} to ${body.file}.`;
+  if (body.key === "segmentation") {
+    saved = structuredClone(model);
+    send();  // the figures now compare with the model just saved
+  }
 }
 
 async function start() {
@@ -224,6 +271,9 @@ async function start() {
   buildEditor();
   showFigures(body.figures);
   setStatus("Figures for the saved model.");
+  document.getElementById("show-diff").addEventListener("click", showDiff);
+  document.getElementById("write").addEventListener("click", writeModel);
+  document.getElementById("save-scenario").addEventListener("input", forgetDiff);
   document.getElementById("reset").addEventListener("click", () => {
     model = structuredClone(saved);
     buildEditor();
