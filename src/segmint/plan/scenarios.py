@@ -104,11 +104,13 @@ def scenario_base(context: RunContext, score_columns: tuple[str, ...] | list[str
                         coverage)
 
 
-def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE) -> Reassignment:
+def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE,
+             bridge: bool = True) -> Reassignment:
     """Assign `model` on the base's tables: assignments, segment summary and ARR bridge.
 
     Nothing is loaded again: the assignments are rules over the scored accounts, and the
-    bridge is one join and group-by of the kept movements (`segment_bridge`).
+    bridge is one join and group-by of the kept movements (`segment_bridge`); without
+    `bridge` (the workbench, which shows no bridge) it is None and not even built.
 
     Examples
     --------
@@ -129,11 +131,11 @@ def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE) -
         deals=context.tables.get("deals"), score_columns=base.score_columns),
         "scenario_assignments")
     summary = segment_summary(assignments).to_pandas()
-    bridge = None
-    if base.movements is not None and base.bounds is not None:
-        bridge = segment_bridge(base.movements, assignments.select(t.ACCOUNT_ID, t.SEGMENT),
-                                base.bounds)
-    return Reassignment(name, model, assignments, summary, bridge)
+    per_segment = None
+    if bridge and base.movements is not None and base.bounds is not None:
+        per_segment = segment_bridge(base.movements,
+                                     assignments.select(t.ACCOUNT_ID, t.SEGMENT), base.bounds)
+    return Reassignment(name, model, assignments, summary, per_segment)
 
 
 def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,

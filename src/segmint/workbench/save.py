@@ -67,7 +67,7 @@ def save(workbench: Workbench, model: Segmentation, *, shown_diff: str,
         if scenario is None:
             workbench.project = workbench.project.model_copy(update={"segmentation": model})
             replaced, workbench.saved = workbench.saved, reassign(workbench.base, model,
-                                                                  name=BASELINE)
+                                                                  name=BASELINE, bridge=False)
             release(workbench.con, replaced.assignments)
         else:
             workbench.project = workbench.project.model_copy(

@@ -96,7 +96,7 @@ def open_workbench(project: Project, *, progress: Callable[[str], None] | None =
     base = scenario_base(prepared.context, [c for c in prepared.scores.columns
                                             if c == t.POTENTIAL])
     progress(f"assign {BASELINE}")
-    saved = reassign(base, project.segmentation, name=BASELINE)
+    saved = reassign(base, project.segmentation, name=BASELINE, bridge=False)
     return Workbench(project, base, saved, con, prepared.warnings, project_file)
 
 
@@ -142,7 +142,7 @@ def edit_figures(workbench: Workbench, model: Segmentation) -> dict[str, Any]:
     only renamed). The figures are `segmint.plan.scenarios.score_scenario`'s.
     """
     with workbench.lock:
-        edited = reassign(workbench.base, model, name=EDITED)
+        edited = reassign(workbench.base, model, name=EDITED, bridge=False)
         try:
             score = score_scenario(workbench.base, edited, workbench.saved)
         finally:
