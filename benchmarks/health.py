@@ -12,7 +12,8 @@ the customers paying at the cut-off (six months before as_of), against churn aft
 - the planted ``p_churn`` (`segmint.demo.truth`): what knowing each account's renewal odds
   reaches (each account's own draw from a Beta around its size band's rate);
 - the planted usage fade: the change in seats used over the three months to the cut-off
-  against the three before, the signal the generator plants ahead of a churn.
+  against the three before: the fade the generator plants ahead of a churn, and the drift
+  down of the accounts whose usage shows a high p_churn.
 """
 
 from __future__ import annotations

@@ -23,12 +23,13 @@ RANGE = re.compile(r"^\d{1,3}(,\d{3})*(-\d{1,3}(,\d{3})*|\+)$")
 # to follow the first contact written in accounts, AccountSource and Lead_Score__c, with a
 # smaller hidden part, which moved every draw after the book; and each account's renewal
 # churn drawn from a Beta around its size band's rate, which moved every draw after the first
-# renewal).
+# renewal; then usage made to show that churn long before it: seat utilisation and the active
+# share lean on p_churn and seats used drift down with it, which moved usage.csv alone).
 BEFORE_TRUTH = {
     "accounts.csv": "03c843b791fee041b5576fa0cb2c253101e2a95cb6799ad94a32f3fbef5ebc7c",
     "opportunities.csv": "78113e33968c2b2e0e699307c190bd510233667bb2cf99b86411a4d9ca553de5",
     "revenue.csv": "99e7b64c9d16ee4ef0d6cea9343a803469eb9ce08cc456a24587d9179bc3d5a2",
-    "usage.csv": "37c1b423bf4228f2b548e9cdc615a9f31800141612ba80bbe03c86f7c1d438b3",
+    "usage.csv": "c21e7c34addfdd2ced335b288384f449b665333632058be8e00dd8e6fe5dedbf",
     "fx_rates.csv": "d39fa7681b582fe824fd8a8f34de170421536494775ee43a6886e5212f478c83",
     "planted.json": "2a5ec7e8ccbca0ae5e09d49cea026454694b1fe8acd75ae6f50906f82cff395c",
 }

@@ -244,6 +244,34 @@ def test_usage_traits_drove_seats_in_use(company):
     assert rho > 0.9
 
 
+def test_usage_shows_p_churn_long_before_any_churn(company):
+    # churn_signal is p_churn's normal score with a hidden tenth of its variance (rank
+    # correlation about 0.94); the active share (active users ÷ seats used) leans on it, so in
+    # the first year, among customers who never churned in the window, it ranks p_churn
+    _, con, doc = company
+    usage_part = doc["truth"]["renewal_churn"]["usage"]
+    assert usage_part["hidden"] == 0.1 and usage_part["lean"] == 0.9
+    signal_rho = one(con, """
+        WITH r AS (SELECT rank() OVER (ORDER BY churn_signal) s, rank() OVER (ORDER BY p_churn) p
+                   FROM companies WHERE ever_customer)
+        SELECT corr(s, p) FROM r""")[0]
+    assert 0.9 < signal_rho < 0.98
+    share_rho, accounts = one(con, """
+        WITH m AS (SELECT account_id, date,
+                          sum(value) FILTER (WHERE metric = 'active_users') users,
+                          sum(value) FILTER (WHERE metric = 'seats_used') used
+                   FROM usage WHERE date < DATE '2024-10-01' GROUP BY ALL),
+        a AS (SELECT account_id, sum(users) / sum(used) AS active FROM m GROUP BY ALL
+              HAVING sum(used) >= 60),
+        kept AS (SELECT c.* FROM companies c WHERE c.customer_before_window AND c.paying_at_as_of
+                 AND NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.AccountId = c.account_id
+                                 AND o.Type = 'Renewal' AND o.IsClosed AND NOT o.IsWon)),
+        r AS (SELECT rank() OVER (ORDER BY active) s, rank() OVER (ORDER BY p_churn) p
+              FROM a JOIN kept k USING (account_id))
+        SELECT corr(s, p), count(*) FROM r""")
+    assert accounts > 300 and share_rho < -0.6
+
+
 def test_invoices_realise_each_customers_stream(company):
     manifest, con, _ = company
     mismatched, customers = one(con, f"""

@@ -87,8 +87,10 @@ def test_bom_crlf_repeated_header_extra_and_empty_columns(duck):
     assert column(loaded, "phone_2") == ["+49 2", None, None]
     clean = validate(loaded).clean.order_by("_source_row")
     assert clean.annual_revenue.to_pyarrow().to_pylist() == [None, None, None]  # empty, run goes on
+    # Tier__c is a custom field no preset maps: read as a possible lookup (an all-zero id
+    # would be blank), its picklist values kept as written
     assert loaded.value_kinds == {"account_id": "salesforce_id", "parent_id": "salesforce_id",
-                                  "owner_id": "owner"}
+                                  "owner_id": "owner", "tier__c": "salesforce_lookup"}
     assert loaded.notes == () and loaded.repairs is None
 
 

@@ -136,6 +136,29 @@ def test_a_declared_scorecard_scores_each_customer_by_hand(con, company):
     assert rows["gone"]["health_factors"] == []
 
 
+def test_graded_points_rank_accounts_that_steps_tie(con, company):
+    """Adoption (green 0.8, red 0.2, ×2) and the active-user trend (green 0, red −0.6): fading
+    (adoption 0.3, trend −0.5) and new (adoption 0.5, no trend yet) are yellow throughout,
+    50 each in steps; graded, a yellow value earns its way from red (0) to green (100)."""
+    accounts, tables = company
+    card = {"recent_months": 2, "measures": [
+        {"name": "adoption", "kind": "ratio", "metric": "seats_used", "of": "seats",
+         "weight": 2, "green": 0.8, "red": 0.2},
+        {"name": "active_trend", "kind": "trend", "metric": "active_users", "green": 0.0,
+         "red": -0.6}]}
+    context = RunContext(PROJECT, AS_OF, tables, accounts)
+    steps = scored(Health(HealthSettings.model_validate(card)).fit(context), accounts)
+    graded_model = Health(HealthSettings.model_validate({**card, "points": "graded"}))
+    graded = scored(graded_model.fit(context), accounts)
+    assert [steps[a]["health"] for a in ("healthy", "fading", "new")] == [100.0, 50.0, 50.0]
+    # fading: adoption (0.3 − 0.2) / 0.6 and trend (−0.5 + 0.6) / 0.6, both 16.67 points
+    assert graded["fading"]["health"] == pytest.approx(16.67)
+    # new: adoption (0.5 − 0.2) / 0.6 = 50 points; healthy: both green
+    assert graded["new"]["health"] == 50.0 and graded["healthy"]["health"] == 100.0
+    assert graded["fading"]["health_factors"][0] == "adoption yellow"  # pulls furthest down
+    assert ("points: graded" in graded_model.parameters().iloc[:, 0].tolist())
+
+
 def test_every_customer_has_health_and_every_account_a_stage(con, company):
     accounts, tables = company
     model = Health().fit(RunContext(PROJECT, AS_OF, tables, accounts))  # the default scorecard

@@ -104,10 +104,11 @@ scores:
   micro_segment: {{}}  # over the whole base; within: [region] clusters each region apart
   fit: {{}}
   health:  # the usage export has seats used and active users, not seats bought
+    points: graded  # a yellow measure earns 0 at red to 100 at green, by its value
     measures:
-      - {{name: active_trend, kind: trend, metric: active_users, weight: 3, green: -0.05, red: -0.2}}
-      - {{name: seats_trend, kind: trend, metric: seats_used, weight: 3, green: -0.05, red: -0.2}}
-      - {{name: activity, kind: ratio, metric: active_users, of: seats_used, green: 0.7, red: 0.4}}
+      - {{name: active_trend, kind: trend, metric: active_users, weight: 3, green: 0.1, red: -0.4}}
+      - {{name: seats_trend, kind: trend, metric: seats_used, weight: 3, green: 0.1, red: -0.4}}
+      - {{name: activity, kind: ratio, metric: active_users, of: seats_used, weight: 3, green: 0.9, red: 0.5}}
       - {{name: products, kind: products, green: 2, red: 1}}
       - {{name: open_expansion, kind: open_deals, deal_types: [expansion, cross, upsell], green: 1, red: 0}}
       - {{name: renewal_due, kind: open_deals, deal_types: [renewal], within_days: 90,

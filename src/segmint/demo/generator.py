@@ -377,6 +377,14 @@ _CHURN = np.array([0.22, 0.13, 0.07])  # at each annual renewal: the mean of a b
 # concentration c = α + β; 2 is as spread as Fader & Hardie's (2007) "high end" customers
 # (α 0.704, β 1.182), so what a shifted-beta-geometric fit estimates is there to find
 _CHURN_CONCENTRATION = 2.0
+# what usage shows of p_churn long before any churn: the account's p_churn as a normal score
+# over all companies (the bands' Betas mixed at their shares of companies, band_share), plus a
+# hidden normal (its share of the signal's variance: hidden, drawn on a stream of its own), is
+# the signal. Seat utilisation and the active-user share lean on it (a Gaussian copula with
+# correlation −lean, which keeps their Beta(6, 2) and Beta(5, 2) margins), and seats in use
+# drift down by drift × the signal (when above 0) for every month the account has paid
+_CHURN_IN_USAGE = {"band_share": (0.703, 0.193, 0.104), "hidden": 0.1, "lean": 0.9,
+                   "drift": 0.01}
 _NB_YEARS = (AS_OF_DAY - WINDOW_START_DAY + 121) / 365.25  # new-business deals are created then
 _WALLET_HEADROOM = (1.5, 0.3)  # median, log-sd of the wallet over typical price × every product
 # growth follows the wallet. A kept customer expands at a renewal with probability
@@ -693,7 +701,18 @@ def _truth_doc(path: Path, n_rows: int, books: np.ndarray) -> dict:
                           "note": "each account's p_churn is Beta(alpha, beta) of its size "
                           "band, mean by_size_band and alpha + beta = concentration, drawn "
                           "once; it is lost at each annual renewal with that probability "
-                          "(the shifted-beta-geometric model)"},
+                          "(the shifted-beta-geometric model)",
+                          "usage": {**{key: list(value) if isinstance(value, tuple) else value
+                                       for key, value in _CHURN_IN_USAGE.items()},
+                                    "note": "churn_signal = sqrt(1 − hidden) × the normal "
+                                    "score of p_churn over all companies (the bands' Betas "
+                                    "mixed at band_share) + sqrt(hidden) × a standard normal "
+                                    "no export records; seat_utilisation and active_user_share "
+                                    "are their Beta(6, 2) and Beta(5, 2) draws moved by a "
+                                    "Gaussian copula of correlation −lean with it, and seats "
+                                    "used are × exp(−drift × max(churn_signal, 0) × months "
+                                    "paid before), before the fade of the four months ahead "
+                                    "of a churn"}},
         "new_business": {
             "win_by_size_band": dict(zip(truth.SIZE_BANDS, _WIN_BASE.tolist())),
             "sector_multiplier": dict(zip(INDUSTRIES, _SECTOR_WIN.tolist())),
@@ -780,9 +799,9 @@ def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
     firms = _firmographics(rng, n)
     # the new exports and the truth draw on streams of their own, so the files never shift
     # when they change
-    geo_rng, truth_rng, stream_rng, contact_rng = (
+    geo_rng, truth_rng, stream_rng, contact_rng, usage_rng = (
         np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, stream)))
-        for stream in (1, 2, 3, 4))
+        for stream in (1, 2, 3, 4, 5))
     # the wallet's headroom comes first: expansions and wins follow the wallet
     headroom = _WALLET_HEADROOM[0] * np.exp(_WALLET_HEADROOM[1] * truth_rng.standard_normal(n))
     # then each account's renewal churn, which drives the renewals
@@ -791,7 +810,8 @@ def _chunk(rng: np.random.Generator, k: int, n: int, state: _State, seed: int):
     book = _book(rng, firms, headroom, contact["win"], p_churn)
     accounts, acct_ids, names, counts, layout = _accounts_table(rng, k, firms, book, state)
     deals, deal_counts = _deals_table(rng, firms, book, acct_ids, names, state)
-    revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state)
+    revenue, usage, rev_counts, habits = _revenue_usage_tables(rng, firms, book, acct_ids, state,
+                                                               usage_rng)
     counts |= deal_counts | rev_counts
     accounts = _with_first_contact(_with_addresses(geo_rng, accounts, firms, layout), contact,
                                    layout)
@@ -856,6 +876,42 @@ def _mean_one(rng: np.random.Generator, log_sd: float, n: int) -> np.ndarray:
 def _churn_beta() -> np.ndarray:
     """The Beta (α, β) of renewal churn per size band: rows α and β, a column per band."""
     return np.stack([_CHURN * _CHURN_CONCENTRATION, (1 - _CHURN) * _CHURN_CONCENTRATION])
+
+
+def _churn_signal(rng: np.random.Generator, p_churn: np.ndarray) -> np.ndarray:
+    """What usage shows of each account's renewal churn: ``p_churn`` as a normal score over
+    all companies, mixed with a hidden standard normal that takes `_CHURN_IN_USAGE`'s
+    ``hidden`` share of the variance (higher is riskier; mean 0 and sd 1 over all companies).
+
+    >>> signal = _churn_signal(np.random.default_rng(0), np.array([0.01, 0.2, 0.6]))
+    >>> bool(signal[0] < signal[1] < signal[2])
+    True
+    """
+    from scipy import stats
+
+    alpha, beta = _churn_beta()
+    share = np.asarray(_CHURN_IN_USAGE["band_share"])
+    mixed = sum(w * stats.beta.cdf(p_churn, a, b) for w, a, b in zip(share / share.sum(),
+                                                                        alpha, beta))
+    score = stats.norm.ppf(np.clip(mixed, 1e-9, 1 - 1e-9))
+    hidden = _CHURN_IN_USAGE["hidden"]
+    return np.sqrt(1 - hidden) * score + np.sqrt(hidden) * rng.standard_normal(len(p_churn))
+
+
+def _lean(draw: np.ndarray, a: float, b: float, signal: np.ndarray) -> np.ndarray:
+    """Beta(a, b) draws moved against `signal` (a Gaussian copula of correlation −lean), so
+    the margin stays Beta(a, b) and the riskier accounts get the lower values.
+
+    >>> x = np.array([0.5, 0.5])
+    >>> low, high = _lean(x, 5, 2, np.array([1.0, -1.0]))
+    >>> bool(low < high)
+    True
+    """
+    from scipy import stats
+
+    lean = _CHURN_IN_USAGE["lean"]
+    own = stats.norm.ppf(np.clip(stats.beta.cdf(draw, a, b), 1e-12, 1 - 1e-12))
+    return stats.beta.ppf(stats.norm.cdf(np.sqrt(1 - lean**2) * own - lean * signal), a, b)
 
 
 def _first_contact(rng: np.random.Generator, firms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -1399,7 +1455,7 @@ def _truth(firms, book, layout, habits, services, acct_ids):
     return table, books
 
 
-def _revenue_usage_tables(rng, firms, book, acct_ids, state):
+def _revenue_usage_tables(rng, firms, book, acct_ids, state, usage_rng):
     history, cust = book["history"], book["customers"]
     c, m, p = np.nonzero(history > 0)
     mrr = history[c, m, p]
@@ -1426,7 +1482,8 @@ def _revenue_usage_tables(rng, firms, book, acct_ids, state):
         pa.array(np.r_[mrr, lost_mrr]),
     ], schema=_SCHEMAS["revenue"])
 
-    # usage: seats bought follow MRR; use fades in the four months before a churn
+    # usage: seats bought follow MRR; use fades in the four months before a churn, and is
+    # lower, and drifts down, the higher the account's p_churn (_CHURN_IN_USAGE)
     total = history.sum(2)
     nc = len(cust)
     next_zero = np.full(nc, 10**6)
@@ -1438,10 +1495,15 @@ def _revenue_usage_tables(rng, firms, book, acct_ids, state):
     uc, um = np.nonzero(total > 0)
     seats = np.maximum(1, np.rint(history[uc, um, 0] / 30))
     noise = np.exp(0.08 * rng.standard_normal((len(uc), 3)))
-    # per customer (kept for the truth): seats in use, active share, API calls per user
-    utilisation = rng.beta(6, 2, nc)
-    seats_used = np.maximum(1, np.rint(seats * utilisation[uc] * fade[uc, um] * noise[:, 0]))
-    active_share = rng.beta(5, 2, nc)
+    # per customer (kept for the truth): seats in use, active share, API calls per user; the
+    # first two lean on what usage shows of p_churn (drawn as before, then moved)
+    signal = _churn_signal(usage_rng, book["p_churn"][cust])
+    paid = np.cumsum(total > 0, axis=1)[uc, um] - 1  # months paid before this one
+    drift = np.exp(-_CHURN_IN_USAGE["drift"] * np.maximum(signal[uc], 0.0) * paid)
+    utilisation = _lean(rng.beta(6, 2, nc), 6, 2, signal)
+    seats_used = np.maximum(1, np.rint(seats * utilisation[uc] * drift * fade[uc, um]
+                                       * noise[:, 0]))
+    active_share = _lean(rng.beta(5, 2, nc), 5, 2, signal)
     active_users = np.maximum(0, np.rint(seats_used * active_share[uc] * noise[:, 1]))
     integrations = 1 + 2 * (history[uc, um, 3] > 0)
     api_intensity = np.exp(0.6 * rng.standard_normal(nc))
@@ -1455,5 +1517,5 @@ def _revenue_usage_tables(rng, firms, book, acct_ids, state):
         pa.array(values),
     ], schema=_SCHEMAS["usage"])
     habits = {"seat_utilisation": utilisation, "active_user_share": active_share,
-              "api_intensity": api_intensity}
+              "api_intensity": api_intensity, "churn_signal": signal}
     return revenue, usage, counts, habits

@@ -224,6 +224,8 @@ def segment_priorities(acted: ir.Table) -> ir.Table:
     >>> segment_priorities(acted).execute()[["segment", "action", "accounts", "arr"]].values.tolist()
     [['A', 'protect', 1, 2.0], ['A', 'grow', 1, 3.0], ['B', 'grow', 1, 1.0], ['All', 'protect', 1, 2.0], ['All', 'grow', 2, 4.0]]
     """
+    from decimal import ROUND_HALF_UP, Decimal
+
     import ibis
 
     from segmint.money import sum_to_the_cent
@@ -234,17 +236,29 @@ def segment_priorities(acted: ir.Table) -> ir.Table:
     arr = table[t.ARR].cast("float64").fill_null(0.0) if t.ARR in table.columns \
         else ibis.literal(0.0)
     marked = table.mutate(_customer=customer.cast("int64"), _arr=arr)
+    # the means are rounded here from exact decimal sums: each engine rounds a double that
+    # lies on a half (27.85) its own way, so DuckDB and Spark gave 27.9 and 27.8
     sums = {"accounts": lambda r: r.count(), "customers": lambda r: r._customer.sum(),
             "arr": lambda r: sum_to_the_cent(r._arr),
-            "mean_fit": lambda r: r.fit.mean().round(1),
-            "mean_health": lambda r: r.health.mean().round(1)}
+            "_fit_sum": lambda r: r.fit.cast("decimal(18, 4)").sum(),
+            "_fit_n": lambda r: r.fit.count(),
+            "_health_sum": lambda r: r.health.cast("decimal(18, 4)").sum(),
+            "_health_n": lambda r: r.health.count()}
     per_segment = marked.group_by([t.SEGMENT, ACTION]).aggregate(**sums)
     total = marked.group_by(ACTION).aggregate(**sums).mutate(
         **{t.SEGMENT: ibis.literal(t.ALL_SEGMENTS)})
-    rolled = per_segment.union(total.select(*per_segment.columns))
-    rank = ibis.cases(*((rolled[ACTION] == a, i) for i, a in enumerate(ACTIONS)),
-                      else_=len(ACTIONS))
-    return rolled.order_by(rolled[t.SEGMENT] == t.ALL_SEGMENTS, t.SEGMENT, rank, ACTION)
+    rolled = per_segment.union(total.select(*per_segment.columns)).to_pandas()
+    for score in ("fit", "health"):
+        rolled[f"mean_{score}"] = [
+            float((Decimal(summed) / n).quantize(Decimal("0.1"), ROUND_HALF_UP)) if n else None
+            for summed, n in zip(rolled.pop(f"_{score}_sum"), rolled.pop(f"_{score}_n"))]
+    rank = {a: i for i, a in enumerate(ACTIONS)}
+    rolled = rolled.assign(_all=rolled[t.SEGMENT] == t.ALL_SEGMENTS,
+                           _rank=rolled[ACTION].map(rank).fillna(len(ACTIONS)))
+    rolled = rolled.sort_values(["_all", t.SEGMENT, "_rank", ACTION], kind="stable")
+    typed = rolled.drop(columns=["_all", "_rank"]).astype(
+        {"mean_fit": "float64", "mean_health": "float64"})
+    return ibis.memtable(typed.reset_index(drop=True))
 
 
 @analysis("priorities", skip_unless=plan_on, section=SECTION)

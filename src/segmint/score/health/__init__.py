@@ -4,7 +4,9 @@
 customer in the engine from what was known at the run's date (a back-test recomputes them at
 its cut-off, so nothing recorded later is read); each is green (100 points), yellow (50) or
 red (0) by its thresholds, and ``health`` is the weighted mean of the measures an account
-has, 0 to 100. Measure kinds:
+has, 0 to 100. With ``points: graded`` a yellow measure earns points in proportion to how
+far its value has come from red towards green (0 at red, 100 at green) instead of a flat 50,
+so accounts inside the same colours are still ranked. Measure kinds:
 
 - ``ratio``: usage ``metric`` ÷ usage ``of`` over the recent months (adoption: seats used ÷
   seats bought);
@@ -138,6 +140,7 @@ class HealthSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     measures: list[Measure] = Field(default_factory=default_measures, min_length=1)
     recent_months: int = Field(default=3, ge=1, le=24)  # usage window; the trend compares two
+    points: Literal["steps", "graded"] = "steps"  # a yellow measure: 50, or graded red to green
     onboarding_months: int = Field(default=3, ge=0)
     mature_months: int = Field(default=12, ge=1)
     contraction: float = Field(default=0.1, gt=0, lt=1)  # validation: ARR down by this share
@@ -218,6 +221,9 @@ class Health(ScoreModel):
             rows += [(f"weight: {m.name}", m.weight, f"{m.kind}; {better} is better"),
                      (f"green: {m.name}", m.green, "green (100 points) from this value"),
                      (f"red: {m.name}", m.red, "red (0 points) past this value")]
+        if self.settings.points == "graded":
+            rows.append(("points: graded", float("nan"), "a yellow measure earns 0 at red to "
+                         "100 at green, in proportion to its value"))
         bands = self.settings.bands
         return parameter_table(rows, band=HEALTH_BAND, labels=bands.labels,
                                edges=[float(e) for e in bands.edges or ()], unit="health")

@@ -110,6 +110,30 @@ def colour(value: ir.NumericValue, m) -> ir.StringValue:
                       else_=YELLOW)
 
 
+def points(value: ir.NumericValue, m, graded: bool = False) -> ir.FloatingValue:
+    """A measure's points: green 100, red 0, yellow 50; or, `graded`, a yellow value earns
+    points in proportion to how far it has come from red towards green (0 at red, 100 at
+    green), so two yellow accounts are no longer tied. Null for a null value.
+
+    >>> from segmint.score.health import Measure
+    >>> m = Measure(name="x", kind="ratio", metric="a", of="b", green=0.8, red=0.4)
+    >>> values = ibis.memtable({"v": [0.9, 0.7, 0.5, 0.3, None]})
+    >>> values.select(p=points(values.v, m)).to_pyarrow()["p"].to_pylist()
+    [100.0, 50.0, 50.0, 0.0, None]
+    >>> [round(p, 1) if p is not None else None for p in
+    ...  values.select(p=points(values.v, m, graded=True)).to_pyarrow()["p"].to_pylist()]
+    [100.0, 75.0, 25.0, 0.0, None]
+    """
+    shade = colour(value, m)
+    yellow = ibis.literal(POINTS[YELLOW])
+    span = abs(m.green - m.red)
+    if graded and span > 0:
+        come = (value - m.red) if m.higher_is_better else (m.red - value)
+        yellow = (POINTS[GREEN] * come.cast("float64") / span).clip(POINTS[RED], POINTS[GREEN])
+    return ibis.cases((shade == GREEN, POINTS[GREEN]), (shade == YELLOW, yellow),
+                      (shade == RED, POINTS[RED]), else_=ibis.null("float64"))
+
+
 def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[str, str],
            as_of: dt.date) -> ir.Table:
     """`accounts` with health, its band, the lifecycle stage and the top factors.
@@ -126,12 +150,11 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
     for m in used:
         value = joined[measure_column(m.name)]
         shade = colour(value, m)
-        points = ibis.cases((shade == GREEN, POINTS[GREEN]), (shade == YELLOW, POINTS[YELLOW]),
-                            (shade == RED, POINTS[RED]), else_=ibis.null("float64"))
-        weighted.append((points * m.weight).fill_null(0.0))
-        weights.append(ibis.ifelse(points.isnull(), 0.0, m.weight))
+        earned = points(value, m, settings.points == "graded")
+        weighted.append((earned * m.weight).fill_null(0.0))
+        weights.append(ibis.ifelse(earned.isnull(), 0.0, m.weight))
         # how far this measure pulls the account from neutral (50 points), by its weight
-        factors.append(((points - POINTS[YELLOW]) * m.weight,
+        factors.append(((earned - POINTS[YELLOW]) * m.weight,
                         ibis.literal(f"{m.name} ").concat(shade.fill_null(""))))
     total_weight = sum(weights, ibis.literal(0.0))
     health = ibis.ifelse(customer & (total_weight > 0),

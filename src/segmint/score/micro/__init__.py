@@ -35,6 +35,9 @@ MICRO_SEGMENT_K = "micro_segment_k"  # output: the ICL curve per parent group an
 MICRO_SEGMENT_PROFILES = "micro_segment_profiles"  # output: a row per micro-segment
 PARENT, CLASS, JOINT = "parent", "micro_class", "_log_posterior"
 WHOLE_BASE = "All customers"  # the parent group's name when `within` is empty
+CURVE_TYPES = {PARENT: "string", "k": "int64", "customers": "int64", "log_likelihood": "float64",
+               "bic": "float64", "icl": "float64", "smallest_share": "float64",
+               "chosen": "bool"}
 
 SECTION = Section(
     "Micro-segments: how customers buy, inside each group", order=57, blocks=(
@@ -178,7 +181,8 @@ class MicroSegments(ScoreModel):
                        "smallest_share": share, "chosen": k == chosen}
                       for k, (f, share) in fits.items()]
         self.curve_ = pd.DataFrame(curve, columns=[PARENT, "k", "customers", "log_likelihood",
-                                                   "bic", "icl", "smallest_share", "chosen"])
+                                                   "bic", "icl", "smallest_share", "chosen"]
+                                   ).astype(CURVE_TYPES)  # typed even when empty
         return self
 
     def lookup(self) -> pd.DataFrame:

@@ -246,10 +246,13 @@ def with_deals_and_products(behaviour: Behaviour, as_of: dt.date, *,
     if deals is not None and t.AMOUNT in deals.columns:
         known = deals.filter(deals[t.ACCOUNT_ID].notnull())
         per_account = {}
+        won_median = None
         if {t.IS_WON, t.CLOSE_DATE} <= set(known.columns):
-            won = known[t.IS_WON].cast("boolean").fill_null(False) & (
-                known[t.CLOSE_DATE].cast("date") <= as_of)
-            per_account["_won_median"] = known[t.AMOUNT].cast("float64").median(where=won)
+            # filtered first, not median(where=): Spark's percentile takes no per-row filter
+            won = known.filter(known[t.IS_WON].cast("boolean").fill_null(False)
+                               & (known[t.CLOSE_DATE].cast("date") <= as_of))
+            won_median = won.group_by(t.ACCOUNT_ID).aggregate(
+                _won_median=won[t.AMOUNT].cast("float64").median())
         sources = []
         if t.LEAD_SOURCE in known.columns and t.CREATED_DATE in known.columns:
             created = known.filter(known[t.CREATED_DATE].cast("date") <= as_of)
@@ -261,7 +264,8 @@ def with_deals_and_products(behaviour: Behaviour, as_of: dt.date, *,
         if per_account:
             summary = known.group_by(t.ACCOUNT_ID).aggregate(**per_account)
             table = table.left_join(summary, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
-        if "_won_median" in per_account:
+        if won_median is not None:
+            table = table.left_join(won_median, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
             table = table.mutate(**{LOG_WON_DEAL: table._won_median.clip(lower=1.0).ln()})
             table = table.drop("_won_median")
             numeric.append(LOG_WON_DEAL)

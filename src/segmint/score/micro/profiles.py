@@ -31,6 +31,11 @@ NRR_12M, CLV_PER_CUSTOMER = "nrr_12m", "clv_per_customer"
 PROFILE_COLUMNS = (PARENT, MICRO_SEGMENT, "label", "customers", "share_of_parent", t.ARR,
                    NRR_12M, CLV_PER_CUSTOMER, "purchases_per_year", "mean_ticket",
                    "over_represented", "under_represented")
+PROFILE_TYPES = {PARENT: "string", MICRO_SEGMENT: "string", "label": "string",
+                 "customers": "int64", "share_of_parent": "float64", t.ARR: "float64",
+                 NRR_12M: "float64", CLV_PER_CUSTOMER: "float64",
+                 "purchases_per_year": "float64", "mean_ticket": "float64",
+                 "over_represented": "string", "under_represented": "string"}
 # numeric features: (column, word when high, word when low)
 NUMERIC_WORDS = ((LOG_PURCHASES, "high-frequency", "low-frequency"),
                  (LOG_TICKET, "large-ticket", "small-ticket"))
@@ -149,7 +154,8 @@ def profiles(members: ir.Table, features: ir.Table, accounts: ir.Table,
             "over_represented": "; ".join(f"{n} ×{lift:.1f}" for n, lift, _ in over[:4]),
             "under_represented": "; ".join(f"{n} ×{lift:.1f}" for n, lift, _ in under[:4]),
         })
-    return pd.DataFrame(out, columns=list(PROFILE_COLUMNS))
+    # typed even when no group was clustered: an engine cannot keep a column of no type
+    return pd.DataFrame(out, columns=list(PROFILE_COLUMNS)).astype(PROFILE_TYPES)
 
 
 def _arr_a_year_apart(revenue: ir.Table, as_of: dt.date) -> ir.Table:
