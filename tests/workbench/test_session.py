@@ -48,10 +48,40 @@ def test_moving_the_band_edge_to_300_moves_a5_and_a7_to_smb(workbench):
     assert moved == [("ENT", "SMB", 2, 24000)]
 
 
-def test_the_figures_equal_the_scenario_comparison_for_the_same_model(workbench, tiny_project):
-    model = with_edge(workbench, 300)
+def rule_and_edge(model: dict) -> dict:
+    model["dimensions"]["size"]["edges"] = [300]
     model["segments"].append({"name": "EMEA Mid", "when": 'country == "FR" and employees < 1000'})
+    return model
+
+
+def region_map_in_the_name(model: dict) -> dict:
+    # the map is edited and named in the template; size is kept as saved (its kept column)
+    model["dimensions"]["region"]["values"] = {"US": "Americas", "FR": "Europe"}
+    model["default"] = "{size}-{region}"
+    return model
+
+
+def size_renamed_and_reading_a_dimension(model: dict) -> dict:
+    # `tier` bands the employees as size did, under another name; `label` maps the field
+    # named like a dimension (region), so it is worked out, never taken from a kept column
+    model["dimensions"]["tier"] = model["dimensions"].pop("size")
+    model["dimensions"]["label"] = {"kind": "map", "field": "region",
+                                    "values": {"NA": "North", "EMEA": "South"}}
+    model["default"] = "{tier} {label}"
+    return model
+
+
+@pytest.mark.parametrize(("edit", "names"), [
+    (rule_and_edge, ["EMEA Mid", "ENT", "SMB", "Strategic"]),
+    (region_map_in_the_name, ["ENT-Americas", "ENT-Europe", "SMB-Americas", "SMB-Europe",
+                              "Strategic"]),
+    (size_renamed_and_reading_a_dimension, ["ENT North", "ENT South", "SMB North",
+                                            "SMB South", "Strategic"])])
+def test_the_figures_equal_the_scenario_comparison_for_the_same_model(workbench, tiny_project,
+                                                                      edit, names):
+    model = edit(saved_model(workbench))
     figures = edit_figures(workbench, check_edit(workbench.project, model))
+    assert [row["segment"] for row in figures["segments"]] == names
     project = load_project(tiny_project / "segmint.yaml")
     library = compare(project, scenarios={"edited": Segmentation.model_validate(model)},
                       write=False).comparison

@@ -66,13 +66,13 @@ class ScenarioBase:
 @dataclass
 class Reassignment:
     """One segmentation assigned on a `ScenarioBase`: the assignments (kept in the engine),
-    the segment summary (pandas) and the quarterly ARR bridge per segment (None without
-    revenue)."""
+    the segment summary (pandas; None where nothing shows it: the workbench's edits) and the
+    quarterly ARR bridge per segment (None without revenue)."""
 
     name: str
     model: Segmentation
     assignments: ir.Table
-    summary: pd.DataFrame
+    summary: pd.DataFrame | None
     bridge: ir.Table | None
 
 
@@ -265,27 +265,37 @@ class ScenarioScore:
     outcomes: pd.DataFrame | None = None  # `segment_outcomes`: win rate, NRR, ACV per segment
 
 
+ASPECTS = ("balance", "discrimination", "actionability", "disruption", "capacity")
+
+
 def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassignment,
-                   capacity: Capacity | None = None) -> ScenarioScore:
+                   capacity: Capacity | None = None, *,
+                   aspects: tuple[str, ...] = ASPECTS) -> ScenarioScore:
     """Balance, discriminative power, actionability, disruption and capacity of `scenario`.
 
     Rows of the scorecard: ``scenario``, ``aspect``, ``measure``, ``label``, ``value``
     (null when the figure cannot be had) and ``note`` (why not: a table not loaded, a
     setting not configured). Unassigned accounts are counted, but are not a segment in
-    balance or discriminative power.
+    balance or discriminative power. Only the rows of `aspects` are worked out (the
+    workbench shows disruption alone, and actionability costs two more queries); the
+    segments' figures and the transitions always are.
     """
     per_segment = _segment_figures(base, scenario.assignments)
     transitions = _transitions(base, baseline.assignments, scenario.assignments)
     plan = (_capacity_plan(base, scenario.assignments, capacity) if capacity is not None
-            else None)
+            and "capacity" in aspects else None)
     has_revenue = "revenue" in base.context.tables
-    card = _Card(scenario.name)
+    card = _Card(scenario.name, aspects)
     segments = per_segment[per_segment[t.SEGMENT] != t.UNASSIGNED]
-    _balance(card, per_segment, has_revenue=has_revenue)
-    _discrimination(card, segments, base.context.tables)
-    _actionability(card, base, scenario, plan)
-    _disruption(card, transitions, _owner_segments(base, scenario.assignments),
-                has_revenue=has_revenue)
+    if "balance" in aspects:
+        _balance(card, per_segment, has_revenue=has_revenue)
+    if "discrimination" in aspects:
+        _discrimination(card, segments, base.context.tables)
+    if "actionability" in aspects:
+        _actionability(card, base, scenario, plan)
+    if "disruption" in aspects:
+        _disruption(card, transitions, _owner_segments(base, scenario.assignments),
+                    has_revenue=has_revenue)
     if plan is None:
         card.add("capacity", "reps_needed", "reps needed", None, NO_CAPACITY)
     else:
@@ -335,10 +345,13 @@ class _Card:
     """A scenario's scorecard rows, added one measure at a time."""
 
     scenario: str
+    aspects: tuple[str, ...] = ASPECTS  # the aspects whose rows are kept
     rows: list[dict] = field(default_factory=list)
 
     def add(self, aspect: str, measure: str, label: str, value: float | None,
             note: str = "") -> None:
+        if aspect not in self.aspects:
+            return
         self.rows.append({"scenario": self.scenario, "aspect": aspect, "measure": measure,
                           "label": label, "value": None if value is None or value != value
                           else round(float(value), DIGITS), "note": note})

@@ -1,7 +1,8 @@
 """The workbench's session: the project's data scored once, and each edited segmentation's figures.
 
 `open_workbench` loads, validates, enriches and scores the project once and keeps what every
-scenario reads (`segmint.plan.scenarios.scenario_base`) with the saved model's assignments.
+scenario reads (`segmint.plan.scenarios.scenario_base`) with the saved model's assignments,
+and the scored accounts with the saved model's dimensions worked out (`KeptAccounts`).
 `check_edit` turns an edited segmentation (the JSON the page sends) into a `Segmentation`,
 or into the problems to show beside the fields; `edit_figures` re-assigns it on the kept
 tables and returns the scenario scorecard's figures against the saved model.
@@ -17,18 +18,20 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 from pydantic import ValidationError
 
 from segmint import tables as t
-from segmint.config.project import BASELINE, Project, Segmentation
-from segmint.engine import release
+from segmint.config.project import BASELINE, Dimension, Project, ProductsHeld, Segmentation
+from segmint.engine import materialise, release
 from segmint.exceptions import ConfigError, RuleError, SegmintError
 from segmint.pipeline import connect, prepare
 from segmint.plan.scenarios import (Reassignment, ScenarioBase, reassign, scenario_base,
                                     score_scenario, scorecard_text)
 from segmint.plan.scorecard import kept_together
 from segmint.preflight import check_project
+from segmint.segment.assign import dimension_columns, segments_only
 
 EDITED = "edited"  # the edited model's scenario name, against the saved one (the baseline)
 SEGMENTATION = "segmentation"  # where the edited model lives in segmint.yaml
@@ -36,6 +39,7 @@ SEGMENTATION = "segmentation"  # where the edited model lives in segmint.yaml
 DISRUPTION = ("accounts_moved", "accounts_moved_share", "arr_moved", "arr_moved_share",
               "owners_split", "accounts_off_owner_segment")
 SEGMENT_FIGURES = ("accounts", "customers", t.ARR, t.POTENTIAL, "win_rate", "nrr", "acv")
+SAVED_DIMENSION = "_saved_dimension_"  # the kept accounts' column of each saved dimension
 
 
 class EditError(SegmintError, ValueError):
@@ -52,6 +56,27 @@ class EditError(SegmintError, ValueError):
 
 
 @dataclass
+class KeptAccounts:
+    """The scored accounts with the saved model's dimensions, worked out once and kept.
+
+    ``table`` has every column of the scored accounts and, for each dimension of `specs`, a
+    column ``_saved_dimension_<name>`` holding it as that spec gives it.
+    """
+
+    table: ir.Table
+    specs: dict[str, Dimension]
+    columns: dict[str, str]
+
+    def reusable(self, model: Segmentation) -> dict[str, str]:
+        """The kept column of each of `model`'s dimensions that is as saved, and reads an
+        account field (not a column another dimension of either model writes)."""
+        written = set(model.dimensions) | set(self.specs)
+        return {name: self.columns[name] for name, spec in model.dimensions.items()
+                if name in self.columns and self.specs[name] == spec
+                and (isinstance(spec, ProductsHeld) or spec.field not in written)}
+
+
+@dataclass
 class Workbench:
     """The project, its data scored once and kept (`base`), and the saved model's assignments.
 
@@ -62,6 +87,7 @@ class Workbench:
     base: ScenarioBase
     saved: Reassignment
     con: ibis.BaseBackend
+    accounts: KeptAccounts
     warnings: list[str] = field(default_factory=list)
     project_file: Path | None = None  # the segmint.yaml a save writes to
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -97,7 +123,14 @@ def open_workbench(project: Project, *, progress: Callable[[str], None] | None =
                                             if c == t.POTENTIAL])
     progress(f"assign {BASELINE}")
     saved = reassign(base, project.segmentation, name=BASELINE, bridge=False)
-    return Workbench(project, base, saved, con, prepared.warnings, project_file)
+    progress("keep the saved dimensions")
+    context = prepared.context
+    table, columns = dimension_columns(
+        context.accounts, project.segmentation, prefix=SAVED_DIMENSION,
+        revenue=context.tables.get("revenue"), deals=context.tables.get("deals"))
+    accounts = KeptAccounts(context.keep(table, "workbench_accounts"),
+                            dict(project.segmentation.dimensions), columns)
+    return Workbench(project, base, saved, con, accounts, prepared.warnings, project_file)
 
 
 def check_edit(project: Project, edited: Any) -> Segmentation:
@@ -142,9 +175,10 @@ def edit_figures(workbench: Workbench, model: Segmentation) -> dict[str, Any]:
     only renamed). The figures are `segmint.plan.scenarios.score_scenario`'s.
     """
     with workbench.lock:
-        edited = reassign(workbench.base, model, name=EDITED, bridge=False)
+        edited = edited_assignments(workbench, model)
         try:
-            score = score_scenario(workbench.base, edited, workbench.saved)
+            score = score_scenario(workbench.base, edited, workbench.saved,
+                                   aspects=("disruption",))
         finally:
             release(workbench.con, edited.assignments)
     segments = score.segments.merge(score.outcomes, on=t.SEGMENT, how="left")
@@ -165,6 +199,24 @@ def edit_figures(workbench: Workbench, model: Segmentation) -> dict[str, Any]:
                          "moved": not bool(same)}
                         for row, same in zip(transitions.to_dict("records"), kept)],
     }
+
+
+def edited_assignments(workbench: Workbench, model: Segmentation) -> Reassignment:
+    """`model` assigned on the kept accounts, as `segmint.plan.scenarios.reassign` assigns it,
+    kept in the engine with what the scorecard reads (`release` it after).
+
+    Each of `model`'s dimensions that is as saved is copied from its kept column
+    (`KeptAccounts.reusable`); the others, and the rules, are worked out on the kept accounts.
+    """
+    kept, context = workbench.accounts, workbench.base.context
+    # what `reassign`'s assignments give the scorecard beside the segment: the coverage
+    # economics read customers and ARR from them
+    carry = tuple(c for c in (t.IS_CUSTOMER, t.ARR) if c in kept.table.columns)
+    assigned = segments_only(kept.table, model, revenue=context.tables.get("revenue"),
+                             deals=context.tables.get("deals"), reuse=kept.reusable(model),
+                             carry=carry)
+    table = materialise(workbench.con, assigned, "workbench_edit", short_lived=True)
+    return Reassignment(EDITED, model, table, summary=None, bridge=None)
 
 
 def _number(value: Any) -> float | int | None:
