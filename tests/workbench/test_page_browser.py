@@ -5,13 +5,32 @@ from __future__ import annotations
 
 import copy
 
+import pandas as pd
 import pytest
 
-from segmint.workbench.session import check_edit, edit_figures
+from segmint.engine import release
+from segmint.plan.scenarios import reassign, score_scenario, scorecard_text
+from segmint.workbench.session import DISRUPTION, SEGMENT_FIGURES, check_edit
 
 
 def library_figures(workbench, model: dict) -> dict:
-    return edit_figures(workbench, check_edit(workbench.project, model))
+    """`model`'s figures by the library's own scenario path, as `segmint compare` has them:
+    every dimension and every reason worked out again (`reassign`), scored by
+    `score_scenario`; not the workbench's shortcut (`edited_assignments`)."""
+    scenario = reassign(workbench.base, check_edit(workbench.project, model), name="edited",
+                        bridge=False)
+    try:
+        score = score_scenario(workbench.base, scenario, workbench.saved)
+    finally:
+        release(workbench.con, scenario.assignments)
+    segments = score.segments.merge(score.outcomes, on="segment", how="left")
+    return {"segments": [{"segment": row["segment"],
+                          **{name: None if pd.isna(row[name]) else row[name]
+                             for name in SEGMENT_FIGURES}}
+                         for row in segments.to_dict("records")],
+            "disruption": {row["measure"]: scorecard_text(row["measure"], row["value"],
+                                                          row["note"])
+                           for row in score.rows if row["measure"] in DISRUPTION}}
 
 
 def shown_segments(page) -> list[dict]:
@@ -24,8 +43,7 @@ def shown_segments(page) -> list[dict]:
 
 
 def expected_segments(figures: dict) -> list[dict]:
-    names = ("accounts", "customers", "arr", "potential", "win_rate", "nrr", "acv")
-    return [{"segment": row["segment"], "values": {name: row[name] for name in names}}
+    return [{"segment": row["segment"], "values": {name: row[name] for name in SEGMENT_FIGURES}}
             for row in figures["segments"]]
 
 
@@ -60,7 +78,9 @@ def test_the_page_shows_the_saved_models_figures(opened):
     page, problems, workbench = opened
     saved = workbench.project.segmentation.model_dump(mode="json", exclude_none=True)
     assert page.title() == "Tiny Co: segmint workbench"
-    assert shown_segments(page) == expected_segments(library_figures(workbench, saved))
+    figures = library_figures(workbench, saved)
+    assert shown_segments(page) == expected_segments(figures)
+    assert shown_disruption(page) == figures["disruption"]
     assert shown_disruption(page)["accounts_moved"] == "0"
     assert problems == []
 
@@ -74,6 +94,7 @@ def test_editing_a_band_edge_then_a_rule_shows_the_librarys_figures(opened):
     model["dimensions"]["size"]["edges"] = [300.0]
     figures = library_figures(workbench, model)
     assert shown_segments(page) == expected_segments(figures)
+    assert shown_disruption(page) == figures["disruption"]
     smb = next(row for row in shown_segments(page) if row["segment"] == "SMB")
     assert (smb["values"]["accounts"], smb["values"]["arr"]) == (6, 28800)  # a5, a7 join
     assert shown_disruption(page)["accounts_moved"] == "2"
@@ -86,6 +107,7 @@ def test_editing_a_band_edge_then_a_rule_shows_the_librarys_figures(opened):
     model["segments"][0]["when"] = "employees >= 5000"  # a6 (5,000) joins a8 in Strategic
     figures = library_figures(workbench, model)
     assert shown_segments(page) == expected_segments(figures)
+    assert shown_disruption(page) == figures["disruption"]
     strategic = next(row for row in shown_segments(page) if row["segment"] == "Strategic")
     assert (strategic["values"]["accounts"], strategic["values"]["arr"]) == (2, 28800)
     assert problems == []
@@ -134,3 +156,25 @@ def test_a_path_outside_the_workbench_is_refused(served, chromium_page):
                  "/segmint.yaml", "/accounts.csv"):
         page, answer, problems = chromium_page(f"{url}{path}?token={token}")
         assert answer.status == 404, path
+
+
+@pytest.mark.parametrize("scenario", ["../../evil", "/tmp/evil", "..", "sub/evil",
+                                      "C:\\evil"])
+def test_a_save_naming_a_path_is_refused_and_writes_nothing(opened, scenario):
+    # the only name a request gives is a scenario's: never a path, whatever the page sends
+    page, problems, workbench = opened
+    path = workbench.project_file
+    before = path.read_text()
+    folder = sorted(p.name for p in path.parent.rglob("*"))
+    model = workbench.project.segmentation.model_dump(mode="json", exclude_none=True)
+    for endpoint, extra in (("/api/save/preview", {}), ("/api/save", {"diff": ""})):
+        status, body = page.evaluate("""async ([endpoint, body]) => {
+            const answer = await fetch(endpoint, {method: "POST", body: JSON.stringify(body),
+                headers: {"X-Segmint-Token": new URL(location).searchParams.get("token"),
+                          "Content-Type": "application/json"}});
+            return [answer.status, await answer.json()];
+        }""", [endpoint, {"segmentation": model, "scenario": scenario, **extra}])
+        assert status in (409, 422), endpoint
+        assert f"scenario name {scenario!r}" in body["problems"][0]["message"]
+    assert path.read_text() == before
+    assert sorted(p.name for p in path.parent.rglob("*")) == folder
