@@ -178,3 +178,50 @@ def test_a_save_naming_a_path_is_refused_and_writes_nothing(opened, scenario):
         assert f"scenario name {scenario!r}" in body["problems"][0]["message"]
     assert path.read_text() == before
     assert sorted(p.name for p in path.parent.rglob("*")) == folder
+
+
+def test_adding_and_removing_bands_and_segments_shows_the_librarys_figures(served,
+                                                                           chromium_page):
+    url, token, workbench = served
+    page, answer, problems = chromium_page(f"{url}/?token={token}")
+    page.wait_for_function("() => document.getElementById('status').textContent"
+                           " === 'Figures for the saved model.'")
+    model = copy.deepcopy(workbench.project.segmentation.model_dump(mode="json",
+                                                                    exclude_none=True))
+    page.focus("button.add-band")  # size: a third band from 200 employees (twice the edge)
+    page.keyboard.press("Enter")
+    wait_for_edit(page, 1)
+    assert page.evaluate("document.activeElement.dataset.key") == \
+        "segmentation.dimensions.size.edges[2]"
+    model["dimensions"]["size"].update(edges=[100, 200], labels=["SMB", "ENT", "band 3"])
+    figures = library_figures(workbench, model)
+    assert shown_segments(page) == expected_segments(figures)
+    by_name = {row["segment"]: row["values"]["accounts"] for row in shown_segments(page)}
+    assert by_name == {"SMB": 4, "ENT": 1, "band 3": 2, "Strategic": 1}  # a6 and a7 from 200
+
+    page.focus("li[data-key='segmentation.segments[1]'] button.remove-segment")
+    page.keyboard.press("Enter")  # Strategic goes: a8 (9,000 employees) is in band 3
+    wait_for_edit(page, 2)
+    model["segments"] = []
+    assert shown_segments(page) == expected_segments(library_figures(workbench, model))
+    assert shown_disruption(page) == library_figures(workbench, model)["disruption"]
+
+    page.focus("#add-segment")
+    page.keyboard.press("Enter")
+    wait_for_edit(page, 3)
+    # one input event, so one edit (typing could send two when keys come slower than the wait)
+    page.fill('[data-key="segmentation.segments[1].when"]', 'country == "FR"')
+    wait_for_edit(page, 4)
+    model["segments"] = [{"name": "New segment", "when": 'country == "FR"'}]
+    figures = library_figures(workbench, model)
+    assert shown_segments(page) == expected_segments(figures)
+    assert {row["segment"]: row["values"]["accounts"] for row in shown_segments(page)} == {
+        "New segment": 4, "SMB": 2, "ENT": 1, "band 3": 1}  # a3, a4, a7, a8 are in FR
+
+    page.focus("button.remove-band")
+    page.keyboard.press("Enter")  # back to two bands
+    wait_for_edit(page, 5)
+    model["dimensions"]["size"].update(edges=[100], labels=["SMB", "ENT"])
+    assert shown_segments(page) == expected_segments(library_figures(workbench, model))
+    assert page.locator("button.remove-band").is_disabled()  # one edge is the fewest
+    assert problems == []

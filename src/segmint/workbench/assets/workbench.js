@@ -68,6 +68,20 @@ function dimensionEditor(name, spec) {
     spec.labels.forEach((label, i) => box.append(field(
       `band ${i + 1} label`, textInput(label, value => { spec.labels[i] = value; }),
       `${key}.labels[${i + 1}]`)));
+    const add = button(`Add a band to ${name}`, "add-band", () => {
+      // the new top band starts at twice the top edge (a first guess, edited like any other)
+      const top = Number(spec.edges[spec.edges.length - 1]);
+      spec.edges.push(Number.isFinite(top) && top > 0 ? top * 2 : 1);
+      spec.labels.push(`band ${spec.labels.length + 1}`);
+      rebuilt(`${key}.edges[${spec.edges.length}]`);
+    });
+    const remove = button(`Remove ${name}'s top band`, "remove-band", () => {
+      spec.edges.pop();
+      spec.labels.pop();
+      rebuilt(`${key}.edges[${spec.edges.length}]`);
+    });
+    remove.disabled = spec.edges.length < 2;  // one edge, two bands: the fewest bands make
+    box.append(el("p", {}), add, " ", remove);
   } else if (spec.kind === "map") {
     if (spec.builtin) box.append(el("p", {class: "note"}, `builtin: ${spec.builtin}`));
     for (const from of Object.keys(spec.values || {})) {
@@ -88,8 +102,29 @@ function segmentEditor(segment, i) {
   item.append(field("name", textInput(segment.name, value => { segment.name = value; }),
                     key + ".name"),
               field("when", textInput(segment.when, value => { segment.when = value; }),
-                    key + ".when"));
+                    key + ".when"),
+              button(`Remove segment ${segment.name}`, "remove-segment", () => {
+                model.segments.splice(i, 1);
+                rebuilt(model.segments.length ? `segmentation.segments[${Math.min(i, model.segments.length - 1) + 1}].when`
+                                              : null, "#add-segment");
+              }));
   return item;
+}
+
+function button(label, kind, onClick) {
+  const node = el("button", {type: "button", class: kind}, label);
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+function rebuilt(focusKey, fallback = null) {
+  // the editor drawn again after a band or segment is added or removed; the focus stays
+  // where the keyboard user expects it (the new or next field)
+  buildEditor();
+  const target = (focusKey && document.querySelector(`[data-key="${CSS.escape(focusKey)}"]`))
+    || (fallback && document.querySelector(fallback));
+  if (target) target.focus();
+  edited();
 }
 
 function buildEditor() {
@@ -97,6 +132,11 @@ function buildEditor() {
   dimensions.replaceChildren(...Object.entries(model.dimensions || {}).map(
     ([name, spec]) => dimensionEditor(name, spec)));
   document.getElementById("segments").replaceChildren(...(model.segments || []).map(segmentEditor));
+  document.getElementById("add-segment").onclick = () => {
+    // a new rule matching nothing yet: its accounts come as its rule is written
+    model.segments = [...(model.segments || []), {name: "New segment", when: "false"}];
+    rebuilt(`segmentation.segments[${model.segments.length}].when`);
+  };
   const template = document.getElementById("default-template");
   template.value = model.default || "";
   template.oninput = () => { model.default = template.value === "" ? null : template.value; edited(); };
