@@ -99,3 +99,34 @@ def test_a_body_that_is_not_a_model_says_what_to_send(client):
         answer = client.post(f"/api/figures?token={TOKEN}", content=body)
         assert answer.status_code == 400
         assert 'send {"segmentation": {...}}' in answer.json()["problems"][0]["message"]
+
+
+def test_the_segment_chart_is_the_reports_drawing_of_the_figures_segments(client, workbench):
+    figures = client.post(f"/api/figures?token={TOKEN}",
+                          json={"segmentation": edited(workbench, 300)}).json()
+    sizes = [{name: row[name] for name in ("segment", "accounts", "customers", "arr")}
+             for row in figures["segments"]]
+    sizes.append({"segment": "<script>alert(1)</script>", "accounts": 1, "customers": 0,
+                  "arr": None})
+    answer = client.post(f"/api/chart/segments?token={TOKEN}", json={"segments": sizes})
+    assert answer.status_code == 200
+    svg = answer.json()["svg"]
+    assert svg.startswith("<svg") and "Accounts and customers per segment" in svg
+    assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    # the bars' labels, in the order segment_bars draws them (fewest accounts at the bottom)
+    for name in ("Strategic", "ENT", "SMB"):
+        assert f"<!-- {name} -->" in svg
+
+
+@pytest.mark.parametrize(("segments", "said"), [
+    (None, "segments must be a list of 1 to 500 segments"),
+    ([{"segment": "SMB", "accounts": "6", "customers": 4, "arr": 1.0}],
+     "segments[1].accounts must be a whole number of at least 0, not '6'"),
+    ([{"segment": "SMB", "accounts": 6, "customers": 4, "arr": "1e9"}],
+     "segments[1].arr must be a number or null, not '1e9'"),
+    ([{"accounts": 6, "customers": 4, "arr": 1.0}], "segments[1] must have a segment name"),
+])
+def test_a_chart_request_that_is_not_the_figures_segments_is_refused(client, segments, said):
+    answer = client.post(f"/api/chart/segments?token={TOKEN}", json={"segments": segments})
+    assert answer.status_code == 400
+    assert said in answer.json()["problems"][0]["message"]

@@ -113,6 +113,21 @@ def test_editing_a_band_edge_then_a_rule_shows_the_librarys_figures(opened):
     assert problems == []
 
 
+def test_the_segment_chart_is_drawn_for_the_figures_shown(opened):
+    # after the edits above: the report's chart of the segments shown, loaded as an image
+    # under the page's Content-Security-Policy (no console error), one bar per segment
+    page, problems, workbench = opened
+    shown = shown_segments(page)
+    page.wait_for_function("() => { const image = document.getElementById("
+                           "'segment-chart-image'); return image.complete && "
+                           f"image.naturalWidth > 0 && image.dataset.segments === '{len(shown)}'; }}")
+    alt = page.get_attribute("#segment-chart-image", "alt")
+    assert alt.startswith("Accounts, customers and ARR per segment: ")
+    for row in shown:
+        assert f"{row['segment']} {row['values']['accounts']:,} accounts" in alt
+    assert problems == []
+
+
 def test_a_rule_that_does_not_parse_is_shown_at_its_caret(opened):
     page, problems, workbench = opened
     before = shown_segments(page)

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import secrets
 import socket
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, quote
 
+import pandas as pd
+
+from segmint import tables as t
 from segmint.exceptions import ConfigError, SegmintError
+from segmint.report.charts import segment_bars, to_svg
 from segmint.workbench.save import plan_save, save
 from segmint.workbench.session import EditError, Workbench, check_edit, edit_figures
 
@@ -31,6 +37,7 @@ except ImportError:  # the serve extra is not installed: `require_serve_extra` s
     Starlette = None  # type: ignore[assignment,misc]
 
 MAX_BODY_BYTES = 256 * 1024  # an edited model is a few kilobytes; anything larger is refused
+MAX_CHART_SEGMENTS = 500  # a chart of more segments than this could not be read
 TOKEN_PARAM, TOKEN_HEADER = "token", "x-segmint-token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 ASSETS = Path(__file__).parent / "assets"
@@ -80,7 +87,9 @@ def workbench_app(workbench: Workbench, *, token: str) -> Starlette:
     ``{"problems": [...]}`` naming each setting to fix (`check_edit`); ``POST
     /api/save/preview`` ``{"segmentation": ..., "scenario": null or a name}`` → the diff
     saving would make to segmint.yaml, and ``POST /api/save`` with that ``diff`` writes it
-    (409 when the file no longer gives that diff: `segmint.workbench.save`).
+    (409 when the file no longer gives that diff: `segmint.workbench.save`); ``POST
+    /api/chart/segments`` ``{"segments": [...]}`` (the figures' segments) → ``{"svg": ...}``,
+    the report's chart of accounts, customers and ARR per segment (`segment_sizes`).
 
     Examples
     --------
@@ -150,6 +159,17 @@ def workbench_app(workbench: Workbench, *, token: str) -> Starlette:
         return JSONResponse({"file": plan.path.name, "key": ".".join(plan.key),
                              "diff": plan.diff, "saved": write})
 
+    async def segment_chart(request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+            summary = segment_sizes(payload.get("segments") if isinstance(payload, dict)
+                                    else None)
+        except (ValueError, UnicodeDecodeError) as err:
+            return _problem(f"send {{\"segments\": [...]}}, the segments the figures gave: {err}",
+                            400)
+        svg = await run_in_threadpool(lambda: to_svg(segment_bars(summary), salt="workbench"))
+        return JSONResponse({"svg": svg})
+
     async def save_preview(request: Request) -> Response:
         return await save_request(request, write=False)
 
@@ -158,6 +178,7 @@ def workbench_app(workbench: Workbench, *, token: str) -> Starlette:
 
     routes = [Route("/", page), Route("/assets/{name}", asset),
               Route("/api/model", model), Route("/api/figures", figures, methods=["POST"]),
+              Route("/api/chart/segments", segment_chart, methods=["POST"]),
               Route("/api/save/preview", save_preview, methods=["POST"]),
               Route("/api/save", save_model, methods=["POST"])]
     return Guard(Starlette(routes=routes), token=token)
@@ -228,6 +249,42 @@ async def _send_text(send, status: int, text: str) -> None:
         (b"content-type", b"text/plain; charset=utf-8"),
         *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())]})
     await send({"type": "http.response.body", "body": text.encode()})
+
+
+def segment_sizes(segments: Any) -> pd.DataFrame:
+    """The segments the page sends back for their chart, checked, as the report's
+    `segment_bars` draws them: ``segment``, ``accounts``, ``customers`` and ``arr``.
+
+    Raises ValueError naming what is wrong: the page sends what `edit_figures` gave it, so
+    anything else is refused rather than drawn.
+
+    >>> segment_sizes([{"segment": "SMB", "accounts": 6, "customers": 4, "arr": 28800}]).values.tolist()
+    [['SMB', 6, 4, 28800.0]]
+    >>> segment_sizes([{"segment": "SMB", "accounts": -1, "customers": 0, "arr": None}])
+    Traceback (most recent call last):
+    ...
+    ValueError: segments[1].accounts must be a whole number of at least 0, not -1
+    """
+    if not isinstance(segments, list) or not 0 < len(segments) <= MAX_CHART_SEGMENTS:
+        raise ValueError(f"segments must be a list of 1 to {MAX_CHART_SEGMENTS} segments")
+    rows = []
+    for number, row in enumerate(segments, start=1):
+        where = f"segments[{number}]"
+        if not isinstance(row, dict) or not isinstance(row.get(t.SEGMENT), str):
+            raise ValueError(f"{where} must have a segment name")
+        for name in ("accounts", "customers"):
+            value = row.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{where}.{name} must be a whole number of at least 0, "
+                                 f"not {value!r}")
+        arr = row.get(t.ARR)
+        if arr is not None and (not isinstance(arr, int | float) or isinstance(arr, bool)
+                                or not math.isfinite(arr)):
+            raise ValueError(f"{where}.arr must be a number or null, not {arr!r}")
+        rows.append({t.SEGMENT: row[t.SEGMENT], "accounts": row["accounts"],
+                     "customers": row["customers"],
+                     t.ARR: float("nan") if arr is None else float(arr)})
+    return pd.DataFrame(rows, columns=[t.SEGMENT, "accounts", "customers", t.ARR])
 
 
 def _figures_of_edit(workbench: Workbench, edited: dict) -> dict:

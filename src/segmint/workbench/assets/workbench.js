@@ -214,6 +214,31 @@ function showFigures(figures) {
     return tr;
   });
   document.querySelector("#transitions tbody").replaceChildren(...moves);
+  drawChart(figures.segments);
+}
+
+let charted = 0;  // the latest chart asked for: older answers are dropped
+
+async function drawChart(segments) {
+  // the report's chart of the segments just shown, drawn by the server (matplotlib, as in
+  // report.html) and shown as an image: an SVG in an <img> runs nothing
+  const number = ++charted;
+  const sizes = segments.map(row => ({segment: row.segment, accounts: row.accounts,
+                                      customers: row.customers, arr: row.arr}));
+  let body;
+  try {
+    const answer = await api("api/chart/segments", {segments: sizes});
+    if (!answer.ok) return;
+    body = await answer.json();
+  } catch (error) {
+    return;  // the figures are shown; the chart waits for the next edit
+  }
+  if (number !== charted) return;
+  const image = document.getElementById("segment-chart-image");
+  image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(body.svg);
+  image.alt = "Accounts, customers and ARR per segment: " + sizes.map(
+    row => `${row.segment} ${COUNT.format(row.accounts)} accounts`).join(", ");
+  image.dataset.segments = String(sizes.length);
 }
 
 function setStatus(text, stale = false) {
