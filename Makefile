@@ -14,12 +14,12 @@ SEGMINT_BACKENDS ?= duckdb,pyspark
 # (benchmarks/README.md, "Test suite time").
 TEST_WORKERS ?= 0
 
-.PHONY: demo test bench bench-territories clean browser java
+.PHONY: demo test bench bench-territories bench-workbench clean browser java
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark,serve]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -52,6 +52,10 @@ bench: $(STAMP)
 # 100k accounts x 200 territories: ours, a greedy cut and a MIP on the same input
 bench-territories: $(STAMP)
 	$(BIN)/python benchmarks/territories.py
+
+# segmint serve: p50 / p95 latency per edit of the workbench at 5k accounts
+bench-workbench: $(STAMP)
+	$(BIN)/python benchmarks/workbench.py
 
 clean:
 	rm -rf $(VENV) demo-company .pytest_cache

@@ -147,3 +147,36 @@ def demo_run(tmp_path_factory):
     manifest = generate_company(folder, accounts=3000, seed=11)
     (folder / "segmint.yaml").write_text(demo_project("csv"))
     return manifest, run(load_project(folder / "segmint.yaml"))
+
+
+@pytest.fixture(scope="module")
+def chromium_tab():
+    """A function opening a URL in headless Chromium (Debian's, through Playwright), one
+    browser per test module: ``open_tab(url, local=prefix)`` returns the page, the answer
+    to the navigation and the list its console errors, page errors and any request whose URL
+    does not start with `local` (a page fetching off the machine) are written to."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; `make test` installs it")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+        def open_tab(url: str, *, local: str):
+            problems: list[str] = []
+            page = browser.new_page()
+            page.on("console", lambda message: message.type == "error"
+                    and problems.append(message.text))
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda request: request.url.startswith(local)
+                    or problems.append(f"the page fetched {request.url}"))
+            return page, page.goto(url), problems
+
+        yield open_tab
+        browser.close()

@@ -138,6 +138,39 @@ def compare(
 
 
 @app.command()
+def serve(
+    path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
+    port: Annotated[int, typer.Option(
+        min=0, max=65535, help="The port on 127.0.0.1 (0: any free one).")] = 0,
+) -> None:
+    """Open the segmentation workbench: edit the model in a browser and see each edit's
+    figures against the saved model. Loads and scores the data once; serves on 127.0.0.1."""
+    from segmint.workbench.app import (loopback_socket, new_token, require_serve_extra,
+                                       serve_forever, workbench_app)
+
+    require_serve_extra()  # before any data is read
+    project = load_project(path)
+    from segmint.config.project import BASELINE
+    from segmint.pipeline import STAGES
+    from segmint.workbench.session import open_workbench
+
+    stages = [*STAGES[:STAGES.index("assign")], "keep scenario tables", f"assign {BASELINE}"]
+    with _progress() as bar:
+        task = bar.add_task("starting", total=len(stages))
+        workbench = open_workbench(project, project_file=path / "segmint.yaml"
+                                   if path.is_dir() else path, progress=lambda stage: bar.update(
+            task, description=stage, completed=stages.index(stage) if stage in stages else None))
+        bar.update(task, description="ready", completed=len(stages))
+    _print_warnings(workbench.warnings)
+    token, sock = new_token(), loopback_socket(port)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
+    console.print(f"Workbench for [bold]{escape(project.name)}[/bold] at {escape(url)}",
+                  soft_wrap=True)  # the URL on one line, whatever the terminal's width
+    console.print("Open it in a browser on this machine; Ctrl-C stops it.")
+    serve_forever(workbench_app(workbench, token=token), sock)
+
+
+@app.command()
 def carve(
     path: Annotated[Path, typer.Argument(help="The project file.")] = Path("segmint.yaml"),
     count: Annotated[Optional[int], typer.Option(min=1, help="Territories per segment.")] = None,

@@ -37,7 +37,28 @@ class ColumnNotFoundError(SegmintError, KeyError):
 
 
 class RuleError(SegmintError, ValueError):
-    """A segment rule or dimension refers to something that does not exist or mixes types."""
+    """A segment rule or dimension refers to something that does not exist or mixes types.
+
+    ``key`` is the YAML key of the rule (``segmentation.segments[2].when``) and ``position``
+    the 0-based offset in the rule's text the error points at, when they are known: the
+    workbench shows the message at that caret.
+    """
+
+    key: str | None = None
+    position: int | None = None
+
+    def located(self, *, key: str | None = None, position: int | None = None) -> RuleError:
+        """This error with its YAML key and caret set (those given), for chaining.
+
+        >>> err = RuleError("the rule reads 'x'").located(key="segmentation.segments[1].when")
+        >>> err.key, err.position
+        ('segmentation.segments[1].when', None)
+        """
+        if key is not None:
+            self.key = key
+        if position is not None:
+            self.position = position
+        return self
 
 
 class RuleSyntaxError(RuleError):

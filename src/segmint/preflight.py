@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from segmint import tables as t
@@ -120,9 +121,11 @@ def _check_segmentation(project: Project, segmentation: Segmentation, key: str, 
     for position, segment in enumerate(segmentation.segments, start=1):
         where = f"{key}.segments[{position}] ({segment.name})"
         try:
-            rules.append((where, parse_rule(segment.when)))
+            rules.append((where, f"{key}.segments[{position}].when", segment.when,
+                          parse_rule(segment.when)))
         except RuleError as err:
-            raise type(err)(f"{where}: {err}") from None
+            raise type(err)(f"{where}: {err}").located(
+                key=f"{key}.segments[{position}].when", position=err.position) from None
     known = known | set(segmentation.dimensions)
     for dimension, spec in segmentation.dimensions.items():
         if isinstance(spec, ProductsHeld) and getattr(project.sources, spec.source) is None:
@@ -133,10 +136,14 @@ def _check_segmentation(project: Project, segmentation: Segmentation, key: str, 
         if isinstance(spec, Bands | ValueMap | SectorGroups):
             _check_name(spec.field, f"{key}.dimensions.{dimension}.field", known,
                         offered, ours, exact=exact, reads="reads field")
-    for where, rule in rules:
+    for where, rule_key, text, rule in rules:
         for field in sorted(rule.fields):
-            _check_name(field, where, known, offered, ours, exact=exact,
-                        reads="the rule reads")
+            try:
+                _check_name(field, where, known, offered, ours, exact=exact,
+                            reads="the rule reads")
+            except RuleError as err:  # the caret on the name, for the workbench
+                found = re.search(rf"(?<![\w.]){re.escape(field)}(?!\w)", text)
+                raise err.located(key=rule_key, position=found.start() if found else None)
 
 
 def _deal_outcome_warnings(project: Project) -> list[str]:

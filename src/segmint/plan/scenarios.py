@@ -66,13 +66,13 @@ class ScenarioBase:
 @dataclass
 class Reassignment:
     """One segmentation assigned on a `ScenarioBase`: the assignments (kept in the engine),
-    the segment summary (pandas) and the quarterly ARR bridge per segment (None without
-    revenue)."""
+    the segment summary (pandas; None where nothing shows it: the workbench's edits) and the
+    quarterly ARR bridge per segment (None without revenue)."""
 
     name: str
     model: Segmentation
     assignments: ir.Table
-    summary: pd.DataFrame
+    summary: pd.DataFrame | None
     bridge: ir.Table | None
 
 
@@ -104,11 +104,13 @@ def scenario_base(context: RunContext, score_columns: tuple[str, ...] | list[str
                         coverage)
 
 
-def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE) -> Reassignment:
+def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE,
+             bridge: bool = True) -> Reassignment:
     """Assign `model` on the base's tables: assignments, segment summary and ARR bridge.
 
     Nothing is loaded again: the assignments are rules over the scored accounts, and the
-    bridge is one join and group-by of the kept movements (`segment_bridge`).
+    bridge is one join and group-by of the kept movements (`segment_bridge`); without
+    `bridge` (the workbench, which shows no bridge) it is None and not even built.
 
     Examples
     --------
@@ -129,11 +131,11 @@ def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE) -
         deals=context.tables.get("deals"), score_columns=base.score_columns),
         "scenario_assignments")
     summary = segment_summary(assignments).to_pandas()
-    bridge = None
-    if base.movements is not None and base.bounds is not None:
-        bridge = segment_bridge(base.movements, assignments.select(t.ACCOUNT_ID, t.SEGMENT),
-                                base.bounds)
-    return Reassignment(name, model, assignments, summary, bridge)
+    per_segment = None
+    if bridge and base.movements is not None and base.bounds is not None:
+        per_segment = segment_bridge(base.movements,
+                                     assignments.select(t.ACCOUNT_ID, t.SEGMENT), base.bounds)
+    return Reassignment(name, model, assignments, summary, per_segment)
 
 
 def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,
@@ -187,11 +189,15 @@ def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,
         ratio = latest.ttm_net_arr.cast("float64") / latest.ttm_base_arr.cast("float64").nullif(0)
         per_account = latest.select(
             _account=latest[t.ACCOUNT_ID], **_moments("nrr", ratio.fill_null(0.0), held),
+            # in cents, summed per segment: the segment's own trailing-twelve-month NRR
+            _base_cents_nrr=latest.ttm_base_arr.cast("int64"),
+            _net_cents_nrr=latest.ttm_net_arr.cast("int64"),
             **{"_trials_churn_rate": held.cast("int64"),
                "_hits_churn_rate": (held & (latest[t.CLOSING_ARR] == 0)).cast("int64")})
         out = _left_join(out, per_account)
     else:
         out = out.mutate(_n_nrr=zero_int, _sum_nrr=zero, _sq_nrr=zero,
+                         _base_cents_nrr=zero_int, _net_cents_nrr=zero_int,
                          _trials_churn_rate=zero_int, _hits_churn_rate=zero_int)
     if deals is not None:
         new = deals.filter((normalise_deal_type(deals[t.DEAL_TYPE]) == "new")
@@ -256,29 +262,40 @@ class ScenarioScore:
     rows: list[dict]
     segments: pd.DataFrame
     transitions: pd.DataFrame
+    outcomes: pd.DataFrame | None = None  # `segment_outcomes`: win rate, NRR, ACV per segment
+
+
+ASPECTS = ("balance", "discrimination", "actionability", "disruption", "capacity")
 
 
 def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassignment,
-                   capacity: Capacity | None = None) -> ScenarioScore:
+                   capacity: Capacity | None = None, *,
+                   aspects: tuple[str, ...] = ASPECTS) -> ScenarioScore:
     """Balance, discriminative power, actionability, disruption and capacity of `scenario`.
 
     Rows of the scorecard: ``scenario``, ``aspect``, ``measure``, ``label``, ``value``
     (null when the figure cannot be had) and ``note`` (why not: a table not loaded, a
     setting not configured). Unassigned accounts are counted, but are not a segment in
-    balance or discriminative power.
+    balance or discriminative power. Only the rows of `aspects` are worked out (the
+    workbench shows disruption alone, and actionability costs two more queries); the
+    segments' figures and the transitions always are.
     """
     per_segment = _segment_figures(base, scenario.assignments)
     transitions = _transitions(base, baseline.assignments, scenario.assignments)
     plan = (_capacity_plan(base, scenario.assignments, capacity) if capacity is not None
-            else None)
+            and "capacity" in aspects else None)
     has_revenue = "revenue" in base.context.tables
-    card = _Card(scenario.name)
+    card = _Card(scenario.name, aspects)
     segments = per_segment[per_segment[t.SEGMENT] != t.UNASSIGNED]
-    _balance(card, per_segment, has_revenue=has_revenue)
-    _discrimination(card, segments, base.context.tables)
-    _actionability(card, base, scenario, plan)
-    _disruption(card, transitions, _owner_segments(base, scenario.assignments),
-                has_revenue=has_revenue)
+    if "balance" in aspects:
+        _balance(card, per_segment, has_revenue=has_revenue)
+    if "discrimination" in aspects:
+        _discrimination(card, segments, base.context.tables)
+    if "actionability" in aspects:
+        _actionability(card, base, scenario, plan)
+    if "disruption" in aspects:
+        _disruption(card, transitions, _owner_segments(base, scenario.assignments),
+                    has_revenue=has_revenue)
     if plan is None:
         card.add("capacity", "reps_needed", "reps needed", None, NO_CAPACITY)
     else:
@@ -290,7 +307,33 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
                        if plan is not None else float("nan"))
     shown.insert(0, "scenario", scenario.name)
     transitions.insert(0, "scenario", scenario.name)
-    return ScenarioScore(card.rows, shown, transitions)
+    return ScenarioScore(card.rows, shown, transitions, segment_outcomes(per_segment))
+
+
+def segment_outcomes(per_segment: pd.DataFrame) -> pd.DataFrame:
+    """Win rate, NRR and ACV per segment, from the outcome sums of `account_outcomes`.
+
+    ``win_rate``: won ÷ closed new-business deals; ``nrr``: the segment's ARR now ÷ its ARR
+    a year before, of the accounts that had ARR then (the trailing-twelve-month NRR of
+    `segmint.analyse.performance.retention` at the latest period); ``acv``: customers' mean
+    ARR. Null where a segment has nothing to divide by.
+
+    Examples
+    --------
+    >>> sums = pd.DataFrame({"segment": ["SMB", "ENT"], "_trials_win_rate": [5, 0],
+    ...     "_hits_win_rate": [1, 0], "_base_cents_nrr": [10_000, 50_000],
+    ...     "_net_cents_nrr": [9_000, 60_000], "_n_acv": [2, 1], "_sum_acv": [300.0, 900.0]})
+    >>> segment_outcomes(sums).values.tolist()
+    [['SMB', 0.2, 0.9, 150.0], ['ENT', nan, 1.2, 900.0]]
+    """
+    def ratio(top: pd.Series, bottom: pd.Series) -> pd.Series:
+        return top.astype("float64") / bottom.astype("float64").where(bottom > 0)
+
+    return pd.DataFrame({
+        t.SEGMENT: per_segment[t.SEGMENT],
+        "win_rate": ratio(per_segment["_hits_win_rate"], per_segment["_trials_win_rate"]),
+        "nrr": ratio(per_segment["_net_cents_nrr"], per_segment["_base_cents_nrr"]),
+        "acv": ratio(per_segment["_sum_acv"], per_segment["_n_acv"])}).reset_index(drop=True)
 
 
 NO_CAPACITY = "capacity not configured (add capacity: {} to segmint.yaml)"
@@ -302,10 +345,13 @@ class _Card:
     """A scenario's scorecard rows, added one measure at a time."""
 
     scenario: str
+    aspects: tuple[str, ...] = ASPECTS  # the aspects whose rows are kept
     rows: list[dict] = field(default_factory=list)
 
     def add(self, aspect: str, measure: str, label: str, value: float | None,
             note: str = "") -> None:
+        if aspect not in self.aspects:
+            return
         self.rows.append({"scenario": self.scenario, "aspect": aspect, "measure": measure,
                           "label": label, "value": None if value is None or value != value
                           else round(float(value), DIGITS), "note": note})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import ibis
@@ -130,23 +131,99 @@ def unassigned_reasons(assignments: ir.Table, accounts: ir.Table, model: Segment
 
 
 def _with_dimensions(accounts: ir.Table, model: Segmentation, *, revenue: ir.Table | None,
-                     deals: ir.Table | None) -> ir.Table:
+                     deals: ir.Table | None, reuse: Mapping[str, str] | None = None) -> ir.Table:
+    """`accounts` with one column per dimension, in the model's order (a dimension may read a
+    field named like an earlier one); a dimension in `reuse` is copied from the column of
+    `accounts` it names, which holds it already (`segments_only`)."""
     table = accounts
     for name, spec in model.dimensions.items():
-        if isinstance(spec, ProductsHeld):
+        if reuse and name in reuse:
+            table = table.mutate(**{name: table[reuse[name]]})
+        elif isinstance(spec, ProductsHeld):
             table = dims.products_held(table, spec, revenue=revenue, deals=deals, name=name)
         else:
             table = table.mutate(**{name: _dimension(table, name, spec)})
     return table
 
 
-def _segment_and_reason(table: ir.Table, model: Segmentation) -> ir.Table:
-    """`table` with ``segment`` and the reason's columns."""
+def segments_only(accounts: ir.Table, model: Segmentation, *, revenue: ir.Table | None = None,
+                  deals: ir.Table | None = None, reuse: Mapping[str, str] | None = None,
+                  carry: tuple[str, ...] = ()) -> ir.Table:
+    """``account_id``, the columns of `carry` and ``segment`` as `assign` gives it: no
+    dimension, no reason.
+
+    The workbench re-assigns on every edit and shows no reasons: leaving them out, and the
+    columns the model does not read, keeps the query a fraction of `assign`'s size, and
+    compiling it is most of an edit's time. `reuse` maps a dimension to a column of
+    `accounts` that holds it already (worked out once for the saved model); only the
+    dimensions not in it are worked out here.
+
+    Examples
+    --------
+    The region is taken from the kept column (its map is not worked out again); the rule
+    and the template are.
+
+    >>> model = Segmentation.model_validate({"dimensions": {"region": {"kind": "map",
+    ...     "field": "country", "values": {"FR": "EMEA", "US": "NA"}}},
+    ...     "segments": [{"name": "Key", "when": "arr > 100"}], "default": "Core {region}"})
+    >>> accounts = ibis.memtable({"account_id": ["x", "y", "z"], "arr": [500.0, 0.0, 0.0],
+    ...     "country": ["FR", "FR", "BR"], "_kept_region": ["EMEA", "EMEA", None]})
+    >>> out = segments_only(accounts, model, reuse={"region": "_kept_region"})
+    >>> out.columns, out.order_by("account_id").segment.execute().tolist()
+    (('account_id', 'segment'), ['Key', 'Core EMEA', 'Unassigned'])
+    """
+    reuse = reuse or {}
+    read = {t.ACCOUNT_ID, *carry, *reuse.values(),
+            *(field for rule in model.segments for field in parse_rule(rule.when).fields),
+            *(spec.field for name, spec in model.dimensions.items()
+              if name not in reuse and not isinstance(spec, ProductsHeld))}
+    table = _with_dimensions(accounts.select(*(c for c in accounts.columns if c in read)), model,
+                             revenue=revenue, deals=deals, reuse=reuse)
+    table = _segment_and_reason(table, model, columns=(t.SEGMENT,))
+    return table.select(t.ACCOUNT_ID, *(c for c in carry if c != t.ACCOUNT_ID), t.SEGMENT)
+
+
+def dimension_columns(accounts: ir.Table, model: Segmentation, *, prefix: str,
+                      revenue: ir.Table | None = None, deals: ir.Table | None = None
+                      ) -> tuple[ir.Table, dict[str, str]]:
+    """`accounts` with each of `model`'s dimensions as a column named `prefix` + its name, and
+    which column holds which dimension (the ``reuse`` of `segments_only`).
+
+    A dimension reading a field named like another dimension is left out: which column it
+    reads depends on the model's order, so it is worked out with the model that uses it.
+
+    Examples
+    --------
+    >>> from segmint.config.project import Segmentation
+    >>> model = Segmentation.model_validate({"dimensions": {"size": {"kind": "bands",
+    ...     "field": "employees", "edges": [1000], "labels": ["SMB", "ENT"]}}, "default": "{size}"})
+    >>> accounts = ibis.memtable({"account_id": ["a", "b"], "employees": [5.0, 5000.0]})
+    >>> table, columns = dimension_columns(accounts, model, prefix="_kept_")
+    >>> columns, table._kept_size.execute().tolist()
+    ({'size': '_kept_size'}, ['SMB', 'ENT'])
+    """
+    table, columns = accounts, {}
+    for name, spec in model.dimensions.items():
+        if isinstance(spec, ProductsHeld):
+            table = dims.products_held(table, spec, revenue=revenue, deals=deals,
+                                       name=prefix + name)
+        elif spec.field not in model.dimensions:
+            table = table.mutate(**{prefix + name: _dimension(accounts, name, spec)})
+        else:
+            continue
+        columns[name] = prefix + name
+    return table, columns
+
+
+def _segment_and_reason(table: ir.Table, model: Segmentation,
+                        columns: tuple[str, ...] = (t.SEGMENT, *t.REASON_COLUMNS)) -> ir.Table:
+    """`table` with ``segment`` and the reason's columns (those of `columns`)."""
     compiled = [
         (rule, compile_rule(parse_rule(rule.when), table).fill_null(False))
         for rule in model.segments
     ]
-    default = _default(table, model, _template_whys(table, model))
+    reasons = any(column != t.SEGMENT for column in columns)
+    default = _default(table, model, _template_whys(table, model) if reasons else {})
     by_rule = {  # what each column holds when rule i matched
         t.SEGMENT: lambda i, rule: ibis.literal(rule.name),
         t.REASON: lambda i, rule: ibis.literal(f"rule {i}: {rule.when}"),
@@ -156,11 +233,11 @@ def _segment_and_reason(table: ir.Table, model: Segmentation) -> ir.Table:
         t.VALUE: lambda i, rule: ibis.literal(rule.when),
     }
     if not compiled:
-        return table.mutate(**default)
+        return table.mutate(**{column: default[column] for column in columns})
     return table.mutate(**{
         column: ibis.cases(*[(hit, of(i, rule)) for i, (rule, hit) in enumerate(compiled, 1)],
                            else_=default[column])
-        for column, of in by_rule.items()})
+        for column, of in by_rule.items() if column in columns})
 
 
 def assignment_table(

@@ -497,7 +497,7 @@ def _located(text: str, pos: int, problem: str, hint: str = "", *, found: str = 
     message = f"Rule {short_text(text)} is not valid: {problem} at {where}{found}."
     if hint:
         message += f" {hint}"
-    return RuleSyntaxError(f"{message}\n    {shown}\n    {caret}")
+    return RuleSyntaxError(f"{message}\n    {shown}\n    {caret}").located(position=pos)
 
 
 def short_text(text: str) -> str:

@@ -1,0 +1,1 @@
+"""`segmint serve`: the segmentation workbench, a local web page editing a model over the library."""
