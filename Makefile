@@ -10,7 +10,8 @@ SEGMINT_BACKENDS ?= duckdb,pyspark
 # Test processes (pytest-xdist): most of a test's time is one core compiling queries, so on an
 # idle machine TEST_WORKERS=2 can use a second core; tests sharing a module's or the session's
 # run stay on one process (tests/conftest.py). 0 (the default) runs everything in this process:
-# on a busy machine a second process found no idle core and cost 10% more CPU
+# on a busy machine a second process found no idle core and cost 10% more CPU (50% more on a
+# Spark-heavy file: each process starts and warms its own JVM)
 # (benchmarks/README.md, "Test suite time").
 TEST_WORKERS ?= 0
 
