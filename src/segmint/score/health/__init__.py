@@ -243,8 +243,8 @@ class Health(ScoreModel):
                 rows.append((f"left out: {m.name}", float("nan"), self.skipped_[m.name]))
                 continue
             better = "higher" if m.higher_is_better else "lower"
-            how = (f"learned at {self.learned_.cutoff} (declared {m.weight:g})" if learned
-                   else "declared")
+            how = (f"learned from churn between {self.learned_.cutoff} and {self.as_of_} "
+                   f"(declared {m.weight:g})" if learned else "declared")
             rows += [(f"weight: {m.name}", weight_of(m, self.learned_),
                       f"{m.kind}; {better} is better; {how}"),
                      (f"green: {m.name}", m.green, "green (100 points) from this value"),
