@@ -42,37 +42,10 @@ def _connect(request: pytest.FixtureRequest, backend: str):
         if backend in marker.args[0]:
             request.applymarker(pytest.mark.xfail(
                 strict=True, reason=marker.kwargs.get("reason", f"not implemented on {backend}")))
-    con = engine.connect(backend)
-    if backend == "pyspark":
-        for key, value in SPARK_TEST_SETTINGS.items():
-            con._session.conf.set(key, value)
-    return con
-
-
-# Spark runs the engine tests' queries interpreted: a test's tables have a handful of rows, and
-# generating and compiling Java for each new query was most of the JVM's CPU (40% of it left
-# without, on the starter project: benchmarks/README.md, "Spark's fixed cost on tiny data").
-# Whether Spark interprets or compiles a plan never changes its answer; the parity tests
-# (tests/engines/test_parity.py) run the demo with segmint's own settings, code generation on
-# (`spark_as_shipped`).
-SPARK_TEST_SETTINGS = {"spark.sql.codegen.wholeStage": "false",
-                       "spark.sql.codegen.factoryMode": "NO_CODEGEN"}
-
-
-@pytest.fixture(scope="module")
-def spark_as_shipped():
-    """Spark's session with segmint's own settings (code generation on) for a module's tests,
-    then back to the engine tests' (`SPARK_TEST_SETTINGS`)."""
-    pytest.importorskip("pyspark")
-    session = engine.connect("spark")._session
-    for key in SPARK_TEST_SETTINGS:
-        if key in engine.SPARK_CONF:
-            session.conf.set(key, engine.SPARK_CONF[key])
-        else:
-            session.conf.unset(key)  # Spark's own default, as segmint ships it
-    yield session
-    for key, value in SPARK_TEST_SETTINGS.items():
-        session.conf.set(key, value)
+    # Spark runs as segmint ships it. Interpreted (code generation off) it spent 18% less CPU
+    # on one engine-test file, but over a whole suite run its JVM thrashed and died a third of
+    # the way in (benchmarks/README.md, "Test suite time").
+    return engine.connect(backend)
 
 
 # A property test on Spark runs this many examples at most (each is a few Spark queries, about
