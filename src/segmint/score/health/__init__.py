@@ -234,7 +234,7 @@ class Health(ScoreModel):
 
     def parameters(self) -> pd.DataFrame:
         """The scorecard: each measure's weight and thresholds, and those left out."""
-        from segmint.score.health.learning import weight_of
+        from segmint.score.health.scorecard import weight_of
 
         rows: list[tuple[str, float, str]] = []
         learned = self.weights() is not None
@@ -245,7 +245,7 @@ class Health(ScoreModel):
             better = "higher" if m.higher_is_better else "lower"
             how = (f"learned from churn between {self.learned_.cutoff} and {self.as_of_} "
                    f"(declared {m.weight:g})" if learned else "declared")
-            rows += [(f"weight: {m.name}", weight_of(m, self.learned_),
+            rows += [(f"weight: {m.name}", weight_of(m, self.weights()),
                       f"{m.kind}; {better} is better; {how}"),
                      (f"green: {m.name}", m.green, "green (100 points) from this value"),
                      (f"red: {m.name}", m.red, "red (0 points) past this value")]

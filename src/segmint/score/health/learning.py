@@ -117,17 +117,3 @@ def learn_weights(context, settings, months: int) -> LearnedWeights:
     return LearnedWeights(weights, cutoff, customers, lost, notes=[
         f"health weights learned from {customers:,} customers paying at {cutoff}, "
         f"{lost:,} of whom churned by {context.as_of}"])
-
-
-def weight_of(m, learned: LearnedWeights | None) -> float:
-    """The weight measure `m` counts with: learned when learned, else declared.
-
-    >>> from segmint.score.health import Measure
-    >>> m = Measure(name="x", kind="products", green=2, red=1, weight=3)
-    >>> weight_of(m, None), weight_of(m, LearnedWeights({"x": 0.5}, dt.date(2024, 1, 31)))
-    (3.0, 0.5)
-    """
-    if learned is None or learned.weights is None:
-        return float(m.weight)
-    return learned.weights.get(m.name, 0.0)
-

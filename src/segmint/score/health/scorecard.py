@@ -134,6 +134,18 @@ def points(value: ir.NumericValue, m, graded: bool = False) -> ir.FloatingValue:
                       (shade == RED, POINTS[RED]), else_=ibis.null("float64"))
 
 
+def weight_of(m, weights: Mapping[str, float] | None) -> float:
+    """The weight measure `m` counts with: its learned weight when `weights` were learned
+    (0 for a measure they leave out), else the declared one.
+
+    >>> from segmint.score.health import Measure
+    >>> m = Measure(name="x", kind="products", green=2, red=1, weight=3)
+    >>> weight_of(m, None), weight_of(m, {"x": 0.5}), weight_of(m, {})
+    (3.0, 0.5, 0.0)
+    """
+    return float(m.weight) if weights is None else weights.get(m.name, 0.0)
+
+
 def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[str, str],
            as_of: dt.date, weights: Mapping[str, float] | None = None) -> ir.Table:
     """`accounts` with health, its band, the lifecycle stage and the top factors.
@@ -147,8 +159,7 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
     joined = accounts.left_join(right, accounts[t.ACCOUNT_ID] == right._health_id)
     customer = joined[t.IS_CUSTOMER].cast("boolean").fill_null(False) \
         if t.IS_CUSTOMER in joined.columns else ibis.literal(True)
-    weight = {m.name: float(m.weight) if weights is None else weights.get(m.name, 0.0)
-              for m in settings.measures}
+    weight = {m.name: weight_of(m, weights) for m in settings.measures}
     used = [m for m in settings.measures if m.name not in skipped and weight[m.name] > 0]
     weighted, counted, factors = [], [], []
     for m in used:
