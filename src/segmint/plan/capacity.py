@@ -159,6 +159,24 @@ def capacity_plan(inputs: ir.Table, plan: CapacityPlan, *, rep_hours: float,
             "owners_today": inputs[t.OWNER_ID].nunique(),
             "owner_fte_today": inputs._owner_share.sum()},
     ).order_by(t.SEGMENT, MOTION).to_pandas()
+    return plan_from_sums(summary, plan, rep_hours=rep_hours, attrition=attrition,
+                          ramped_share=ramped_share)
+
+
+def plan_from_sums(summary: pd.DataFrame, plan: CapacityPlan, *, rep_hours: float,
+                   attrition: float, ramped_share: float = 1.0) -> pd.DataFrame:
+    """`capacity_plan` from its sums per segment and motion (in that order): ``accounts``,
+    ``workload_hours``, ``potential``, ``arr``, ``whitespace``, ``owners_today`` and
+    ``owner_fte_today``; reps, quota and gap are worked out here.
+
+    >>> sums = pd.DataFrame({"segment": ["ENT"], "motion": ["all"], "accounts": [3],
+    ...     "workload_hours": [1800.0], "potential": [160.0], "arr": [90.0],
+    ...     "whitespace": [70.0], "owners_today": [1], "owner_fte_today": [1.0]})
+    >>> plan_from_sums(sums, CapacityPlan(target_share=0.5), rep_hours=1200, attrition=0.1
+    ...                )[["reps_needed", "quota", "gap"]].values.tolist()
+    [[2.0, 35.0, 1.0]]
+    """
+    summary = summary.copy()
     # a leaver's seat is refilled by a rep at half speed, on average, over the ramp
     effective = rep_hours * (1 - attrition * plan.ramp_months / 12 * 0.5)
     summary["rep_hours"] = round(effective, 2)

@@ -179,7 +179,6 @@ def segment_plays(scores: ir.Table, coverage: CoverageSettings) -> pd.DataFrame:
     last, the same over every account as segment ``All``.
     """
     import ibis
-    import pandas as pd
 
     from segmint.money import sum_to_the_cent
 
@@ -193,6 +192,17 @@ def segment_plays(scores: ir.Table, coverage: CoverageSettings) -> pd.DataFrame:
         paying_customers=marked._paying.sum(), paid_arr=sum_to_the_cent(marked._arr)).to_pandas()
     per_rule = marked.group_by([t.SEGMENT, MOTION, "play_rule", *PLAYS]).aggregate(
         accounts=marked.count(), customers=marked._paying.sum()).to_pandas()
+    return plays_from_sums(per_segment, per_rule, coverage)
+
+
+def plays_from_sums(per_segment: pd.DataFrame, per_rule: pd.DataFrame,
+                    coverage: CoverageSettings) -> pd.DataFrame:
+    """`segment_plays` from its sums: ``per_segment`` (``segment``, ``paying_customers``,
+    ``paid_arr``) and ``per_rule`` (``segment``, ``motion``, ``play_rule``, the plays,
+    ``accounts`` and paying ``customers``); the ``All`` rows, ACV and warnings are added here.
+    """
+    import pandas as pd
+
     keys = [MOTION, "play_rule", *PLAYS]
     every = per_rule.groupby(keys, dropna=False, as_index=False)[["accounts", "customers"]].sum()
     per_rule = pd.concat([per_rule, every.assign(**{t.SEGMENT: t.ALL_SEGMENTS})],

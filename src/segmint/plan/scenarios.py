@@ -1,10 +1,14 @@
 """Segmentation scenarios: other segmentations assigned on the run's loaded and scored tables, each scored against the baseline.
 
 The data is loaded, validated, enriched and scored once (`segmint.pipeline.prepare`). What
-every scenario reads is kept in the engine once (`scenario_base`): the scored accounts,
-each account's ARR bridge movements (`segmint.analyse.performance.account_movements`) and
-its outcome figures (`account_outcomes`). A scenario is then its assignments plus a few
-group-bys over those tables (`reassign`, `score_scenario`), not a run.
+every scenario reads is kept in the engine once (`scenario_base`): one row per scored account
+with the saved model's dimensions and, under private names, its outcome figures
+(`account_outcomes`) and coverage play (``rows``), and each account's ARR bridge movements
+(`segmint.analyse.performance.account_movements`). A scenario is then not a table but an
+expression: its segment, worked out on those rows from only the columns its model reads
+(`segmint.segment.assign.with_segment`), beside the baseline's in the same query. Its whole
+scorecard is one group-by of those rows, with no join (`score_scenario`); its summary and
+bridge are one query each (`reassign`).
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ from segmint import tables as t
 from segmint.analyse.deals import normalise_deal_type, sales_cycle_days
 from segmint.analyse.performance import (PERIOD_INDEX, account_movements, period_bounds,
                                          segment_bridge)
-from segmint.config.project import BASELINE, CapacityPlan, Segmentation
+from segmint.config.project import BASELINE, CapacityPlan, Dimension, Segmentation
 from segmint.context import RunContext
-from segmint.money import from_cents, money_text, to_cents
+from segmint.money import money_text, to_cents
 from segmint.plan import scorecard as sc
-from segmint.plan.capacity import WORKLOAD, capacity_inputs, capacity_plan, owner_figures
+from segmint.plan.capacity import (NO_MOTION, WORKLOAD, account_workload, motion_column,
+                                   owner_figures, plan_from_sums)
 from segmint.plan.coverage import (MOTION, PLAYS, CoverageSettings, account_plays,
-                                   segment_plays)
+                                   plays_from_sums)
 from segmint.plan.priorities import PrioritySettings, account_actions, settings_of
-from segmint.segment.assign import assignment_table
+from segmint.segment.assign import (dimension_columns, dimensions_read, fields_read,
+                                    reusable_dimensions, segments_only, with_segment)
 from segmint.segment.summary import segment_summary
 
 # Continuous figures (between-segment share of variance) and rates (shrunk information),
@@ -42,16 +48,28 @@ MIN_STAFFED_REPS = 0.5  # a segment whose workload is less than half a rep canno
 DIGITS = 6  # scorecard shares are rounded: float sums may differ in their last bits by thread
 
 
+CARD = "_card_"  # prefix of the scorecard's own columns in `ScenarioBase.rows`
+BASE_DIMENSION = "_base_dimension_"  # prefix of the saved model's dimensions kept there
+FIGURES = {t.OWNER_ID: CARD + "owner", t.IS_CUSTOMER: CARD + "customer", t.ARR: CARD + "arr",
+           t.POTENTIAL: CARD + "potential"}  # `account_outcomes`' figures in the rows
+CARD_MOTION, CARD_RULE = CARD + MOTION, CARD + "play_rule"
+
+
 @dataclass
 class ScenarioBase:
     """What every scenario is assigned on and measured with, kept in the engine once.
 
-    ``context`` holds the scored accounts and the clean tables; ``movements`` and
-    ``bounds`` each account's bridge movements and the periods (None without revenue);
-    ``outcomes`` one row per account with the figures the scorecard reads
-    (`account_outcomes`); ``plays`` each account's coverage motion and plays when the
-    project has ``priorities:`` or ``coverage:`` (they never read the segment, so they are
-    the same under every scenario), with the ``coverage`` settings.
+    ``context`` holds the scored accounts and the clean tables. ``rows`` has one row per
+    scored account: its every column, each dimension of the saved model that its segment
+    reads (``_base_dimension_<name>``, named in ``dimensions``, worked out as ``specs`` says)
+    and, under private names, what the scorecard adds up: `account_outcomes`' figures (owner,
+    customer, ARR and potential as ``_card_owner`` ... and the ``_n_`` ... sums), the
+    account's motion (``_card_motion``: its coverage motion, else its own action or motion
+    column) and, with ``priorities:`` or ``coverage:``, its play (``_card_play_rule`` and
+    the three plays; they never read the segment, so they are the same under every
+    scenario). ``outcomes`` and ``plays`` are those columns under their own names, for the
+    edge search. ``movements`` and ``bounds``: each account's bridge movements and the
+    periods (None without revenue).
     """
 
     context: RunContext
@@ -61,56 +79,93 @@ class ScenarioBase:
     outcomes: ir.Table
     plays: ir.Table | None = None  # account_id, motion and plays, with priorities/coverage
     coverage: CoverageSettings | None = None
+    rows: ir.Table | None = None
+    dimensions: dict[str, str] = field(default_factory=dict)
+    specs: dict[str, Dimension] = field(default_factory=dict)
+
+    def reuse(self, model: Segmentation) -> dict[str, str]:
+        """The kept column of each of `model`'s dimensions that is as saved."""
+        return reusable_dimensions(model, self.specs, self.dimensions)
 
 
 @dataclass
 class Reassignment:
-    """One segmentation assigned on a `ScenarioBase`: the assignments (kept in the engine),
-    the segment summary (pandas; None where nothing shows it: the workbench's edits) and the
-    quarterly ARR bridge per segment (None without revenue)."""
+    """One segmentation assigned on a `ScenarioBase`: the assignments (``account_id`` and
+    ``segment``), the segment summary (pandas; None where nothing shows it) and the
+    quarterly ARR bridge per segment (None without revenue, or when not asked for).
+
+    ``on_base``: the assignments are an expression over the base's rows, worked out again
+    in each query that reads them (`reassign`); otherwise a kept table, joined on
+    ``account_id`` (the workbench's edits).
+    """
 
     name: str
     model: Segmentation
     assignments: ir.Table
     summary: pd.DataFrame | None
     bridge: ir.Table | None
+    on_base: bool = False
 
 
 def scenario_base(context: RunContext, score_columns: tuple[str, ...] | list[str] = ()
                   ) -> ScenarioBase:
-    """Keep what every scenario reads: account movements, period bounds and outcomes.
+    """Keep what every scenario reads: the rows (accounts, saved dimensions, outcomes and
+    plays), the account movements and the period bounds.
 
     `context` is a run's context after the score stage (`segmint.pipeline.prepare`);
-    `score_columns` are the score columns each scenario's assignments carry. The comparison
-    reads ``potential`` alone (the capacity plan's quota), and every column carried is
-    written again for each scenario, so `segmint compare` carries that one.
+    `score_columns` are the score columns the scorecard reads: the comparison reads
+    ``potential`` alone (the capacity plan's quota; without it, ARR stands in).
     """
     revenue, deals = context.tables.get("revenue"), context.tables.get("deals")
     movements = bounds = None
     if revenue is not None:
         movements = context.keep(account_movements(revenue), "account_movements")
         bounds = context.keep(period_bounds(revenue), "period_bounds")
-    outcomes = context.keep(account_outcomes(context.accounts, movements=movements,
-                                             bounds=bounds, deals=deals), "account_outcomes")
-    plays = coverage = None
+    accounts = context.accounts
+    outcomes = account_outcomes(accounts, movements=movements, bounds=bounds, deals=deals)
     project = context.project
+    saved = project.segmentation
+    table, dimensions = dimension_columns(accounts, saved, prefix=BASE_DIMENSION,
+                                          revenue=revenue, deals=deals,
+                                          only=dimensions_read(saved))
+    card = outcomes.select(_card_account=outcomes[t.ACCOUNT_ID],
+                           **{FIGURES.get(c, c): outcomes[c] for c in outcomes.columns
+                              if c != t.ACCOUNT_ID})
+    rows = table.join(card, table[t.ACCOUNT_ID] == card._card_account).drop("_card_account")
+    coverage = None
     if project.priorities is not None or project.coverage is not None:
         priorities = settings_of(project.priorities, PrioritySettings, "priorities")
         coverage = settings_of(project.coverage, CoverageSettings, "coverage")
-        played = account_plays(account_actions(context.accounts, priorities), coverage)
-        plays = context.keep(played.select(t.ACCOUNT_ID, MOTION, "play_rule", *PLAYS),
-                             "account_plays")
+        played = account_plays(account_actions(accounts, priorities), coverage)
+        played = played.select(_card_account=played[t.ACCOUNT_ID],
+                               **{CARD + c: played[c] for c in (MOTION, "play_rule", *PLAYS)})
+        rows = rows.left_join(played, rows[t.ACCOUNT_ID] == played._card_account) \
+            .drop("_card_account")
+    else:  # the capacity plan splits by the accounts' own action or motion, when they have one
+        own = motion_column(accounts)
+        rows = rows.mutate(**{CARD_MOTION: rows[own].cast("string") if own
+                              else ibis.null("string")})
+    rows = context.keep(rows, "scenario_rows")
+    named = {private: own for own, private in FIGURES.items()}
+    outcomes = rows.select(t.ACCOUNT_ID, **{named.get(c, c): rows[c] for c in card.columns
+                                            if c != "_card_account"})
+    plays = rows.select(t.ACCOUNT_ID, **{c: rows[CARD + c] for c in (MOTION, "play_rule", *PLAYS)}
+                        ) if coverage is not None else None
     return ScenarioBase(context, tuple(score_columns), movements, bounds, outcomes, plays,
-                        coverage)
+                        coverage, rows, dimensions,
+                        {name: saved.dimensions[name] for name in dimensions})
 
 
 def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE,
-             bridge: bool = True) -> Reassignment:
-    """Assign `model` on the base's tables: assignments, segment summary and ARR bridge.
+             bridge: bool = True, summary: bool = True) -> Reassignment:
+    """Assign `model` on the base's rows: assignments, segment summary and ARR bridge.
 
-    Nothing is loaded again: the assignments are rules over the scored accounts, and the
-    bridge is one join and group-by of the kept movements (`segment_bridge`); without
-    `bridge` (the workbench, which shows no bridge) it is None and not even built.
+    Nothing is loaded again, and nothing is kept: the assignments are the model's rules over
+    the base's rows, reading only the columns the model reads and reusing each dimension
+    that is as saved (`segmint.segment.assign.segments_only`), with no reasons; the summary
+    is one group-by of them, and the bridge one join of the kept movements and group-by
+    (`segment_bridge`). Without `bridge` or `summary` (what `segmint compare` and the
+    workbench do not show) they are None and not even built.
 
     Examples
     --------
@@ -125,17 +180,22 @@ def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE,
     >>> reassign(base, by_size, name="by_size").summary[["segment", "accounts"]].values.tolist()
     [['ENT', 1], ['SMB', 1]]
     """
-    context = base.context
-    assignments = context.keep(assignment_table(
-        context.accounts, model, revenue=context.tables.get("revenue"),
-        deals=context.tables.get("deals"), score_columns=base.score_columns),
-        "scenario_assignments")
-    summary = segment_summary(assignments).to_pandas()
+    assignments = _assigned(base, model)
+    shown = None
+    if summary:  # as the run's summary: from the accounts' own customer flag and ARR
+        carry = tuple(c for c in (t.IS_CUSTOMER, t.ARR) if c in base.context.accounts.columns)
+        shown = segment_summary(_assigned(base, model, carry=carry)).to_pandas()
     per_segment = None
     if bridge and base.movements is not None and base.bounds is not None:
-        per_segment = segment_bridge(base.movements,
-                                     assignments.select(t.ACCOUNT_ID, t.SEGMENT), base.bounds)
-    return Reassignment(name, model, assignments, summary, per_segment)
+        per_segment = segment_bridge(base.movements, assignments, base.bounds)
+    return Reassignment(name, model, assignments, shown, per_segment, on_base=True)
+
+
+def _assigned(base: ScenarioBase, model: Segmentation, carry: tuple[str, ...] = ()) -> ir.Table:
+    """``account_id``, `carry` and `model`'s ``segment``, over the base's rows."""
+    tables = base.context.tables
+    return segments_only(base.rows, model, revenue=tables.get("revenue"),
+                         deals=tables.get("deals"), reuse=base.reuse(model), carry=carry)
 
 
 def account_outcomes(accounts: ir.Table, *, movements: ir.Table | None = None,
@@ -277,12 +337,15 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
     (null when the figure cannot be had) and ``note`` (why not: a table not loaded, a
     setting not configured). Unassigned accounts are counted, but are not a segment in
     balance or discriminative power. Only the rows of `aspects` are worked out (the
-    workbench shows disruption alone, and actionability costs two more queries); the
-    segments' figures and the transitions always are.
+    workbench shows disruption alone; capacity and actionability group by motion and play
+    too); the segments' figures and the transitions always are. It is all one query of the
+    base's rows (`_groups`), with no join when both segmentations are `on_base`.
     """
-    per_segment = _segment_figures(base, scenario.assignments)
-    transitions = _transitions(base, baseline.assignments, scenario.assignments)
-    plan = (_capacity_plan(base, scenario.assignments, capacity) if capacity is not None
+    groups = _groups(base, scenario, baseline, capacity if "capacity" in aspects else None,
+                     plays="actionability" in aspects and base.plays is not None)
+    per_segment = _segment_figures(groups, base.outcomes)
+    transitions = _transitions(groups)
+    plan = (_capacity_plan(groups, capacity) if capacity is not None
             and "capacity" in aspects else None)
     has_revenue = "revenue" in base.context.tables
     card = _Card(scenario.name, aspects)
@@ -292,10 +355,9 @@ def score_scenario(base: ScenarioBase, scenario: Reassignment, baseline: Reassig
     if "discrimination" in aspects:
         _discrimination(card, segments, base.context.tables)
     if "actionability" in aspects:
-        _actionability(card, base, scenario, plan)
+        _actionability(card, base, groups, plan)
     if "disruption" in aspects:
-        _disruption(card, transitions, _owner_segments(base, scenario.assignments),
-                    has_revenue=has_revenue)
+        _disruption(card, transitions, _owner_segments(groups), has_revenue=has_revenue)
     if plan is None:
         card.add("capacity", "reps_needed", "reps needed", None, NO_CAPACITY)
     else:
@@ -387,7 +449,7 @@ def _discrimination(card: _Card, segments: pd.DataFrame, tables: Mapping[str, ir
                  if needs in tables else None, "" if needs in tables else f"no {needs} table")
 
 
-def _actionability(card: _Card, base: ScenarioBase, scenario: Reassignment,
+def _actionability(card: _Card, base: ScenarioBase, groups: pd.DataFrame,
                    plan: pd.DataFrame | None) -> None:
     label = "segments too small to staff"
     if plan is None:
@@ -402,7 +464,7 @@ def _actionability(card: _Card, base: ScenarioBase, scenario: Reassignment,
     if base.plays is None:
         card.add("actionability", "segments_motion_unpaid", label, None, NO_COVERAGE)
     else:
-        unpaid = _unpaid_segments(base, scenario.assignments)
+        unpaid = _unpaid_segments(groups, base.coverage)
         card.add("actionability", "segments_motion_unpaid", label, len(unpaid),
                  ", ".join(unpaid[:5]) + (f" and {len(unpaid) - 5} more" if len(unpaid) > 5
                                           else ""))
@@ -429,65 +491,139 @@ def _disruption(card: _Card, transitions: pd.DataFrame, owners: pd.DataFrame | N
              "accounts outside their owner's main segment", away, no_owner)
 
 
-def _segment_figures(base: ScenarioBase, assignments: ir.Table) -> pd.DataFrame:
-    """One row per segment: accounts, customers, ARR, potential and the outcome sums."""
-    rows = assignments.select(t.ACCOUNT_ID, t.SEGMENT).join(base.outcomes, t.ACCOUNT_ID)
+FROM, TO = "from_segment", "to_segment"
+_CENTS = {t.ARR: "_arr_cents", t.POTENTIAL: "_potential_cents"}  # summed in whole cents
+
+
+def _groups(base: ScenarioBase, scenario: Reassignment, baseline: Reassignment,
+            capacity: Capacity | None, *, plays: bool) -> pd.DataFrame:
+    """Everything the scorecard adds up, in one group-by of the base's rows: per baseline
+    segment (``from_segment``), scenario segment (``to_segment``) and owner (and motion and
+    play, when the capacity plan or the coverage economics are asked for), the accounts,
+    customers, ARR and potential in whole cents, the outcome sums, and what the capacity plan
+    and the coverage economics add up. The segments, transitions, owners' books, capacity
+    plan and plays are each a pandas group-by of these few rows: they nest in them.
+    """
     sums = [c for c in base.outcomes.columns if c.startswith("_")]
-    cents = [t.ARR, t.POTENTIAL]
-    figures = rows.group_by(t.SEGMENT).aggregate(
-        accounts=rows.count(), customers=rows[t.IS_CUSTOMER].cast("int64").sum(),
-        **{c: to_cents(rows[c]).sum() for c in cents},
-        **{c: rows[c].sum() for c in sums}).order_by(t.SEGMENT).to_pandas()
-    for column in cents:
-        figures[column] = figures[column].astype("int64") / 100
-    return figures
+    card = [c for c in base.rows.columns if c.startswith(CARD)]
+    assigned = [r for r in (baseline, scenario) if r.on_base]
+    read = {t.ACCOUNT_ID, *card, *sums,
+            *(c for r in assigned for c in fields_read(r.model, base.reuse(r.model)))}
+    rows = base.rows.select(*(c for c in base.rows.columns if c in read))
+    for reassignment, column in ((baseline, FROM), (scenario, TO)):
+        if reassignment.on_base:
+            tables = base.context.tables
+            rows = with_segment(rows, reassignment.model, column=column,
+                                revenue=tables.get("revenue"), deals=tables.get("deals"),
+                                reuse=base.reuse(reassignment.model))
+        else:
+            kept = reassignment.assignments
+            kept = kept.select(_account=kept[t.ACCOUNT_ID], **{column: kept[t.SEGMENT]})
+            rows = rows.join(kept, rows[t.ACCOUNT_ID] == kept._account).drop("_account")
+    rows = rows.select(*card, *sums, FROM, TO)  # no account field: `motion_column` reads ours
+    if capacity is not None:
+        rows = rows.mutate(**{t.SEGMENT: rows[TO], MOTION: rows[CARD_MOTION]})
+        rows = rows.mutate(_workload=account_workload(rows, capacity.plan))
+    keys = [FROM, TO, FIGURES[t.OWNER_ID]]
+    customer, arr = rows[FIGURES[t.IS_CUSTOMER]], rows[FIGURES[t.ARR]]
+    paying = customer & (arr > 0)  # as `segment_plays` counts paying customers and their ARR
+    figures = {"accounts": rows.count(), "customers": customer.cast("int64").sum(),
+               **{cents: to_cents(rows[FIGURES[c]]).sum() for c, cents in _CENTS.items()},
+               **{c: rows[c].sum() for c in sums}}
+    if plays:
+        keys += [CARD_MOTION, CARD_RULE, *(CARD + c for c in PLAYS)]
+        figures.update(_paying=paying.cast("int64").sum(),
+                       _paid_cents=to_cents(ibis.ifelse(paying, arr, 0.0)).sum())
+    if capacity is not None:
+        keys += [CARD_MOTION] if CARD_MOTION not in keys else []
+        # as `segmint.plan.capacity.capacity_inputs`: without the potential score, ARR
+        has_potential = t.POTENTIAL in base.score_columns \
+            and t.POTENTIAL in base.context.accounts.columns
+        potential = rows[FIGURES[t.POTENTIAL]] if has_potential else arr
+        whitespace = (potential - arr).clip(lower=0.0) if has_potential else arr
+        figures.update(_workload_cents=to_cents(rows._workload).sum(),
+                       _quota_base_cents=to_cents(potential).sum(),
+                       _whitespace_cents=to_cents(whitespace).sum())
+    grouped = rows.group_by(keys).aggregate(**figures).to_pandas()
+    for key in keys:  # a missing key as None, as the engine gives it (not NaN)
+        grouped[key] = grouped[key].astype(object).where(grouped[key].notna(), None)
+    return grouped
 
 
-def _transitions(base: ScenarioBase, baseline: ir.Table, scenario: ir.Table) -> pd.DataFrame:
+def _sum_by(groups: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    """`columns` summed per `keys` (missing keys kept), sorted by them."""
+    return groups.groupby(keys, dropna=False, sort=True)[columns].sum().reset_index()
+
+
+def _segment_figures(groups: pd.DataFrame, outcomes: ir.Table) -> pd.DataFrame:
+    """One row per segment: accounts, customers, ARR, potential and the outcome sums."""
+    sums = [c for c in outcomes.columns if c.startswith("_")]
+    figures = _sum_by(groups, [TO], ["accounts", "customers", *_CENTS.values(), *sums])
+    for cents in _CENTS.values():
+        figures[cents] = figures[cents].astype("int64") / 100
+    return figures.rename(columns={TO: t.SEGMENT, **{v: k for k, v in _CENTS.items()}})
+
+
+def _transitions(groups: pd.DataFrame) -> pd.DataFrame:
     """Accounts and ARR per (baseline segment, scenario segment), by both names."""
-    before = baseline.select(t.ACCOUNT_ID, from_segment=baseline[t.SEGMENT])
-    after = scenario.select(t.ACCOUNT_ID, to_segment=scenario[t.SEGMENT])
-    pairs = before.join(after, t.ACCOUNT_ID).join(base.outcomes.select(t.ACCOUNT_ID, t.ARR),
-                                                  t.ACCOUNT_ID)
-    table = pairs.group_by("from_segment", "to_segment").aggregate(
-        accounts=pairs.count(), _cents=to_cents(pairs[t.ARR]).sum())
-    table = table.select("from_segment", "to_segment", "accounts",
-                         **{t.ARR: from_cents(table._cents)})
-    return table.order_by("from_segment", "to_segment").to_pandas()
+    table = _sum_by(groups, [FROM, TO], ["accounts", _CENTS[t.ARR]])
+    table[_CENTS[t.ARR]] = table[_CENTS[t.ARR]].astype("int64") / 100
+    return table.rename(columns={_CENTS[t.ARR]: t.ARR})
 
 
-def _owner_segments(base: ScenarioBase, assignments: ir.Table) -> pd.DataFrame | None:
+def _owner_segments(groups: pd.DataFrame) -> pd.DataFrame | None:
     """Accounts per owner and segment (None when no account has an owner)."""
-    rows = assignments.select(t.ACCOUNT_ID, t.SEGMENT).join(
-        base.outcomes.select(t.ACCOUNT_ID, t.OWNER_ID), t.ACCOUNT_ID)
-    rows = rows.filter(rows[t.OWNER_ID].notnull())
-    table = rows.group_by(t.OWNER_ID, t.SEGMENT).aggregate(accounts=rows.count()) \
-        .order_by(t.OWNER_ID, t.SEGMENT).to_pandas()
-    return None if table.empty else table
+    owner = FIGURES[t.OWNER_ID]
+    owned = groups[groups[owner].notna()]
+    if owned.empty:
+        return None
+    return _sum_by(owned, [owner, TO], ["accounts"]).rename(
+        columns={owner: t.OWNER_ID, TO: t.SEGMENT})
 
 
-def _unpaid_segments(base: ScenarioBase, assignments: ir.Table) -> list[str]:
+def _unpaid_segments(groups: pd.DataFrame, coverage: CoverageSettings) -> list[str]:
     """The segments (not Unassigned) whose average ACV × gross margin is below the cost of a
     motion some of their accounts get (`segmint.plan.coverage.segment_plays`), by name."""
-    kept = [c for c in (t.ACCOUNT_ID, t.SEGMENT, t.IS_CUSTOMER, t.ARR) if c in assignments.columns]
-    plays = segment_plays(assignments.select(*kept).join(base.plays, t.ACCOUNT_ID), base.coverage)
+    per_segment = _sum_by(groups, [TO], ["_paying", "_paid_cents"])
+    per_segment = pd.DataFrame({t.SEGMENT: per_segment[TO],
+                                "paying_customers": per_segment["_paying"],
+                                "paid_arr": per_segment["_paid_cents"].astype("int64") / 100})
+    keys = [TO, CARD_MOTION, CARD_RULE, *(CARD + c for c in PLAYS)]
+    per_rule = _sum_by(groups, keys, ["accounts", "_paying"]).rename(columns={
+        TO: t.SEGMENT, "_paying": "customers",
+        **{CARD + c: c for c in (MOTION, "play_rule", *PLAYS)}})
+    for key in (MOTION, *PLAYS):  # pandas keeps a missing key as NaN
+        per_rule[key] = per_rule[key].astype(object).where(per_rule[key].notna(), None)
+    plays = plays_from_sums(per_segment, per_rule, coverage)
     warned = plays[(plays["warning"] != "") & ~plays[t.SEGMENT].isin([t.ALL_SEGMENTS,
                                                                        t.UNASSIGNED])]
     return sorted(set(map(str, warned[t.SEGMENT])))
 
 
-def _capacity_plan(base: ScenarioBase, assignments: ir.Table, capacity: Capacity) -> pd.DataFrame:
-    """`capacity_plan` of the scenario's segments, as the run's capacity analysis makes it;
-    split by coverage motion when the project has one (the run's plan is split by motion
-    only when the accounts carry one)."""
-    accounts = base.context.accounts
-    if base.plays is not None:
-        accounts = base.outcomes.select(t.ACCOUNT_ID, t.OWNER_ID).join(
-            base.plays.select(t.ACCOUNT_ID, MOTION), t.ACCOUNT_ID)
-    inputs = capacity_inputs(assignments, accounts, capacity.plan)
-    return capacity_plan(inputs, capacity.plan, rep_hours=capacity.rep_hours,
-                         attrition=capacity.attrition, ramped_share=capacity.ramped_share,
-                         has_potential=t.POTENTIAL in assignments.columns)
+def _capacity_plan(groups: pd.DataFrame, capacity: Capacity) -> pd.DataFrame:
+    """`segmint.plan.capacity.capacity_plan` of the scenario's segments, as the run's
+    capacity analysis makes it, from the groups' sums: split by the accounts' motion (their
+    coverage motion, else their own action or motion column), owners counted for the share
+    of their book's workload in each segment and motion."""
+    owner = FIGURES[t.OWNER_ID]
+    rows = groups.assign(**{MOTION: groups[CARD_MOTION].map(
+        lambda motion: NO_MOTION if motion is None else str(motion))})
+    hours = rows["_workload_cents"] / 100
+    book = hours.groupby(rows[owner], dropna=True).transform("sum")
+    rows["_owner_share"] = (hours / book.where(book != 0)).where(rows[owner].notna()).fillna(0.0)
+    by = rows.groupby([TO, MOTION], sort=True)
+    summary = by[["accounts", "_workload_cents", "_quota_base_cents", _CENTS[t.ARR],
+                  "_whitespace_cents", "_owner_share"]].sum()
+    summary["owners_today"] = by[owner].nunique()
+    summary = summary.reset_index()
+    money = {"_workload_cents": WORKLOAD, "_quota_base_cents": t.POTENTIAL,
+             _CENTS[t.ARR]: t.ARR, "_whitespace_cents": "whitespace"}
+    for cents in money:
+        summary[cents] = summary[cents].astype("int64") / 100
+    summary = summary.rename(columns={TO: t.SEGMENT, "_owner_share": "owner_fte_today",
+                                      **money})
+    return plan_from_sums(summary, capacity.plan, rep_hours=capacity.rep_hours,
+                          attrition=capacity.attrition, ramped_share=capacity.ramped_share)
 
 
 # --------------------------------------------------------------------------- the comparison
@@ -518,11 +654,15 @@ def compare_scenarios(base: ScenarioBase, scenarios: Mapping[str, Segmentation],
     progress = progress or (lambda stage: None)
     capacity = capacity_of(base.context)
     progress(f"assign {BASELINE}")
-    baseline = reassign(base, base.context.project.segmentation, name=BASELINE)
+    # the comparison shows neither the summary nor the bridge: a scenario is its segment
+    # expression, and its scorecard one query (`score_scenario`)
+    baseline = reassign(base, base.context.project.segmentation, name=BASELINE, bridge=False,
+                        summary=False)
     scores = [score_scenario(base, baseline, baseline, capacity)]
     for name, model in scenarios.items():
         progress(f"assign {name}")
-        scores.append(score_scenario(base, reassign(base, model, name=name), baseline, capacity))
+        scores.append(score_scenario(base, reassign(base, model, name=name, bridge=False,
+                                                    summary=False), baseline, capacity))
     scorecard = pd.DataFrame([row for score in scores for row in score.rows])
     scorecard["value"] = scorecard["value"].astype("float64")  # null where not to be had
     scorecard["text"] = [scorecard_text(row.measure, row.value, row.note)

@@ -10,7 +10,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
-from segmint.config.project import Bands, ProductsHeld, SectorGroups, Segmentation, ValueMap
+from segmint.config.project import (Bands, Dimension, ProductsHeld, SectorGroups, Segmentation,
+                                    ValueMap)
 from segmint.enrich.geography import region_by_country
 from segmint.segment import dimensions as dims
 from segmint.segment.rules import compile_rule, parse_rule, zero_divisors
@@ -131,12 +132,15 @@ def unassigned_reasons(assignments: ir.Table, accounts: ir.Table, model: Segment
 
 
 def _with_dimensions(accounts: ir.Table, model: Segmentation, *, revenue: ir.Table | None,
-                     deals: ir.Table | None, reuse: Mapping[str, str] | None = None) -> ir.Table:
-    """`accounts` with one column per dimension, in the model's order (a dimension may read a
-    field named like an earlier one); a dimension in `reuse` is copied from the column of
-    `accounts` it names, which holds it already (`segments_only`)."""
+                     deals: ir.Table | None, reuse: Mapping[str, str] | None = None,
+                     only: set[str] | None = None) -> ir.Table:
+    """`accounts` with one column per dimension (those of `only`, when given), in the model's
+    order (a dimension may read a field named like an earlier one); a dimension in `reuse` is
+    copied from the column of `accounts` it names, which holds it already (`segments_only`)."""
     table = accounts
     for name, spec in model.dimensions.items():
+        if only is not None and name not in only:
+            continue
         if reuse and name in reuse:
             table = table.mutate(**{name: table[reuse[name]]})
         elif isinstance(spec, ProductsHeld):
@@ -172,22 +176,110 @@ def segments_only(accounts: ir.Table, model: Segmentation, *, revenue: ir.Table 
     >>> out.columns, out.order_by("account_id").segment.execute().tolist()
     (('account_id', 'segment'), ['Key', 'Core EMEA', 'Unassigned'])
     """
-    reuse = reuse or {}
-    read = {t.ACCOUNT_ID, *carry, *reuse.values(),
-            *(field for rule in model.segments for field in parse_rule(rule.when).fields),
-            *(spec.field for name, spec in model.dimensions.items()
-              if name not in reuse and not isinstance(spec, ProductsHeld))}
-    table = _with_dimensions(accounts.select(*(c for c in accounts.columns if c in read)), model,
-                             revenue=revenue, deals=deals, reuse=reuse)
-    table = _segment_and_reason(table, model, columns=(t.SEGMENT,))
+    read = {t.ACCOUNT_ID, *carry, *fields_read(model, reuse)}
+    table = with_segment(accounts.select(*(c for c in accounts.columns if c in read)), model,
+                         column=t.SEGMENT, revenue=revenue, deals=deals, reuse=reuse)
     return table.select(t.ACCOUNT_ID, *(c for c in carry if c != t.ACCOUNT_ID), t.SEGMENT)
 
 
+def with_segment(table: ir.Table, model: Segmentation, *, column: str,
+                 revenue: ir.Table | None = None, deals: ir.Table | None = None,
+                 reuse: Mapping[str, str] | None = None) -> ir.Table:
+    """`table` with one more column, `column`: `model`'s segment of each row, as `assign`
+    gives it; every other column as it was, even one named like a dimension.
+
+    Only the dimensions the segment reads are worked out (`dimensions_read`), not the
+    reasons; a dimension in `reuse` is copied from the column holding it. Two models'
+    segments can so sit side by side in one query, without a join (the scenarios'
+    transitions).
+
+    Examples
+    --------
+    >>> by_size = Segmentation.model_validate({"dimensions": {"employees": {"kind": "bands",
+    ...     "field": "employees", "edges": [100], "labels": ["S", "L"]}}, "default": "{employees}"})
+    >>> rows = ibis.memtable({"account_id": ["a", "b"], "employees": [5.0, 500.0]})
+    >>> out = with_segment(rows, by_size, column="size_segment").order_by("account_id")
+    >>> out.execute().values.tolist()
+    [['a', 5.0, 'S'], ['b', 500.0, 'L']]
+    """
+    only = dimensions_read(model)
+    shadowed = {c: f"_shadowed_{c}" for c in (*only, t.SEGMENT) if c in table.columns}
+    marked = table.mutate(**{private: table[c] for c, private in shadowed.items()}) \
+        if shadowed else table
+    assigned = _with_dimensions(marked, model, revenue=revenue, deals=deals, reuse=reuse,
+                                only=only)
+    assigned = _segment_and_reason(assigned, model, columns=(t.SEGMENT,))
+    return assigned.select(**{c: assigned[shadowed.get(c, c)] for c in table.columns},
+                           **{column: assigned[t.SEGMENT]})
+
+
+def dimensions_read(model: Segmentation) -> set[str]:
+    """The dimensions `model`'s segment reads: those of its default name and its rules, and
+    the dimensions those read in turn.
+
+    >>> model = Segmentation.model_validate({"dimensions": {
+    ...     "size": {"kind": "bands", "field": "employees", "edges": [100], "labels": ["S", "L"]},
+    ...     "products": {"kind": "products"}}, "default": "{size}"})
+    >>> sorted(dimensions_read(model))
+    ['size']
+    """
+    read = set(model.template_fields) | {
+        field for rule in model.segments for field in parse_rule(rule.when).fields
+        if field in model.dimensions}
+    while True:
+        more = {spec.field for name in read for spec in [model.dimensions[name]]
+                if not isinstance(spec, ProductsHeld) and spec.field in model.dimensions} - read
+        if not more:
+            return read
+        read |= more
+
+
+def fields_read(model: Segmentation, reuse: Mapping[str, str] | None = None) -> set[str]:
+    """The account columns `model`'s segment reads: its rules' fields, the fields of the
+    dimensions it works out, and the columns of `reuse` holding the others.
+
+    >>> model = Segmentation.model_validate({"dimensions": {"region": {"kind": "map",
+    ...     "field": "country", "values": {"FR": "EMEA"}}},
+    ...     "segments": [{"name": "Key", "when": "arr > 100"}], "default": "{region}"})
+    >>> sorted(fields_read(model)), sorted(fields_read(model, {"region": "_kept_region"}))
+    (['arr', 'country'], ['_kept_region', 'arr'])
+    """
+    reuse = reuse or {}
+    only = dimensions_read(model)
+    return {*(reuse[name] for name in only if name in reuse),
+            *(field for rule in model.segments for field in parse_rule(rule.when).fields),
+            *(spec.field for name, spec in model.dimensions.items()
+              if name in only and name not in reuse and not isinstance(spec, ProductsHeld))}
+
+
+def reusable_dimensions(model: Segmentation, specs: Mapping[str, Dimension],
+                        columns: Mapping[str, str]) -> dict[str, str]:
+    """The column of `columns` holding each of `model`'s dimensions that is as in `specs` (the
+    model the columns were worked out for) and reads an account field, not a column another
+    dimension of either model writes: the ``reuse`` of `segments_only` and `with_segment`.
+
+    >>> def model(edge):
+    ...     return Segmentation.model_validate({"dimensions": {
+    ...         "size": {"kind": "bands", "field": "employees", "edges": [edge],
+    ...                  "labels": ["S", "L"]},
+    ...         "region": {"kind": "map", "field": "country", "values": {"FR": "EMEA"}}},
+    ...         "default": "{size} {region}"})
+    >>> kept = {"size": "_kept_size", "region": "_kept_region"}
+    >>> reusable_dimensions(model(300), model(100).dimensions, kept)  # the size bands moved
+    {'region': '_kept_region'}
+    """
+    written = set(model.dimensions) | set(specs)
+    return {name: columns[name] for name, spec in model.dimensions.items()
+            if name in columns and specs[name] == spec
+            and (isinstance(spec, ProductsHeld) or spec.field not in written)}
+
+
 def dimension_columns(accounts: ir.Table, model: Segmentation, *, prefix: str,
-                      revenue: ir.Table | None = None, deals: ir.Table | None = None
-                      ) -> tuple[ir.Table, dict[str, str]]:
-    """`accounts` with each of `model`'s dimensions as a column named `prefix` + its name, and
-    which column holds which dimension (the ``reuse`` of `segments_only`).
+                      revenue: ir.Table | None = None, deals: ir.Table | None = None,
+                      only: set[str] | None = None) -> tuple[ir.Table, dict[str, str]]:
+    """`accounts` with each of `model`'s dimensions (those of `only`, when given) as a column
+    named `prefix` + its name, and which column holds which dimension (the ``reuse`` of
+    `segments_only`).
 
     A dimension reading a field named like another dimension is left out: which column it
     reads depends on the model's order, so it is worked out with the model that uses it.
@@ -204,6 +296,8 @@ def dimension_columns(accounts: ir.Table, model: Segmentation, *, prefix: str,
     """
     table, columns = accounts, {}
     for name, spec in model.dimensions.items():
+        if only is not None and name not in only:
+            continue
         if isinstance(spec, ProductsHeld):
             table = dims.products_held(table, spec, revenue=revenue, deals=deals,
                                        name=prefix + name)

@@ -30,7 +30,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from segmint import tables as t
-from segmint.config.project import BASELINE, Dimension, Project, ProductsHeld, Segmentation
+from segmint.config.project import BASELINE, Dimension, Project, Segmentation
 from segmint.engine import materialise, release
 from segmint.exceptions import ConfigError, RuleError, SegmintError
 from segmint.pipeline import connect, prepare
@@ -38,7 +38,7 @@ from segmint.plan.scenarios import (Reassignment, ScenarioBase, reassign, scenar
                                     score_scenario, scorecard_text)
 from segmint.plan.scorecard import kept_together
 from segmint.preflight import check_project
-from segmint.segment.assign import dimension_columns, segments_only
+from segmint.segment.assign import dimension_columns, reusable_dimensions, segments_only
 
 EDITED = "edited"  # the edited model's scenario name, against the saved one (the baseline)
 SEGMENTATION = "segmentation"  # where the edited model lives in segmint.yaml
@@ -76,23 +76,14 @@ class KeptAccounts:
 
     def reusable(self, model: Segmentation) -> dict[str, str]:
         """The kept column of each of `model`'s dimensions that is as saved, and reads an
-        account field (not a column another dimension of either model writes).
+        account field (`segmint.segment.assign.reusable_dimensions`).
 
-        >>> def model(edge):
-        ...     return Segmentation.model_validate({"dimensions": {
-        ...         "size": {"kind": "bands", "field": "employees", "edges": [edge],
-        ...                  "labels": ["S", "L"]},
-        ...         "region": {"kind": "map", "field": "country", "values": {"FR": "EMEA"}}},
-        ...         "default": "{size} {region}"})
-        >>> kept = KeptAccounts(None, dict(model(100).dimensions),
-        ...                     {"size": "_saved_dimension_size", "region": "_saved_dimension_region"})
-        >>> kept.reusable(model(300))  # the size bands moved: only the region is as saved
-        {'region': '_saved_dimension_region'}
+        >>> one = Segmentation.model_validate({"dimensions": {"region": {"kind": "map",
+        ...     "field": "country", "values": {"FR": "EMEA"}}}, "default": "{region}"})
+        >>> KeptAccounts(None, dict(one.dimensions), {"region": "_r"}).reusable(one)
+        {'region': '_r'}
         """
-        written = set(model.dimensions) | set(self.specs)
-        return {name: self.columns[name] for name, spec in model.dimensions.items()
-                if name in self.columns and self.specs[name] == spec
-                and (isinstance(spec, ProductsHeld) or spec.field not in written)}
+        return reusable_dimensions(model, self.specs, self.columns)
 
 
 @dataclass
