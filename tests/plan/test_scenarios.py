@@ -188,6 +188,29 @@ def test_a_segment_only_renamed_moves_nobody():
     assert value(compared, "renamed", "arr_moved") == 0
 
 
+def test_a_scenario_reads_the_account_column_the_baseline_names_a_dimension_after():
+    # The baseline's dimension `size` (bands of employees) and the accounts' own `size`
+    # column (a CRM tier) share a name; worked out side by side in one query, the scenario
+    # must read the tier, not the baseline's bands: a1, a2 and a6 are "tiny" (3 accounts,
+    # 0 + 2,400 + 14,400 of ARR), the rest "Other".
+    run = context()
+    tier = ["tiny", "tiny", "big", "big", "big", "tiny", "big", "big"]
+    accounts = run.accounts.mutate(size=ibis.cases(
+        *[(run.accounts.account_id == a, s) for a, s in zip(IDS, tier)]))
+    run = RunContext(run.project, run.as_of, {**run.tables, "accounts": accounts}, accounts)
+    by_tier = Segmentation.model_validate({"segments": [{"name": "Tiny",
+                                                          "when": 'size == "tiny"'}],
+                                           "default": "Other"})
+    compared = compare_scenarios(scenario_base(run), {"by_tier": by_tier})
+    moved = compared.transitions.set_index(["from_segment", "to_segment"])
+    assert moved.loc[("SMB", "Tiny"), "accounts"] == 2 and moved.loc[("ENT", "Tiny"), "accounts"] == 1
+    segments = compared.segments[compared.segments.scenario == "by_tier"].set_index("segment")
+    assert segments.loc["Tiny", "accounts"] == 3 and segments.loc["Tiny", "arr"] == 16800.0
+    again = reassign(scenario_base(run), by_tier, name="by_tier")
+    assert again.assignments.order_by("account_id").segment.execute().tolist() == \
+        assignment_table(accounts, by_tier).order_by("account_id").segment.execute().tolist()
+
+
 def test_the_trade_off_reads_in_figures(compared):
     size, region = compared.readings
     assert size.startswith("size_300 separates ")
