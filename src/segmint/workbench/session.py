@@ -2,7 +2,8 @@
 
 `open_workbench` loads, validates, enriches and scores the project once and keeps what every
 scenario reads (`segmint.plan.scenarios.scenario_base`) with the saved model's assignments,
-and the scored accounts with the saved model's dimensions worked out (`KeptAccounts`).
+among them the scored accounts with the saved model's dimensions worked out
+(`KeptAccounts`).
 `check_edit` turns an edited segmentation (the JSON the page sends) into a `Segmentation`,
 or into the problems to show beside the fields; `edit_figures` re-assigns it on the kept
 tables and returns the scenario scorecard's figures against the saved model.
@@ -38,7 +39,7 @@ from segmint.plan.scenarios import (Reassignment, ScenarioBase, reassign, scenar
                                     score_scenario, scorecard_text)
 from segmint.plan.scorecard import kept_together
 from segmint.preflight import check_project
-from segmint.segment.assign import dimension_columns, reusable_dimensions, segments_only
+from segmint.segment.assign import reusable_dimensions, segments_only
 
 EDITED = "edited"  # the edited model's scenario name, against the saved one (the baseline)
 SEGMENTATION = "segmentation"  # where the edited model lives in segmint.yaml
@@ -46,7 +47,6 @@ SEGMENTATION = "segmentation"  # where the edited model lives in segmint.yaml
 DISRUPTION = ("accounts_moved", "accounts_moved_share", "arr_moved", "arr_moved_share",
               "owners_split", "accounts_off_owner_segment")
 SEGMENT_FIGURES = ("accounts", "customers", t.ARR, t.POTENTIAL, "win_rate", "nrr", "acv")
-SAVED_DIMENSION = "_saved_dimension_"  # the kept accounts' column of each saved dimension
 
 
 class EditError(SegmintError, ValueError):
@@ -66,8 +66,9 @@ class EditError(SegmintError, ValueError):
 class KeptAccounts:
     """The scored accounts with the saved model's dimensions, worked out once and kept.
 
-    ``table`` has every column of the scored accounts and, for each dimension of `specs`, a
-    column ``_saved_dimension_<name>`` holding it as that spec gives it.
+    ``table`` has every column of the scored accounts and, for each dimension of `specs`, the
+    column `columns` names holding it as that spec gives it: the scenario base's rows
+    (`segmint.plan.scenarios.ScenarioBase.rows`, the dimensions the saved segment reads).
     """
 
     table: ir.Table
@@ -133,13 +134,7 @@ def open_workbench(project: Project, *, progress: Callable[[str], None] | None =
                                             if c == t.POTENTIAL])
     progress(f"assign {BASELINE}")
     saved = reassign(base, project.segmentation, name=BASELINE, bridge=False)
-    progress("keep the saved dimensions")
-    context = prepared.context
-    table, columns = dimension_columns(
-        context.accounts, project.segmentation, prefix=SAVED_DIMENSION,
-        revenue=context.tables.get("revenue"), deals=context.tables.get("deals"))
-    accounts = KeptAccounts(context.keep(table, "workbench_accounts"),
-                            dict(project.segmentation.dimensions), columns)
+    accounts = KeptAccounts(base.rows, base.specs, base.dimensions)  # kept with the base
     return Workbench(project, base, saved, con, accounts, prepared.warnings, project_file)
 
 
