@@ -316,10 +316,14 @@ def account_movements(revenue: ir.Table, *, period: Period = "quarter") -> ir.Ta
 
 
 def segment_bridge(movements: ir.Table, assignments: ir.Table, bounds: ir.Table, *,
-                   period: Period = "quarter") -> ir.Table:
+                   period: Period = "quarter", segments: ir.Table | None = None) -> ir.Table:
     """`arr_bridge` from each account's movements (`account_movements`) and the period
     bounds (`period_bounds`): one join and group-by, so a changed segmentation's bridge does
     not go back to the revenue.
+
+    `segments` (a ``segment`` column) are the segments the bridge has rows for, when known
+    already (a scenario's summary): then `assignments` is read once, by the join, which
+    matters when it is an expression worked out in the query.
 
     >>> import datetime
     >>> revenue = ibis.memtable({"account_id": ["a", "b"], "product": ["x", "x"],
@@ -339,7 +343,8 @@ def segment_bridge(movements: ir.Table, assignments: ir.Table, bounds: ir.Table,
 
     # Every segment × every period from the first to the last month, zeros where empty.
     segments = ibis.union(
-        assignments.select(SEGMENT), accounts.select(SEGMENT), distinct=True
+        assignments.select(SEGMENT) if segments is None else segments.select(SEGMENT),
+        accounts.select(SEGMENT), distinct=True
     )
     spine = bounds.select(**{_IDX: ibis.range(bounds._first, bounds._last + 1).unnest()})
     grid = segments.cross_join(spine)

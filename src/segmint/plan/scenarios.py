@@ -187,7 +187,9 @@ def reassign(base: ScenarioBase, model: Segmentation, *, name: str = BASELINE,
         shown = segment_summary(_assigned(base, model, carry=carry)).to_pandas()
     per_segment = None
     if bridge and base.movements is not None and base.bounds is not None:
-        per_segment = segment_bridge(base.movements, assignments, base.bounds)
+        named = None if shown is None else ibis.memtable(  # the segments: read once, not twice
+            {t.SEGMENT: shown[t.SEGMENT].astype(str).tolist()}, schema={t.SEGMENT: "string"})
+        per_segment = segment_bridge(base.movements, assignments, base.bounds, segments=named)
     return Reassignment(name, model, assignments, shown, per_segment, on_base=True)
 
 
