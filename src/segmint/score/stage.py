@@ -126,7 +126,7 @@ def _fit_and_score(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, Ba
     for name, (spec, settings) in chosen.items():
         progress(f"score {name}")
         stage = RunContext(context.project, context.as_of, context.tables, accounts,
-                           keep=context.keep, results=context.results)
+                           keep=context.keep, results=context.results, models=dict(models))
         model = spec.model(settings).fit(stage)
         scored = model.score(accounts)
         _check_columns(spec, accounts, scored)
