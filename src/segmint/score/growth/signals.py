@@ -93,10 +93,15 @@ def signals_at(ids: ir.Table, tables: Mapping[str, ir.Table], day: dt.date, *,
     ...     "close_date": [d(2024, 1, 20), d(2024, 4, 2), d(2025, 1, 5), d(2024, 7, 9)],
     ...     "is_closed": [True, True, False, True], "is_won": [True, True, False, False]})
     >>> ids = ibis.memtable({"account_id": ["a", "b"]})
-    >>> row = signals_at(ids, {"revenue": revenue, "deals": deals}, d(2024, 6, 30),
-    ...                  trend_months=3).order_by("account_id").execute().iloc[0]
-    >>> row[[ARR_NOW, ARR_TREND, TENURE, CONTRACT_MONTH, EXPANSIONS_WON, RENEWALS_OPEN]].tolist()
+    >>> a, b = signals_at(ids, {"revenue": revenue, "deals": deals}, d(2024, 6, 30),
+    ...                   trend_months=3).order_by("account_id").to_pyarrow().to_pylist()
+    >>> [a[c] for c in (ARR_NOW, ARR_TREND, TENURE, CONTRACT_MONTH, EXPANSIONS_WON, RENEWALS_OPEN)]
     [180.0, 1.5, 5, 5, 1, 1]
+
+    ``b``'s deal closes in July: at the end of June it is open, and ``b`` has paid nothing.
+
+    >>> [b[c] for c in (ARR_NOW, TENURE, NEW_DEALS_OPEN, NEW_DEALS_LOST)]
+    [0.0, None, 1, 0]
     """
     from segmint.score.backtest import known_at
 
@@ -168,4 +173,4 @@ def as_level(count: ir.IntegerValue, cap: int = 2) -> ir.StringValue:
     >>> counts.select(level=as_level(counts.n)).level.to_pyarrow().to_pylist()
     ['0', '1', '2 or more', None]
     """
-    return ibis.ifelse(count >= cap, f"{cap} or more", count.cast("string"))
+    return ibis.ifelse(count >= cap, f"{cap} or more", count.cast("int64").cast("string"))
