@@ -130,8 +130,11 @@ def _fit_and_score(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, Ba
         model = spec.model(settings).fit(stage)
         scored = model.score(accounts)
         _check_columns(spec, accounts, scored)
-        added = context.keep(scored.select(t.ACCOUNT_ID, *spec.adds), f"scored_{name}")
-        accounts = with_scores(accounts, added)
+        columns = scored.select(t.ACCOUNT_ID, *spec.adds)
+        added = context.keep(columns, f"scored_{name}")
+        # kept lazily (tests, a caller with nowhere to keep), a join would put the scoring in the
+        # plan twice per score, and the plan doubles with every score: keep the expression
+        accounts = scored if added is columns else with_scores(accounts, added)
         models[name] = model
     return accounts, models
 
