@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/recovery.py --sizes 5000 --seed 7
 
 For each size the demo company is generated (Parquet, cached in ``benchmarks/data/`` as
-`run.py` does) and run with the demo project (``scores: {potential: {}}``). Printed, nothing
-asserted:
+`run.py` does) and run with the demo project (its scores, potential and expected growth
+among them). Printed, nothing asserted:
 
 - the Spearman rank correlation of ``potential`` with the planted ``wallet`` (every accounts
   row; customers and prospects apart), beside what the generator makes knowable: the wallet's
@@ -17,8 +17,9 @@ asserted:
 - the same outcome ranked, per population (customers at the cut-off, prospects, pooled), by
   the truth (the planted wallet, its whitespace and room at the cut-off, the planted chance
   of a renewal expansion and `planted_growth`, the chance each account grew in the window)
-  and by segmint's potential, whitespace and share of wallet refitted at the cut-off
-  (`rank_growth`): what any model could reach, beside what potential does;
+  and by segmint's potential, whitespace, share of wallet, growth probability and expected
+  growth (whitespace × that probability) refitted at the cut-off (`rank_growth`): what any
+  model could reach, beside what segmint's do;
 - TAM against the true total wallet: the accounts' potential (low, point, high) against their
   wallets; and the market-cell arithmetic on a market table made of the demo's own companies
   (firms per NAICS sector × SUSB size class × country, from the truth): firms × the typical
@@ -130,9 +131,11 @@ def measure(folder: Path) -> dict[str, float]:
 
 
 def scored_at(context, tables, cutoff):
-    """Potential and share of wallet as the back-test scores them: every score refitted on
-    what was known at `cutoff`, over the accounts that existed then (``past_`` columns)."""
+    """Potential, share of wallet and (when configured) expected growth and its probability
+    as the back-test scores them: every score refitted on what was known at `cutoff`, over the
+    accounts that existed then (``past_`` columns)."""
     from segmint import tables as t
+    from segmint.score.growth import EXPECTED_GROWTH, GROWTH_PROBABILITY
     from segmint.context import RunContext
     from segmint.score.backtest import known_at
     from segmint.score.registry import configured
@@ -145,9 +148,11 @@ def scored_at(context, tables, cutoff):
     past = RunContext(context.project, cutoff, past_tables,
                       accounts_at(context.accounts.drop(*added), past_tables))
     scored, _ = _fit_and_score(past, configured(context.project.scores), lambda stage: None)
-    frame = scored.select(t.ACCOUNT_ID, t.POTENTIAL, t.SHARE_OF_WALLET).to_pandas()
+    growth = [c for c in (GROWTH_PROBABILITY, EXPECTED_GROWTH) if c in scored.columns]
+    frame = scored.select(t.ACCOUNT_ID, t.POTENTIAL, t.SHARE_OF_WALLET, *growth).to_pandas()
     return frame.rename(columns={t.POTENTIAL: "past_potential",
-                                 t.SHARE_OF_WALLET: "past_share_of_wallet"})
+                                 t.SHARE_OF_WALLET: "past_share_of_wallet",
+                                 **{c: f"past_{c}" for c in growth}})
 
 
 def rank_growth(ranked, planted: dict, years: float):
@@ -156,8 +161,9 @@ def rank_growth(ranked, planted: dict, years: float):
     then: growth is an expansion), the prospects (not paying: a win, or a win back) and
     pooled. Scores from the truth: the wallet, its whitespace (wallet − ARR at the cut-off),
     its room (1 − ARR ÷ wallet), the planted chance of a renewal expansion (p_expand × room³,
-    customers only) and `planted_growth`; from segmint at the cut-off: potential, whitespace
-    and share of wallet (the least spent first)."""
+    customers only) and `planted_growth`; from segmint at the cut-off: potential, whitespace,
+    share of wallet (the least spent first) and, when configured, the growth probability and
+    expected growth."""
     import numpy as np
     import pandas as pd
 
@@ -179,6 +185,9 @@ def rank_growth(ranked, planted: dict, years: float):
         "segmint: whitespace": ((ranked.past_potential - arr).to_numpy(), False),
         "segmint: share of wallet, lowest first": (ranked.past_share_of_wallet.to_numpy(), True),
     }
+    if "past_growth_probability" in ranked.columns:  # scores: {expected_growth: {}}
+        scores |= {"segmint: growth probability": (ranked.past_growth_probability.to_numpy(), False),
+                   "segmint: expected growth": (ranked.past_expected_growth.to_numpy(), False)}
     outcome, gained = ranked.outcome.to_numpy(), ranked.weight.to_numpy()
     rows = []
     for population, members in (("customers", paying), ("prospects", ~paying),

@@ -100,6 +100,7 @@ currency: {{reporting: USD, rates: fx_rates.csv}}
 # clv_band, fit_band, health_band, lifecycle_stage and micro_segment can be used in rules.
 scores:
   potential: {{}}
+  expected_growth: {{}}  # whitespace × the chance to grow in six months, learnt from the last six
   clv: {{}}
   micro_segment: {{}}  # over the whole base; within: [region] clusters each region apart
   fit: {{}}

@@ -22,10 +22,20 @@ def new_business(deals: ir.Table) -> ir.Table:
     >>> new_business(deals).count().execute()
     2
     """
+    return deals.filter(is_new_business(deals))
+
+
+def is_new_business(deals: ir.Table) -> ir.BooleanValue:
+    """Whether each deal tries to win an account (`new_business` keeps those).
+
+    >>> deals = ibis.memtable({"deal_type": ["New Logo", "Renewal"]})
+    >>> deals.select(new=is_new_business(deals)).new.execute().tolist()
+    [True, False]
+    """
     if t.DEAL_TYPE not in deals.columns:
-        return deals
+        return ibis.literal(True)
     kind = deals[t.DEAL_TYPE].cast("string").lower()
-    return deals.filter(kind.isnull() | kind.re_search(r"(^|[^a-z])new"))
+    return kind.isnull() | kind.re_search(r"(^|[^a-z])new")
 
 
 def _closed(deals: ir.Table) -> ir.BooleanValue:

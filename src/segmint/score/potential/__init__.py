@@ -41,11 +41,11 @@ Feature = Literal["employees", "annual_revenue", "naics_sector", "region", "coun
 ACCOUNT_POTENTIAL = "account_potential"  # output: a row per account
 POTENTIAL_IMPORTANCE = "potential_importance"  # output: what drives the potential
 WHITESPACE_PRODUCTS = "whitespace_products"  # account_potential: the products, "; "-joined
-GROWTH_TOLERANCE = 0.01  # back-test: ARR up by more than 1% (not a currency's drift) is growth
 CUSTOMERS, PROSPECTS = "customers", "prospects"  # back-test: paying at the cut-off, or not
 
 
-def _paying(accounts: ir.Table) -> ir.BooleanValue:
+def paying(accounts: ir.Table) -> ir.BooleanValue:
+    """Whether each account pays (``arr`` above 0): a back-test's customers."""
     return accounts[t.ARR].fill_null(0) > 0
 
 ADDS = {
@@ -162,9 +162,9 @@ class Potential(ScoreModel):
         ranks above whitespace, since wins follow the wallet's size.
         """
         return (Ranking(t.POTENTIAL), Ranking(t.WHITESPACE),
-                Ranking(t.WHITESPACE, CUSTOMERS, _paying),
-                Ranking(t.SHARE_OF_WALLET, CUSTOMERS, _paying, lowest_first=True),
-                Ranking(t.WHITESPACE, PROSPECTS, lambda accounts: ~_paying(accounts)))
+                Ranking(t.WHITESPACE, CUSTOMERS, paying),
+                Ranking(t.SHARE_OF_WALLET, CUSTOMERS, paying, lowest_first=True),
+                Ranking(t.WHITESPACE, PROSPECTS, lambda accounts: ~paying(accounts)))
 
     def fit(self, context: RunContext) -> Self:
         """Fit the look-alike models on one row per paying customer, then the product groups
@@ -231,7 +231,7 @@ class Potential(ScoreModel):
 
         from segmint.score.potential import lookalike as la
 
-        table = self._spend(accounts)
+        table = self.spend(accounts)
         products = (ibis.null("int64"), ibis.null("float64"))
         if self.products_ is not None:
             table = self.products_.with_held(table)
@@ -259,8 +259,8 @@ class Potential(ScoreModel):
                  if c in accounts.columns]
         table = accounts.select(*shown)
         if self.products_ is not None:
-            inputs = accounts.select(t.ACCOUNT_ID, *self._inputs())
-            named = self.products_.with_held(self._spend(inputs))
+            inputs = accounts.select(t.ACCOUNT_ID, *self.inputs())
+            named = self.products_.with_held(self.spend(inputs))
             named = named.select(_named_account=named[t.ACCOUNT_ID],
                                  _names=self._product_whitespace(named)[2])
             joined = table.join(named, table[t.ACCOUNT_ID] == named._named_account)
@@ -304,38 +304,22 @@ class Potential(ScoreModel):
 
     def outcome(self, context: RunContext, cutoff: dt.date) -> ir.Table | None:
         """Accounts whose ARR grew after `cutoff` (won, or expanded by more than 1%), weighted
-        by the ARR they gained by ``as_of``."""
-        import ibis
+        by the ARR they gained by ``as_of`` (`segmint.score.growth.signals.grew_after`)."""
+        from segmint.score.growth.signals import grew_after
 
         revenue = context.tables.get("revenue")
-        if revenue is None:
-            return None
+        return None if revenue is None else grew_after(context.accounts, revenue, cutoff,
+                                                       context.as_of)
 
-        def arr_at(day, name: str) -> ir.Table:
-            known = revenue.filter(revenue[t.PERIOD] <= day)
-            latest = known.filter(known[t.PERIOD] == known[t.PERIOD].max())
-            return latest.group_by(**{f"_{name}_account": latest[t.ACCOUNT_ID]}).aggregate(
-                **{f"_{name}": (latest[t.MRR].sum() * 12).cast("float64")})
-
-        before, after = arr_at(cutoff, "before"), arr_at(context.as_of, "after")
-        accounts = context.accounts.select(t.ACCOUNT_ID)
-        joined = accounts.left_join(before, accounts[t.ACCOUNT_ID] == before._before_account)
-        joined = joined.select(t.ACCOUNT_ID, "_before")
-        joined = joined.left_join(after, joined[t.ACCOUNT_ID] == after._after_account)
-        was, now = joined._before.fill_null(0.0), joined._after.fill_null(0.0)
-        grew = now > was * (1 + GROWTH_TOLERANCE) + 0.005  # a cent's rounding is no growth
-        return joined.select(t.ACCOUNT_ID, outcome=grew,
-                             weight=ibis.ifelse(grew, now - was, 0.0))
-
-    # ------------------------------------------------------------------ helpers
-    def _inputs(self) -> list[str]:
+    def inputs(self) -> list[str]:
+        """The account columns the look-alike model reads."""
         from segmint.score.potential import lookalike as la
 
         return [la.NUMERIC[f].column if f in la.NUMERIC else la.CATEGORICAL[f]
                 for f in self.lookalike_.features]
 
-    def _spend(self, accounts: ir.Table) -> ir.Table:
-        """`accounts` with the look-alike spend at the three quantiles and its look-alike
+    def spend(self, accounts: ir.Table) -> ir.Table:
+        """`accounts` (with the `inputs` columns) with the look-alike spend at the three quantiles and its look-alike
         group (a join to the lookup)."""
         import ibis
 
@@ -352,6 +336,7 @@ class Potential(ScoreModel):
         return joined.select(*accounts.columns, *(c for c in lookup.columns
                                                   if not c.startswith(la.key(""))))
 
+    # ------------------------------------------------------------------ helpers
     def _product_whitespace(self, table: ir.Table) -> tuple[ir.Value, ir.Value, ir.Value]:
         """Count, value and names of each row's product whitespace, from its look-alike
         group and what it holds (`table` has `GROUP` and `HELD`)."""
