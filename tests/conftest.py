@@ -18,9 +18,21 @@ import pytest
 
 from segmint import engine
 from segmint.config.project import load_project
+from segmint.engine import spark as spark_engine
 
 BACKENDS = [b.strip() for b in os.environ.get("SEGMINT_BACKENDS", "duckdb,pyspark").split(",")
             if b.strip()]
+
+
+# The test session's Spark JVM compiles with HotSpot's C1 only (no C2) and collects garbage
+# with the serial collector. Neither changes an answer (Java's arithmetic is the same in every
+# compiler tier); they cut what the JVM spends compiling Spark's own code and Janino's classes
+# for tables of a few rows, which never run long enough to repay C2: the Spark half of
+# tests/analyse/test_performance.py took a third less CPU (benchmarks/README.md, "Test suite
+# time"). Local sessions only. segmint itself keeps the JVM's defaults: C2's faster code is what
+# a long query over many rows needs, and Spark at 100k and 1M rows was not measured with these.
+TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+spark_engine.SPARK_LOCAL_CONF["spark.driver.extraJavaOptions"] = TEST_JVM_OPTIONS
 
 
 def backend_params(backends: list[str] = BACKENDS) -> list:

@@ -75,7 +75,6 @@ def market(context: RunContext) -> dict[str, ir.Table]:
     facts: dict[str, float] = {}
     if source is not None:
         cells, facts = place_cells(context, source, settings.sam)
-        cells = context.keep(cells, MARKET_CELLS)
     table = segment_market(accounts, cells)
     assumptions = _assumptions(context, described, facts, table)
     return {SEGMENT_MARKET: ibis.memtable(table),
@@ -183,7 +182,8 @@ def cells_as_accounts(cells: ir.Table, schema: ibis.Schema) -> ir.Table:
 
 def place_cells(context: RunContext, market: ir.Table, sam: str | None) -> tuple[ir.Table, dict]:
     """Every market cell scored by the run's models and placed in a segment, with the firms
-    that are not accounts yet and its TAM, and the counts the assumptions quote."""
+    that are not accounts yet and its TAM, kept (``context.keep``), and the counts the
+    assumptions quote."""
     score_columns = {c for name in context.models for c in SCORES[name].adds}
     schema = ibis.schema({name: dtype for name, dtype in context.accounts.schema().items()
                           if name not in score_columns})
@@ -215,7 +215,10 @@ def place_cells(context: RunContext, market: ir.Table, sam: str | None) -> tuple
         TAM_HIGH: left * joined[t.POTENTIAL_HIGH],
         t.SEGMENT: joined[t.SEGMENT], t.REASON: joined[t.REASON], IN_SAM: joined[IN_SAM],
     }
-    out = joined.select(**shown)
+    # Kept before the counts are taken: scoring the cells through every model is the widest
+    # plan of the run, and Spark planned and compiled it twice, once for the counts and once
+    # to keep the cells (the market analysis was 64 s of the demo's 92 s of analyses on Spark).
+    out = context.keep(joined.select(**shown), MARKET_CELLS)
     facts = out.aggregate(
         cells=out.count(), firms=out[t.FIRMS].sum(), firms_left=out[FIRMS_LEFT].sum(),
         accounts_in_cells=out[ACCOUNTS_IN_CELL].sum(),
