@@ -7,13 +7,12 @@ STAMP := $(VENV)/.installed
 # Backends the tests run on (see tests/conftest.py); SEGMINT_BACKENDS=duckdb make test skips Spark.
 # The 25 slowest tests are listed at the end: where the suite's time goes, run after run.
 SEGMINT_BACKENDS ?= duckdb,pyspark
-# Test processes (pytest-xdist): most of a test's time is one core compiling queries, so on an
-# idle machine TEST_WORKERS=2 can use a second core; tests sharing a module's or the session's
-# run stay on one process (tests/conftest.py). 0 (the default) runs everything in this process:
-# on a busy machine a second process found no idle core and cost 10% more CPU (50% more on a
-# Spark-heavy file: each process starts and warms its own JVM)
-# (benchmarks/README.md, "Test suite time").
-TEST_WORKERS ?= 0
+# Test processes (pytest-xdist): two by default. Every Spark test runs in one of them (one JVM,
+# warmed once) while the other runs the DuckDB and engine-free tests, so the two halves of the
+# suite share the machine's two cores; tests sharing a session's or a module's run stay in one
+# process (tests/conftest.py). TEST_WORKERS=0 runs everything in this process, as on a machine
+# with one idle core (benchmarks/README.md, "Test suite time").
+TEST_WORKERS ?= 2
 
 .PHONY: demo test bench bench-territories bench-workbench clean browser java
 

@@ -65,14 +65,21 @@ def _connect(request: pytest.FixtureRequest, backend: str):
 SPARK_MAX_EXAMPLES = 10
 
 
-def shared_fixture_group(item: pytest.Item) -> str | None:
-    """The one result `item` shares with other tests, if any: its session-scoped fixture's name,
-    else its module's path when it uses a module-scoped fixture; None for a test on its own.
+SPARK_GROUP = "spark"
 
-    Under pytest-xdist (``TEST_WORKERS=2 make test``: ``-n 2 --dist loadgroup``) the tests of a
-    group run on one worker, so the demo company and each module's shared run are built once,
-    not once per worker.
+
+def shared_fixture_group(item: pytest.Item) -> str | None:
+    """What `item` shares with other tests, if any: the Spark session when it runs on Spark
+    (``SPARK_GROUP``), else its session-scoped fixture's name, else its module's path when it
+    uses a module-scoped fixture; None for a test on its own.
+
+    Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) the tests of a group run on
+    one worker, so the demo company and each module's shared run are built once, not once per
+    worker, and every Spark test runs in one process: one JVM, warmed once, while the other
+    process runs DuckDB and engine-free tests beside it.
     """
+    if item.get_closest_marker("pyspark"):
+        return SPARK_GROUP
     definitions = getattr(item, "_fixtureinfo", None)  # doctests have none
     scopes = {name: defs[-1].scope for name, defs in
               (definitions.name2fixturedefs.items() if definitions else ())
@@ -85,14 +92,18 @@ def shared_fixture_group(item: pytest.Item) -> str | None:
     return None
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist names the groups
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Tests sharing a result are grouped for pytest-xdist as they are collected: its worker
+    names the groups in its own `pytest_collection_modifyitems`, which runs before this
+    file's."""
+    group = shared_fixture_group(item)
+    if group:
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests sharing a session or module result are grouped for pytest-xdist; tests marked
-    pyspark (Spark's own and the parity tests) run only when Spark is asked for."""
-    for item in items:
-        group = shared_fixture_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+    """Tests marked pyspark (Spark's own and the parity tests) run only when Spark is asked
+    for."""
     if "pyspark" in BACKENDS:
         return
     skip = pytest.mark.skip(reason="SEGMINT_BACKENDS does not include pyspark")
