@@ -12,9 +12,8 @@ measures, best of `--repeat`:
 - **segmint**: the score stage with potential alone and the back-test off, timed between the
   stage's progress callbacks as `run.py` times its "score potential" row: the fit on one row
   per paying customer (a sample of 30,000 by default), the score as engine expressions (a join
-  to the model's lookup table and to the products each customer holds), its columns kept in
-  the engine beside the account id (joined onto the enriched accounts when read) and
-  ``account_potential`` kept;
+  to the model's lookup table and to the products each customer holds), and the scored
+  accounts and ``account_potential`` kept in the engine;
 - **baseline**: what the fit could be without the lookup: the same three quantile models
   (scikit-learn's `HistGradientBoostingRegressor`, the same settings and customers), then
   every account's features fetched into pandas and predicted there: potential and whitespace
@@ -137,8 +136,7 @@ def stage_steps(context, con) -> dict[str, dict[str, float]]:
     model = timed("fit", lambda: Potential().fit(context))
     added = timed("score: the potential's columns", lambda: context.keep(
         model.score(accounts).select("account_id", *ADDS), "potential_columns"))
-    scored = timed("score, kept with every account column (as the stage kept it before it "
-                   "kept a score's own columns alone)",
+    scored = timed("score, kept with every account column (as the stage keeps it)",
                    lambda: context.keep(model.score(accounts), "scored_potential"))
     table = timed("account_potential, sorted", lambda: context.keep(
         in_stated_order(model.tables(scored)[ACCOUNT_POTENTIAL]), ACCOUNT_POTENTIAL))

@@ -130,31 +130,12 @@ def _fit_and_score(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, Ba
         model = spec.model(settings).fit(stage)
         scored = model.score(accounts)
         _check_columns(spec, accounts, scored)
-        columns = scored.select(t.ACCOUNT_ID, *spec.adds)
-        added = context.keep(columns, f"scored_{name}")
-        # kept lazily (tests, a caller with nowhere to keep), a join would put the scoring in the
-        # plan twice per score, and the plan doubles with every score: keep the expression
-        accounts = scored if added is columns else with_scores(accounts, added)
+        # the whole scored table is kept, one per score: keeping a score's own columns and
+        # joining them back put one 1M-row hash join per score in every later query, and at
+        # a million accounts the assignments then ran out of DuckDB's 1 GB
+        accounts = context.keep(scored, f"scored_{name}")
         models[name] = model
     return accounts, models
-
-
-def with_scores(accounts: ir.Table, added: ir.Table) -> ir.Table:
-    """`accounts` with the columns of `added` (``account_id`` and a score's columns, one row
-    per account), joined by account id.
-
-    The score stage keeps only the columns each score adds and joins them onto the accounts
-    enrichment kept: copying every account column again per score cost more than the model
-    (at a million accounts, 8.4 s of CPU against 2.4 s for potential's own columns).
-
-    >>> accounts = ibis.memtable({"account_id": ["a", "b"], "employees": [5, 50]})
-    >>> added = ibis.memtable({"account_id": ["b", "a"], "size_score": [2.0, 1.0]})
-    >>> with_scores(accounts, added).order_by("account_id").execute().values.tolist()
-    [['a', 5, 1.0], ['b', 50, 2.0]]
-    """
-    right = added.rename(_scored_id=t.ACCOUNT_ID)
-    joined = accounts.left_join(right, accounts[t.ACCOUNT_ID] == right._scored_id)
-    return joined.select(*accounts.columns, *(c for c in right.columns if c != "_scored_id"))
 
 
 def _check_columns(spec: ScoreSpec, before: ir.Table, after: ir.Table) -> None:
