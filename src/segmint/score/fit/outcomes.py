@@ -38,7 +38,14 @@ def is_new_business(deals: ir.Table) -> ir.BooleanValue:
     return kind.isnull() | kind.re_search(r"(^|[^a-z])new")
 
 
-def _closed(deals: ir.Table) -> ir.BooleanValue:
+def is_closed(deals: ir.Table) -> ir.BooleanValue:
+    """Whether each deal is closed: its ``is_closed``, else (no such column) whether it has
+    an ``is_won``.
+
+    >>> deals = ibis.memtable({"is_won": [True, None]})
+    >>> deals.select(closed=is_closed(deals)).closed.execute().tolist()
+    [True, False]
+    """
     if t.IS_CLOSED in deals.columns:
         return deals[t.IS_CLOSED].cast("boolean").fill_null(False)
     return deals[t.IS_WON].notnull()
@@ -79,7 +86,7 @@ def outcome_counts(accounts: ir.Table, tables: Mapping[str, ir.Table],
     deals = tables.get("deals")
     if "wins" in learn_from and deals is not None and t.IS_WON in deals.columns:
         new = new_business(deals)
-        closed = new.filter(_closed(new))
+        closed = new.filter(is_closed(new))
         is_won = closed[t.IS_WON].cast("boolean").fill_null(False)
         decided = closed.group_by(_decided=closed[t.ACCOUNT_ID]).aggregate(
             _deals_won=is_won.cast("int64").sum(), _deals_lost=(~is_won).cast("int64").sum())
@@ -118,7 +125,7 @@ def wins_after(accounts: ir.Table, tables: Mapping[str, ir.Table], cutoff: dt.da
     if deals is None or t.IS_WON not in deals.columns or t.CLOSE_DATE not in deals.columns:
         return None
     new = new_business(deals)
-    closed = new.filter(_closed(new))
+    closed = new.filter(is_closed(new))
     day = closed[t.CLOSE_DATE].cast("date")
     after = closed.filter((day > cutoff) & (day <= as_of))
     before = closed.filter((day <= cutoff) & closed[t.IS_WON].cast("boolean").fill_null(False))

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.dates import months_before
-from segmint.score.fit.outcomes import is_new_business
+from segmint.score.fit.outcomes import is_closed, is_new_business
 from segmint.score.health.measures import FIRST_PAID, left_join_all, month_index, products_held
 
 GROWTH_TOLERANCE = 0.01  # ARR up by more than 1% (not a currency's drift) is growth
@@ -139,8 +139,7 @@ def signals_at(ids: ir.Table, tables: Mapping[str, ir.Table], day: dt.date, *,
 
 def _deal_signals(deals: ir.Table, day: dt.date) -> ir.Table:
     """Per account with a deal: its contract month and its deals won, lost and open by kind."""
-    closed = deals[t.IS_CLOSED].cast("boolean").fill_null(False) if t.IS_CLOSED in deals.columns \
-        else deals[t.IS_WON].notnull()
+    closed = is_closed(deals)
     won = closed & deals[t.IS_WON].cast("boolean").fill_null(False)
     kind = deals[t.DEAL_TYPE].cast("string").lower() if t.DEAL_TYPE in deals.columns \
         else ibis.null("string")
@@ -163,7 +162,6 @@ def _deal_signals(deals: ir.Table, day: dt.date) -> ir.Table:
         NEW_DEALS_OPEN: count(~closed & is_new),
         NEW_DEALS_LOST: count(closed & ~won & is_new & in_year),
     })
-
 
 
 def as_level(count: ir.IntegerValue, cap: int = 2) -> ir.StringValue:
