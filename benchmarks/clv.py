@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/clv.py                  # 1M customers, seed 7
     .venv/bin/python benchmarks/clv.py --customers 200k
+    .venv/bin/python benchmarks/clv.py --kept           # the score's path only (below)
     pip install -c constraints.txt -e ".[bench]"        # the comparison libraries
 
 Customers are drawn from BG/NBD with CDNOW-like parameters (r=0.243, alpha=4.414, a=0.793,
@@ -33,6 +34,14 @@ before and after):
   ``bench`` extra). Their log-likelihood is
   ours evaluated at their parameters (one formula for all): PyMC-Marketing's MAP includes
   its default priors, so it can sit a little below the maximum.
+
+``--kept`` measures the score's own path instead, in a fresh process: the CLV score keeps one
+summary row per account (`repeat_summary`, kept in the engine as ``clv_summary``: what it
+forecasts each account from, and what a finance team exports), then fits on the patterns of
+that kept table. So the fit's own summary is `fit_patterns` over the kept per-account rows, the
+same input `lifetimes` takes (one row a customer, or its distinct tuples with weights). Printed:
+keeping the per-account summary, then the patterns from it plus both fits, each with wall, CPU
+and the memory it adds on its first run, and BG/NBD alone (its patterns and its fit).
 """
 
 from __future__ import annotations
@@ -130,6 +139,8 @@ def main() -> None:
     parser.add_argument("--customers", default="1M")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--kept", action="store_true",
+                        help="only the score's path: per-account summary kept, then the fits")
     args = parser.parse_args()
     size = args.customers.upper()
     customers = int(float(size.rstrip("KM")) * {"K": 1e3, "M": 1e6}.get(size[-1], 1))
@@ -148,6 +159,11 @@ def main() -> None:
 
     def summary():
         return h.repeat_summary(h.purchases({"transactions": transactions}, as_of)[0], as_of)
+
+    if args.kept:
+        _score_path(con, summary, args.repeat)
+        print(load())
+        return
 
     def summary_and_fits():
         repeat, pairs = h.fit_patterns(summary())
@@ -249,6 +265,46 @@ def main() -> None:
               f"{wall / fit_wall:5.1f}x our fit's wall; {_params(params)}; "
               f"LL {loglik(params):,.2f} ({loglik(params) - ours:+.3f} against ours)")
     print(load())
+
+
+def _score_path(con, summary, repeat: int) -> None:
+    """The CLV score's path: the per-account summary kept once in the engine (as the score
+    keeps it), then the patterns of the kept table and both fits, each first run measured for
+    memory, then best of `repeat`."""
+    from segmint import engine
+    from segmint.score.clv import history as h
+    from segmint.score.clv.fitters import BetaGeo, GammaGamma
+
+    kept = {}
+
+    def keep():
+        kept["summary"] = engine.materialise(con, summary(), "clv_summary")
+
+    def fits():
+        repeat_patterns, pairs = h.fit_patterns(kept["summary"])
+        BetaGeo().fit(*_arrays(repeat_patterns, h))
+        GammaGamma().fit(*h.spend_arrays(pairs))
+        return len(repeat_patterns[h.ACCOUNTS]), len(pairs[h.ACCOUNTS])
+
+    kept_added = added_memory_mb(keep)
+    fits_added = added_memory_mb(fits)
+    keep_wall, keep_cpu, _ = best_of(repeat, keep)
+    patterns_wall, patterns_cpu, _ = best_of(repeat, lambda: h.fit_patterns(kept["summary"]))
+    fits_wall, fits_cpu, (patterns, pairs) = best_of(repeat, fits)
+
+    def bgnbd_alone():
+        BetaGeo().fit(*_arrays(h.collect(h.repeat_patterns(kept["summary"])), h))
+
+    alone_wall, alone_cpu, _ = best_of(repeat, bgnbd_alone)
+    rows = kept["summary"].count().execute()
+    print(f"per-account summary kept ({rows:,} rows, what the score forecasts each account "
+          f"from): {seconds(keep_wall, keep_cpu)}; {kept_added:,.0f} MB added on its first run")
+    print(f"  patterns of the kept summary ({patterns:,} and {pairs:,}, one query): "
+          f"{seconds(patterns_wall, patterns_cpu)}")
+    print(f"  patterns + both fits (the fit's own summary and fit): "
+          f"{seconds(fits_wall, fits_cpu)}; {fits_added:,.0f} MB added on its first run")
+    print(f"  BG/NBD alone: its patterns of the kept summary + its fit: "
+          f"{seconds(alone_wall, alone_cpu)}")
 
 
 def _arrays(patterns, h) -> tuple[np.ndarray, ...]:
