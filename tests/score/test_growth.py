@@ -13,7 +13,7 @@ from segmint.config.project import Project
 from segmint.context import RunContext
 from segmint.engine import materialise
 from segmint.exceptions import ConfigError
-from segmint.score.growth import ExpectedGrowth
+from segmint.score.growth import ExpectedGrowth, GrowthSettings
 from segmint.score.growth.signals import grew_after
 from segmint.score.potential import Potential, PotentialSettings
 from segmint.score.registry import configured
@@ -136,6 +136,37 @@ def test_events_after_the_window_start_cannot_change_the_model(con, scenario):
     tables = tables_of(con, revenue + beyond, deals + later, suffix="_later")
     again, _ = fitted(con, tables, accounts)
     assert again.parameters().equals(growth.parameters())
+
+
+def test_a_population_over_max_accounts_is_sampled_in_the_engine(con):
+    # three copies of the eighty accounts: 120 customers and 120 prospects, 60 of each grew
+    revenue, deals = history()
+    copies = range(3)
+    revenue = [(f"{a}_{k}", p, m) for k in copies for a, p, m in revenue]
+    deals = [{**d, "deal_id": f"{d['deal_id']}_{k}", "account_id": f"{d['account_id']}_{k}"}
+             for k in copies for d in deals]
+    tables = tables_of(con, revenue, deals, suffix="_copies")
+    arr = {a: 12 * m for a, p, m in revenue if p == DEC}
+    ids = [f"{a}_{k}" for k in copies for a in CUSTOMERS + PROSPECTS]
+    accounts = materialise(con, ibis.memtable({
+        "account_id": ids, "employees": [50.0] * len(ids), "naics_sector": ["52"] * len(ids),
+        "region": ["EMEA"] * len(ids), "arr": [arr.get(a, 0.0) for a in ids]}), "accounts_copies")
+    context = RunContext(PROJECT, AS_OF, tables, accounts, keep=lambda table, name:
+                         materialise(con, table, name))
+    potential = Potential(PotentialSettings(features=["employees"], min_customers_per_leaf=5))
+    potential.fit(context)
+    scored = potential.score(accounts)
+    growth = ExpectedGrowth(GrowthSettings(max_accounts=100)).fit(RunContext(
+        PROJECT, AS_OF, tables, scored, keep=context.keep, models={"potential": potential}))
+    params = growth.parameters().set_index("parameter")["value"]
+    # each population learnt from 100 of its 120 accounts, drawn in the engine
+    for population in ("customers", "prospects"):
+        assert params[f"{population}: grew"] + params[f"{population}: did_not_grow"] == 100
+        assert 40 <= params[f"{population}: grew"] <= 60
+    rows = {r["account_id"]: r["growth_probability"] for r in
+            growth.score(scored).to_pyarrow().to_pylist()}
+    assert rows["c20_1"] == pytest.approx(0.8, abs=0.1)
+    assert rows["c21_1"] == pytest.approx(0.2, abs=0.1)
 
 
 def test_growth_is_arr_up_by_more_than_one_percent(con):

@@ -249,17 +249,13 @@ class Fit(ScoreModel):
         joined = accounts.join(counts, accounts[t.ACCOUNT_ID] == counts._known)
         fetched = {name: joined[name].cast("float64" if kind == "numeric" else "string")
                    for name, kind in kinds.items()}
-        rows = joined.select(t.ACCOUNT_ID, WON, LOST, **fetched).order_by(t.ACCOUNT_ID) \
-            .to_pandas()
+        rows = lf.fetch_sample(joined.select(t.ACCOUNT_ID, WON, LOST, **fetched),
+                               settings.max_accounts)
         if rows.empty:
             raise ConfigError("scores.fit learns from accounts won or kept and lost or "
                               f"churned, and none is known on {context.as_of}: add deals "
                               "(sources.deals) or revenue, or declare a scorecard "
                               "(scores.fit.declared).")
-        if len(rows) > settings.max_accounts:
-            chosen = np.random.default_rng(0).choice(len(rows), settings.max_accounts,
-                                                     replace=False)
-            rows = rows.iloc[np.sort(chosen)].reset_index(drop=True)
         try:
             return lf.fit_learned(
                 rows, kinds, bins=settings.bins, min_level_accounts=settings.min_level_accounts,

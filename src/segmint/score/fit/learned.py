@@ -168,6 +168,35 @@ class LearnedFit:
         return top_factors(pairs, count)
 
 
+def fetch_sample(table: ir.Table, limit: int, *, key: str = t.ACCOUNT_ID,
+                 rows: int | None = None) -> pd.DataFrame:
+    """`table`'s rows in the order of `key`, as pandas; when it has more than `limit` rows, a
+    sample of `limit` of them drawn in the engine, so only those rows leave it.
+
+    The sample is the same on every engine and as drawing it in NumPy from every row:
+    positions ``numpy.random.default_rng(0).choice(rows, limit, replace=False)`` in the order
+    of `key`, sorted. `rows` is the table's row count when the caller already has it (else
+    it is counted). A learned model needs a few hundred thousand rows at most; at a million
+    accounts fetching them all first would hold every one of them in pandas.
+
+    Examples
+    --------
+    >>> table = ibis.memtable({"account_id": list("edcba"), "x": [5, 4, 3, 2, 1]})
+    >>> fetch_sample(table, 10).x.tolist()
+    [1, 2, 3, 4, 5]
+    >>> positions = np.sort(np.random.default_rng(0).choice(5, 3, replace=False))
+    >>> fetch_sample(table, 3).x.tolist() == [[1, 2, 3, 4, 5][i] for i in positions]
+    True
+    """
+    rows = int(table.count().execute()) if rows is None else rows
+    if rows > limit:
+        chosen = np.sort(np.random.default_rng(0).choice(rows, limit, replace=False))
+        picked = ibis.memtable({"_sample_position": chosen.astype("int64")})
+        numbered = table.mutate(_sample_position=ibis.row_number().over(order_by=table[key]))
+        table = numbered.semi_join(picked, "_sample_position").drop("_sample_position")
+    return table.order_by(key).to_pandas()
+
+
 def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,
                 min_level_accounts: int, max_categories: int, max_fill_gap: float,
                 leak_auc: float, regularisation: float) -> LearnedFit:
@@ -297,11 +326,31 @@ def _two_digits(value: float) -> float:
 
 
 def _one_hot(features: Sequence[Feature], levels: Mapping[str, np.ndarray],
-             rows: int) -> tuple[np.ndarray, list[tuple[str, str]]]:
+             rows: int) -> tuple[object, list[tuple[str, str]]]:
+    """A column per (feature, level), 1 where the row has that level: sparse, since a row
+    has one level per feature (200,000 rows × 300 levels dense would be 480 MB).
+
+    >>> size = Feature("employees", edges=(50.0,))
+    >>> x, columns = _one_hot([size], {"employees": np.array(["missing", "under 50"])}, 2)
+    >>> columns[2], x.toarray().tolist()
+    (('employees', 'missing'), [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    """
+    from scipy import sparse
+
     columns = [(f.name, lv) for f in features for lv in f.levels]
-    x = np.zeros((rows, len(columns)))
-    for j, (name, lv) in enumerate(columns):
-        x[:, j] = levels[name] == lv
     if not columns:  # nothing to learn from: the base rate alone
-        return np.zeros((rows, 1)), [("", "")]
+        return sparse.csr_matrix((rows, 1)), [("", "")]
+    row_ids, column_ids = [], []
+    first = 0
+    for feature in features:
+        # a category written like a level of its own ("other") sets its first column only
+        distinct = list(dict.fromkeys(feature.levels))
+        at = np.array([feature.levels.index(lv) for lv in distinct], dtype=np.int64)
+        code = pd.Categorical(levels[feature.name], categories=distinct).codes
+        row_ids.append(np.flatnonzero(code >= 0))
+        column_ids.append(first + at[code[code >= 0]])
+        first += len(feature.levels)
+    rows_at, columns_at = np.concatenate(row_ids), np.concatenate(column_ids)
+    x = sparse.csr_matrix((np.ones(len(rows_at)), (rows_at, columns_at)),
+                          shape=(rows, len(columns)))
     return x, columns

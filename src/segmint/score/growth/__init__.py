@@ -119,13 +119,13 @@ class ExpectedGrowth(ScoreModel):
         features = self._features(past, past_tables, self.start_)
         grew = grew_after(past, revenue, self.start_, context.as_of).rename(_grew_id=t.ACCOUNT_ID)
         joined = features.join(grew, features[t.ACCOUNT_ID] == grew._grew_id)
-        rows = joined.select(*features.columns, "outcome").order_by(t.ACCOUNT_ID).to_pandas()
         self.notes_: list[str] = []
         self.models_: dict[str, LearnedFit | None] = {}
         self.rates_: dict[str, float] = {}
-        for population, members in ((CUSTOMERS, rows[_PAYING]), (PROSPECTS, ~rows[_PAYING])):
-            self.models_[population], self.rates_[population] = self._learn(
-                rows[members.to_numpy(dtype=bool)], population)
+        for population, (rows, rate) in self._fetch(
+                context, joined.select(*features.columns, "outcome")).items():
+            self.models_[population] = self._learn(rows, population, rate)
+            self.rates_[population] = rate
         return self
 
     def score(self, accounts: ir.Table) -> ir.Table:
@@ -214,22 +214,42 @@ class ExpectedGrowth(ScoreModel):
             for name in COUNTED}, **{
             SHARE_OF_WALLET_NOW: arr / wallet.nullif(0.0), _PAYING: arr > 0})
 
-    def _learn(self, rows: pd.DataFrame, population: str) -> tuple[LearnedFit | None, float]:
-        """One population's calibrated model, or None and its growth rate when too few grew
-        (or too few did not) to learn from."""
-        import numpy as np
+    def _fetch(self, context: RunContext, window: ir.Table
+               ) -> dict[str, tuple[pd.DataFrame, float]]:
+        """Per population, its rows of `window` (at most ``max_accounts`` of them, drawn in
+        the engine) and the share of all its accounts that grew."""
+        from segmint.score.fit.learned import fetch_sample
 
+        limit = self.settings.max_accounts
+        if int(context.accounts.count().execute()) <= limit:  # no population is sampled
+            rows = window.order_by(t.ACCOUNT_ID).to_pandas()
+            paying = rows[_PAYING].to_numpy(dtype=bool)
+            return {population: (part, float(part["outcome"].mean()) if len(part) else 0.0)
+                    for population, part in ((CUSTOMERS, rows[paying]),
+                                             (PROSPECTS, rows[~paying]))}
+        # a million accounts' features in pandas would be most of a run's memory: keep the
+        # window once, count each population in one query, fetch a sample of each
+        window = context.keep(window, "growth_window")
+        tallies = window.group_by(_PAYING).aggregate(
+            accounts=window.count(), grew=window.outcome.cast("int64").sum()).to_pandas()
+        fetched = {}
+        for population, paying in ((CUSTOMERS, True), (PROSPECTS, False)):
+            tally = tallies[tallies[_PAYING] == paying]
+            accounts = int(tally.accounts.sum())
+            members = window.filter(window[_PAYING] if paying else ~window[_PAYING])
+            fetched[population] = (fetch_sample(members, limit, rows=accounts),
+                                   float(tally.grew.sum()) / accounts if accounts else 0.0)
+        return fetched
+
+    def _learn(self, rows: pd.DataFrame, population: str, rate: float) -> LearnedFit | None:
+        """One population's calibrated model from `rows` (a sample of it), or None when too
+        few grew (or too few did not) to learn from: its growth `rate` then stands for all."""
         from segmint.score.fit.learned import fit_learned
         from segmint.score.fit.outcomes import LOST, WON
         from segmint.score.growth.signals import COUNTED, SIGNALS
 
         settings = self.settings
         grew = rows["outcome"].to_numpy(dtype=bool)
-        rate = float(grew.mean()) if len(grew) else 0.0
-        if len(rows) > settings.max_accounts:
-            chosen = np.sort(np.random.default_rng(0).choice(len(rows), settings.max_accounts,
-                                                             replace=False))
-            rows, grew = rows.iloc[chosen], grew[chosen]
         kinds = {**self.kinds_, **{signal: "categorical" if signal in COUNTED else "numeric"
                                    for signal in SIGNALS}}
         frame = rows[list(kinds)].assign(**{WON: grew.astype(int), LOST: (~grew).astype(int)})
@@ -241,8 +261,8 @@ class ExpectedGrowth(ScoreModel):
         except ValueError as err:
             self.notes_.append(f"{population}: {err}; their growth rate, {rate:.1%}, "
                                "stands for every one")
-            return None, rate
+            return None
         for name, why in model.excluded.items():
             self.notes_.append(f"{population}: left {name} out: {why}")
-        return model, rate
+        return model
 
