@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/spark_jvm_options.py --demo 2000 --rounds 1
     .venv/bin/python benchmarks/spark_jvm_options.py --only "C1 only" --stages
     .venv/bin/python benchmarks/spark_jvm_options.py --pytest tests/analyse/test_performance.py
+    .venv/bin/python benchmarks/spark_jvm_options.py --pytest tests/enrich --only "no whole-stage codegen"
 
 JVM options only act when the JVM starts, so unlike `spark_fixed_cost.py` (SQL settings, one
 JVM) every run here is a fresh process with its own JVM, and the candidates take turns, round
@@ -16,8 +17,11 @@ The default workload is the demo project on Spark (``run(..., write=False)``), w
 given as ``spark.driver.extraJavaOptions`` as a project's ``spark.conf`` would; ``--stages``
 also prints each pipeline stage's wall, JVM CPU and Spark jobs. ``--pytest`` runs the Spark half
 of a test file instead (``SEGMINT_BACKENDS=pyspark``), the options given through
-``JAVA_TOOL_OPTIONS`` (so Spark's launcher JVM, a second of CPU, gets them too). Answers are
-not compared here: the parity tests do that for options segmint keeps. Nothing is asserted.
+``JAVA_TOOL_OPTIONS`` (so Spark's launcher JVM, a second of CPU, gets them too), on top of the
+test session's own (`tests/conftest.py`). A candidate may also set Spark SQL settings: in the
+demo's session conf, or for pytest as ``--conf`` in ``PYSPARK_SUBMIT_ARGS`` (a setting the
+tests' session also sets is theirs). Answers are not compared here: the parity tests do that
+for options segmint keeps. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -33,11 +37,16 @@ import tempfile
 import time
 from pathlib import Path
 
-# Each is added to segmint's own JVM options (`segmint.engine.spark`).
-CANDIDATES = {
-    "segmint's options": "",
-    "C1 only": "-XX:TieredStopAtLevel=1",
-    "C1 only + serial GC": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+# Each adds JVM options to segmint's own (`segmint.engine.spark`) and, if any, Spark SQL
+# settings to its session's. With --pytest the first is the test session's own settings.
+BASE = "segmint's options"
+CANDIDATES: dict[str, tuple[str, dict[str, str]]] = {
+    BASE: ("", {}),
+    "C1 only": ("-XX:TieredStopAtLevel=1", {}),
+    "C1 only + serial GC": ("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC", {}),
+    # Expressions still compiled, but no whole-stage Java per plan (fewer, smaller classes
+    # for Janino and the JIT); unlike NO_CODEGEN, nothing runs interpreted.
+    "no whole-stage codegen": ("", {"spark.sql.codegen.wholeStage": "false"}),
 }
 PR_SET_CHILD_SUBREAPER = 36
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -49,7 +58,7 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def run_demo_on_spark(accounts: int, java_options: str) -> None:
+def run_demo_on_spark(accounts: int, java_options: str, settings: dict[str, str]) -> None:
     """The child: the demo project on Spark once; one JSON line of per-stage figures."""
     from segmint import engine
     from segmint.config.project import load_project
@@ -62,6 +71,7 @@ def run_demo_on_spark(accounts: int, java_options: str) -> None:
     (folder / "segmint.yaml").write_text(demo_project("csv"))
     project = load_project(folder / "segmint.yaml")
     conf = {"spark.driver.extraJavaOptions": java_options} if java_options else {}
+    conf.update(settings)
     con = engine.connect("spark", conf=conf)
     jvm_pid = con._session.sparkContext._gateway.proc.pid
     tracker = con._session.sparkContext.statusTracker()
@@ -107,23 +117,27 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="candidates to run (by name)")
     parser.add_argument("--stages", action="store_true", help="print each stage's figures")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-settings", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        return run_demo_on_spark(args.demo, args.child)
+        return run_demo_on_spark(args.demo, args.child, json.loads(args.child_settings))
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    chosen = {name: options for name, options in CANDIDATES.items()
-              if not args.only or name in args.only or not options}
+    chosen = {name: candidate for name, candidate in CANDIDATES.items()
+              if not args.only or name in args.only or name == BASE}
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in chosen}
     for round_ in range(args.rounds):
-        for name, options in chosen.items():
+        for name, (options, settings) in chosen.items():
             env = dict(os.environ)
             if args.pytest:
-                env.update(SEGMINT_BACKENDS="pyspark", JAVA_TOOL_OPTIONS=options)
+                submit = "".join(f"--conf {key}={value} " for key, value in settings.items())
+                env.update(SEGMINT_BACKENDS="pyspark", JAVA_TOOL_OPTIONS=options,
+                           PYSPARK_SUBMIT_ARGS=f"{submit}pyspark-shell")
                 command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            "-m", "pyspark", args.pytest]
             else:
-                command = [sys.executable, __file__, "--demo", str(args.demo), f"--child={options}"]
+                command = [sys.executable, __file__, "--demo", str(args.demo), f"--child={options}",
+                           f"--child-settings={json.dumps(settings)}"]
             load = os.getloadavg()[0]
             wall, cpu, output = measured(command, env)
             results[name].append((wall, cpu))
@@ -135,7 +149,7 @@ def main() -> None:
                     print(f"    {span['stage']:24} {span['wall']:6.1f} s wall, CPU "
                           f"{span['python']:5.1f} s Python + {span['jvm']:5.1f} s JVM, "
                           f"{span['jobs']:3} jobs", flush=True)
-    base = results["segmint's options"]
+    base = results[BASE]
     base_wall, base_cpu = (sum(r[i] for r in base) / len(base) for i in (0, 1))
     print(f"\n{'options':22} {'mean wall':>9} {'mean CPU':>9} {'ratio (wall)':>12} {'ratio (CPU)':>11}")
     for name, runs in results.items():
