@@ -23,6 +23,15 @@ def test_each_state_is_a_tile_labelled_with_its_territories_and_countries_follow
     assert sorted(text.get_text() for text in ax.texts) == ["CA\n3", "FR\n1", "NY\n1"]
 
 
+def test_a_state_code_with_no_us_tile_gets_a_tile_of_its_own():
+    # a CRM writes Alberta as a US state: no tile on the US grid, so one in the row below
+    states = pd.DataFrame({"segment": ["A"] * 3, "cell": ["US-CA", "US-AB", "FR"],
+                           "accounts": [5, 3, 1], "territories": [3, 2, 1],
+                           "potential": [10.0, 5.0, 1.0]})
+    ax = territory_tiles(states).axes[0]
+    assert sorted(text.get_text() for text in ax.texts) == ["CA\n3", "FR\n1", "US-AB\n2"]
+
+
 def test_only_the_largest_segments_get_a_map():
     states = pd.DataFrame({"segment": [f"S{i}" for i in range(MAX_MAPS + 2)], "cell": "FR",
                            "accounts": range(MAX_MAPS + 2), "territories": 1, "potential": 1.0})

@@ -72,10 +72,15 @@ def territory_tiles(states: pd.DataFrame) -> Figure | None:
     # the segments with the most accounts, at most MAX_MAPS of them: a page, not a scroll
     size = states.groupby("segment", sort=False)["accounts"].sum()
     segments = sorted(size.index, key=lambda s: (-size[s], str(s)))[:MAX_MAPS]
+    def on_us_grid(cell: str) -> bool:
+        """A US state with a tile; any other cell ("FR", or "US-AB": a province's code
+        written as a US state's in the CRM) takes a tile in the rows below."""
+        return cell.startswith("US-") and cell[3:] in US_TILES
+
     def tile_rows(segment) -> tuple[int, int]:
         """Rows of the US grid (0 without a US state) and rows in all, for `segment`."""
         cells = [str(c) for c in states.loc[states["segment"] == segment, "cell"]]
-        others = sum(not c.startswith("US-") for c in cells)
+        others = sum(not on_us_grid(c) for c in cells)
         us_rows = 8 if others < len(cells) else 0
         return us_rows, us_rows + (others + 10) // 11
 
@@ -88,7 +93,7 @@ def territory_tiles(states: pd.DataFrame) -> Figure | None:
         rows = states[states["segment"] == segment]
         share = rows["potential"] / max(rows["potential"].sum(), 1e-300)
         darkest = max(share.max(), 1e-300)
-        others = [c for c in rows["cell"] if not str(c).startswith("US-")]
+        others = [str(c) for c in rows["cell"] if not on_us_grid(str(c))]
         us_rows, rows_used = tile_rows(segment)
         if us_rows:  # the US's outline: every state, grey where none is
             for row, column in US_TILES.values():
@@ -96,7 +101,7 @@ def territory_tiles(states: pd.DataFrame) -> Figure | None:
         for (cell, count), part in zip(rows[["cell", "territories"]].itertuples(index=False),
                                        share, strict=True):
             cell = str(cell)
-            if cell.startswith("US-") and cell[3:] in US_TILES:
+            if on_us_grid(cell):
                 row, column, label = *US_TILES[cell[3:]], cell[3:]
             else:
                 row, column, label = (us_rows + others.index(cell) // 11,
