@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.compute_once import in_own_select
 from segmint.score.fit.factors import top_factors
 from segmint.score.health.measures import (EVER_PAID, FIRST_PAID, GREEN, POINTS, RED, YELLOW,
                                            left_join_all, measure_column, month_index,
@@ -156,10 +157,10 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
     for nothing.
 
     Each measure's colour and points, then health, are computed in selects of their own
-    (`_apart`), and what follows reads them as columns: written out where they are read,
-    a scorecard of eight measures was 1.3 MB of SQL (the band, stage and top factors each
-    spelt out health, and health every measure's points), whose planning and code
-    generation took Spark 20 s of CPU per scoring.
+    (`segmint.compute_once.in_own_select`) and read as columns after: written out where
+    they were read, a scorecard of eight measures was 1.3 MB of SQL (the band, stage and
+    top factors each spelt out health, and health every measure's points), whose planning
+    and code generation took Spark 20 s of CPU per scoring.
     """
     right = measures.rename(_health_id=t.ACCOUNT_ID)
     joined = accounts.left_join(right, accounts[t.ACCOUNT_ID] == right._health_id)
@@ -168,7 +169,7 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
     weight = {m.name: weight_of(m, weights) for m in settings.measures}
     used = [m for m in settings.measures if m.name not in skipped and weight[m.name] > 0]
     graded = settings.points == "graded"
-    rated = _apart(joined, 0, **{_CUSTOMER: customer}, **{
+    rated = in_own_select(joined, **{_CUSTOMER: customer}, **{
         name: value for i, m in enumerate(used)
         for name, value in ((f"{_POINTS}{i}", points(joined[measure_column(m.name)], m, graded)),
                             (f"{_SHADE}{i}", colour(joined[measure_column(m.name)], m)))})
@@ -176,7 +177,7 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
     weighted = [(e * weight[m.name]).fill_null(0.0) for e, m in zip(earned, used)]
     counted = [ibis.ifelse(e.isnull(), 0.0, weight[m.name]) for e, m in zip(earned, used)]
     total_weight = sum(counted, ibis.literal(0.0))
-    rated = _apart(rated, 1, **{_HEALTH: ibis.ifelse(
+    rated = in_own_select(rated, **{_HEALTH: ibis.ifelse(
         rated[_CUSTOMER] & (total_weight > 0),
         (sum(weighted, ibis.literal(0.0)) / total_weight).round(2), ibis.null("float64"))})
     health, customer = rated[_HEALTH], rated[_CUSTOMER]
@@ -197,22 +198,6 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
 # the hidden columns `scored` computes in selects of their own
 _POINTS, _SHADE, _CUSTOMER, _HEALTH = "_health_points_", "_health_shade_", "_health_customer", \
     "_health_value"
-
-
-def _apart(table: ir.Table, layer: int, **columns: ir.Value) -> ir.Table:
-    """`table` with `columns`, in a select Ibis does not merge into the next one.
-
-    Ibis merges a select into the one reading it by writing its columns out again wherever
-    they are read; it leaves a select with an impure column alone (as
-    `segmint.compute_once` does). Nothing reads that column, so the engine never computes it.
-
-    >>> t_ = ibis.memtable({"x": [1.0, 2.0]})
-    >>> doubled = _apart(t_, 0, y=t_.x * 2)
-    >>> out = doubled.select(z=doubled.y + doubled.y)
-    >>> out.z.execute().tolist(), ibis.to_sql(out).count("* 2")
-    ([4.0, 8.0], 1)
-    """
-    return table.mutate(**columns, **{f"_health_barrier_{layer}": ibis.random()})
 
 
 def lifecycle_stage(joined: ir.Table, customer: ir.BooleanValue, lowest_band: ir.BooleanValue,
