@@ -95,6 +95,33 @@ def compute_once(table: ir.Table, columns: dict[str, ir.Value]) -> ir.Table:
     return result.drop(*hidden) if hidden else result
 
 
+def in_own_select(table: ir.Table, **columns: ir.Value) -> ir.Table:
+    """``table.mutate(**columns)`` in a select Ibis does not merge into the selects above it.
+
+    Ibis merges a select into the one reading it by writing its columns out again wherever
+    they are read; an expression read in many places (a score read by its band, its stage
+    and its factors) is then spelt out in each. It leaves a select with an impure column
+    alone: a hidden ``_once_barrier_<n>`` column, which nothing reads, so the engine never
+    computes it. Unlike `compute_once` this moves any expression, one that can fail too:
+    read only what the rows it guards cannot reach. Select the columns wanted at the end,
+    which drops the barrier.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> table = ibis.memtable({"x": [1.0, 2.0]})
+    >>> doubled = in_own_select(table, y=table.x * 2)
+    >>> out = doubled.select(z=doubled.y + doubled.y)
+    >>> out.z.execute().tolist(), ibis.to_sql(out).count("* 2")
+    ([4.0, 8.0], 1)
+    """
+    layer = sum(c.startswith(_BARRIER) for c in table.columns)
+    return table.mutate(**columns, **{f"{_BARRIER}{layer}": ibis.random()})
+
+
+_BARRIER = f"{_HIDDEN}barrier_"
+
+
 def layered(table: ir.Table, columns: dict[str, ir.Value]
             ) -> tuple[list[tuple[ops.Project, list[str]]], ops.Project]:
     """The selects `compute_once` stacks: each layer's select and the hidden columns it adds

@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmint.compute_once import compute_once
+from segmint.compute_once import compute_once, in_own_select
 from segmint.validate.parsers import (
     parse_integer,
     parse_integer_py,
@@ -103,3 +103,23 @@ def test_parsers_through_compute_once_agree_with_their_python_twins(con, texts):
     for name, (_, twin) in PARSERS.items():
         engine = [(r[f"{name}_value"], r[f"{name}_status"], r[f"{name}_rule"]) for r in rows]
         assert engine == [twin(s)[:3] for s in texts], name
+
+
+def test_in_own_select_gives_plain_mutates_values_with_a_guarded_division_written_once(con):
+    # ratio is guarded by its own CASE (a zero divisor stays there: Spark's ANSI mode would
+    # raise); read by three columns, it is written out once, and the barrier is selected away
+    table = ibis.memtable(pa.table({"i": [1, 2, 3], "top": [1.0, 3.0, 5.0],
+                                    "bottom": [2.0, 0.0, None]}))
+    ratio = ibis.ifelse(table.bottom > 0, table.top / table.bottom, ibis.null("float64"))
+    apart = in_own_select(table, ratio=ratio)
+    out = apart.select("i", big=apart.ratio > 0.4, double=apart.ratio * 2,
+                        band=ibis.cases((apart.ratio < 0.3, "low"), else_="high"))
+    plain = table.select("i", big=ratio > 0.4, double=ratio * 2,
+                         band=ibis.cases((ratio < 0.3, "low"), else_="high"))
+    assert con.to_pyarrow(out.order_by("i")).to_pylist() == [
+        {"i": 1, "big": True, "double": 1.0, "band": "high"},
+        {"i": 2, "big": None, "double": None, "band": "high"},
+        {"i": 3, "big": None, "double": None, "band": "high"},
+    ] == con.to_pyarrow(plain.order_by("i")).to_pylist()
+    assert ibis.to_sql(out).count("/") == 1 and ibis.to_sql(plain).count("/") == 3
+    assert out.columns == ("i", "big", "double", "band")

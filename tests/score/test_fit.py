@@ -79,6 +79,18 @@ def test_a_declared_scorecard_scores_the_points_matched_scaled_0_to_100(con):
     assert parameters['rule: region == "EMEA"'] == 20
 
 
+def test_each_rule_is_written_out_once_in_the_scoring_sql(con):
+    # the top factors compare every rule's points with every other's and the band reads the
+    # fit once per edge: written out where read, a rule was matched 25 times in the SQL; now
+    # twice (the fit, and its factor)
+    accounts = table(con, [{"account_id": "a", "employees": 5.0, "region": "EMEA",
+                            "naics_sector": "52"}], ACCOUNT_SCHEMA, "accounts")
+    model = Fit(FitSettings(declared=CARD, bands={"edges": [40, 70]})).fit(
+        RunContext(PROJECT, AS_OF, {}, accounts))
+    sql = ibis.to_sql(model.score(accounts))
+    assert sql.count("'EMEA'") == 2
+
+
 def test_a_declared_scorecard_whose_span_has_no_short_decimal_scores_in_the_engine(con):
     # 30 + 10 − (−70) = 110 points from worst to best: each point is 100 / 110 of fit, a
     # scale that overflowed DuckDB's DECIMAL(18) when the literals were bare decimals

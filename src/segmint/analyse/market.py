@@ -193,7 +193,9 @@ def place_cells(context: RunContext, market: ir.Table, sam: str | None) -> tuple
         rows = model.score(rows)
     placed = assign(rows, context.project.segmentation, revenue=context.tables.get("revenue"),
                     deals=context.tables.get("deals"))
-    placed = placed.mutate(**{IN_SAM: _rule(placed, sam)})
+    # kept: the cells' rows are read twice below (their own columns, and the accounts counted
+    # in each), and Ibis writes the scoring through every model out in each: 690 kB of SQL
+    placed = context.keep(placed.mutate(**{IN_SAM: _rule(placed, sam)}), "market_placed")
     counted = accounts_in_cells(context.accounts, placed, cells)
     info = cells.select(
         "_cell_id", *(c for c in (t.SIZE_CLASS, t.SIZE_MIN, t.SIZE_MAX) if c in cells.columns),

@@ -153,14 +153,24 @@ class Fit(ScoreModel):
 
     def score(self, accounts: ir.Table) -> ir.Table:
         """`accounts` with ``fit``, ``fit_band`` and ``fit_factors``, as engine expressions."""
-        count = self.settings.factors
+        from segmint.compute_once import in_own_select
+        from segmint.score.fit.factors import top_factors
+
         table = self._with_first_deal(accounts)
         if self.scorecard_ is not None:
-            factors = self.scorecard_.factors(table, count)
+            pairs = self.scorecard_.factor_pairs(table)
         else:
-            table = self.learned_.with_levels(table)
-            factors = self.learned_.factors(table, count)
-        fit = self._fit(table)
+            table = in_own_select(self.learned_.with_levels(table))  # each level worked out once
+            pairs = self.learned_.factor_pairs(table)
+        # the fit and each factor's weight and label in a select of their own, read as
+        # columns: `top_factors` compares every factor with every other, and the band reads
+        # the fit once per edge; written out there, the demo's fit was 190 kB of SQL
+        table = in_own_select(table, _fit_value=self._fit(table), **{
+            f"_fit_factor_{part}{i}": value for i, pair in enumerate(pairs)
+            for part, value in zip(("weight", "label"), pair)})
+        fit = table._fit_value
+        factors = top_factors([(table[f"_fit_factor_weight{i}"], table[f"_fit_factor_label{i}"])
+                               for i in range(len(pairs))], self.settings.factors)
         return table.select(*accounts.columns, **{
             FIT: fit, FIT_BAND: band_of(fit, self.band_edges_, self.settings.bands.labels),
             FIT_FACTORS: factors})

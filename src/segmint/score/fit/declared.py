@@ -80,9 +80,13 @@ class Scorecard:
 
     def factors(self, accounts: ir.Table, count: int) -> ir.ArrayValue:
         """The matched rules that weigh most on each account, as ``rule (+points)``."""
+        return top_factors(self.factor_pairs(accounts), count)
+
+    def factor_pairs(self, accounts: ir.Table) -> list[tuple[ir.NumericValue, ir.StringValue]]:
+        """Per rule, its points on each account and its label, as `top_factors` ranks them."""
         labels = [ibis.literal(f"{rule} ({points:+g})")
                   for rule, points in zip(self.rules, self.points)]
-        return top_factors(list(zip(self.matched_points(accounts), labels)), count)
+        return list(zip(self.matched_points(accounts), labels))
 
 
 def _double(value: float) -> ir.FloatingValue:

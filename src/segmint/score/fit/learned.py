@@ -157,6 +157,11 @@ class LearnedFit:
         """Each row's levels that move its fit most from the average, as ``feature level``
         with ``(+)`` where it raises the fit and ``(-)`` where it lowers it (levels from
         `with_levels`)."""
+        return top_factors(self.factor_pairs(leveled), count)
+
+    def factor_pairs(self, leveled: ir.Table) -> list[tuple[ir.NumericValue, ir.StringValue]]:
+        """Per feature, the effect of each row's level and its label, as `top_factors` ranks
+        them (levels from `with_levels`)."""
         pairs = []
         for feature in self.features:
             level = leveled[level_column(feature.name)]
@@ -165,7 +170,7 @@ class LearnedFit:
                       for lv, e in effects.items()}
             pairs.append((level.substitute(effects, else_=0.0),
                           level.substitute(labels, else_=ibis.null("string"))))
-        return top_factors(pairs, count)
+        return pairs
 
 
 def fetch_sample(table: ir.Table, limit: int, *, key: str = t.ACCOUNT_ID,
