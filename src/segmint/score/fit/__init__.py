@@ -242,8 +242,6 @@ class Fit(ScoreModel):
 
     def _learn(self, context: RunContext, accounts: ir.Table):
         """Fetch one row per account with a decided deal (its counts and attributes) and fit."""
-        import numpy as np
-
         from segmint.score.fit import learned as lf
         from segmint.score.fit.outcomes import LOST, WON, outcome_counts
 

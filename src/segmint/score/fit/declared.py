@@ -9,7 +9,6 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint.exceptions import RuleError
-from segmint.score.fit.factors import top_factors
 from segmint.segment.rules import compile_rule, parse_rule
 
 
@@ -78,12 +77,9 @@ class Scorecard:
             return _double(0.0)
         return ((total - _double(self.lowest)) * _double(100.0 / span)).round(2)
 
-    def factors(self, accounts: ir.Table, count: int) -> ir.ArrayValue:
-        """The matched rules that weigh most on each account, as ``rule (+points)``."""
-        return top_factors(self.factor_pairs(accounts), count)
-
     def factor_pairs(self, accounts: ir.Table) -> list[tuple[ir.NumericValue, ir.StringValue]]:
-        """Per rule, its points on each account and its label, as `top_factors` ranks them."""
+        """Per rule, its points on each account and its label ``rule (+points)``, as
+        `segmint.score.fit.factors.top_factors` ranks them."""
         labels = [ibis.literal(f"{rule} ({points:+g})")
                   for rule, points in zip(self.rules, self.points)]
         return list(zip(self.matched_points(accounts), labels))

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from segmint import tables as t
-from segmint.score.fit.factors import top_factors
 from segmint.score.fit.outcomes import LOST, WON
 from segmint.score.registry import score_columns
 
@@ -135,7 +134,7 @@ class LearnedFit:
 
     def with_levels(self, table: ir.Table) -> ir.Table:
         """`table` with each feature's level in a column of its own (`level_column`), which
-        `probability` and `factors` read: each level is worked out once per row."""
+        `probability` and `factor_pairs` read: each level is worked out once per row."""
         return table.mutate(**{level_column(f.name): f.level(table) for f in self.features})
 
     def probability(self, leveled: ir.Table) -> ir.FloatingValue:
@@ -153,15 +152,10 @@ class LearnedFit:
             odds = odds + np.array([self.weights[feature.name][lv] for lv in levels[feature.name]])
         return 1.0 / (1.0 + np.exp(odds * self.slope + self.shift))
 
-    def factors(self, leveled: ir.Table, count: int) -> ir.ArrayValue:
-        """Each row's levels that move its fit most from the average, as ``feature level``
-        with ``(+)`` where it raises the fit and ``(-)`` where it lowers it (levels from
-        `with_levels`)."""
-        return top_factors(self.factor_pairs(leveled), count)
-
     def factor_pairs(self, leveled: ir.Table) -> list[tuple[ir.NumericValue, ir.StringValue]]:
-        """Per feature, the effect of each row's level and its label, as `top_factors` ranks
-        them (levels from `with_levels`)."""
+        """Per feature, the effect of each row's level and its label ``feature level`` with
+        ``(+)`` where it raises the fit and ``(-)`` where it lowers it, as
+        `segmint.score.fit.factors.top_factors` ranks them (levels from `with_levels`)."""
         pairs = []
         for feature in self.features:
             level = leveled[level_column(feature.name)]
