@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from segmint.report.plan_charts import MAX_MAPS, capacity_reps, territory_tiles
 
@@ -15,21 +16,16 @@ def test_reps_needed_and_today_are_summed_over_motions():
     assert widths == [5, 4, 2, 6]  # needed (ENT, SMB), then today (ENT, SMB)
 
 
-def test_each_state_is_a_tile_labelled_with_its_territories_and_countries_follow():
-    states = pd.DataFrame({"segment": ["A"] * 3, "cell": ["US-CA", "US-NY", "FR"],
-                           "accounts": [5, 3, 1], "territories": [3, 1, 1],
-                           "potential": [10.0, 5.0, 1.0]})
-    ax = territory_tiles(states).axes[0]
-    assert sorted(text.get_text() for text in ax.texts) == ["CA\n3", "FR\n1", "NY\n1"]
-
-
-def test_a_state_code_with_no_us_tile_gets_a_tile_of_its_own():
+@pytest.mark.parametrize("cells, labels", [
+    (["US-CA", "US-NY", "FR"], ["CA\n3", "FR\n1", "NY\n2"]),
     # a CRM writes Alberta as a US state: no tile on the US grid, so one in the row below
-    states = pd.DataFrame({"segment": ["A"] * 3, "cell": ["US-CA", "US-AB", "FR"],
-                           "accounts": [5, 3, 1], "territories": [3, 2, 1],
-                           "potential": [10.0, 5.0, 1.0]})
+    (["US-CA", "US-AB", "FR"], ["CA\n3", "FR\n1", "US-AB\n2"]),
+], ids=["states-then-countries", "a-state-code-with-no-us-tile"])
+def test_each_state_is_a_tile_labelled_with_its_territories_and_countries_follow(cells, labels):
+    states = pd.DataFrame({"segment": ["A"] * 3, "cell": cells, "accounts": [5, 3, 1],
+                           "territories": [3, 2, 1], "potential": [10.0, 5.0, 1.0]})
     ax = territory_tiles(states).axes[0]
-    assert sorted(text.get_text() for text in ax.texts) == ["CA\n3", "FR\n1", "US-AB\n2"]
+    assert sorted(text.get_text() for text in ax.texts) == labels
 
 
 def test_only_the_largest_segments_get_a_map():
