@@ -147,7 +147,7 @@ def scored_at(context, tables, cutoff):
     past_tables = known_at(tables, cutoff)
     past = RunContext(context.project, cutoff, past_tables,
                       accounts_at(context.accounts.drop(*added), past_tables))
-    scored, _ = _fit_and_score(past, configured(context.project.scores), lambda stage: None)
+    scored, _, _ = _fit_and_score(past, configured(context.project.scores), lambda stage: None)
     growth = [c for c in (GROWTH_PROBABILITY, EXPECTED_GROWTH) if c in scored.columns]
     frame = scored.select(t.ACCOUNT_ID, t.POTENTIAL, t.SHARE_OF_WALLET, *growth).to_pandas()
     return frame.rename(columns={t.POTENTIAL: "past_potential",

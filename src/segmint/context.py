@@ -16,11 +16,16 @@ if TYPE_CHECKING:
     from segmint.score.registry import ScoreModel
 
 Keep = Callable[[ir.Table, str], ir.Table]  # compute a table once in the engine, by name
+Release = Callable[..., None]  # drop tables a `Keep` kept, once nothing reads them again
 
 
 def keep_lazily(table: ir.Table, name: str) -> ir.Table:
     """A `Keep` that keeps nothing: the table stays an expression (tests, small runs)."""
     return table
+
+
+def release_nothing(*tables: ir.Table) -> None:
+    """A `Release` that drops nothing (with `keep_lazily`, or where tables may be read later)."""
 
 def in_stated_order(table: ir.Table) -> ir.Table:
     """`table` with its rows in an order that is the same on every run: the analysis's own
@@ -62,6 +67,9 @@ class RunContext:
         ``segment``, ``reason``, ``is_customer``, ``arr``; None before segments are assigned.
     keep : callable
         ``keep(table, name)`` computes a table once in the engine and returns it.
+    release : callable
+        ``release(*tables)`` drops tables ``keep`` kept once nothing will read them again,
+        freeing the engine's memory (`segmint.engine.release`); ignores any other table.
     results : dict of str to ibis.Table
         The tables the analyses and plans before this one returned, by output name.
     models : mapping of str to ScoreModel
@@ -85,6 +93,7 @@ class RunContext:
     accounts: ir.Table
     assignments: ir.Table | None = None
     keep: Keep = keep_lazily
+    release: Release = release_nothing
     results: dict[str, ir.Table] = field(default_factory=dict)
     models: Mapping[str, ScoreModel] = field(default_factory=dict)
 

@@ -231,7 +231,8 @@ def prepare(project: Project, con: ibis.BaseBackend | None = None, *,
     progress("enrich")
     enriched = enrich_tables({name: v.clean for name, v in validated.items()}, project, keep=keep)
     as_of = resolve_as_of(enriched.tables, project.as_of)
-    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep)
+    context = RunContext(project, as_of, enriched.tables, enriched.accounts, keep=keep,
+                         release=functools.partial(engine.release, con))
     progress("score")
     scores = score_accounts(context, progress=progress)
     context.accounts, context.models = scores.accounts, scores.models

@@ -121,6 +121,35 @@ def test_the_model_is_back_tested_at_an_earlier_cut_off(size_fit, make_project):
         [1, 100.0, 1.0], [2, 50.0, 0.0]]
 
 
+def test_only_the_last_scores_copy_of_the_accounts_stays_in_the_engine(size_fit, make_project):
+    """Each score keeps the accounts with its columns; the copies a later score superseded,
+    and everything the back-test's refit kept, are dropped (a million accounts' worth each)."""
+    from segmint.engine import connect
+
+    @score_model("test_twice", adds={"twice": "float64"}, after=("test_size_fit",))
+    class Twice(ScoreModel):
+        def score(self, accounts):
+            return accounts.mutate(twice=accounts.size_fit * 2)
+
+        def outcome(self, context, cutoff):
+            return size_fit.outcome(self, context, cutoff)
+
+    try:
+        project = make_project(
+            project_yaml(scores="scores: {test_size_fit: {}, test_twice: {}}"),
+            accounts__csv=ACCOUNTS, revenue__csv=REVENUE)
+        con = connect()
+        result = run(project, con=con, write=False)
+    finally:
+        del SCORES["test_twice"]
+    tables = con.list_tables() + con.list_tables(database=("memory", "main"))
+    scored = [name for name in tables if "_scored_" in name]
+    assert len(scored) == 1 and "_scored_test_twice_" in scored[0]
+    assert result.frames["backtest"].score.tolist() == ["test_size_fit", "test_twice"]
+    assert result.assignments.order_by("account_id").twice.execute().tolist()[:3] == [
+        100.0, 200.0, 50.0]
+
+
 def test_settings_are_checked_with_the_key_and_the_fix(size_fit, make_project):
     project = make_project(project_yaml(scores="scores: {test_size_fit: {ceiling: -1}}"),
                            accounts__csv=ACCOUNTS, revenue__csv=REVENUE)

@@ -93,7 +93,7 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
     run = ScoreRun(accounts=context.accounts)
     if not chosen:
         return run
-    run.accounts, run.models = _fit_and_score(context, chosen, progress)
+    run.accounts, run.models, superseded = _fit_and_score(context, chosen, progress)
     for name, model in run.models.items():
         spec = chosen[name][0]
         run.notes += [f"score {name}: {note}" for note in getattr(model, "notes_", ())]
@@ -102,6 +102,10 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
             run.tables[output] = context.keep(in_stated_order(table), output)
         if spec.section is not None:
             run.sections.append((name, spec.section))
+    # each score kept a whole copy of the accounts: six wide copies (twelve with the
+    # back-test's) outgrew DuckDB's memory at a million accounts. A fitted model may still
+    # read the copy it was fitted on until its tables above are kept (health's validation)
+    context.release(*superseded)
     months = context.project.backtest.months
     if months:
         progress("back-test scores")
@@ -120,9 +124,12 @@ def model_tables(model: ScoreModel, accounts: ir.Table) -> dict[str, ir.Table]:
 
 
 def _fit_and_score(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseModel]],
-                   progress: Progress) -> tuple[ir.Table, dict[str, ScoreModel]]:
+                   progress: Progress) -> tuple[ir.Table, dict[str, ScoreModel], list[ir.Table]]:
+    """The accounts with every chosen score's columns (kept), the fitted models, and the
+    kept copies each later score superseded (every column of them is in the last one)."""
     accounts = context.accounts
     models: dict[str, ScoreModel] = {}
+    superseded: list[ir.Table] = []
     for name, (spec, settings) in chosen.items():
         progress(f"score {name}")
         stage = RunContext(context.project, context.as_of, context.tables, accounts,
@@ -133,9 +140,11 @@ def _fit_and_score(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, Ba
         # the whole scored table is kept, one per score: keeping a score's own columns and
         # joining them back put one 1M-row hash join per score in every later query, and at
         # a million accounts the assignments then ran out of DuckDB's 1 GB
+        if accounts is not context.accounts:
+            superseded.append(accounts)
         accounts = context.keep(scored, f"scored_{name}")
         models[name] = model
-    return accounts, models
+    return accounts, models, superseded
 
 
 def _check_columns(spec: ScoreSpec, before: ir.Table, after: ir.Table) -> None:
@@ -157,8 +166,15 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
         return
     past_tables = known_at(context.tables, cutoff)
     past_accounts = accounts_at(context.accounts, past_tables)
-    past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=context.keep)
-    past_scored, past_models = _fit_and_score(past, chosen, lambda stage: None)
+    kept: list[ir.Table] = []  # what the refit keeps, dropped once the rankings are read
+
+    def keep(table: ir.Table, name: str) -> ir.Table:
+        kept.append(context.keep(table, name))
+        return kept[-1]
+
+    past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=keep,
+                      release=context.release)
+    past_scored, past_models, _ = _fit_and_score(past, chosen, lambda stage: None)
     summaries, deciles = [], []
     for name, model in testable.items():
         spec = chosen[name][0]
@@ -178,6 +194,7 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
             summaries.append({**labels, "cutoff": cutoff, "as_of": context.as_of,
                               **quality.summary, "note": note})
             deciles.append(quality.deciles.assign(**labels, probability=model.probability))
+    context.release(*kept)
     run.tables[BACKTEST] = ibis.memtable(pd.DataFrame(summaries)).cast(
         {"cutoff": "date", "as_of": "date"})
     run.tables[BACKTEST_DECILES] = ibis.memtable(pd.concat(deciles, ignore_index=True))

@@ -1,0 +1,96 @@
+"""Where a run's memory goes: peak RSS per stage and per analysis, beside DuckDB's own accounting.
+
+    .venv/bin/python benchmarks/memory.py --size 1M        # the demo company (cached, as run.py)
+
+Runs the demo project once in this process (as `run.py`'s child does) with resident memory
+sampled every 20 ms. The stage is the pipeline's (its progress callback); inside the analyse
+stage each analysis is a stage of its own, from its start until the next one starts, so the
+tables `run_analyses` keeps for it count as its own. At each change of stage it also reads
+DuckDB's `duckdb_memory()` (memory its buffer manager holds, by tag) and the size of the
+temporary files it spilled. So a peak can be read as DuckDB's (within its memory limit), as
+memory DuckDB uses outside its limit, or as Python's (pandas, Arrow). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import MB, RssSampler, ensure_data, parse_size  # noqa: E402
+
+
+def duckdb_accounting(con) -> dict[str, float]:
+    """MB DuckDB's buffer manager holds in memory and in temporary files (`duckdb_memory()`)."""
+    rows = con.raw_sql("SELECT sum(memory_usage_bytes), sum(temporary_storage_bytes) "
+                       "FROM duckdb_memory()").fetchall()
+    memory, spilled = rows[0]
+    return {"duckdb_mb": (memory or 0) / MB, "spilled_mb": (spilled or 0) / MB}
+
+
+def profile(folder: Path) -> list[dict[str, object]]:
+    """Run the demo project in `folder`; one row per stage: peak RSS, RSS and DuckDB at its end."""
+    import segmint
+    import segmint.analyse  # noqa: F401  (registers the analyses)
+    from segmint.analyse import registry
+    from segmint.pipeline import connect, run
+
+    project = segmint.load_project(folder / "segmint.yaml")
+    con = connect(project)
+    sampler = RssSampler()
+    sampler.start()
+    rows: list[dict[str, object]] = []
+    clock = {"at": time.perf_counter()}
+
+    def enter(stage: str) -> None:
+        sampler.note()
+        now = time.perf_counter()
+        rows.append({"stage": sampler.stage, "seconds": now - clock["at"],
+                     "peak_rss_mb": sampler.peaks.get(sampler.stage, 0) / MB,
+                     "rss_at_end_mb": sampler.rss() / MB, **duckdb_accounting(con)})
+        clock["at"] = now
+        sampler.stage = stage
+
+    def traced(entry):
+        def compute(context):
+            enter(f"analysis {entry.name}")
+            return entry.compute(context)
+        return dataclasses.replace(entry, compute=compute)
+
+    original = dict(registry.ANALYSES)
+    registry.ANALYSES.update({name: traced(entry) for name, entry in original.items()})
+    try:
+        run(project, con=con, progress=enter)
+        enter("done")
+    finally:
+        registry.ANALYSES.update(original)
+        sampler.stop()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="100k", help="accounts, e.g. 100k or 1M")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="JSON file for the rows")
+    args = parser.parse_args(argv)
+    folder = ensure_data(parse_size(args.size), args.seed, print)
+    rows = profile(folder)
+    print(f"{'stage':<34} {'seconds':>8} {'peak RSS':>9} {'RSS after':>9} "
+          f"{'DuckDB':>7} {'spilled':>8}  (MB)")
+    for row in rows:
+        print(f"{row['stage']:<34} {row['seconds']:>8.1f} {row['peak_rss_mb']:>9.0f} "
+              f"{row['rss_at_end_mb']:>9.0f} {row['duckdb_mb']:>7.0f} {row['spilled_mb']:>8.0f}")
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
