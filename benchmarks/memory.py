@@ -34,8 +34,20 @@ def duckdb_accounting(con) -> dict[str, float]:
     return {"duckdb_mb": (memory or 0) / MB, "spilled_mb": (spilled or 0) / MB}
 
 
+HEADER = (f"{'stage':<34} {'seconds':>8} {'peak RSS':>9} {'RSS after':>9} "
+          f"{'DuckDB':>7} {'spilled':>8}  (MB)")
+
+
+def show(row: dict[str, object]) -> None:
+    """Print one stage's row as soon as it ends (a long run stopped early still shows some)."""
+    print(f"{row['stage']:<34} {row['seconds']:>8.1f} {row['peak_rss_mb']:>9.0f} "
+          f"{row['rss_at_end_mb']:>9.0f} {row['duckdb_mb']:>7.0f} {row['spilled_mb']:>8.0f}",
+          flush=True)
+
+
 def profile(folder: Path) -> list[dict[str, object]]:
-    """Run the demo project in `folder`; one row per stage: peak RSS, RSS and DuckDB at its end."""
+    """Run the demo project in `folder`; one row per stage: peak RSS, RSS and DuckDB at its end
+    (each printed as it ends)."""
     import segmint
     import segmint.analyse  # noqa: F401  (registers the analyses)
     from segmint.analyse import registry
@@ -54,6 +66,7 @@ def profile(folder: Path) -> list[dict[str, object]]:
         rows.append({"stage": sampler.stage, "seconds": now - clock["at"],
                      "peak_rss_mb": sampler.peaks.get(sampler.stage, 0) / MB,
                      "rss_at_end_mb": sampler.rss() / MB, **duckdb_accounting(con)})
+        show(rows[-1])
         clock["at"] = now
         sampler.stage = stage
 
@@ -81,12 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="JSON file for the rows")
     args = parser.parse_args(argv)
     folder = ensure_data(parse_size(args.size), args.seed, print)
+    print(HEADER, flush=True)
     rows = profile(folder)
-    print(f"{'stage':<34} {'seconds':>8} {'peak RSS':>9} {'RSS after':>9} "
-          f"{'DuckDB':>7} {'spilled':>8}  (MB)")
-    for row in rows:
-        print(f"{row['stage']:<34} {row['seconds']:>8.1f} {row['peak_rss_mb']:>9.0f} "
-              f"{row['rss_at_end_mb']:>9.0f} {row['duckdb_mb']:>7.0f} {row['spilled_mb']:>8.0f}")
+    peak = max(rows, key=lambda row: row["peak_rss_mb"])
+    print(f"peak: {peak['peak_rss_mb']:.0f} MB in {peak['stage']}")
     if args.out:
         args.out.write_text(json.dumps(rows, indent=2))
     return 0
