@@ -7,7 +7,7 @@ sampled every 20 ms. The stage is the pipeline's (its progress callback); inside
 stage each analysis is a stage of its own, from its start until the next one starts, so the
 tables `run_analyses` keeps for it count as its own. At each change of stage it also reads
 DuckDB's `duckdb_memory()` (memory its buffer manager holds, by tag) and the size of the
-temporary files it spilled. So a peak can be read as DuckDB's (within its memory limit), as
+files it spilled to. So a peak can be read as DuckDB's (within its memory limit), as
 memory DuckDB uses outside its limit, or as Python's (pandas, Arrow). Nothing is asserted.
 """
 
@@ -27,11 +27,14 @@ from run import MB, RssSampler, ensure_data, parse_size  # noqa: E402
 
 
 def duckdb_accounting(con) -> dict[str, float]:
-    """MB DuckDB's buffer manager holds in memory and in temporary files (`duckdb_memory()`)."""
-    rows = con.raw_sql("SELECT sum(memory_usage_bytes), sum(temporary_storage_bytes) "
-                       "FROM duckdb_memory()").fetchall()
-    memory, spilled = rows[0]
-    return {"duckdb_mb": (memory or 0) / MB, "spilled_mb": (spilled or 0) / MB}
+    """MB DuckDB's buffer manager holds in memory (`duckdb_memory()`), and MB of the files it
+    spilled to in the run's scratch folder (measured on disk: `duckdb_memory()`'s
+    ``temporary_storage_bytes`` read many times the folder's size at 1M accounts)."""
+    from segmint.engine.scratch import scratch_folder
+
+    memory = con.raw_sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+    spilled = sum(f.stat().st_size for f in (scratch_folder() / "duckdb").rglob("*") if f.is_file())
+    return {"duckdb_mb": (memory or 0) / MB, "spilled_mb": spilled / MB}
 
 
 HEADER = (f"{'stage':<34} {'seconds':>8} {'peak RSS':>9} {'RSS after':>9} "
