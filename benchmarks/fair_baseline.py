@@ -210,7 +210,7 @@ def run(folder: Path, con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute(f"SET temp_directory = '{spill}'")
     # the tables kept compressed in memory, as segmint keeps its own (segmint.engine.duck):
-    # uncompressed, the clean tables of 1M accounts spilled 4 GB and took 3.5 times as long
+    # at 1M accounts uncompressed typed and clean copies spilled 4.3 GB (benchmarks/README.md)
     con.execute("ATTACH ':memory:' AS fair (COMPRESS)")
     con.execute("USE fair")
     con.execute('CREATE TEMP TABLE fair_rejects ("table" VARCHAR, "row" BIGINT, "column" VARCHAR, '
