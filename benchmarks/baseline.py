@@ -55,18 +55,22 @@ def _number(text: str) -> str:
       END"""
 
 
-ASSIGN = """
-CREATE TEMP TABLE base_assignments AS
-WITH RECURSIVE a AS (
+# the accounts as the assignments read them, straight from the CRM export
+ACCOUNTS = """
   SELECT Id AS account_id, Name AS name, ParentId AS parent_id,
          {employees} AS employees_parsed,
          CASE WHEN AnnualRevenue < 0 OR AnnualRevenue > 1e12 THEN NULL
               ELSE AnnualRevenue::DOUBLE END AS annual_revenue,
          {country_key} AS country_key,
-         nullif(regexp_replace(NaicsCode, '\\s+', '', 'g'), '') AS naics_in,
+         {naics_in} AS naics_in,
          {industry_key} AS industry_key
-  FROM read_parquet('{accounts}')
-), e AS (
+  FROM read_parquet('{path}')
+"""
+
+# {accounts}: a query with ACCOUNTS' columns; {revenue}: a relation with the revenue file's
+ASSIGN = """
+CREATE TEMP TABLE base_assignments AS
+WITH RECURSIVE a AS ({accounts}), e AS (
   SELECT a.* EXCLUDE (employees_parsed),
          CASE WHEN employees_parsed < 0 OR employees_parsed > 3000000 THEN NULL
               ELSE employees_parsed END AS employees,
@@ -92,8 +96,8 @@ WITH RECURSIVE a AS (
   FROM e LEFT JOIN found ON found.self = e.account_id
 ), latest AS (
   SELECT account_id, sum(mrr) AS mrr, list_sort(list(DISTINCT product) FILTER (WHERE mrr > 0 AND product IS NOT NULL)) AS products
-  FROM read_parquet('{revenue}')
-  WHERE month = (SELECT max(month) FROM read_parquet('{revenue}')) AND mrr >= 0
+  FROM {revenue}
+  WHERE month = (SELECT max(month) FROM {revenue}) AND mrr >= 0
   GROUP BY account_id
 ), d AS (
   SELECT f.*,
@@ -123,7 +127,7 @@ FROM d
 BRIDGE = """
 CREATE TEMP TABLE base_bridge AS
 WITH rev AS (
-  SELECT account_id, month, product, mrr FROM read_parquet('{revenue}')
+  SELECT account_id, month, product, mrr FROM {revenue}
   WHERE mrr >= 0 AND account_id IN (SELECT account_id FROM base_assignments)
 ), bounds AS (
   SELECT (year(max(month)) * 12 + month(max(month)) - 1) // 3 AS hi,
@@ -177,16 +181,28 @@ SELECT 'All', q, sum(COLUMNS(* EXCLUDE (segment, q))) FROM rows GROUP BY q
 """
 
 
-def run(folder, con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """Compute the assignments and the bridge for the demo company in `folder`."""
-    files = {name: str(folder / f"{name}.parquet") for name in ("accounts", "revenue")}
+def naics_code(column: str) -> str:
+    """A NAICS code as the lookup reads it: white space taken out; empty is none."""
+    return f"nullif(regexp_replace({column}, '\\s+', '', 'g'), '')"
+
+
+def assign_and_bridge(con: duckdb.DuckDBPyConnection, accounts: str, revenue: str) -> dict[str, object]:
+    """The assignments and the bridge from `accounts` (a query with ACCOUNTS' columns) and
+    `revenue` (a relation with the revenue file's columns): segments and closing cents."""
     _lookups(con)
-    con.execute(ASSIGN.format(
-        employees=_number("trim(NumberOfEmployees)"),
-        country_key=_key("BillingCountry"), industry_key=_key("Industry"), **files))
-    con.execute(BRIDGE.format(**files))
+    con.execute(ASSIGN.format(accounts=accounts, revenue=revenue))
+    con.execute(BRIDGE.format(revenue=revenue))
     segments = dict(con.execute(
         "SELECT segment, count(*) FROM base_assignments GROUP BY ALL").fetchall())
     closing = dict(con.execute(
         "SELECT q, sum(closing) FROM base_bridge WHERE segment = 'All' GROUP BY q").fetchall())
     return {"segments": segments, "closing_cents": {int(q): int(v or 0) for q, v in closing.items()}}
+
+
+def run(folder, con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Compute the assignments and the bridge for the demo company in `folder`."""
+    accounts = ACCOUNTS.format(
+        employees=_number("trim(NumberOfEmployees)"), country_key=_key("BillingCountry"),
+        naics_in=naics_code("NaicsCode"), industry_key=_key("Industry"),
+        path=folder / "accounts.parquet")
+    return assign_and_bridge(con, accounts, f"read_parquet('{folder / 'revenue.parquet'}')")

@@ -1,14 +1,18 @@
-"""segmint end-to-end benchmark: time, peak memory and the ratio to bare DuckDB, per size.
+"""segmint end-to-end benchmark: time, peak memory and the ratios to bare and fair DuckDB, per size.
 
     make bench                                  # 100k and 1M accounts (a few minutes)
     .venv/bin/python benchmarks/run.py --sizes 100k,1M,5M
     .venv/bin/python benchmarks/run.py --full   # adds 5M
+    .venv/bin/python benchmarks/run.py --sizes 100k --engines duckdb,spark   # Spark beside
 
 For each size the demo company is generated as Parquet (cached in ``benchmarks/data/``), then a
 fresh Python process runs the whole pipeline (load, validate, enrich, assign, performance
-analysis, outputs) and, after it, the bare DuckDB baseline (`baseline.py`) in the same process.
-Nothing is asserted: the figures are printed and written to ``benchmarks/results/`` as JSON so
-that commits can be compared (see ``benchmarks/README.md``).
+analysis, outputs) and, after it, in the same process, the bare DuckDB baseline
+(`baseline.py`: two queries, no validation) and the fair one (`fair_baseline.py`: the same
+validation and rejects by hand, under the same memory limit); with ``--engines duckdb,spark``
+a second fresh process runs the same project on Spark, checked against DuckDB's answer.
+Nothing is asserted: the figures are printed and written to ``benchmarks/results/`` as JSON
+so that commits can be compared (see ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -105,17 +109,23 @@ def ensure_data(n: int, seed: int, log) -> Path:
 
 # --------------------------------------------------------------------------- the child process
 class RssSampler(threading.Thread):
-    """Samples this process's resident memory every `interval` s; keeps the peak per stage."""
+    """Samples the resident memory of this process, and of the processes in `pids` (Spark's
+    JVM), every `interval` s; keeps the peak of their sum per stage."""
 
     def __init__(self, interval: float = 0.02):
         super().__init__(daemon=True)
-        self.interval, self.stage, self.peaks = interval, "start", {}
+        self.interval, self.stage, self.peaks, self.pids = interval, "start", {}, ["self"]
         self._halt = threading.Event()
 
-    @staticmethod
-    def rss() -> int:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * PAGE
+    def rss(self) -> int:
+        total = 0
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/statm") as f:
+                    total += int(f.read().split()[1]) * PAGE
+            except OSError:  # the process has ended
+                pass
+        return total
 
     def run(self) -> None:
         while not self._halt.is_set():
@@ -133,15 +143,14 @@ class RssSampler(threading.Thread):
         self.note()
 
 
-def child(folder: Path, out: Path, repeat: int) -> None:
-    """Run segmint, then the baseline, in this process; write the measurements to `out`."""
-    import duckdb
+def measure_run(project, spark: bool = False) -> tuple[dict, object]:
+    """segmint's whole run of `project` in this process, timed per stage: its figures and
+    answers (segments, closing ARR in cents, rejects per 'table column check') and the run.
 
-    import segmint
-    from segmint.pipeline import run
-
-    sys.path.insert(0, str(HERE))
-    import baseline
+    With `spark` the run starts its Spark session first (stage "connect", the JVM's start
+    included), and CPU time and resident memory add the JVM's to Python's (from /proc)."""
+    from segmint.pipeline import connect, run
+    from spark_fixed_cost import process_cpu
 
     sampler = RssSampler()
     sampler.start()
@@ -155,55 +164,129 @@ def child(folder: Path, out: Path, repeat: int) -> None:
         sampler.note()
         sampler.stage = stage
 
-    project = segmint.load_project(folder / "segmint.yaml")
     cpu0, started = os.times(), time.perf_counter()
     clock["at"] = started
-    result = run(project, progress=progress)
+    con = jvm = None
+    if spark:
+        con = connect(project)
+        jvm = con._session.sparkContext._gateway.proc.pid
+        sampler.pids.append(jvm)
+    result = run(project, con=con, progress=progress)
     progress("done")
     total = time.perf_counter() - started
     cpu1 = os.times()
+    jvm_cpu = process_cpu(jvm) if jvm else 0.0  # all of it: the JVM started in the run
     sampler.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     stages.pop("done", None)
-
+    peaks = {k: v / MB for k, v in sampler.peaks.items() if k != "done"}
+    python_cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     ours = {
         "seconds": total,
-        "cpu_seconds": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+        "cpu_seconds": python_cpu + jvm_cpu,
         "stages": stages,
-        "stage_peak_rss_mb": {k: v / MB for k, v in sampler.peaks.items() if k != "done"},
-        "peak_rss_mb": peak / MB,
+        "stage_peak_rss_mb": peaks,
+        "peak_rss_mb": (max(peaks.values()) if spark  # Python + JVM, sampled
+                        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB),
         "rows_in": {r.table: int(r.rows_in) for r in result.row_counts.itertuples()},
         "rows_rejected": int(result.row_counts["rows_rejected"].sum()),
         "segments": {r.segment: int(r.accounts) for r in result.segment_summary.itertuples()},
     }
-    ours["reassign"] = measure_reassign(project, result)
+    if spark:
+        ours |= {"python_cpu_seconds": python_cpu, "jvm_cpu_seconds": jvm_cpu}
     bridge = result.analyses.frames.get("arr_bridge")
     closing = {}
     if bridge is not None:
         everything = bridge[bridge["segment"] == "All"]
-        closing = {str(p): int(round(float(v) * 100)) for p, v in
+        closing = {str(p)[:10]: int(round(float(v) * 100)) for p, v in
                    zip(everything["period"], everything["closing_arr"])}
+    ours["closing_cents"] = closing
+    ours["rejects"] = {f"{r['table']} {r['column']} {r['check']}": r["n"] for r in (
+        result.rejects.group_by("table", "column", "check").aggregate(n=lambda r: r.count())
+        .to_pyarrow().to_pylist())}
+    return ours, result
+
+
+def child(folder: Path, out: Path, repeat: int) -> None:
+    """Run segmint, then the bare and the fair baselines, in this process; write the
+    measurements to `out`."""
+    import duckdb
+
+    import segmint
+
+    sys.path.insert(0, str(HERE))
+    import baseline
+    import fair_baseline
+
+    project = segmint.load_project(folder / "segmint.yaml")
+    ours, result = measure_run(project)
+    ours["reassign"] = measure_reassign(project, result)
     del result
 
-    times, answer = [], None
-    for _ in range(repeat):
-        con = duckdb.connect()
-        began = time.perf_counter()
-        answer = baseline.run(folder, con)
-        times.append(time.perf_counter() - began)
-        con.close()
-    base_closing = sorted(answer["closing_cents"].items())
-    ours_closing = sorted(closing.items())
-    agreement = {
-        "segments_equal": answer["segments"] == ours["segments"],
+    def best_of(module) -> tuple[dict, dict]:
+        """`module.run` on a fresh DuckDB connection `repeat` times: its timings (best wall,
+        with its CPU seconds and this process's peak RSS sampled meanwhile) and its answer."""
+        runs, answer = [], None
+        for _ in range(repeat):
+            watch.stage = module.__name__
+            con = duckdb.connect()
+            wall, cpu = time.perf_counter(), time.process_time()
+            answer = module.run(folder, con)
+            runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+            con.close()
+        watch.note()
+        seconds, cpu_seconds = min(runs)
+        return {"seconds": seconds, "cpu_seconds": cpu_seconds, "runs": [r[0] for r in runs],
+                "rss_mb": watch.peaks.get(module.__name__, 0) / MB,
+                "segments": answer["segments"]}, answer
+
+    watch = RssSampler()  # the process's RSS while each baseline runs, after segmint's run
+    watch.start()
+    bare, answer = best_of(baseline)
+    fair, fair_answer = best_of(fair_baseline)
+    watch.stop()
+    fair |= {"steps": fair_answer["steps"], "rejects": fair_answer["rejects"],
+             "rows": fair_answer["rows"]}
+    out.write_text(json.dumps({
+        "segmint": ours, "baseline": bare, "fair": fair,
+        "agreement": agreement(ours, answer), "fair_agreement": agreement(ours, fair_answer)},
+        indent=2, default=str))
+
+
+def spark_child(folder: Path, out: Path) -> None:
+    """Run the same project with `engine: spark` (its `spark.master`, local[2] by default) in
+    this process, its outputs written to a scratch folder; write the measurements to `out`."""
+    import tempfile
+
+    import segmint
+
+    sys.path.insert(0, str(HERE))
+    project = segmint.load_project(folder / "segmint.yaml")
+    with tempfile.TemporaryDirectory(prefix="segmint-bench-spark-") as scratch:
+        outputs = project.outputs.model_copy(update={"dir": scratch})
+        project = project.model_copy(update={"engine": "spark", "outputs": outputs})
+        ours, result = measure_run(project, spark=True)
+    ours["master"] = project.spark.master
+    out.write_text(json.dumps({"spark": ours}, indent=2, default=str))
+
+
+def agreement(ours: dict, answer: dict) -> dict[str, object]:
+    """Whether a baseline's `answer` is segmint's: accounts per segment, closing ARR per quarter
+    to the cent, and (for the fair baseline) rejects per 'table column check', with the
+    counts that differ as [segmint, baseline]."""
+    mine, theirs = ours["segments"], answer["segments"]
+    agreed = {
+        "segments_equal": theirs == mine,
         "accounts_in_other_segment": sum(
-            abs(answer["segments"].get(s, 0) - ours["segments"].get(s, 0))
-            for s in set(answer["segments"]) | set(ours["segments"])) // 2,
-        "bridge_closing_equal": [v for _, v in base_closing] == [v for _, v in ours_closing],
+            abs(theirs.get(s, 0) - mine.get(s, 0)) for s in set(theirs) | set(mine)) // 2,
+        "bridge_closing_equal": ([v for _, v in sorted(answer["closing_cents"].items())]
+                                 == [v for _, v in sorted(ours["closing_cents"].items())]),
     }
-    out.write_text(json.dumps({"segmint": ours, "baseline": {
-        "seconds": min(times), "runs": times, "segments": answer["segments"]},
-        "agreement": agreement}, indent=2, default=str))
+    if "rejects" in answer:
+        keys = set(answer["rejects"]) | set(ours["rejects"])
+        agreed["rejects_differ"] = {k: [ours["rejects"].get(k, 0), answer["rejects"].get(k, 0)]
+                                    for k in sorted(keys)
+                                    if ours["rejects"].get(k, 0) != answer["rejects"].get(k, 0)}
+    return agreed
 
 
 def measure_reassign(project, result, repeat: int = 3) -> dict[str, object]:
@@ -297,7 +380,7 @@ def render(results: list[dict], console) -> None:
     stage_names: list[str] = []
     for r in results:
         stage_names += [s for s in r["segmint"]["stages"] if s not in stage_names]
-    table = Table(title="segmint end to end vs bare DuckDB (same Parquet, same answer)")
+    table = Table(title="segmint end to end vs bare and fair DuckDB (same Parquet, same answer)")
     table.add_column("stage / figure")
     for r in results:
         table.add_column(f"{r['label']} accounts", justify="right")
@@ -324,15 +407,58 @@ def render(results: list[dict], console) -> None:
             f"(CPU {r['segmint']['reassign'].get('cpu_seconds_per_extra_scenario', float('nan')):.2f} s; "
             f"{r['segmint']['reassign'].get('scenarios', 0)} scenarios, baseline alone "
             f"{r['segmint']['reassign'].get('compare_baseline_seconds', float('nan')):.2f} s)")),
-        ("bare DuckDB", lambda r: f"{r['baseline']['seconds']:.2f} s"),
-        ("ratio (target ≤ 2×)", lambda r: f"{r['segmint']['seconds'] / r['baseline']['seconds']:.1f}×"),
-        ("same segments / bridge", lambda r: (
-            f"{'yes' if r['agreement']['segments_equal'] else 'no (' + str(r['agreement']['accounts_in_other_segment']) + ' accounts differ)'}"
-            f" / {'yes' if r['agreement']['bridge_closing_equal'] else 'no'}")),
+        ("bare DuckDB (two queries, no validation)", lambda r: (
+            f"{r['baseline']['seconds']:.2f} s (CPU {r['baseline'].get('cpu_seconds', float('nan')):.1f} s)")),
+        ("  ratio to bare", lambda r: _ratio(r["segmint"], r["baseline"])),
+        ("  same segments / bridge", lambda r: _agreed(r["agreement"])),
     ]
+    if all("fair" in r for r in results):
+        rows += [
+            ("fair DuckDB (validation, rejects, 1 GB)", lambda r: (
+                f"{r['fair']['seconds']:.2f} s (CPU {r['fair']['cpu_seconds']:.1f} s, "
+                f"RSS {r['fair']['rss_mb']:,.0f} MB)")),
+            ("  ratio to fair (target ≤ 2× at 1M)", lambda r: _ratio(r["segmint"], r["fair"])),
+            ("  segmint up to assign (load, validate, enrich, assign) / fair", lambda r: (
+                f"{spine(r['segmint']['stages']):.2f} s / {r['fair']['seconds']:.2f} s = "
+                f"{spine(r['segmint']['stages']) / r['fair']['seconds']:.1f}×")),
+            ("  same segments / bridge / rejects", lambda r: _agreed(r["fair_agreement"])),
+        ]
+    if all("spark" in r for r in results):
+        rows += [
+            ("segmint on Spark (Python + JVM)", lambda r: (
+                f"{r['spark']['seconds']:.2f} s (CPU {r['spark']['python_cpu_seconds']:.1f} s + "
+                f"{r['spark']['jvm_cpu_seconds']:.1f} s, peak {r['spark']['peak_rss_mb']:,.0f} MB)")),
+            ("  ratio Spark / DuckDB", lambda r: _ratio(r["spark"], r["segmint"])),
+            ("  same segments / bridge / rejects as DuckDB", lambda r: _agreed(r["spark_agreement"])),
+        ]
     for name, cell in rows:
         table.add_row(name, *(cell(r) for r in results))
     console.print(table)
+
+
+def spine(stages: dict[str, float]) -> float:
+    """segmint's seconds from the start to its assignments: connecting, the project check,
+    loading and validating each table, enrichment and assignment (scores, the analyses, the
+    ARR bridge among them, the audit and the outputs left out)."""
+    return sum(v for k, v in stages.items()
+               if k in ("connect", "check", "enrich", "assign") or k.startswith("load "))
+
+
+def _ratio(one: dict, other: dict) -> str:
+    """`one`'s time over `other`'s, by wall and by CPU (an older result may lack the CPU)."""
+    cpu = one.get("cpu_seconds", float("nan")) / other.get("cpu_seconds", float("nan"))
+    return f"{one['seconds'] / other['seconds']:.1f}× (CPU {cpu:.1f}×)"
+
+
+def _agreed(agreement: dict) -> str:
+    segments = ("yes" if agreement["segments_equal"]
+                else f"no ({agreement['accounts_in_other_segment']} accounts differ)")
+    cells = [segments, "yes" if agreement["bridge_closing_equal"] else "no"]
+    if "rejects_differ" in agreement:
+        differ = agreement["rejects_differ"]
+        cells.append("yes" if not differ else "no: " + "; ".join(
+            f"{k} {a} vs {b}" for k, (a, b) in differ.items()))
+    return " / ".join(cells)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,12 +469,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="baseline runs (best is kept)")
     parser.add_argument("--no-fixed-cost", action="store_true",
                         help="skip the fixed-cost row (fixed_cost.py: 2 accounts, the demo)")
+    parser.add_argument("--engines", default="duckdb",
+                        help="duckdb (always: the baselines are DuckDB's) and spark: the same "
+                             "project on Spark (spark.master, local[2]) in a fresh process too")
     parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<time>-<sha>.json)")
     add_child_options(parser)
+    parser.add_argument("--child-engine", default="duckdb", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child, args.child_out, args.repeat)
+        if args.child_engine == "spark":
+            spark_child(args.child, args.child_out)
+        else:
+            child(args.child, args.child_out, args.repeat)
         return 0
+    engines = {e.strip() for e in args.engines.split(",") if e.strip()}
+    if engines - {"duckdb", "spark"}:
+        parser.error(f"--engines: duckdb and spark only, not {', '.join(sorted(engines - {'duckdb', 'spark'}))}")
 
     from rich.console import Console
 
@@ -377,7 +513,19 @@ def main(argv: list[str] | None = None) -> int:
         results.append({"accounts": n, "label": label(n), "data": folder.name, **measured})
         console.print(f"  segmint {measured['segmint']['seconds']:.1f} s, "
                       f"peak {measured['segmint']['peak_rss_mb']:,.0f} MB; "
-                      f"bare DuckDB {measured['baseline']['seconds']:.1f} s")
+                      f"bare DuckDB {measured['baseline']['seconds']:.1f} s; "
+                      f"fair DuckDB {measured['fair']['seconds']:.1f} s")
+        if "spark" in engines:
+            console.print(f"running {label(n)} accounts on Spark in a fresh process …")
+            spark = measure_in_child(__file__, folder, scratch, "--child-engine", "spark")
+            if spark is None:
+                console.print(f"[red]the {label(n)} Spark run failed[/red]")
+                failed.append(f"{label(n)} on Spark")
+                continue
+            results[-1] |= {"spark": spark["spark"],
+                            "spark_agreement": agreement(measured["segmint"], spark["spark"])}
+            console.print(f"  Spark {spark['spark']['seconds']:.1f} s, "
+                          f"peak {spark['spark']['peak_rss_mb']:,.0f} MB (Python + JVM)")
     render(results, console)
     sha = git_sha()
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
