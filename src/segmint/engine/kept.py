@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from segmint.engine.common import fresh_name, name_of
 from segmint.engine.duck import _COMPRESSED
-from segmint.engine.spark import _keep_frame, _spark_view
+from segmint.engine.spark import _fetch_and_hold, _keep_frame, _spark_view
 
 def materialise(
     con: ibis.BaseBackend, table: ir.Table, prefix: str, *, short_lived: bool = False
@@ -35,6 +38,34 @@ def materialise(
     if short_lived and con.current_catalog == _COMPRESSED:
         return con.create_table(fresh_name(prefix), table, database=("memory", "main"))
     return con.create_table(fresh_name(prefix), table)
+
+
+def keep_fetched(
+    table: ir.Table, name: str, keep: Callable[[ir.Table, str], ir.Table]
+) -> tuple[ir.Table, pd.DataFrame]:
+    """Keep a small `table` (`keep`, as ``RunContext.keep``) and fetch it as pandas, once.
+
+    On Spark the table is computed in one job and fetched, and the fetched rows are what is
+    kept (in the session, as an in-memory table): a checkpoint and then a fetch of it would
+    be several jobs, each planned by Catalyst. Elsewhere it is kept with `keep` and fetched
+    from what was kept. For tables of a row per segment or per parameter, not per account:
+    the whole table passes through Python.
+
+    Examples
+    --------
+    >>> from segmint.engine import connect
+    >>> con = connect()
+    >>> table = con.create_table("example_small", ibis.memtable({"x": [1, 2]}))
+    >>> kept, frame = keep_fetched(table, "small", lambda t, name: materialise(con, t, name))
+    >>> frame.x.tolist(), int(kept.x.sum().execute())
+    ([1, 2], 3)
+    """
+    # a table of in-memory rows alone names no engine: `keep` puts it in the run's engine
+    backends, _ = table._find_backends()
+    if len(backends) == 1 and name_of(backends[0]) == "spark":
+        return _fetch_and_hold(backends[0], table, name)
+    kept = keep(table, name)
+    return kept, kept.to_pandas()
 
 
 def release(con: ibis.BaseBackend, *tables: ir.Table) -> None:

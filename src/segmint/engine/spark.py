@@ -203,6 +203,30 @@ def _keep_frame(frame):
     return frame.localCheckpoint(eager=True)
 
 
+def _fetch_and_hold(con: ibis.BaseBackend, table: ir.Table, prefix: str):
+    """Run `table` once, fetch it as pandas and keep the fetched rows in the session.
+
+    Returns the kept table (a view over the rows, sent back to the JVM as Arrow) and the
+    frame, the same as the kept table's ``to_pandas()``. For a small table this replaces a
+    checkpoint (several jobs) and a fetch of it (one more) by one job.
+    """
+    import pyarrow as pa
+    from ibis.backends.pyspark.converter import PySparkPandasData
+    from ibis.backends.pyspark.datatypes import PySparkType
+    from ibis.formats.pyarrow import PyArrowData
+
+    con._run_pre_execute_hooks(table)  # registers the in-memory tables it reads
+    computed = con._session.sql(con.compile(table))
+    # Spark's own result types (a decimal product widens), as a view of it would read them
+    schema = ibis.schema(PySparkType.to_ibis(computed.schema))
+    frame = PySparkPandasData.convert_table(computed.toPandas(), schema)  # the one job
+    rows = PyArrowData.convert_table(pa.Table.from_pandas(frame, preserve_index=False), schema)
+    # the Spark schema casts the rows back to the exact types (and nullability) of the plan
+    # (no rows: pyspark 4.0 cannot localise an Arrow column of no chunks, so none are sent)
+    held = con._session.createDataFrame(rows if len(frame) else [], schema=computed.schema)
+    return _spark_view(con, held, prefix), frame
+
+
 def _spark_view(con: ibis.BaseBackend, frame, prefix: str) -> ir.Table:
     name = fresh_name(prefix)
     frame.createOrReplaceTempView(name)
