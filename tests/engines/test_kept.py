@@ -77,7 +77,8 @@ def test_on_spark_a_small_table_is_computed_once():
     fetch_alone = spark_jobs(con) - before
     before = spark_jobs(con)
     kept, frame = engine.keep_fetched(table, "small", functools.partial(engine.materialise, con))
-    assert spark_jobs(con) - before == fetch_alone  # no checkpoint, no second fetch
+    # no checkpoint, no second fetch; and the sort runs on the fetched rows in one partition
+    assert spark_jobs(con) - before < fetch_alone
     materialised = engine.materialise(con, table, "checkpointed")
     read = []
     for copy in (materialised, kept):  # reading it runs no more than reading a checkpoint
