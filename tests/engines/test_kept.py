@@ -70,22 +70,38 @@ def test_kept_table_with_no_rows(con):
 @pytest.mark.pyspark
 def test_on_spark_a_small_table_is_computed_once():
     con = engine.connect("spark")
-    table = typed(con)
-    table.to_pandas()  # once, so both counts below are of a warm plan
+    # spread over partitions, as a table computed from the run's large tables is
+    con._session.sql(con.compile(typed(con))).repartition(4).createOrReplaceTempView("spread")
+    rows = con.table("spread")
+    table = rows.group_by("segment").aggregate(arr=rows.arr.sum(), n=rows.count()).order_by("segment")
+    keep = functools.partial(engine.materialise, con)
+    keep(table, "warm").to_pandas()  # once, so both counts below are of warm plans
     before = spark_jobs(con)
-    table.to_pandas()
-    fetch_alone = spark_jobs(con) - before
+    materialised = keep(table, "checkpointed")
+    expected = materialised.to_pandas()
+    kept_then_fetched = spark_jobs(con) - before
     before = spark_jobs(con)
-    kept, frame = engine.keep_fetched(table, "small", functools.partial(engine.materialise, con))
-    # no checkpoint, no second fetch; and the sort runs on the fetched rows in one partition
-    assert spark_jobs(con) - before < fetch_alone
-    materialised = engine.materialise(con, table, "checkpointed")
+    kept, frame = engine.keep_fetched(table, "small", keep)
+    # no checkpoint, no second fetch; and the sort runs on the fetched rows in one partition,
+    # with no sample of them and no shuffle
+    assert spark_jobs(con) - before <= kept_then_fetched - 2
+    pd.testing.assert_frame_equal(frame, expected)
     read = []
     for copy in (materialised, kept):  # reading it runs no more than reading a checkpoint
         before = spark_jobs(con)
         assert copy.count().execute() == 3
         read.append(spark_jobs(con) - before)
     assert read[1] <= read[0]
+
+
+@pytest.mark.pyspark
+def test_on_spark_rows_built_in_python_are_kept_without_a_job():
+    con = engine.connect("spark")
+    before = spark_jobs(con)
+    kept = engine.materialise(con, ibis.memtable(ROWS, schema=TYPES), "built")
+    assert spark_jobs(con) == before
+    assert kept.schema() == ibis.schema(TYPES)
+    assert kept.order_by("accounts").accounts.to_pyarrow().to_pylist() == [1, 3, None]
 
 
 def test_analysis_output_is_fetched_once_and_read_from_what_was_kept(con):

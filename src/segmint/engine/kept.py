@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -21,7 +22,8 @@ def materialise(
     a `short_lived` table, read once or twice and then `release`d, goes uncompressed into
     DuckDB's own in-memory catalog, which is quicker to write. Spark computes it now and
     keeps it in executor memory (spilling to disk), behind a temporary view, with its lineage
-    cut so later plans stay small (`_keep_frame`).
+    cut so later plans stay small (`_keep_frame`); rows built in Python (an ``ibis.memtable``)
+    are held as registered, in one partition, with no job.
 
     Examples
     --------
@@ -34,6 +36,10 @@ def materialise(
     if name_of(con) == "spark":
         con._run_pre_execute_hooks(table)  # registers the in-memory tables it reads
         frame = con._session.sql(con.compile(table))
+        if isinstance(table.op(), ops.InMemoryTable):
+            # rows built in Python, sent to the JVM as they were registered: a checkpoint
+            # would be a job that computes nothing, and their lineage is already one scan
+            return _spark_view(con, frame.coalesce(1), prefix)
         return _spark_view(con, _keep_frame(frame), prefix)
     if short_lived and con.current_catalog == _COMPRESSED:
         return con.create_table(fresh_name(prefix), table, database=("memory", "main"))
@@ -87,8 +93,6 @@ def release(con: ibis.BaseBackend, *tables: ir.Table) -> None:
     """
     if name_of(con) == "spark":
         return
-    import ibis.expr.operations as ops
-
     for table in tables:
         op = table.op()
         if isinstance(op, ops.DatabaseTable) and op.name.startswith("_segmint_"):
