@@ -51,9 +51,9 @@ def keep_fetched(
 ) -> tuple[ir.Table, pd.DataFrame]:
     """Keep a small `table` (`keep`, as ``RunContext.keep``) and fetch it as pandas, once.
 
-    On Spark the table is computed in one job and fetched, and the fetched rows are what is
-    kept (in the session, as an in-memory table): a checkpoint and then a fetch of it would
-    be several jobs, each planned by Catalyst. Elsewhere it is kept with `keep` and fetched
+    On Spark the table is computed and fetched in one query, and the fetched rows are what
+    is kept (in the session, in one partition): a checkpoint and then a fetch of it would be
+    more jobs, each planned by Catalyst (a sorted table: see `spark._fetch_and_hold`). Elsewhere it is kept with `keep` and fetched
     from what was kept. For tables of a row per segment or per parameter, not per account:
     the whole table passes through Python.
 

@@ -228,7 +228,7 @@ def _fetch_and_hold(con: ibis.BaseBackend, table: ir.Table, prefix: str):
     computed = con._session.sql(con.compile(table))
     # Spark's own result types (a decimal product widens), as a view of it would read them
     schema = ibis.schema(PySparkType.to_ibis(computed.schema))
-    frame = PySparkPandasData.convert_table(computed.toPandas(), schema)  # the one job
+    frame = PySparkPandasData.convert_table(computed.toPandas(), schema)  # the one query
     rows = PyArrowData.convert_table(pa.Table.from_pandas(frame, preserve_index=False), schema)
     # the Spark schema casts the rows back to the exact types (and nullability) of the plan
     # (no rows: pyspark 4.0 cannot localise an Arrow column of no chunks, so none are sent)
