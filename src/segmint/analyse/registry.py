@@ -9,6 +9,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.context import RunContext, in_stated_order
+from segmint.engine import keep_fetched
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.sections import Section
 from segmint.tables import TableSpec
@@ -38,8 +39,9 @@ class AnalysisRun:
 
     ``tables`` maps each output name to its engine table (every table an analysis returned;
     all are small: a row per segment × period or fewer); ``frames`` holds the same as pandas
-    once `collect` has run; ``sections`` are the report sections of the analyses that ran, in
-    report order; ``skipped`` maps each analysis that could not run to the reason.
+    (each as it is kept, the rest once `collect` has run); ``sections`` are the report
+    sections of the analyses that ran, in report order; ``skipped`` maps each analysis that
+    could not run to the reason.
     """
 
     tables: dict[str, ir.Table] = field(default_factory=dict)
@@ -49,9 +51,13 @@ class AnalysisRun:
     per_account: set[str] = field(default_factory=set)  # tables too big to fetch as pandas
 
     def collect(self) -> AnalysisRun:
-        """Fetch every result table as pandas (they are small by contract); returns self."""
-        self.frames = {name: table.to_pandas() for name, table in self.tables.items()
-                       if name not in self.per_account}
+        """Fetch every result table as pandas (they are small by contract); returns self.
+
+        A table already fetched when it was kept (`segmint.engine.keep_fetched`) is not
+        fetched again.
+        """
+        self.frames = {name: self.frames[name] if name in self.frames else table.to_pandas()
+                       for name, table in self.tables.items() if name not in self.per_account}
         return self
 
 
@@ -102,7 +108,10 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
 
     Each table an analysis returns is kept in the engine (``context.keep``) under its output
     name, in its stated order (`segmint.context.in_stated_order`), unless the analysis kept it itself in an
-    order it stated, and added to ``context.results`` for the analyses after it.
+    order it stated, and added to ``context.results`` for the analyses after it. A table
+    that is not `per_account` is small, so it is kept and fetched together
+    (`segmint.engine.keep_fetched`: on Spark, computed once and kept as fetched), its frame
+    in ``frames`` at once.
 
     Parameters
     ----------
@@ -178,7 +187,12 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
                 raise ConfigError(f"Analyses {name!r} and another both return a table named "
                                   f"{output!r}; output names must be unique.")
             ordered = in_stated_order(table)
-            stored = table if id(table) in kept and ordered is table else keep(ordered, output)
+            if id(table) in kept and ordered is table:
+                stored = table
+            elif output in entry.per_account:
+                stored = keep(ordered, output)
+            else:  # small by contract: kept as fetched; a later read or collect won't rerun it
+                stored, run.frames[output] = keep_fetched(ordered, output, keep)
             run.tables[output] = context.results[output] = stored
         if entry.section is not None:
             run.sections.append((name, entry.section))

@@ -4,8 +4,8 @@ Two engines run the same Ibis expressions: DuckDB (embedded, the default; `duck`
 (through Ibis' PySpark backend; local mode, ``local[2]``, unless `spark.master` names a
 cluster; `spark`). Readers (`readers`) keep one contract on both: every column as text (CSV)
 or its own type (Parquet), ``_source_row`` on every row, and the records the parser refused as
-`parse_rejects`. `kept` computes a table once and drops it when it is no longer read;
-`scratch` holds the process's working files.
+`parse_rejects`. `kept` computes a table once and drops it when it is no longer read (a
+small one is kept as fetched); `scratch` holds the process's working files.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import ibis
 from segmint.engine.common import _ALIASES, ENGINES, RawRead, fresh_name, name_of
 from segmint.engine.compiled import CachedCompiler
 from segmint.engine.duck import DUCKDB_MEMORY_LIMIT, connect_duckdb
-from segmint.engine.kept import materialise, release
+from segmint.engine.kept import keep_fetched, materialise, release
 from segmint.engine.readers import (read_csv_text, read_duckdb_table, read_parquet_text,
                                     splits_lines)
 from segmint.engine.scratch import scratch_file, scratch_folder
@@ -27,7 +27,7 @@ from segmint.exceptions import ConfigError
 
 __all__ = [
     "DUCKDB_MEMORY_LIMIT", "ENGINES", "SPARK_CONF", "SPARK_LOCAL", "RawRead", "connect",
-    "fresh_name", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
+    "fresh_name", "keep_fetched", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
     "read_parquet_text", "release", "scratch_file", "scratch_folder", "splits_lines",
 ]
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pandas as pd
 
 from segmint.engine.common import fresh_name, name_of
 from segmint.engine.duck import _COMPRESSED
-from segmint.engine.spark import _keep_frame, _spark_view
+from segmint.engine.spark import _fetch_and_hold, _keep_frame, _spark_view
 
 def materialise(
     con: ibis.BaseBackend, table: ir.Table, prefix: str, *, short_lived: bool = False
@@ -18,7 +22,8 @@ def materialise(
     a `short_lived` table, read once or twice and then `release`d, goes uncompressed into
     DuckDB's own in-memory catalog, which is quicker to write. Spark computes it now and
     keeps it in executor memory (spilling to disk), behind a temporary view, with its lineage
-    cut so later plans stay small (`_keep_frame`).
+    cut so later plans stay small (`_keep_frame`); rows built in Python (an ``ibis.memtable``)
+    are held as registered, in one partition, with no job.
 
     Examples
     --------
@@ -31,10 +36,42 @@ def materialise(
     if name_of(con) == "spark":
         con._run_pre_execute_hooks(table)  # registers the in-memory tables it reads
         frame = con._session.sql(con.compile(table))
+        if isinstance(table.op(), ops.InMemoryTable):
+            # rows built in Python, sent to the JVM as they were registered: a checkpoint
+            # would be a job that computes nothing, and their lineage is already one scan
+            return _spark_view(con, frame.coalesce(1), prefix)
         return _spark_view(con, _keep_frame(frame), prefix)
     if short_lived and con.current_catalog == _COMPRESSED:
         return con.create_table(fresh_name(prefix), table, database=("memory", "main"))
     return con.create_table(fresh_name(prefix), table)
+
+
+def keep_fetched(
+    table: ir.Table, name: str, keep: Callable[[ir.Table, str], ir.Table]
+) -> tuple[ir.Table, pd.DataFrame]:
+    """Keep a small `table` (`keep`, as ``RunContext.keep``) and fetch it as pandas, once.
+
+    On Spark the table is computed and fetched in one query, and the fetched rows are what
+    is kept (in the session, in one partition): a checkpoint and then a fetch of it would be
+    more jobs, each planned by Catalyst (a sorted table: see `spark._fetch_and_hold`). Elsewhere it is kept with `keep` and fetched
+    from what was kept. For tables of a row per segment or per parameter, not per account:
+    the whole table passes through Python.
+
+    Examples
+    --------
+    >>> from segmint.engine import connect
+    >>> con = connect()
+    >>> table = con.create_table("example_small", ibis.memtable({"x": [1, 2]}))
+    >>> kept, frame = keep_fetched(table, "small", lambda t, name: materialise(con, t, name))
+    >>> frame.x.tolist(), int(kept.x.sum().execute())
+    ([1, 2], 3)
+    """
+    # a table of in-memory rows alone names no engine: `keep` puts it in the run's engine
+    backends, _ = table._find_backends()
+    if len(backends) == 1 and name_of(backends[0]) == "spark":
+        return _fetch_and_hold(backends[0], table, name)
+    kept = keep(table, name)
+    return kept, kept.to_pandas()
 
 
 def release(con: ibis.BaseBackend, *tables: ir.Table) -> None:
@@ -56,8 +93,6 @@ def release(con: ibis.BaseBackend, *tables: ir.Table) -> None:
     """
     if name_of(con) == "spark":
         return
-    import ibis.expr.operations as ops
-
     for table in tables:
         op = table.op()
         if isinstance(op, ops.DatabaseTable) and op.name.startswith("_segmint_"):

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from segmint import tables as t
 from segmint.context import RunContext, in_stated_order
 from segmint.dates import months_before
+from segmint.engine import keep_fetched
 from segmint.enrich.customers import mark_customers
 from segmint.score.backtest import LIKELY_LEAK_AUC, evaluate_rankings, known_at
 from segmint.score.registry import SCORES, Ranking, ScoreModel, ScoreSpec, configured
@@ -99,7 +100,11 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
         run.notes += [f"score {name}: {note}" for note in getattr(model, "notes_", ())]
         run.tables[f"{name}_parameters"] = ibis.memtable(model.parameters())
         for output, table in model_tables(model, run.accounts).items():
-            run.tables[output] = context.keep(in_stated_order(table), output)
+            if output in model.account_tables:
+                run.tables[output] = context.keep(in_stated_order(table), output)
+            else:  # small: kept as fetched, so fetching the frames below does not rerun it
+                run.tables[output], run.frames[output] = keep_fetched(
+                    in_stated_order(table), output, context.keep)
         if spec.section is not None:
             run.sections.append((name, spec.section))
     # each score kept a whole copy of the accounts: six wide copies (twelve with the
@@ -111,7 +116,8 @@ def score_accounts(context: RunContext, *, registry: Mapping[str, ScoreSpec] | N
         progress("back-test scores")
         _backtest(context, chosen, run, months_before(context.as_of, months))
     per_account = {name for model in run.models.values() for name in model.account_tables}
-    run.frames = {name: table.to_pandas() for name, table in run.tables.items()
+    run.frames = {name: run.frames[name] if name in run.frames else table.to_pandas()
+                  for name, table in run.tables.items()
                   if name not in per_account}  # the others are small: a row per parameter
     run.sections.sort(key=lambda item: item[1].order)
     return run
