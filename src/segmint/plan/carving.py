@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, sparse
 
 from segmint.exceptions import SegmintError
 
@@ -232,6 +231,7 @@ def _fill_empty(units: Units, territory: np.ndarray, k: int, window: int = 3) ->
     >>> _fill_empty(units, np.array([0, 0, 0, 0]), 2, window=1).tolist()
     [0, 0, 1, 1]
     """
+    from scipy import optimize  # imported here: a run without territories never needs SciPy
     weight = _combined(units)
     counts = np.bincount(territory, minlength=k)
     load = np.bincount(territory, weight, k)
@@ -279,6 +279,7 @@ def match_owners(units: Units, territory: np.ndarray, k: int) -> np.ndarray:
     >>> match_owners(units, np.array([0, 0, 1, 1]), 2).tolist()
     [1, 1, 0, 0]
     """
+    from scipy import optimize
     owned = units.home >= 0
     if not owned.any():
         return territory
@@ -560,6 +561,7 @@ def exact(units: Units, k: int, *, budget: float | None, time_limit: float
     >>> round(worst, 6), round(bound, 6)
     (0.0, 0.0)
     """
+    from scipy import optimize, sparse
     n = len(units)
     x = units.potential * k / units.potential.sum()
     y = units.workload * k / units.workload.sum()
