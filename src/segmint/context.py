@@ -27,6 +27,7 @@ def keep_lazily(table: ir.Table, name: str) -> ir.Table:
 def release_nothing(*tables: ir.Table) -> None:
     """A `Release` that drops nothing (with `keep_lazily`, or where tables may be read later)."""
 
+
 def in_stated_order(table: ir.Table) -> ir.Table:
     """`table` with its rows in an order that is the same on every run: the analysis's own
     (an ``order_by``, or rows it built in order, as a memtable), else its columns' values from

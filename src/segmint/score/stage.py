@@ -178,8 +178,7 @@ def _backtest(context: RunContext, chosen: Mapping[str, tuple[ScoreSpec, BaseMod
         kept.append(context.keep(table, name))
         return kept[-1]
 
-    past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=keep,
-                      release=context.release)
+    past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=keep)
     past_scored, past_models, _ = _fit_and_score(past, chosen, lambda stage: None)
     summaries, deciles = [], []
     for name, model in testable.items():
