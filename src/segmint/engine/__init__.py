@@ -17,7 +17,7 @@ import ibis
 
 from segmint.engine.common import _ALIASES, ENGINES, RawRead, fresh_name, name_of
 from segmint.engine.compiled import CachedCompiler
-from segmint.engine.duck import DUCKDB_MEMORY_LIMIT, connect_duckdb
+from segmint.engine.duck import DUCKDB_MEMORY_LIMIT, connect_duckdb, stored_bytes
 from segmint.engine.kept import keep_fetched, materialise, release
 from segmint.engine.readers import (read_csv_text, read_duckdb_table, read_parquet_text,
                                     splits_lines)
@@ -29,6 +29,7 @@ __all__ = [
     "DUCKDB_MEMORY_LIMIT", "ENGINES", "SPARK_CONF", "SPARK_LOCAL", "RawRead", "connect",
     "fresh_name", "keep_fetched", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
     "read_parquet_text", "release", "scratch_file", "scratch_folder", "splits_lines",
+    "stored_bytes",
 ]
 
 
@@ -39,6 +40,7 @@ def connect(
     database: str | Path = ":memory:",
     master: str | None = None,
     conf: Mapping[str, str] | None = None,
+    input_bytes: int = 0,
 ) -> ibis.BaseBackend:
     """Connect to the engine the project runs on (DuckDB, embedded, by default).
 
@@ -52,6 +54,9 @@ def connect(
         Spark only: ``local[2]`` by default, or a cluster URL such as ``spark://host:7077``.
     conf : mapping or None
         Spark only: extra Spark settings, applied over segmint's own (`SPARK_CONF`).
+    input_bytes : int
+        DuckDB only: the run's input as stored (`stored_bytes`); a large one keeps its tables
+        in a database file rather than in memory (`duck.storage_for`).
 
     Spark starts one session per process (a JVM takes seconds to start); later calls reuse
     it, and asking for another master while it runs is an error.
@@ -66,7 +71,8 @@ def connect(
     if engine not in ("duckdb", "spark"):
         raise ConfigError(f"engine {engine!r} is not available. Use engine: duckdb or "
                           "engine: spark in segmint.yaml.")
-    con = connect_duckdb(database) if engine == "duckdb" else connect_spark(master, dict(conf or {}))
+    con = (connect_duckdb(database, input_bytes=input_bytes) if engine == "duckdb"
+           else connect_spark(master, dict(conf or {})))
     if not isinstance(con.compiler, CachedCompiler):  # Spark's session is shared by calls
         con.compiler = CachedCompiler(con.compiler)
     return con

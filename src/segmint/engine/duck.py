@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import ibis
 
 from segmint.engine.common import _sql_string
 from segmint.engine.scratch import scratch_file, scratch_folder
+from segmint.exceptions import ConfigError
 
 # --- DuckDB settings (benchmarks/README.md) ---------------------------------------------------
 # DuckDB's default memory limit is 80% of RAM, so the temporary tables a run keeps grow with the
@@ -22,9 +24,58 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 # past the limit), and queries over them read less (the ARR bridge: 13.0 -> 10.2 s). Tables read
 # once and dropped (`materialise(short_lived=True)`) skip the compression, which would cost
 # more than it saves. At 5M accounts (200M input rows) even compressed tables outgrow any
-# limit that fits a laptop: SEGMINT_DUCKDB_STORAGE=disk keeps them in a database file in the
-# run's scratch folder instead, so DuckDB can evict them and memory stays within the limit.
+# limit that fits a laptop, so a large input keeps them in a database file in the run's scratch
+# folder instead, where DuckDB can evict them and memory stays within the limit; at 1M accounts
+# the file costs about 20% (98 s against 81 s), so it is kept for inputs that need it.
 _COMPRESSED = "segmint_work"
+STORAGES = ("memory", "disk")
+# Input bytes as stored compressed: Parquet and DuckDB files count their size on disk, a CSV a
+# quarter of it (text takes about four times its typed, compressed columns). Above this many
+# bytes the kept tables go to disk: the 1M-account demo reads 229 MB of Parquet, 5M about
+# 1.15 GB (benchmarks/README.md, "Where kept tables live").
+DISK_STORAGE_ABOVE_BYTES = 512 * 1024 * 1024
+CSV_BYTES_PER_STORED_BYTE = 4
+
+
+def storage_for(input_bytes: int) -> str:
+    """Where a run reading `input_bytes` (as stored: see `stored_bytes`) keeps its tables:
+    ``memory`` (compressed) or ``disk`` (a database file in the scratch folder).
+    ``SEGMINT_DUCKDB_STORAGE=memory`` or ``=disk`` decides instead.
+
+    Examples
+    --------
+    >>> storage_for(229_000_000), storage_for(1_150_000_000)
+    ('memory', 'disk')
+    """
+    chosen = os.environ.get("SEGMINT_DUCKDB_STORAGE", "").strip().lower()
+    if chosen:
+        if chosen not in STORAGES:
+            raise ConfigError(f"SEGMINT_DUCKDB_STORAGE={chosen!r} is not a storage: set it to "
+                              "memory or disk, or unset it to choose by the input's size.")
+        return chosen
+    return "disk" if input_bytes > DISK_STORAGE_ABOVE_BYTES else "memory"
+
+
+def stored_bytes(files: Iterable[tuple[Path, str]]) -> int:
+    """About what (path, format) files take as compressed tables: Parquet and DuckDB files at
+    their size, a CSV at a `CSV_BYTES_PER_STORED_BYTE`th of its; a missing file counts nothing
+    (loading it says what is wrong).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text("x" * 4000)
+    >>> _ = (folder / "b.parquet").write_bytes(b"x" * 500)
+    >>> stored_bytes([(folder / "a.csv", "csv"), (folder / "b.parquet", "parquet"),
+    ...               (folder / "gone.csv", "csv")])
+    1500
+    """
+    total = 0
+    for path, file_format in files:
+        size = path.stat().st_size if path.is_file() else 0
+        total += size // CSV_BYTES_PER_STORED_BYTE if file_format == "csv" else size
+    return total
 
 
 def _tune_duckdb(con: ibis.BaseBackend) -> ibis.BaseBackend:
@@ -37,16 +88,19 @@ def _tune_duckdb(con: ibis.BaseBackend) -> ibis.BaseBackend:
     return con
 
 
-def connect_duckdb(database: str | Path = ":memory:") -> ibis.BaseBackend:
-    """A tuned DuckDB connection; kept tables compressed in memory unless stored on disk.
+def connect_duckdb(database: str | Path = ":memory:", *, input_bytes: int = 0) -> ibis.BaseBackend:
+    """A tuned DuckDB connection; kept tables compressed in memory, or in a database file in the
+    scratch folder when the input is large (`storage_for`).
 
     >>> connect_duckdb().current_catalog
     'segmint_work'
+    >>> connect_duckdb(input_bytes=2 * DISK_STORAGE_ABOVE_BYTES).current_catalog
+    'work'
     """
-    if database == ":memory:" and os.environ.get("SEGMINT_DUCKDB_STORAGE") == "disk":
-        database = scratch_file("work.duckdb")  # kept tables stored on disk, see DUCKDB_STORAGE
+    if database == ":memory:" and storage_for(input_bytes) == "disk":
+        database = scratch_file("work.duckdb")  # kept tables stored on disk, see STORAGES
     con = _tune_duckdb(ibis.duckdb.connect(database))
-    if database == ":memory:":  # kept tables compressed, see DUCKDB_STORAGE
+    if database == ":memory:":  # kept tables compressed, see STORAGES
         con.raw_sql(f"ATTACH ':memory:' AS {_COMPRESSED} (COMPRESS)")
         con.raw_sql(f"USE {_COMPRESSED}")
     return con
