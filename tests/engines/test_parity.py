@@ -14,7 +14,8 @@ from segmint.config.starter import demo_project
 from segmint.demo.generator import generate_company
 from segmint.pipeline import run
 
-pytestmark = [pytest.mark.slow, pytest.mark.pyspark]
+# each format's runs (about 300 s) can go to a test process of its own (tests/conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.pyspark, pytest.mark.spark_apart]
 
 ACCOUNTS = 2000
 
