@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from segmint.engine.common import fresh_name, name_of
-from segmint.engine.duck import _COMPRESSED
+from segmint.engine.duck import _COMPRESSED, create_duckdb_table
 from segmint.engine.spark import _fetch_and_hold, _keep_frame, _spark_view
 
 def materialise(
@@ -42,8 +42,8 @@ def materialise(
             return _spark_view(con, frame.coalesce(1), prefix)
         return _spark_view(con, _keep_frame(frame), prefix)
     if short_lived and con.current_catalog == _COMPRESSED:
-        return con.create_table(fresh_name(prefix), table, database=("memory", "main"))
-    return con.create_table(fresh_name(prefix), table)
+        return create_duckdb_table(con, fresh_name(prefix), table, database=("memory", "main"))
+    return create_duckdb_table(con, fresh_name(prefix), table)
 
 
 def keep_fetched(
