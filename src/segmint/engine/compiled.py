@@ -6,8 +6,12 @@ expression over a new in-memory table for every example. Ibis compiles each expr
 afresh, and no library caches compiled SQL for Ibis, so this module keeps the last compiled
 shapes: an expression is keyed by its graph with every table it reads replaced by its place in
 the graph and its schema; a shape compiled a second time is kept, and a later expression of
-that shape gets a copy of its SQL with its own tables' names written in. Tables of a different
-schema, any other difference in the graph, or query parameters compile as usual.
+that shape gets its SQL with its own tables' names written in. Tables of a different schema,
+any other difference in the graph, or query parameters compile as usual.
+
+A shape's SQL is kept as text, and a later expression of that shape gets the text
+(`CompiledText`) rather than a copy of the SQL tree to generate again: for a parser's
+expression, copying the tree and generating it took three quarters of a repeated compile.
 """
 
 from __future__ import annotations
@@ -18,15 +22,17 @@ from typing import Any
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import sqlglot.expressions as sge
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.generator import Generator
 
-# A kept shape's SQL tree weighs about 1 KB per node of its Ibis graph (the typed accounts of a
-# wide export: 10 MB). Shapes are kept per engine for the whole process, so that tests and
-# repeated runs share them, up to this many graph nodes in all, the least recently used going
-# first.
+# A kept shape's key holds an entry per node of its Ibis graph, and its SQL text some hundred
+# bytes per node (the typed accounts of a wide export: a few MB). Shapes are kept per engine for
+# the whole process, so that tests and repeated runs share them, up to this many graph nodes in
+# all, the least recently used going first.
 _KEPT_NODES = 50_000
-_PLACEHOLDER = "__segmint_table_{}"
+_PLACEHOLDER = "__segmint_table_{}__"  # quoted in the SQL: "__segmint_table_0__"
 _TABLES = (ops.DatabaseTable, ops.InMemoryTable, ops.UnboundTable)
-_SHAPES: dict[str, OrderedDict[tuple, sge.Expression]] = {}  # per compiler: shape -> SQL
+_SHAPES: dict[str, OrderedDict[tuple, str]] = {}  # per compiler: shape -> SQL, tables as placeholders
 _SEEN: dict[str, OrderedDict[int, None]] = {}  # per compiler: the shapes compiled once, hashed
 _SEEN_SHAPES = 4096
 
@@ -83,16 +89,52 @@ class CachedCompiler:
                 self._seen.popitem(last=False)
             # two tables of one name could not be told apart in the SQL
             if seen and len(set(names)) == len(names) and len(shape) <= _KEPT_NODES:
-                self._shapes[key] = _swap_tables(sql.copy(), dict(zip(names, _placeholders(tables))))
+                tree = _swap_tables(sql.copy(), dict(zip(names, _placeholders(tables))))
+                self._shapes[key] = tree.sql(dialect=self._compiler.dialect)
                 while sum(len(kept[2]) for kept in self._shapes) > _KEPT_NODES:
                     self._shapes.popitem(last=False)
             return sql
         self._shapes.move_to_end(key)
-        return _swap_tables(cached.copy(), dict(zip(_placeholders(tables), own)))
+        text = cached
+        for placeholder, table in zip(_placeholders(tables), own):
+            text = text.replace(placeholder.sql(dialect=self._compiler.dialect),
+                                table.sql(dialect=self._compiler.dialect))
+        return CompiledText(this=text, dialect=Dialect.get_or_raise(self._compiler.dialect))
+
+
+class CompiledText(sge.Expression):
+    """A query already generated as SQL text (``this``) in a `dialect`: what `CachedCompiler`
+    gives for a kept shape. Generated in its own dialect it is its text; put in a larger
+    statement it is its text there (a subquery in parentheses, the query of an insert). It has
+    no parts to inspect or change: anything that needs them gets the expression compiled
+    afresh (`CachedCompiler` with the shape not kept).
+
+    Examples
+    --------
+    >>> CompiledText(this="SELECT 1 AS x", dialect=Dialect.get_or_raise("duckdb")).sql("duckdb")
+    'SELECT 1 AS x'
+    """
+
+    arg_types = {"this": True, "dialect": True}
+
+
+def _compiled_text_sql(generator: Generator, expression: CompiledText) -> str:
+    wanted = expression.args["dialect"]
+    if type(generator.dialect) is not type(wanted):  # never happens: a compiler has one dialect
+        raise ValueError(f"SQL compiled for {type(wanted).__name__} cannot be written as "
+                         f"{type(generator.dialect).__name__} SQL")
+    return expression.this
+
+
+# sqlglot writes an expression with the method named after its key, so every dialect's
+# generator can write a CompiledText (the way segmint.engine.templates adds its operation to
+# Ibis' compilers)
+Generator.compiledtext_sql = _compiled_text_sql
 
 
 def _placeholders(tables: list[ops.Node]) -> list[sge.Table]:
-    return [sge.Table(this=sge.to_identifier(_PLACEHOLDER.format(i))) for i in range(len(tables))]
+    return [sge.Table(this=sge.to_identifier(_PLACEHOLDER.format(i), quoted=True))
+            for i in range(len(tables))]
 
 
 def _where(table: sge.Table) -> tuple[str, str, str]:
