@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from segmint import tables as t
 from segmint.config.project import Project
@@ -154,6 +156,55 @@ def test_a_won_back_account_starts_a_second_spell_and_a_billing_hole_does_not(co
                     for r in h.contract_periods(revenue, AS_OF).to_pyarrow().to_pylist())
     assert spells == [("c", 1, 1, True, True, 2023, False), ("c", 2, 1, False, False, 2023, True),
                       ("d", 1, 2, False, True, 2023, True)]
+
+
+def spells_by_hand(history: list[tuple[str, dt.date, float]], as_of: dt.date,
+                   period_months: int) -> list[tuple]:
+    """`h.contract_periods` in plain Python: a spell is a run of paid months (MRR > 0, up to
+    `as_of`) with gaps of at most one unpaid month."""
+    known = [period for _, period, _ in history if period <= as_of]
+    first_month, last_month = min(known), max(known)
+    paid: dict[str, dict[int, list[dt.date]]] = {}
+    for account, period, mrr in history:
+        if mrr > 0 and period <= as_of:
+            paid.setdefault(account, {}).setdefault(period.year * 12 + period.month, []).append(period)
+    out = []
+    for account, months in paid.items():
+        runs: list[list[int]] = []
+        for month in sorted(months):
+            if runs and month - runs[-1][-1] <= 2:
+                runs[-1].append(month)
+            else:
+                runs.append([month])
+        for spell, run in enumerate(runs, start=1):
+            began, ended = min(months[run[0]]), max(months[run[-1]])
+            out.append((account, spell, (run[-1] - run[0]) // period_months + 1,
+                        ended < last_month, began <= first_month, began.year, spell == len(runs)))
+    return sorted(out)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(history=st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 29),
+                                  st.sampled_from([1, 1, 15]), st.sampled_from([10.0, 10.0, 0.0])),
+                        min_size=1, max_size=16),
+       cut=st.integers(18, 30), period_months=st.sampled_from([1, 3, 12]))
+def test_contract_periods_agree_with_spells_counted_by_hand(con, history, cut, period_months):
+    # any paid months, a few unpaid (MRR 0) and two payments in one month, cut at any month
+    rows_in = [(account, D(2022 + month // 12, month % 12 + 1, day), mrr)
+               for account, month, day, mrr in history]
+    as_of = D(2022 + cut // 12, cut % 12 + 1, 1)
+    revenue = ibis.memtable(pa.table({"account_id": [r[0] for r in rows_in],
+                                      "period": [r[1] for r in rows_in],
+                                      "mrr": [r[2] for r in rows_in]}))
+    if not any(period <= as_of for _, period, _ in rows_in):
+        return  # no history before the cut: nothing to count
+    found = sorted((r["account_id"], r["spell"], r["periods"], r["churned"],
+                    r["started_before_history"], r["start_year"], r["latest_spell"])
+                   for r in con.to_pyarrow(h.contract_periods(revenue, as_of,
+                                                              period_months=period_months))
+                   .to_pylist())
+    assert found == spells_by_hand(rows_in, as_of, period_months)
 
 
 @functools.cache
