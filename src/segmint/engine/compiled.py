@@ -106,8 +106,8 @@ class CompiledText(sge.Expression):
     """A query already generated as SQL text (``this``) in a `dialect`: what `CachedCompiler`
     gives for a kept shape. Generated in its own dialect it is its text; put in a larger
     statement it is its text there (a subquery in parentheses, the query of an insert). It has
-    no parts to inspect or change: anything that needs them gets the expression compiled
-    afresh (`CachedCompiler` with the shape not kept).
+    no parts to inspect or change, which is all its readers need: Ibis' backends and segmint
+    only ever write a compiled query whole (run it, or put it in a CREATE or an INSERT).
 
     Examples
     --------
