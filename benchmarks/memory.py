@@ -33,13 +33,14 @@ def duckdb_accounting(con) -> dict[str, float]:
     ``temporary_storage_bytes`` read many times the folder's size at 1M accounts)."""
     from segmint.engine.scratch import scratch_folder
 
-    memory = con.raw_sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+    # all of DuckDB's memory, and of it what holds the tables the run keeps (compressed, in
+    # memory or read from the working database file); like the rest, they spill past the limit
+    memory, kept = con.raw_sql(
+        "SELECT sum(memory_usage_bytes), sum(memory_usage_bytes) FILTER "
+        "(WHERE tag IN ('IN_MEMORY_TABLE', 'BASE_TABLE')) FROM duckdb_memory()").fetchall()[0]
     spilled = sum(f.stat().st_size for f in (scratch_folder() / "duckdb").rglob("*") if f.is_file())
-    # of that memory, what holds the tables the run keeps (compressed, in memory or read from
-    # the working database file); like the rest, DuckDB spills them past its limit
-    kept = con.raw_sql("SELECT sum(memory_usage_bytes) FROM duckdb_memory() "
-                       "WHERE tag IN ('IN_MEMORY_TABLE', 'BASE_TABLE')").fetchall()[0][0] or 0
-    return {"duckdb_mb": (memory or 0) / MB, "spilled_mb": spilled / MB, "kept_mb": kept / MB}
+    return {"duckdb_mb": (memory or 0) / MB, "spilled_mb": spilled / MB,
+            "kept_mb": (kept or 0) / MB}
 
 
 HEADER = (f"{'stage':<34} {'seconds':>8} {'peak RSS':>9} {'RSS after':>9} "

@@ -32,6 +32,7 @@ def test_a_kept_shape_gives_its_text_with_each_expressions_own_tables(con):
     both = [{"k": 1, "total": 3}, {"k": 2, "total": 3}]
     assert rows == [both, both, [*both, {"k": 3, "total": 2}], [*both, {"k": 3, "total": 3}]]
 
+
 def test_compiled_text_inside_a_larger_statement_is_its_text_there(con):
     tables = [ibis.memtable({"x": [i, i + 1]}) for i in range(3)]
     queries = [con.compiler.to_sqlglot(t.filter(t.x > 0).select(y=t.x * 2)) for t in tables]

@@ -141,10 +141,10 @@ def _where(table: sge.Table) -> tuple[str, str, str]:
     return (table.name, table.db, table.catalog)
 
 
-def _swap_tables(sql: sge.Expression, swaps: dict) -> sge.Expression:
-    """`sql` with each table named in `swaps` (a table, or its name, db and catalog) renamed
-    as the table it maps to; its alias stays."""
-    swaps = {key if isinstance(key, tuple) else _where(key): table for key, table in swaps.items()}
+def _swap_tables(sql: sge.Expression, swaps: dict[tuple[str, str, str], sge.Table]
+                 ) -> sge.Expression:
+    """`sql` with each table named in `swaps` (by its name, db and catalog) renamed as the
+    table it maps to; its alias stays."""
     for node in list(sql.find_all(sge.Table)):
         table = swaps.get(_where(node))
         if table is not None:
