@@ -88,6 +88,23 @@ def test_one_lookalike_cell_with_the_default_settings(con):
     assert (parameters["customers"], parameters["accounts"]) == (11, 12)
 
 
+def test_past_max_customers_it_learns_from_numpys_draw_over_the_customers_by_id(con):
+    # 300 alike customers, ids not in ARR order; 101 drawn, so the 80th percentile is the
+    # 81st of the drawn ARRs exactly (no interpolation, in ARR or in log ARR). The draw is
+    # NumPy's over the ids in order, whatever the engine: the same customers on every engine.
+    customers = [(f"c{(i * 37) % 300:03d}", 10.0, "52", "EMEA", 100.0 + 7.0 * i)
+                 for i in range(300)]
+    accounts = accounts_table(con, customers + [("ps", 10.0, "52", "EMEA", 0.0)])
+    model = fit(accounts, **{**EXACT, "max_customers": 101})
+    by_id = sorted(customers)
+    drawn = np.sort(np.random.default_rng(0).choice(len(by_id), 101, replace=False))
+    expected = np.quantile([by_id[i][4] for i in drawn], 0.8)
+    assert expected in {arr for *_, arr in customers}
+    assert scored_rows(model, accounts)["ps"]["potential"] == pytest.approx(expected, rel=1e-12)
+    parameters = model.parameters().set_index("parameter").value
+    assert (parameters["customers"], parameters["customers_fitted"]) == (300, 101)
+
+
 def test_band_edges_default_to_quantiles_of_the_accounts_lookalike_potential(con):
     accounts = accounts_table(con, SMALL + LARGE + PROSPECTS)
     model = fit(accounts, **{**EXACT, "bands": {}})

@@ -169,8 +169,8 @@ class Potential(ScoreModel):
     def fit(self, context: RunContext) -> Self:
         """Fit the look-alike models on one row per paying customer, then the product groups
         and the band edges (from the accounts' keys, counted in the engine)."""
+        import ibis
         import numpy as np
-        import pandas as pd
 
         from segmint.score.potential import lookalike as la
         from segmint.score.potential.products import GROUP, fit_product_whitespace
@@ -184,27 +184,32 @@ class Potential(ScoreModel):
         keys = [la.key(f) for f in features]
         keyed = la.with_keys(accounts, features, None)
         paying = keyed.filter(keyed[t.ARR] > 0)
-        customers = paying.select(t.ACCOUNT_ID, *keys, paying[t.ARR].cast("float64")) \
-            .order_by(t.ACCOUNT_ID).to_pandas()
-        if customers.empty:
+        # the customers' ids first, and only the sampled customers' rows: at millions of
+        # accounts a row per paying customer took hundreds of MB in pandas
+        ids = paying.select(t.ACCOUNT_ID).order_by(t.ACCOUNT_ID).to_pyarrow()[t.ACCOUNT_ID]
+        if len(ids) == 0:
             raise ConfigError(f"scores.potential learns from customers' ARR, and no account "
                               f"pays anything on {context.as_of}: check the revenue table.")
-        sample = customers
-        if len(customers) > settings.max_customers:
-            chosen = np.random.default_rng(0).choice(len(customers), settings.max_customers,
+        sample = paying
+        if len(ids) > settings.max_customers:
+            chosen = np.random.default_rng(0).choice(len(ids), settings.max_customers,
                                                      replace=False)
-            sample = customers.iloc[np.sort(chosen)]
+            picked = ibis.memtable({"_sampled": ids.take(np.sort(chosen))})
+            sample = paying.semi_join(picked, paying[t.ACCOUNT_ID] == picked._sampled)
+        sample = sample.select(t.ACCOUNT_ID, *keys, sample[t.ARR].cast("float64")) \
+            .order_by(t.ACCOUNT_ID).to_pandas()
         low, high = settings.range
         self.lookalike_ = la.fit_lookalike(
             sample[keys], sample[t.ARR].to_numpy(dtype=float), features,
             quantiles=(low, settings.quantile, high), iterations=settings.iterations,
             learning_rate=settings.learning_rate, max_leaf_nodes=settings.max_leaf_nodes,
             min_leaf=settings.min_customers_per_leaf)
-        self.customers_ = len(customers)
-        spend = self.lookalike_.spend(customers[keys])[la.MID].to_numpy()
+        self.customers_ = len(ids)
+        self._lookup = None
+        priced = self.spend(paying.select(t.ACCOUNT_ID, *self.inputs()))
         self.products_ = fit_product_whitespace(
             context.tables.get("revenue"),
-            pd.DataFrame({t.ACCOUNT_ID: customers[t.ACCOUNT_ID], "spend": spend}),
+            priced.select(t.ACCOUNT_ID, spend=priced[la.MID]),
             share=settings.product_share, keep=context.keep)
         if self.products_ is not None:  # each lookup cell's look-alike group, for scoring
             lookup = self.lookalike_.lookup

@@ -78,11 +78,15 @@ def holdings(revenue: ir.Table) -> ir.Table:
         **{t.ARR: (paying[t.MRR].sum() * 12).cast("float64")})
 
 
-def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *, share: float,
+def fit_product_whitespace(revenue: ir.Table | None, customers: ir.Table, *, share: float,
                            keep=lambda table, name: table) -> ProductWhitespace | None:
     """Group `customers` (``account_id`` and look-alike ``spend``; all of them) into tenths
     and find what each group holds; None without products in revenue. `keep` computes each
     customer's products once in the engine.
+
+    Only counts come back from the engine (customers per distinct spend, holders and median
+    ARR per group and product), never a row per customer: at millions of accounts a row per
+    customer and per product held took a gigabyte in pandas.
 
     Examples
     --------
@@ -90,7 +94,7 @@ def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *,
     >>> month = dt.date(2024, 6, 1)
     >>> revenue = ibis.memtable({"account_id": ["a", "a", "b", "c"], "period": [month] * 4,
     ...     "product": ["Core", "BI", "Core", "Core"], "mrr": [100.0, 10.0, 200.0, 300.0]})
-    >>> customers = pd.DataFrame({"account_id": ["a", "b", "c"], "spend": [5e3, 5e3, 5e3]})
+    >>> customers = ibis.memtable({"account_id": ["a", "b", "c"], "spend": [5e3, 5e3, 5e3]})
     >>> found = fit_product_whitespace(revenue, customers, share=0.3)
     >>> found.held[["product", "holders", "share", "median_arr", "offered"]].values.tolist()
     [['BI', 1, 0.3333333333333333, 120.0, True], ['Core', 3, 1.0, 2400.0, True]]
@@ -100,18 +104,28 @@ def fit_product_whitespace(revenue: ir.Table | None, customers: pd.DataFrame, *,
     if revenue is None or t.PRODUCT not in revenue.columns:
         return None
     paid = holdings(revenue)
-    held = paid.to_pandas()  # counts and medians: the order does not matter
-    if held.empty or customers.empty:
+    counted = customers.group_by("spend").aggregate(_customers=customers.count()).to_pandas()
+    if counted.empty:
         return None
-    spend = customers["spend"].to_numpy(dtype=float)
+    # every customer's spend (in no particular order): the tenths are quantiles over customers
+    spend = np.repeat(counted["spend"].to_numpy(dtype=float), counted._customers.to_numpy())
     edges = sorted(set(np.quantile(spend, np.arange(1, GROUPS) / GROUPS).tolist()))
     edges = [e for e in edges if e > spend.min()]  # a group below the lowest spend is empty
-    groups = pd.DataFrame({t.ACCOUNT_ID: customers[t.ACCOUNT_ID],
-                           "group": np.searchsorted(edges, spend, side="right")})
-    sizes = groups.groupby("group").size().rename("customers")
-    held = held.merge(groups, on=t.ACCOUNT_ID)  # customers only
-    per = (held.groupby(["group", t.PRODUCT])
-           .agg(holders=(t.ACCOUNT_ID, "size"), median_arr=(t.ARR, "median")).reset_index()
+    sizes = counted.groupby(np.searchsorted(edges, counted["spend"].to_numpy(dtype=float),
+                                            side="right"))._customers.sum().rename("customers")
+    sizes.index.name = "group"
+    # the group as `ProductWhitespace.group_of` finds it: how many edges the spend reaches
+    group = sum(((customers.spend >= edge).cast("int64") for edge in edges),
+                ibis.literal(0, "int64"))
+    grouped = customers.select(_group_account=customers[t.ACCOUNT_ID], group=group)
+    joined = paid.join(grouped, paid[t.ACCOUNT_ID] == grouped._group_account)  # customers only
+    per = (joined.group_by("group", t.PRODUCT)
+           .aggregate(holders=joined.count(), median_arr=joined[t.ARR].median())
+           .to_pandas())
+    if per.empty and int(paid.count().execute()) == 0:  # no products held by anyone
+        return None
+    per = (per.astype({"group": "int64", "holders": "int64", "median_arr": "float64"})
+           .sort_values(["group", t.PRODUCT], kind="stable").reset_index(drop=True)
            .join(sizes, on="group"))
     per["share"] = per.holders / per.customers
     per["offered"] = per.share >= share
