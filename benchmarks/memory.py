@@ -10,6 +10,11 @@ DuckDB's `duckdb_memory()` (memory its buffer manager holds, and how much of it 
 tables the run keeps) and the size of the files it spilled to. So a peak can be read as
 DuckDB's (within its memory limit), as memory DuckDB uses outside its limit, or as Python's
 (pandas, Arrow). Nothing is asserted.
+
+With ``--trim`` each stage's end also hands the C allocator's free memory back to the system
+(glibc's ``malloc_trim``) and shows the resident memory after it: what is left is memory in
+use, and the difference is memory freed but kept by the allocator. The trim changes what later
+stages find, so it is not the default.
 """
 
 from __future__ import annotations
@@ -51,11 +56,19 @@ def show(row: dict[str, object]) -> None:
     """Print one stage's row as soon as it ends (a long run stopped early still shows some)."""
     print(f"{row['stage']:<34} {row['seconds']:>8.1f} {row['peak_rss_mb']:>9.0f} "
           f"{row['rss_at_end_mb']:>9.0f} {row['duckdb_mb']:>7.0f} {row['spilled_mb']:>8.0f} "
-          f"{row['kept_mb']:>7.0f}",
+          f"{row['kept_mb']:>7.0f}" + (f" {row['trimmed_mb']:>8.0f}" if "trimmed_mb" in row else ""),
           flush=True)
 
 
-def profile(folder: Path) -> list[dict[str, object]]:
+def trimmed_rss(sampler) -> float:
+    """Resident MB after glibc hands its free memory back (`malloc_trim`)."""
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return sampler.rss() / MB
+
+
+def profile(folder: Path, trim: bool = False) -> list[dict[str, object]]:
     """Run the demo project in `folder`; one row per stage: peak RSS, RSS and DuckDB at its end
     (each printed as it ends)."""
     import segmint
@@ -76,6 +89,8 @@ def profile(folder: Path) -> list[dict[str, object]]:
         rows.append({"stage": sampler.stage, "seconds": now - clock["at"],
                      "peak_rss_mb": sampler.peaks.get(sampler.stage, 0) / MB,
                      "rss_at_end_mb": sampler.rss() / MB, **duckdb_accounting(con)})
+        if trim:
+            rows[-1]["trimmed_mb"] = trimmed_rss(sampler)
         show(rows[-1])
         clock["at"] = now
         sampler.stage = stage
@@ -102,10 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="100k", help="accounts, e.g. 100k or 1M")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, help="JSON file for the rows")
+    parser.add_argument("--trim", action="store_true",
+                        help="hand free memory back at each stage's end; show RSS after it")
     args = parser.parse_args(argv)
     folder = ensure_data(parse_size(args.size), args.seed, print)
-    print(HEADER, flush=True)
-    rows = profile(folder)
+    print(HEADER + ("  trimmed" if args.trim else ""), flush=True)
+    rows = profile(folder, trim=args.trim)
     peak = max(rows, key=lambda row: row["peak_rss_mb"])
     print(f"peak: {peak['peak_rss_mb']:.0f} MB in {peak['stage']}")
     if args.out:
