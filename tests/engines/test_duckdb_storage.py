@@ -87,3 +87,15 @@ def test_a_run_on_disk_gives_the_same_answer_as_in_memory(make_project, monkeypa
     assert [row["segment"] for row in answers["disk"][0]] == ["Big", "Small", "Small"]
     assert answers["disk"][1] == [("accounts", "employees", "value cleared"),
                                   ("deals", "account_id", "row rejected")]
+
+
+def test_a_connection_is_bounded_and_hands_freed_memory_back(monkeypatch):
+    monkeypatch.setenv("SEGMINT_DUCKDB_MEMORY_LIMIT", "700MB")
+    con = engine.connect("duckdb")
+    settings = dict(con.raw_sql(
+        "SELECT name, value FROM duckdb_settings() WHERE name IN "
+        "('memory_limit', 'allocator_background_threads', 'temp_directory')").fetchall())
+    assert settings["memory_limit"] == "667.5 MiB"  # 700 MB as DuckDB shows it
+    # without the allocator's background thread, pages a finished query freed stay resident
+    assert settings["allocator_background_threads"] == "true"
+    assert settings["temp_directory"].endswith("duckdb")

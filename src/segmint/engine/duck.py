@@ -87,6 +87,10 @@ def _tune_duckdb(con: ibis.BaseBackend) -> ibis.BaseBackend:
     limit = os.environ.get("SEGMINT_DUCKDB_MEMORY_LIMIT", DUCKDB_MEMORY_LIMIT)
     con.raw_sql(f"SET memory_limit = {_sql_string(limit)}")
     con.raw_sql(f"SET temp_directory = {_sql_string(str(scratch_folder() / 'duckdb'))}")
+    # DuckDB's allocator (jemalloc on Linux) keeps the pages a finished query freed unless a
+    # background thread hands them back: without it a 1M-account run stayed 1.0-1.6 GB above
+    # what DuckDB held, and a table of 900 MB dropped left 1 GB resident (70 MB with it)
+    con.raw_sql("SET allocator_background_threads = true")
     return con
 
 
