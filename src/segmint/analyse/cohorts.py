@@ -65,7 +65,11 @@ def cohorts(revenue: ir.Table, assignments: ir.Table, *, period: Period = "quart
     # sums in whole cents (ARR is rounded to the cent): the same on every run
     cents = to_cents(snap[ARR])
     accounts = snap.group_by([ACCOUNT_ID, PERIOD]).aggregate(_cents=cents.sum())
-    accounts = accounts.mutate(**{COHORT: accounts[PERIOD].min().over(group_by=ACCOUNT_ID)})
+    # each account's first period by a group-by joined back, not a window over each account:
+    # both engines spill a join, and DuckDB could not hold a window partitioned by millions of
+    # accounts within its memory limit (see segmint.score.clv.history.contract_periods)
+    first = accounts.group_by(ACCOUNT_ID).aggregate(**{COHORT: accounts[PERIOD].min()})
+    accounts = accounts.join(first, ACCOUNT_ID)
     accounts = accounts.mutate(
         **{AGE: period_index(accounts[PERIOD], period) - period_index(accounts[COHORT], period)}
     )
