@@ -458,6 +458,7 @@ def _disruption(territories: pd.DataFrame) -> pd.DataFrame:
 
 
 TERRITORIES = "territories"
+CRM_TERRITORY_UPDATE = "crm_territory_update"  # a row per account, as the CRM imports it
 SECTION = Section("Territories", order=85, blocks=(
     Note("Each segment carved into territories balanced on potential and workload, families "
          "kept whole, as many accounts as the disruption budget asks kept with their owner."),
@@ -472,7 +473,8 @@ SECTION = Section("Territories", order=85, blocks=(
 ))
 
 
-@analysis(TERRITORIES, setting="territories", after=(CAPACITY_PLAN,), section=SECTION)
+@analysis(TERRITORIES, setting="territories", after=(CAPACITY_PLAN,), section=SECTION,
+          per_account=(TERRITORIES, CRM_TERRITORY_UPDATE))
 def _territories(context: RunContext) -> dict[str, ir.Table]:
     """`carve_territories` over the run's accounts: one row per account fetched once."""
     plan = context.project.territories
@@ -491,7 +493,7 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
         "territory_disruption": carved.disruption,
         "territory_summary": carved.summary,
         "territory_states": carved.states,
-        "crm_territory_update": carved.crm_update,
+        CRM_TERRITORY_UPDATE: carved.crm_update,
         "territory_readings": pd.DataFrame({"reading": readings or [
             "Every segment is within its tolerance."]}),
     }.items()}
