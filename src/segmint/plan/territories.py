@@ -390,12 +390,13 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
     territories = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=[t.ACCOUNT_ID, t.SEGMENT, TERRITORY, t.OWNER_ID, PREVIOUS_OWNER, t.FAMILY_ID,
                  "cell", t.POTENTIAL, WORKLOAD, t.ARR, KEPT])
+    parts.clear()  # their rows are all in `territories` now (a row per account: let them go)
     territories = territories.sort_values(t.ACCOUNT_ID, kind="stable").reset_index(drop=True)
     columns = plan.crm_columns
     crm = pd.DataFrame({columns.id: territories[t.ACCOUNT_ID],
                         columns.territory: territories[TERRITORY],
                         columns.owner: territories[t.OWNER_ID].where(
-                            ~territories[t.OWNER_ID].astype(str).str.startswith(OPEN_TERRITORY))})
+                            ~territories[t.OWNER_ID].str.startswith(OPEN_TERRITORY, na=False))})
     states = (territories.groupby([t.SEGMENT, "cell"])
               .agg(accounts=(t.ACCOUNT_ID, "size"), territories=(TERRITORY, "nunique"),
                    potential=(t.POTENTIAL, "sum")).reset_index()
@@ -438,14 +439,18 @@ def _disruption(territories: pd.DataFrame) -> pd.DataFrame:
     if territories.empty:
         return pd.DataFrame(columns=columns)
     cents = (territories[t.ARR].fillna(0) * 100).round().astype("int64")
-    before = territories.assign(rep=territories[PREVIOUS_OWNER], cents=cents).dropna(subset=["rep"])
-    after = territories.assign(rep=territories[t.OWNER_ID], cents=cents)
+    # the four columns it counts, not copies of every column: a row per account at 1M
+    # accounts, and this ran while the carving's own tables were still held
+    narrow = pd.DataFrame({t.SEGMENT: territories[t.SEGMENT], KEPT: territories[KEPT],
+                           "cents": cents})
+    before = narrow.assign(rep=territories[PREVIOUS_OWNER]).dropna(subset=["rep"])
+    after = narrow.assign(rep=territories[t.OWNER_ID])
     keys = [t.SEGMENT, "rep"]
-    held = before.groupby(keys).agg(accounts_before=(t.ACCOUNT_ID, "size"),
+    held = before.groupby(keys).agg(accounts_before=(KEPT, "size"),
                                     accounts_kept=(KEPT, "sum"))
-    lost = before[~before[KEPT]].groupby(keys).agg(accounts_lost=(t.ACCOUNT_ID, "size"),
+    lost = before[~before[KEPT]].groupby(keys).agg(accounts_lost=(KEPT, "size"),
                                                    arr_lost=("cents", "sum"))
-    gained = after[~after[KEPT]].groupby(keys).agg(accounts_gained=(t.ACCOUNT_ID, "size"),
+    gained = after[~after[KEPT]].groupby(keys).agg(accounts_gained=(KEPT, "size"),
                                                    arr_gained=("cents", "sum"))
     table = held.join(lost, how="outer").join(gained, how="outer").fillna(0).reset_index()
     for column in ("accounts_before", "accounts_kept", "accounts_lost", "accounts_gained"):
@@ -486,6 +491,7 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
     reps = context.results.get(CAPACITY_PLAN)
     counts = territory_counts(rows, plan, reps.to_pandas() if reps is not None else None)
     carved = carve_territories(rows, plan, counts)
+    del rows  # a row per account, read no more: not held while the tables below are typed
     readings = [*carved.notes, *_stand_ins(context, inputs, plan, reps is not None)]
     return {name: ibis.memtable(_typed(frame)) for name, frame in {
         TERRITORIES: carved.territories,
