@@ -18,7 +18,7 @@ import ibis
 from segmint.engine.common import _ALIASES, ENGINES, RawRead, fresh_name, name_of
 from segmint.engine.compiled import CachedCompiler
 from segmint.engine.duck import DUCKDB_MEMORY_LIMIT, connect_duckdb, stored_bytes
-from segmint.engine.kept import keep_fetched, materialise, release
+from segmint.engine.kept import fetch_frame, keep_fetched, materialise, release
 from segmint.engine.readers import (read_csv_text, read_duckdb_table, read_parquet_text,
                                     splits_lines)
 from segmint.engine.scratch import scratch_file, scratch_folder
@@ -27,7 +27,7 @@ from segmint.exceptions import ConfigError
 
 __all__ = [
     "DUCKDB_MEMORY_LIMIT", "ENGINES", "SPARK_CONF", "SPARK_LOCAL", "RawRead", "connect",
-    "fresh_name", "keep_fetched", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
+    "fetch_frame", "fresh_name", "keep_fetched", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
     "read_parquet_text", "release", "scratch_file", "scratch_folder", "splits_lines",
     "stored_bytes",
 ]

@@ -13,6 +13,42 @@ from segmint.engine.common import fresh_name, name_of
 from segmint.engine.duck import _COMPRESSED, create_duckdb_table
 from segmint.engine.spark import _fetch_and_hold, _keep_frame, _spark_view
 
+def fetch_frame(table: ir.Table) -> pd.DataFrame:
+    """`table` as pandas, the frame `to_pandas` gives, at about half the memory on DuckDB.
+
+    Ibis' DuckDB backend turns each column with a null into a Python list of Python objects
+    before pandas sees it: fetching a million accounts' rows for the territories took 1.1 GB
+    at its peak for a frame of 540 MB. Here Arrow converts each column and frees it as it goes
+    (``self_destruct``), and Ibis' own conversion then types the frame as `to_pandas` would
+    (dates as datetime64, for one). Nested and timestamp columns (Arrow gives microseconds,
+    Ibis nanoseconds), and other engines, fetch as Ibis does.
+
+    Examples
+    --------
+    >>> from segmint.engine import connect
+    >>> con = connect()
+    >>> table = materialise(con, ibis.memtable({"a": ["x", None], "n": [1.5, None]}), "rows")
+    >>> fetch_frame(table).equals(table.to_pandas())
+    True
+    """
+    backends, _ = table._find_backends()
+    schema = table.schema()
+    if (len(backends) != 1 or name_of(backends[0]) != "duckdb"
+            or any(dtype.is_nested() or dtype.is_timestamp() for dtype in schema.types)):
+        return table.to_pandas()
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    arrow = table.to_pyarrow()
+    # a column of nulls only is Python's None to Ibis, whatever its type (NaN to Arrow)
+    empty = [name for name, column in zip(arrow.column_names, arrow.columns)
+             if len(column) and column.null_count == len(column)]
+    frame = arrow.to_pandas(self_destruct=True, split_blocks=True)
+    del arrow
+    for name in empty:
+        frame[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return DuckDBPandasData.convert_table(frame, schema)
+
+
 def materialise(
     con: ibis.BaseBackend, table: ir.Table, prefix: str, *, short_lived: bool = False
 ) -> ir.Table:

@@ -19,6 +19,7 @@ from segmint import tables as t
 from segmint.analyse.registry import analysis
 from segmint.config.project import CapacityPlan, TerritoryPlan
 from segmint.context import RunContext
+from segmint.engine.kept import fetch_frame
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.plan.capacity import (
     CAPACITY_PLAN,
@@ -486,8 +487,8 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
     capacity = context.project.capacity or CapacityPlan()
     inputs = capacity_inputs(context.assignments, context.accounts, capacity)
     geography = [c for c in GEOGRAPHY if c in context.accounts.columns]
-    rows = inputs.join(context.accounts.select(t.ACCOUNT_ID, *geography), t.ACCOUNT_ID) \
-        .order_by(t.ACCOUNT_ID).to_pandas()
+    rows = fetch_frame(inputs.join(context.accounts.select(t.ACCOUNT_ID, *geography),
+                                   t.ACCOUNT_ID).order_by(t.ACCOUNT_ID))
     reps = context.results.get(CAPACITY_PLAN)
     counts = territory_counts(rows, plan, reps.to_pandas() if reps is not None else None)
     carved = carve_territories(rows, plan, counts)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from segmint import tables as t
+from segmint.engine.kept import fetch_frame
 from segmint.score.fit.outcomes import LOST, WON
 from segmint.score.registry import score_columns
 
@@ -193,7 +194,7 @@ def fetch_sample(table: ir.Table, limit: int, *, key: str = t.ACCOUNT_ID,
         picked = ibis.memtable({"_sample_position": chosen.astype("int64")})
         numbered = table.mutate(_sample_position=ibis.row_number().over(order_by=table[key]))
         table = numbered.semi_join(picked, "_sample_position").drop("_sample_position")
-    return table.order_by(key).to_pandas()
+    return fetch_frame(table.order_by(key))
 
 
 def fit_learned(rows: pd.DataFrame, kinds: Mapping[str, str], *, bins: int,

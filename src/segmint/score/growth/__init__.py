@@ -218,11 +218,12 @@ class ExpectedGrowth(ScoreModel):
                ) -> dict[str, tuple[pd.DataFrame, float]]:
         """Per population, its rows of `window` (at most ``max_accounts`` of them, drawn in
         the engine) and the share of all its accounts that grew."""
+        from segmint.engine.kept import fetch_frame
         from segmint.score.fit.learned import fetch_sample
 
         limit = self.settings.max_accounts
         if int(context.accounts.count().execute()) <= limit:  # no population is sampled
-            rows = window.order_by(t.ACCOUNT_ID).to_pandas()
+            rows = fetch_frame(window.order_by(t.ACCOUNT_ID))
             paying = rows[_PAYING].to_numpy(dtype=bool)
             return {population: (part, float(part["outcome"].mean()) if len(part) else 0.0)
                     for population, part in ((CUSTOMERS, rows[paying]),

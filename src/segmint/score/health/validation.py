@@ -64,6 +64,7 @@ def validation_tables(model, context) -> dict[str, ir.Table]:
     past_tables = known_at(context.tables, cutoff)
     past_accounts = accounts_at(context.accounts, past_tables)
     from segmint.context import RunContext
+    from segmint.engine.kept import fetch_frame
 
     past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=context.keep)
     past_model = type(model)(model.settings).fit(past)
@@ -72,8 +73,8 @@ def validation_tables(model, context) -> dict[str, ir.Table]:
     right = scored.select(_scored_id=scored[t.ACCOUNT_ID], health=scored.health,
                           health_band=scored.health_band)
     joined = losses.left_join(right, losses[t.ACCOUNT_ID] == right._scored_id)
-    frame = joined.select(t.ACCOUNT_ID, "health", "health_band", "churned", "contracted") \
-        .order_by(t.ACCOUNT_ID).to_pandas()
+    frame = fetch_frame(joined.select(t.ACCOUNT_ID, "health", "health_band", "churned",
+                                      "contracted").order_by(t.ACCOUNT_ID))
     frame["health_band"] = frame.health_band.fillna("no health")
     by_band = band_rates(frame, [*model.settings.bands.labels, "no health"])
     rated = frame[frame.health.notna()]

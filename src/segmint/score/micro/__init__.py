@@ -106,6 +106,7 @@ class MicroSegments(ScoreModel):
         import numpy as np
         import pandas as pd
 
+        from segmint.engine.kept import fetch_frame
         from segmint.exceptions import ConfigError
         from segmint.score.micro.features import behaviour_features, with_deals_and_products
         from threadpoolctl import threadpool_limits
@@ -136,7 +137,7 @@ class MicroSegments(ScoreModel):
             _with_parent(behaviour.table, context.accounts, s.within), "micro_segment_features")
         sizes = table.group_by(PARENT).aggregate(_n=table.count()).execute()
         sizes = dict(zip(sizes[PARENT], sizes["_n"].astype(int)))
-        summary = _sample(table, sizes, s.max_customers, s.seed).order_by(t.ACCOUNT_ID).to_pandas()
+        summary = fetch_frame(_sample(table, sizes, s.max_customers, s.seed).order_by(t.ACCOUNT_ID))
         rng = np.random.default_rng(s.seed)
         self.classes_: dict[str, object] = {}
         curve = []
