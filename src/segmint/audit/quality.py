@@ -351,9 +351,10 @@ def audit_tables(
     crm = validated["accounts"].clean
     fill = _fill_rates({"in_crm": crm, "usable": normalised, "enriched": enriched},
                        validated["accounts"].headers)
-    segments = keep(enriched.join(assignments.select(t.ACCOUNT_ID, t.SEGMENT), t.ACCOUNT_ID),
-                    "audit_segments")
-    by_segment = _fill_by_segment(segments)
+    # read by one group-by, so not kept: a kept copy was every enriched column of every
+    # account, held in the engine until the run ended
+    by_segment = _fill_by_segment(enriched.join(assignments.select(t.ACCOUNT_ID, t.SEGMENT),
+                                                t.ACCOUNT_ID))
     invalid = _invalid_values(rejects, normalised)
     dup_frame = _duplicates(duplicates, crm)
     orphans = (rejects.filter(rejects.check == "DQ003").group_by("table")
