@@ -95,7 +95,9 @@ def connect(project: Project) -> ibis.BaseBackend:
     """A connection to the project's engine (for Spark: its master and settings; for DuckDB,
     where its kept tables live, chosen by the size of the project's files)."""
     sources = [getattr(project.sources, name) for name in type(project.sources).model_fields]
-    files = [(project.path(source.path), source.resolved_format) for source in sources if source]
+    # a file two sources read (accounts derived from the deals file) is stored once
+    files = list(dict.fromkeys((project.path(source.path), source.resolved_format)
+                               for source in sources if source))
     return engine.connect(project.engine, master=project.spark.master, conf=project.spark.settings,
                           input_bytes=engine.stored_bytes(files))
 

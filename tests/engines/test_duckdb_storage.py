@@ -60,6 +60,20 @@ def test_a_csv_counts_a_quarter_of_its_size(make_project, monkeypatch, tmp_path)
     assert kept_in(connect(project)) == "disk"
 
 
+def test_a_file_two_sources_read_counts_once(make_project, monkeypatch, tmp_path):
+    # accounts derived from the deals file: one file of 60% of the limit, not two
+    monkeypatch.delenv("SEGMINT_DUCKDB_STORAGE", raising=False)
+    project = make_project("""
+sources:
+  deals: {path: deals.parquet}
+  accounts: {path: deals.parquet, derived_from: deals, columns: {account_id: account_id}}
+segmentation:
+  default: Everyone
+""")
+    sparse(tmp_path / "deals.parquet", DISK_STORAGE_ABOVE_BYTES * 6 // 10)
+    assert kept_in(connect(project)) == "memory"
+
+
 def test_the_environment_decides_over_the_input_size(monkeypatch):
     monkeypatch.setenv("SEGMINT_DUCKDB_STORAGE", " Disk ")
     assert storage_for(0) == "disk"
