@@ -27,9 +27,9 @@ from segmint.exceptions import ConfigError
 
 __all__ = [
     "DUCKDB_MEMORY_LIMIT", "ENGINES", "SPARK_CONF", "SPARK_LOCAL", "RawRead", "connect",
-    "fetch_frame", "fresh_name", "keep_fetched", "materialise", "name_of", "read_csv_text", "read_duckdb_table",
-    "read_parquet_text", "release", "scratch_file", "scratch_folder", "splits_lines",
-    "stored_bytes",
+    "fetch_frame", "fresh_name", "keep_fetched", "materialise", "name_of", "read_csv_text",
+    "read_duckdb_table", "read_parquet_text", "release", "scratch_file", "scratch_folder",
+    "splits_lines", "stored_bytes",
 ]
 
 

@@ -13,6 +13,7 @@ from segmint.engine.common import fresh_name, name_of
 from segmint.engine.duck import _COMPRESSED, create_duckdb_table
 from segmint.engine.spark import _fetch_and_hold, _keep_frame, _spark_view
 
+
 def fetch_frame(table: ir.Table) -> pd.DataFrame:
     """`table` as pandas, the frame `to_pandas` gives, at about half the memory on DuckDB.
 

@@ -86,7 +86,7 @@ def fit_product_whitespace(revenue: ir.Table | None, customers: ir.Table, *, sha
 
     Only counts come back from the engine (customers per distinct spend, holders and median
     ARR per group and product), never a row per customer: at millions of accounts a row per
-    customer and per product held took a gigabyte in pandas.
+    customer and one per product each holds are hundreds of MB in pandas.
 
     Examples
     --------
