@@ -85,6 +85,12 @@ def test_more_territories_than_units_names_the_most_it_allows():
         carve(units([1, 1, 1]), 5)
 
 
+def test_one_territory_is_named_in_the_singular():
+    # one territory over two owners' accounts: only the larger owner's three of five can stay
+    with pytest.raises(TerritoryError, match=r"cannot keep 90%.* in 1 territory: at most about 60%"):
+        carve(units([1] * 5, home=[0, 0, 0, 1, 1]), 1, keep_share=0.9)
+
+
 def test_a_budget_no_carving_can_keep_names_the_closest_feasible():
     # two owners with three accounts each, three territories: the new one needs about two
     # accounts (97% of a mean of two) taken from them, so about 68% can stay, not 90%.

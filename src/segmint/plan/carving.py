@@ -171,10 +171,10 @@ def check_request(units: Units, k: int, tolerance: float, keep_share: float | No
             closest = math.floor(best * 100) / 100
             raise TerritoryError(
                 f"{where} cannot keep {keep_share:.0%} with their current owners in {k} "
-                f"territories: at most about {best:.0%} can stay (the owners kept hold that "
-                "much, and any new territory must be filled from them). The closest feasible "
-                f"budget is territories.keep_share: {closest:.2f}.", setting="keep_share",
-                closest=closest)
+                f"territor{'y' if k == 1 else 'ies'}: at most about {best:.0%} can stay (the "
+                "owners kept hold that much, and any new territory must be filled from them). "
+                f"The closest feasible budget is territories.keep_share: {closest:.2f}.",
+                setting="keep_share", closest=closest)
 
 
 def _most_keepable(units: Units, k: int, tolerance: float) -> float:
