@@ -19,6 +19,24 @@ def name_of(con: ibis.BaseBackend) -> str:
     return _ALIASES.get(con.name, con.name)
 
 
+def distinct_counts(table: ir.Table, by: str, value: ir.Value, name: str) -> ir.Table:
+    """Per `by`, how many distinct non-null `value`s: what ``value.nunique()`` grouped by `by`
+    gives, as a distinct and then a count (columns `by` and `name`; a group with no value is
+    absent).
+
+    DuckDB cannot spill a grouped COUNT(DISTINCT): over 20M rows in 3M groups it ran out of a
+    300 MB limit where a distinct and then a count finished in 3 s, and a 5M-account run ran
+    out of its 1 GB in health's products held.
+
+    >>> rows = ibis.memtable({"a": ["x", "x", "x", "y"], "p": ["A", "A", "B", None]})
+    >>> distinct_counts(rows, "a", rows.p, "n").execute().values.tolist()
+    [['x', 2]]
+    """
+    pairs = table.select(_by=table[by], _value=value)
+    pairs = pairs.filter(pairs._value.notnull()).distinct()
+    return pairs.group_by(**{by: pairs._by}).aggregate(**{name: pairs.count()})
+
+
 def fresh_name(prefix: str) -> str:
     """A table name not used before in this process."""
     return f"_segmint_{prefix}_{next(_names)}"

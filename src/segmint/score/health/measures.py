@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.engine.common import distinct_counts
 
 FIRST_PAID, EVER_PAID = "_health_first_paid", "_health_ever_paid"  # tenure and churned stage
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -85,9 +86,14 @@ def products_held(revenue: ir.Table, as_of: dt.date) -> ir.Table:
     latest = latest.date() if isinstance(latest, dt.datetime) else latest  # a Timestamp
     product = known[t.PRODUCT] if t.PRODUCT in known.columns else ibis.literal("all")
     current = ibis.ifelse(known[t.PERIOD] == latest, product, ibis.null("string"))
-    return known.group_by(known[t.ACCOUNT_ID]).aggregate(**{
-        "_products": current.nunique(), FIRST_PAID: known[t.PERIOD].min(),
-        EVER_PAID: known.count() > 0})
+    paid = known.group_by(known[t.ACCOUNT_ID]).aggregate(**{
+        FIRST_PAID: known[t.PERIOD].min(), EVER_PAID: known.count() > 0})
+    # a distinct then a count, not current.nunique(): DuckDB cannot spill a grouped
+    # COUNT(DISTINCT), and at 5M accounts this ran out of its memory (engine.distinct_counts)
+    held = distinct_counts(known, t.ACCOUNT_ID, current, "_held").rename(_held_id=t.ACCOUNT_ID)
+    joined = paid.left_join(held, paid[t.ACCOUNT_ID] == held._held_id)
+    return joined.select(t.ACCOUNT_ID, _products=joined._held.fill_null(0), **{
+        FIRST_PAID: joined[FIRST_PAID], EVER_PAID: joined[EVER_PAID]})
 
 
 def open_deals(deals: ir.Table, name: str, kinds: Sequence[str], as_of: dt.date,

@@ -29,6 +29,7 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.engine.common import distinct_counts
 
 MIX_FLOOR = 0.01  # a share below 1% counts as 1%: the log-ratio of a zero share is -inf
 LOG_PURCHASES, LOG_RECENCY, LOG_TICKET = ("log_purchases_per_year", "log_days_since_last",
@@ -283,9 +284,15 @@ def with_deals_and_products(behaviour: Behaviour, as_of: dt.date, *,
             product_of = _pooled(latest[t.PRODUCT], products)
             mrr = latest[t.MRR].cast("float64")
             mix = latest.group_by(t.ACCOUNT_ID).aggregate(
-                **{PRODUCTS_HELD: latest[t.PRODUCT].nunique()},
                 **{column_name("_mrr", p): mrr.sum(where=product_of == p).fill_null(0.0)
                    for p in products})
+            # a distinct then a count, not nunique(): DuckDB cannot spill a grouped
+            # COUNT(DISTINCT) (engine.distinct_counts)
+            held = distinct_counts(latest, t.ACCOUNT_ID, latest[t.PRODUCT], PRODUCTS_HELD) \
+                .rename(_held_id=t.ACCOUNT_ID)
+            mix = mix.left_join(held, mix[t.ACCOUNT_ID] == held._held_id)
+            mix = mix.select(t.ACCOUNT_ID, PRODUCTS_HELD,
+                             *(column_name("_mrr", p) for p in products))
             table = table.left_join(mix, t.ACCOUNT_ID).drop(f"{t.ACCOUNT_ID}_right")
             shares = _centred_log_ratios(table, [column_name("_mrr", p) for p in products])
             table = table.mutate(
