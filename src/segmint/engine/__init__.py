@@ -5,7 +5,8 @@ Two engines run the same Ibis expressions: DuckDB (embedded, the default; `duck`
 cluster; `spark`). Readers (`readers`) keep one contract on both: every column as text (CSV)
 or its own type (Parquet), ``_source_row`` on every row, and the records the parser refused as
 `parse_rejects`. `kept` computes a table once and drops it when it is no longer read (a
-small one is kept as fetched); `scratch` holds the process's working files.
+small one is kept as fetched), and fetches a table as pandas (on DuckDB, with about half the
+memory of Ibis' own fetch); `scratch` holds the process's working files.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What every engine module shares: names, SQL quoting, a raw read's shape, short messages."""
+"""What every engine module shares: names, SQL quoting, a raw read's shape, short messages,
+and a distinct count every engine can spill."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tables a run keeps: computed once in the engine and dropped when nothing reads them again."""
+"""Tables a run keeps (computed once, dropped when nothing reads them again) and fetches as pandas."""
 
 from __future__ import annotations
 
