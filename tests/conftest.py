@@ -11,14 +11,22 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from segmint import engine
+from segmint import engine, leftovers
 from segmint.config.project import load_project
 from segmint.engine import spark as spark_engine
+
+# SQL compiled in this test run is stored for its other processes (segmint.engine.stored_sql:
+# xdist's workers inherit the variable), not in the user's cache, and removed when it ends.
+if "SEGMINT_CACHE_DIR" not in os.environ:
+    leftovers.clear_dead(Path(tempfile.gettempdir()), "segmint-test-cache-")  # runs killed
+    os.environ["SEGMINT_CACHE_DIR"] = str(leftovers.remove_at_exit(Path(tempfile.mkdtemp(
+        prefix=leftovers.stamped("segmint-test-cache-")))))
 
 BACKENDS = [b.strip() for b in os.environ.get("SEGMINT_BACKENDS", "duckdb,pyspark").split(",")
             if b.strip()]

@@ -55,11 +55,11 @@ def test_built_once_per_key_and_compiled_once_per_engine(con):
     table = _table(a=[" Ab "], b=["xyz"])
     out, made = apply(table, {"a": (first, "a"), "b": (first, "b")})
     con.to_pyarrow(out.select(made["a"]["key"], made["b"]["long"]))
-    compiled = {k for k in templates._COMPILED if k[1] == first.number}
+    compiled = {k for k in templates._COMPILED if k[1] == first.name}
     other = _table(c=["Q"])
     out, made = apply(other, {"c": (first, "c")})
     assert con.to_pyarrow(out.select(made["c"]["key"])).to_pylist() == [{"key": "q"}]
-    assert {k for k in templates._COMPILED if k[1] == first.number} == compiled
+    assert {k for k in templates._COMPILED if k[1] == first.name} == compiled
 
 
 def test_the_sql_shares_each_step_as_the_plain_layers_do():

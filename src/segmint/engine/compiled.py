@@ -5,13 +5,15 @@ typed accounts table's parsers compile for seconds, and a property test builds t
 expression over a new in-memory table for every example. Ibis compiles each expression
 afresh, and no library caches compiled SQL for Ibis, so this module keeps the last compiled
 shapes: an expression is keyed by its graph with every table it reads replaced by its place in
-the graph and its schema; a shape compiled a second time is kept, and a later expression of
-that shape gets its SQL with its own tables' names written in. Tables of a different schema,
-any other difference in the graph, or query parameters compile as usual.
+the graph and its schema; a later expression of a kept shape gets its SQL with its own tables'
+names written in. Tables of a different schema, any other difference in the graph, or query
+parameters compile as usual. Shapes are also kept on disk for later processes
+(`segmint.engine.stored_sql`), and a shape compiled in an earlier process is read from there.
 
-A shape's SQL is kept as text, and a later expression of that shape gets the text
-(`CompiledText`) rather than a copy of the SQL tree to generate again: for a parser's
-expression, copying the tree and generating it took three quarters of a repeated compile.
+A shape's SQL is kept as text, and every expression gets the text (`CompiledText`) rather than
+a SQL tree to generate: for a parser's expression, copying the tree and generating it took
+three quarters of a repeated compile. The first compile of a shape writes its tree's text once
+(with placeholders for its tables), as the caller would have.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+import ibis.common.exceptions as com
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import sqlglot
 import sqlglot.expressions as sge
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.generator import Generator
+
+from segmint.engine.stored_sql import StoredSQL, digest
 
 # A kept shape's key holds an entry per node of its Ibis graph, and its SQL text some hundred
 # bytes per node (the typed accounts of a wide export: a few MB). Shapes are kept per engine for
@@ -33,12 +39,12 @@ _KEPT_NODES = 50_000
 _PLACEHOLDER = "__segmint_table_{}__"  # quoted in the SQL: "__segmint_table_0__"
 _TABLES = (ops.DatabaseTable, ops.InMemoryTable, ops.UnboundTable)
 _SHAPES: dict[str, OrderedDict[tuple, str]] = {}  # per compiler: shape -> SQL, tables as placeholders
-_SEEN: dict[str, OrderedDict[int, None]] = {}  # per compiler: the shapes compiled once, hashed
-_SEEN_SHAPES = 4096
+_STORED: dict[str, StoredSQL] = {}  # per compiler: the shapes kept on disk
 
 
 class CachedCompiler:
-    """A connection's compiler that compiles each expression shape once (see the module).
+    """A connection's compiler that compiles each expression shape once (see the module), and
+    reads the shapes earlier processes compiled from disk (`segmint.engine.stored_sql`).
 
     Examples
     --------
@@ -46,18 +52,18 @@ class CachedCompiler:
     >>> from segmint.engine import connect
     >>> con = connect()
     >>> a, b = ibis.memtable({"x": [1, 2]}), ibis.memtable({"x": [5]})
-    >>> c = ibis.memtable({"x": [7]})
     >>> kept = con.compiler.compiled_shapes
-    >>> [int(con.execute((t.x * 2).sum())) for t in (a, b, c)]
-    [6, 10, 14]
-    >>> con.compiler.compiled_shapes - kept  # kept when compiled again; the third reused it
+    >>> [int(con.execute((t.x * 2).sum())) for t in (a, b)]
+    [6, 10]
+    >>> con.compiler.compiled_shapes - kept  # compiled for the first, kept for the second
     1
     """
 
     def __init__(self, compiler: Any):
         self._compiler = compiler
-        self._shapes = _SHAPES.setdefault(type(compiler).__name__, OrderedDict())
-        self._seen = _SEEN.setdefault(type(compiler).__name__, OrderedDict())
+        name = type(compiler).__name__
+        self._shapes = _SHAPES.setdefault(name, OrderedDict())
+        self._stored = _STORED.get(name) or _STORED.setdefault(name, StoredSQL(name))
 
     def __getattr__(self, name: str) -> Any:  # everything else is the compiler's own
         return getattr(self._compiler, name)
@@ -74,32 +80,45 @@ class CachedCompiler:
         key = (type(expr).__name__, limit, shape)
         own = [self._compiler.visit_node(table, **dict(zip(table.__argnames__, table.__args__)))
                for table in tables]
+        names = [_where(table) for table in own]
         try:
             cached = self._shapes.get(key)
         except TypeError:  # an unhashable value in the graph: compiled every time
             return self._compiler.to_sqlglot(expr, limit=limit)
-        if cached is None:
-            sql = self._compiler.to_sqlglot(expr, limit=limit)
-            names = [_where(table) for table in own]
-            # kept from its second compiling on: most shapes of a run are compiled once, and
-            # copying their SQL to keep it would cost them time for nothing
-            seen = hash(key) in self._seen
-            self._seen[hash(key)] = None
-            if len(self._seen) > _SEEN_SHAPES:
-                self._seen.popitem(last=False)
-            # two tables of one name could not be told apart in the SQL
-            if seen and len(set(names)) == len(names) and len(shape) <= _KEPT_NODES:
-                tree = _swap_tables(sql.copy(), dict(zip(names, _placeholders(tables))))
-                self._shapes[key] = tree.sql(dialect=self._compiler.dialect)
-                while sum(len(kept[2]) for kept in self._shapes) > _KEPT_NODES:
-                    self._shapes.popitem(last=False)
-            return sql
+        # two tables of one name could not be told apart in the SQL; a huge graph is not kept
+        keeps = len(set(names)) == len(names) and len(shape) <= _KEPT_NODES
+        if cached is None and keeps:
+            stored_as = digest(key)
+            cached = self._stored.get(stored_as) if stored_as is not None else None
+            if cached is None:
+                sql = self._compiler.to_sqlglot(expr, limit=limit)
+                # the tree is not needed again: its tables become placeholders in place, and its
+                # text is written once, as the caller would have written it
+                tree = _swap_tables(sql, dict(zip(names, _placeholders(tables))))
+                cached = _generated(tree, self._compiler.dialect, expr)
+                if stored_as is not None:
+                    self._stored.put(stored_as, cached)
+            self._shapes[key] = cached
+            while sum(len(kept[2]) for kept in self._shapes) > _KEPT_NODES:
+                self._shapes.popitem(last=False)
+        elif cached is None:
+            return self._compiler.to_sqlglot(expr, limit=limit)
         self._shapes.move_to_end(key)
         text = cached
         for placeholder, table in zip(_placeholders(tables), own):
             text = text.replace(placeholder.sql(dialect=self._compiler.dialect),
                                 table.sql(dialect=self._compiler.dialect))
         return CompiledText(this=text, dialect=Dialect.get_or_raise(self._compiler.dialect))
+
+
+def _generated(sql: sge.Expression, dialect: Any, expr: ir.Expr) -> str:
+    """`sql` written in `dialect`, an error for what the dialect cannot say (as Ibis' own
+    `compile` raises)."""
+    try:
+        return sql.sql(dialect=dialect, copy=False, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.UnsupportedError as error:
+        raise com.UnsupportedOperationError(
+            f"Operation not supported in {dialect} SQL: {error}\n\nexpression:\n{expr}") from error
 
 
 class CompiledText(sge.Expression):
@@ -160,6 +179,10 @@ def _shape(root: ops.Node) -> tuple[tuple, list[ops.Node]]:
     number: dict[ops.Node, int] = {}
     tables: list[ops.Node] = []
     shape: list[tuple] = []
+    # a join's or self-join's reference is told apart from another by a number Ibis counts up
+    # per process, which its SQL does not use: numbered here in order of appearance instead,
+    # so the same query built twice (or in another process) has one shape
+    references: dict[int, int] = {}
     stack = [root]
     # depth-first, children in argument order, so that equal graphs are numbered alike (a
     # breadth-first `Graph` orders nodes differently from one build to the next)
@@ -171,6 +194,9 @@ def _shape(root: ops.Node) -> tuple[tuple, list[ops.Node]]:
         if isinstance(node, _TABLES):
             tables.append(node)
             item: tuple = ("table", len(tables) - 1, node.schema)
+        elif isinstance(node, ops.Reference) and node.parent in number:
+            item = (type(node), ("node", number[node.parent]),
+                    ("reference", references.setdefault(node.identifier, len(references))))
         else:
             pending = [c for c in reversed(node.__children__) if c not in number]
             if pending:

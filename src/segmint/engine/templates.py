@@ -16,6 +16,7 @@ translated; every engine's compiler inherits it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from ibis.backends.sql.compilers.base import SQLGlotCompiler
 from ibis.common.typing import VarTuple
 
 from segmint.compute_once import layered
+from segmint.engine.stored_sql import Unstable, stable_text
 
 _PLACEHOLDER_TABLE = "__segmint_template"
 _INPUT = "__segmint_input"  # the placeholder table's one column
@@ -41,7 +43,7 @@ class Spliced(ops.Value):
     """One layered step of a `Template`, applied to `inputs` (the columns it reads, in the
     order the template lists them); compiled by splicing them into the step's SQL."""
 
-    template: int
+    template: str  # the template's `name`
     step: int
     name: str
     inputs: VarTuple[ops.Value]
@@ -72,30 +74,39 @@ class Template:
     [{'key': 'ab', 'long': False}, {'key': 'xyz', 'long': None}]
     """
 
-    number: int
+    name: str  # the same in every process for the same key and input type (stored SQL)
     steps: tuple[_Step, ...]  # the layers, then the outputs as the last step
 
     @classmethod
     def of(cls, key: Hashable, input_type: str | dt.DataType,
            build: Callable[[ir.Value], Mapping[str, ir.Value]]) -> Template:
-        """The template `build` gives on a column of `input_type`, built once per `key`."""
+        """The template `build` gives on a column of `input_type`, built once per `key`.
+
+        `key` is plain data (text, numbers, tuples, sets of them): it names the template in
+        SQL stored for later processes (`segmint.engine.stored_sql`), so it must say all that
+        `build` depends on besides segmint's code.
+        """
         found = _TEMPLATES_BY_KEY.get((key, dt.dtype(input_type)))
         if found is not None:
             return found
+        try:
+            name = hashlib.sha256(stable_text((key, dt.dtype(input_type))).encode()).hexdigest()
+        except Unstable as error:
+            raise TypeError(f"a template's key must be plain data: {key!r}") from error
         placeholder = ibis.table({_INPUT: input_type}, name=_PLACEHOLDER_TABLE)
         layers, outputs = layered(placeholder, dict(build(placeholder[_INPUT])))
         steps = [*(_step(project, names) for project, names in layers),
                  _step(outputs, [name for name in outputs.values if name not in
                                  outputs.parent.schema])]
-        template = cls(len(_TEMPLATES), tuple(steps))
-        _TEMPLATES.append(template)
+        template = cls(name[:24], tuple(steps))
+        _TEMPLATES[template.name] = template
         _TEMPLATES_BY_KEY[(key, dt.dtype(input_type))] = template
         return template
 
 
-_TEMPLATES: list[Template] = []
+_TEMPLATES: dict[str, Template] = {}
 _TEMPLATES_BY_KEY: dict[tuple[Hashable, dt.DataType], Template] = {}
-_COMPILED: dict[tuple[str, int, int, str], sge.Expression] = {}  # per compiler and step
+_COMPILED: dict[tuple[str, str, int, str], sge.Expression] = {}  # per compiler and step
 
 
 def _step(project: ops.Project, names: list[str]) -> _Step:
@@ -161,10 +172,10 @@ def _spliced(template: Template, step: int, name: str, value: ops.Value, read: t
     if isinstance(value, ops.Field):  # a step's column as it is
         return table[names[value.name]].name(name)
     inputs = tuple(table[names[column]].op() for column in read)
-    return Spliced(template.number, step, name, inputs, value.dtype).to_expr().name(name)
+    return Spliced(template.name, step, name, inputs, value.dtype).to_expr().name(name)
 
 
-def _compiled(compiler: SQLGlotCompiler, template: int, step: int, name: str) -> sge.Expression:
+def _compiled(compiler: SQLGlotCompiler, template: str, step: int, name: str) -> sge.Expression:
     """The step's SQL on the placeholder, its inputs as slots.
 
     A template's steps are compiled together, once per compiler: every value in one select
@@ -198,7 +209,7 @@ def _compiled(compiler: SQLGlotCompiler, template: int, step: int, name: str) ->
     return _COMPILED[key]
 
 
-def _visit_spliced(self: SQLGlotCompiler, op: Spliced, *, template: int, step: int, name: str,
+def _visit_spliced(self: SQLGlotCompiler, op: Spliced, *, template: str, step: int, name: str,
                    inputs: tuple[sge.Expression, ...], dtype: dt.DataType) -> sge.Expression:
     def fill(node: sge.Expression) -> sge.Expression:
         if isinstance(node, sge.Column) and not node.table and node.name.startswith(_SLOTS):

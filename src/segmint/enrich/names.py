@@ -126,7 +126,10 @@ LEGAL_SUFFIXES = (
     "s r l", "sl", "s l", "bv", "b v", "nv", "n v", "kk", "k k", "ab", "as", "a s", "asa",
     "aps", "oy", "oyj", "dac", "fze", "fz llc", "sp z o o", "s c", "ltda", "cv", "ug",
 )
-_SUFFIX_RUN = "(?: (?:" + "|".join(sorted(set(LEGAL_SUFFIXES), key=len, reverse=True)) + "))+$"
+# longest first (a regex alternation takes its first match), then in order: the same pattern,
+# and so the same SQL, in every process (a set's order is not)
+_SUFFIX_RUN = ("(?: (?:" + "|".join(sorted(set(LEGAL_SUFFIXES), key=lambda s: (-len(s), s)))
+               + "))+$")
 _LEADING_THE = "^the "
 _SPACE_EDGES = "^ +| +$"
 _JAPANESE_FORMS_RE = re.compile(_JAPANESE_FORMS)

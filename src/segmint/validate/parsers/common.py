@@ -73,7 +73,9 @@ def _spelling_pattern(spellings: frozenset[str]) -> str:
     def char(c: str) -> str:
         return f"[{c.upper()}{c}]" if c.isascii() and c.isalpha() else f"[{c}]"
 
-    words = sorted(spellings, key=len, reverse=True)
+    # longest first (an alternation takes its first match), then in order: one pattern, and so
+    # one SQL text, in every process (a set's order differs from one process to the next)
+    words = sorted(spellings, key=lambda word: (-len(word), word))
     return "^(?:" + "|".join("".join(char(c) for c in word) for word in words) + ")$"
 
 

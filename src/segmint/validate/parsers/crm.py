@@ -72,12 +72,12 @@ _INACTIVE = r"[ ]*\((?:[Dd]eactivated(?: [Uu]ser)?|[Ii]nactive(?: [Uu]ser)?)\)$"
 
 
 def _blank_id(text: ir.StringValue) -> ir.BooleanValue:
-    return text.isnull() | text.lower().isin(list(NULL_SPELLINGS))
+    return text.isnull() | text.lower().isin(sorted(NULL_SPELLINGS))
 
 
 def _blank_salesforce_id(text: ir.StringValue) -> ir.BooleanValue:
     """Empty, a null spelling, or the all-zero id Salesforce writes for an empty lookup."""
-    return _blank_id(text) | text.isin(list(SALESFORCE_NULL_IDS))
+    return _blank_id(text) | text.isin(sorted(SALESFORCE_NULL_IDS))
 
 
 def _is_upper(c: ir.StringValue) -> ir.BooleanValue:
@@ -596,7 +596,7 @@ def count_id_sentinels(rows: ir.Table, kinds: dict[str, str]) -> tuple[IdSentine
         text = rows[column].cast("string").strip()  # as the parsers see it
         pattern = {"salesforce_id": None, "salesforce_lookup": None, "hubspot_id": _FLOATED,
                    "owner": _INACTIVE}[kind]
-        placeholder = (text.isin(list(SALESFORCE_NULL_IDS)) if pattern is None
+        placeholder = (text.isin(sorted(SALESFORCE_NULL_IDS)) if pattern is None
                        else text.re_search(pattern)).fill_null(False)
         found |= {f"n{i}": placeholder.cast("int64").sum(), f"lo{i}": text.min(where=placeholder),
                   f"hi{i}": text.max(where=placeholder)}
