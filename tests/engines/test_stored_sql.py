@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections import OrderedDict
 from pathlib import Path
 
 import ibis
@@ -41,7 +40,7 @@ def a_later_process(con, monkeypatch, root: Path) -> tuple[CachedCompiler, list[
             return raw.to_sqlglot(*args, **kwargs)
 
     later = CachedCompiler(Counted())
-    later._shapes = compiled._SHAPES.setdefault(name, OrderedDict())
+    later._shapes = compiled._SHAPES.setdefault(name, compiled._KeptShapes())
     later._stored = compiled._STORED[name]
     monkeypatch.setattr(con, "compiler", later)
     return later, ibis_compiles

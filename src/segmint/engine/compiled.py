@@ -38,7 +38,25 @@ from segmint.engine.stored_sql import StoredSQL, digest
 _KEPT_NODES = 50_000
 _PLACEHOLDER = "__segmint_table_{}__"  # quoted in the SQL: "__segmint_table_0__"
 _TABLES = (ops.DatabaseTable, ops.InMemoryTable, ops.UnboundTable)
-_SHAPES: dict[str, OrderedDict[tuple, str]] = {}  # per compiler: shape -> SQL, tables as placeholders
+
+
+class _KeptShapes(OrderedDict):
+    """Shape -> SQL with its tables as placeholders, least recently used first, and the number
+    of graph nodes their keys hold (summing them at each insert cost seconds in a run)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes = 0
+
+    def keep(self, key: tuple, sql: str) -> None:
+        self[key] = sql
+        self.nodes += len(key[2])
+        while self.nodes > _KEPT_NODES and len(self) > 1:
+            old, _ = self.popitem(last=False)
+            self.nodes -= len(old[2])
+
+
+_SHAPES: dict[str, _KeptShapes] = {}  # per compiler
 _STORED: dict[str, StoredSQL] = {}  # per compiler: the shapes kept on disk
 
 
@@ -62,7 +80,7 @@ class CachedCompiler:
     def __init__(self, compiler: Any):
         self._compiler = compiler
         name = type(compiler).__name__
-        self._shapes = _SHAPES.setdefault(name, OrderedDict())
+        self._shapes = _SHAPES.setdefault(name, _KeptShapes())
         self._stored = _STORED.get(name) or _STORED.setdefault(name, StoredSQL(name))
 
     def __getattr__(self, name: str) -> Any:  # everything else is the compiler's own
@@ -98,9 +116,7 @@ class CachedCompiler:
                 cached = _generated(tree, self._compiler.dialect, expr)
                 if stored_as is not None:
                     self._stored.put(stored_as, cached)
-            self._shapes[key] = cached
-            while sum(len(kept[2]) for kept in self._shapes) > _KEPT_NODES:
-                self._shapes.popitem(last=False)
+            self._shapes.keep(key, cached)
         elif cached is None:
             return self._compiler.to_sqlglot(expr, limit=limit)
         self._shapes.move_to_end(key)
