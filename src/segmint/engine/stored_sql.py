@@ -11,8 +11,8 @@ operation by its class's import path, every value by its type and ``repr``, sets
 order (Python orders a set of strings differently in each process). A shape with a value
 whose text could differ from one process to the next (an object without a ``repr``, a class
 made at run time) has no digest and is not stored. The folder is named by a digest of
-segmint's source and the versions of Ibis and sqlglot, so any change of code that could change
-the SQL starts a new folder; the three most recently used folders are kept.
+segmint's files (code and reference data) and the versions of Ibis and sqlglot, so any change
+that could change the SQL starts a new folder; the three most recently used are kept.
 
 The folder is ``$SEGMINT_CACHE_DIR/compiled``, by default under the user's cache folder
 (``$XDG_CACHE_HOME/segmint`` or ``~/.cache/segmint``; ``%LOCALAPPDATA%\\segmint`` on Windows).
@@ -167,13 +167,15 @@ _VERSION: str | None = None
 
 
 def code_version() -> str:
-    """A digest of segmint's source and of the Ibis and sqlglot versions: what the SQL a shape
-    compiles to depends on (5 ms for the package's files, once per process)."""
+    """A digest of segmint's files (its source and the reference data a parser may be built
+    from) and of the Ibis and sqlglot versions: what the SQL a shape compiles to depends on
+    (5 ms for the package's 4 MB, once per process)."""
     global _VERSION
     if _VERSION is None:
         root = Path(segmint.__file__).parent
         hashed = hashlib.sha256(f"{_FORMAT} {ibis.__version__} {sqlglot.__version__}".encode())
-        for path in sorted(root.rglob("*.py")):
+        for path in sorted(p for p in root.rglob("*") if p.is_file()
+                           and p.suffix not in (".pyc", ".pyo")):
             hashed.update(path.relative_to(root).as_posix().encode() + b"\0")
             hashed.update(path.read_bytes())
         _VERSION = hashed.hexdigest()[:20]
