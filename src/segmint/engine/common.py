@@ -81,3 +81,14 @@ def _sql_identifier(name: str) -> str:
 
 def _first_line(err: Exception) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def empty_text_list() -> ir.ArrayValue:
+    """An empty list of text, typed as such on every engine: Spark types a literal empty array
+    as a list of nothing (``array<void>``), which its Arrow fetch refuses, so this is one null
+    filtered out.
+
+    >>> ibis.memtable({"a": [1]}).select(e=empty_text_list()).to_pyarrow()["e"].to_pylist()
+    [[]]
+    """
+    return ibis.array([ibis.null("string")]).filter(lambda text: text.notnull())

@@ -146,8 +146,10 @@ def unknown_inputs(table: ir.Table, names: list[str], why: Mapping[str, str]) ->
     """
     import ibis
 
+    from segmint.engine.common import empty_text_list
+
     if not names:
-        return ibis.literal([], type="array<string>")
+        return empty_text_list()
     customer = table[t.IS_CUSTOMER].cast("boolean").fill_null(False) \
         if t.IS_CUSTOMER in table.columns else ibis.literal(True)
 

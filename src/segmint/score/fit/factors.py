@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from segmint.engine.common import empty_text_list
+
 SMALLEST_FACTOR = 1e-9  # a factor that moves the score by less than this is not named
 
 
@@ -38,5 +40,6 @@ def top_factors(factors: Sequence[tuple[ir.NumericValue, ir.StringValue]],
                  for rank, size, (_, label) in zip(ranks, sizes, factors)]
         picked.append(ibis.cases(*cases, else_=ibis.null("string")))
     if not picked:
-        return ibis.literal([], type="array<string>")
+        return empty_text_list()
     return ibis.array(picked).filter(lambda label: label.notnull())
+

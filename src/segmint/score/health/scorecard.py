@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.compute_once import in_own_select
+from segmint.engine.common import empty_text_list
 from segmint.score.fit.factors import top_factors
 from segmint.score.health.measures import (EVER_PAID, FIRST_PAID, GREEN, POINTS, RED, YELLOW,
                                            left_join_all, measure_column, month_index,
@@ -188,9 +189,8 @@ def scored(accounts: ir.Table, measures: ir.Table, settings, skipped: Mapping[st
     bands = settings.bands
     band = band_of(health, [float(e) for e in bands.edges], bands.labels)
     stage = lifecycle_stage(rated, customer, band == bands.labels[0], as_of, settings)
-    named = top_factors(factors, settings.factors) if factors \
-        else ibis.literal([], type="array<string>")
-    named = ibis.ifelse(health.notnull(), named, ibis.literal([], type="array<string>"))
+    named = top_factors(factors, settings.factors) if factors else empty_text_list()
+    named = ibis.ifelse(health.notnull(), named, empty_text_list())
     return rated.select(*accounts.columns, health=health, health_band=band,
                         lifecycle_stage=stage, health_factors=named)
 
