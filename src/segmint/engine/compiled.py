@@ -81,7 +81,9 @@ class CachedCompiler:
         self._compiler = compiler
         name = type(compiler).__name__
         self._shapes = _SHAPES.setdefault(name, _KeptShapes())
-        self._stored = _STORED.get(name) or _STORED.setdefault(name, StoredSQL(name))
+        if name not in _STORED:
+            _STORED[name] = StoredSQL(name)
+        self._stored = _STORED[name]
 
     def __getattr__(self, name: str) -> Any:  # everything else is the compiler's own
         return getattr(self._compiler, name)

@@ -16,7 +16,6 @@ translated; every engine's compiler inherits it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
@@ -30,7 +29,7 @@ from ibis.backends.sql.compilers.base import SQLGlotCompiler
 from ibis.common.typing import VarTuple
 
 from segmint.compute_once import layered
-from segmint.engine.stored_sql import Unstable, stable_text
+from segmint.engine.stored_sql import digest
 
 _PLACEHOLDER_TABLE = "__segmint_template"
 _INPUT = "__segmint_input"  # the placeholder table's one column
@@ -89,10 +88,9 @@ class Template:
         found = _TEMPLATES_BY_KEY.get((key, dt.dtype(input_type)))
         if found is not None:
             return found
-        try:
-            name = hashlib.sha256(stable_text((key, dt.dtype(input_type))).encode()).hexdigest()
-        except Unstable as error:
-            raise TypeError(f"a template's key must be plain data: {key!r}") from error
+        name = digest((key, dt.dtype(input_type)))
+        if name is None:
+            raise TypeError(f"a template's key must be plain data: {key!r}")
         placeholder = ibis.table({_INPUT: input_type}, name=_PLACEHOLDER_TABLE)
         layers, outputs = layered(placeholder, dict(build(placeholder[_INPUT])))
         steps = [*(_step(project, names) for project, names in layers),

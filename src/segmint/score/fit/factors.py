@@ -42,4 +42,3 @@ def top_factors(factors: Sequence[tuple[ir.NumericValue, ir.StringValue]],
     if not picked:
         return empty_text_list()
     return ibis.array(picked).filter(lambda label: label.notnull())
-
