@@ -315,6 +315,31 @@ def test_learned_weights_follow_what_foretold_churn(con):
     assert "declared 1" in rows.iloc[:, 1]["weight: logins"]
 
 
+def test_learning_keeps_its_tables_in_the_engine_and_drops_them_after(con):
+    """With a run's keep and release (the pipeline's), the weights learned are the same, and
+    the past measures and losses learning kept are dropped once read; the run date's measures
+    stay, for scoring."""
+    from segmint.engine import release
+    from segmint.engine.common import name_of
+
+    accounts, tables = learning_company(con, churners=22)
+    kept_names = []
+
+    def keep(table, name):
+        kept_names.append(name)
+        return materialise(con, table, name)
+
+    before = set(con.list_tables())
+    model = Health(HealthSettings.model_validate(LEARNED_CARD)).fit(RunContext(
+        PROJECT, AS_OF, tables, accounts, keep=keep,
+        release=lambda *kept: release(con, *kept)))
+    assert model.weights() == {"logins": 2.0, "tickets": 0.0}
+    assert kept_names == ["health_measures", "health_past_measures", "health_losses"]
+    if name_of(con) == "duckdb":
+        added = set(con.list_tables()) - before
+        assert [name.split("_")[3] for name in added] == ["measures"]
+
+
 def test_too_few_churners_keep_the_declared_weights(con):
     """Only 5 of the 40 churned: the declared weights (1 and 1) are kept, and said so."""
     accounts, tables = learning_company(con, churners=5)

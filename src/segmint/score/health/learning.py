@@ -92,12 +92,18 @@ def learn_weights(context, settings, months: int) -> LearnedWeights:
     measures, skipped = measures_table(past_accounts, past_tables, settings, cutoff)
     used = [m for m in settings.measures if m.name not in skipped]
     graded = settings.points == "graded"
+    # Both sides are kept before they are joined, as the run date's measures are (Health.fit):
+    # at 5M accounts DuckDB could not hold the measures' joins, the losses' two revenue
+    # aggregations and this join in one query within its 1 GB, but holds each alone.
+    measures = context.keep(measures, "health_past_measures")
+    losses = context.keep(losses, "health_losses")
     right = measures.rename(_measured_id=t.ACCOUNT_ID)
     joined = losses.left_join(right, losses[t.ACCOUNT_ID] == right._measured_id)
     frame = joined.select(
         t.ACCOUNT_ID, "churned",
         **{m.name: points(joined[measure_column(m.name)], m, graded) for m in used},
     ).order_by(t.ACCOUNT_ID).to_pyarrow()
+    context.release(measures, losses)
     churned = np.asarray(frame["churned"].to_numpy(zero_copy_only=False), bool)
     customers, lost = len(churned), int(churned.sum())
     if lost < MIN_CHURNED or not used:

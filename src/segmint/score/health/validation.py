@@ -66,15 +66,20 @@ def validation_tables(model, context) -> dict[str, ir.Table]:
     from segmint.context import RunContext
     from segmint.engine.kept import fetch_frame
 
-    past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=context.keep)
+    past = RunContext(context.project, cutoff, past_tables, past_accounts, keep=context.keep,
+                      release=context.release)
     past_model = type(model)(model.settings).fit(past)
     scored = past_model.score(past_accounts)
-    losses = later_losses(context.tables, cutoff, context.as_of, model.settings.contraction)
+    # kept before the join, as in learning the weights (`learning.learn_weights`)
+    losses = context.keep(
+        later_losses(context.tables, cutoff, context.as_of, model.settings.contraction),
+        "health_losses")
     right = scored.select(_scored_id=scored[t.ACCOUNT_ID], health=scored.health,
                           health_band=scored.health_band)
     joined = losses.left_join(right, losses[t.ACCOUNT_ID] == right._scored_id)
     frame = fetch_frame(joined.select(t.ACCOUNT_ID, "health", "health_band", "churned",
                                       "contracted").order_by(t.ACCOUNT_ID))
+    context.release(losses)
     frame["health_band"] = frame.health_band.fillna("no health")
     by_band = band_rates(frame, [*model.settings.bands.labels, "no health"])
     rated = frame[frame.health.notna()]
