@@ -73,3 +73,24 @@ def test_names_that_only_key_alike_after_folding_still_match():
     out = find_duplicates(accounts).execute()
     got = {r.account_id: r.survivor_id for r in out.itertuples()}
     assert got == {"s1": "s1", "s2": "s1", "t1": "t1", "t2": "t1"}  # Müller ≠ Mueller
+
+
+def test_on_each_engine_with_its_keep_the_groups_are_the_same(con):
+    """The run's keep: Spark keeps the keyed accounts and their clusters (each read by several
+    parts of the query, which Spark would compute again for each); DuckDB computes a shared
+    subquery once itself, so nothing is kept there."""
+    from segmint.engine import materialise
+    from segmint.engine.common import name_of
+
+    kept = []
+
+    def keep(table, name):
+        kept.append(name)
+        return materialise(con, table, name)
+
+    accounts, deals, revenue = (materialise(con, table, name) for table, name in
+                                ((ACCOUNTS, "accounts"), (DEALS, "deals"), (REVENUE, "revenue")))
+    out = find_duplicates(accounts, deals=deals, revenue=revenue, keep=keep).execute()
+    assert {r.account_id: (r.survivor_id, r.matched_on) for r in out.itertuples()} == mapping()
+    assert kept == (["duplicates_keyed", "duplicates_clustered"] if name_of(con) == "spark"
+                    else [])

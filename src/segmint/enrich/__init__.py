@@ -107,7 +107,7 @@ def enrich_tables(clean: Mapping[str, ir.Table], project: Project, *,
     """
     tables = dict(clean)
     duplicates = keep(find_duplicates(tables["accounts"], deals=tables.get("deals"),
-                                      revenue=tables.get("revenue")), "duplicates")
+                                      revenue=tables.get("revenue"), keep=keep), "duplicates")
     # normalised once: the audit compares with it, and without merging it is where parents fill in
     normalised = keep(normalise(tables["accounts"], tables.get("revenue"), tables.get("deals")),
                       "normalised")

@@ -6,6 +6,8 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.context import Keep, keep_lazily
+from segmint.engine.kept import kept_if_reread
 from segmint.enrich.geography import attach_geography
 from segmint.enrich.names import company_name_first_word, normalise_company_name, normalise_domain
 
@@ -15,7 +17,8 @@ _DOMAIN, _NAME, _CLUSTER = "_dup_domain", "_dup_name", "_dup_cluster"
 
 
 def find_duplicates(
-    accounts: ir.Table, *, deals: ir.Table | None = None, revenue: ir.Table | None = None
+    accounts: ir.Table, *, deals: ir.Table | None = None, revenue: ir.Table | None = None,
+    keep: Keep = keep_lazily,
 ) -> ir.Table:
     """Group accounts that are one company, and choose the id that survives a merge.
 
@@ -37,6 +40,9 @@ def find_duplicates(
         country as typed: it is normalised here).
     deals, revenue : ibis.Table, optional
         Validated deals and revenue, to choose survivors.
+    keep : callable, optional
+        ``keep(table, name)`` computes a table once in the engine (as ``RunContext.keep``):
+        on Spark the accounts' keys and clusters are kept, since several parts read them.
 
     Returns
     -------
@@ -75,6 +81,7 @@ def find_duplicates(
         **{_NAME: ibis.ifelse(maybe_named, normalise_company_name(base[t.NAME]),
                               ibis.null("string"))},
     )
+    keyed = kept_if_reread(keyed, "duplicates_keyed", keep)
     named = keyed.filter(keyed[_NAME].notnull() & keyed[t.COUNTRY].notnull())
     by_name = named.group_by(_name_key=named[_NAME], _name_country=named[t.COUNTRY]).aggregate(
         _domains=named[_DOMAIN].nunique(), _one_domain=named[_DOMAIN].max(),
@@ -95,6 +102,7 @@ def find_duplicates(
            MATCH_KEY: ibis.ifelse(joined[_DOMAIN].notnull() | (joined._domains == 1),
                                   joined[_DOMAIN].fill_null(joined._one_domain), name_key)},
     ).filter(lambda r: r[_CLUSTER].notnull())
+    clustered = kept_if_reread(clustered, "duplicates_clustered", keep)
     # clusters of two or more by a hash aggregate and a semi-join (a window over every
     # account's cluster sorted a million rows); deals and revenue counted for their members only
     shared = (clustered.group_by(_shared=clustered[_CLUSTER])
