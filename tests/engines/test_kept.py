@@ -134,3 +134,36 @@ def test_analysis_output_is_fetched_once_and_read_from_what_was_kept(con):
         {"segment": "SMB", "accounts": 2, "share": 2 / 3}]
     for name, frame in fetched.items():
         pd.testing.assert_frame_equal(run.tables[name].to_pandas(), frame)
+
+
+def test_rows_an_analysis_built_in_python_are_let_go_once_kept(con):
+    """A per-account table an analysis built in pandas (territories) is kept in the engine, and
+    the frame is no longer held while the next analysis runs: at a million accounts it is
+    hundreds of MB."""
+    import gc
+    import weakref
+
+    project = Project.model_validate({"sources": {"accounts": {"path": "a.csv"}},
+                                      "segmentation": {"segments": [{"name": "Everyone", "when": "true"}]}})
+    assignments = engine.materialise(con, ibis.memtable({"account_id": ["a", "b"],
+                                                         "segment": ["SMB", "ENT"]}), "a")
+    context = RunContext(project, dt.date(2024, 6, 30), {}, assignments, assignments,
+                         keep=functools.partial(engine.materialise, con))
+    built = []
+
+    def carved(context):
+        frame = pd.DataFrame({"account_id": ["a", "b"], "territory": ["T1", "T2"]})
+        built.append(weakref.ref(frame))
+        return {"carved": ibis.memtable(frame)}
+
+    def next_one(context):
+        gc.collect()
+        assert built[0]() is None  # the frame went once its table was kept
+        return context.results["carved"].group_by("territory").aggregate(n=lambda t: t.count())
+
+    registry = {"carved": Analysis("carved", (), (), carved, per_account=("carved",)),
+                "next_one": Analysis("next_one", (), ("carved",), next_one)}
+    run = run_analyses(context, registry=registry)
+    assert sorted(run.tables["carved"].to_pyarrow().to_pylist(), key=str) == [
+        {"account_id": "a", "territory": "T1"}, {"account_id": "b", "territory": "T2"}]
+    assert run.frames["next_one"].n.tolist() == [1, 1]

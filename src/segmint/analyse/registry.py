@@ -179,25 +179,34 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
         if reason:
             run.skipped[name] = reason
             continue
-        computed = entry.compute(own)
         run.per_account.update(entry.per_account)
-        outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)
-        for output, table in outputs.items():
-            if output in run.tables:
-                raise ConfigError(f"Analyses {name!r} and another both return a table named "
-                                  f"{output!r}; output names must be unique.")
-            ordered = in_stated_order(table)
-            if id(table) in kept and ordered is table:
-                stored = table
-            elif output in entry.per_account:
-                stored = keep(ordered, output)
-            else:  # small by contract: kept as fetched; a later read or collect won't rerun it
-                stored, run.frames[output] = keep_fetched(ordered, output, keep)
-            run.tables[output] = context.results[output] = stored
+        # handed straight on, so that no name here holds what the analysis computed once it is
+        # kept: rows built in Python (a row per account, for territories) go with it
+        _keep_outputs(name, entry, entry.compute(own), run, context.results, keep, kept)
         if entry.section is not None:
             run.sections.append((name, entry.section))
     run.sections.sort(key=lambda item: item[1].order)
     return run
+
+
+def _keep_outputs(name: str, entry: Analysis, computed: Computed,
+                  run: AnalysisRun, results: dict[str, ir.Table],
+                  keep: Callable[[ir.Table, str], ir.Table], kept: set[int]) -> None:
+    """Keep each table analysis `name` returned in the engine (a small one also as fetched),
+    and record it in `run` and `results` by its output name."""
+    outputs = {name: computed} if isinstance(computed, ir.Table) else dict(computed)
+    for output, table in outputs.items():
+        if output in run.tables:
+            raise ConfigError(f"Analyses {name!r} and another both return a table named "
+                              f"{output!r}; output names must be unique.")
+        ordered = in_stated_order(table)
+        if id(table) in kept and ordered is table:
+            stored = table
+        elif output in entry.per_account:
+            stored = keep(ordered, output)
+        else:  # small by contract: kept as fetched; a later read or collect won't rerun it
+            stored, run.frames[output] = keep_fetched(ordered, output, keep)
+        run.tables[output] = results[output] = stored
 
 
 
