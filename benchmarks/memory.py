@@ -9,7 +9,9 @@ tables `run_analyses` keeps for it count as its own. At each change of stage it 
 DuckDB's `duckdb_memory()` (memory its buffer manager holds, and how much of it holds the
 tables the run keeps) and the size of the files it spilled to. So a peak can be read as
 DuckDB's (within its memory limit), as memory DuckDB uses outside its limit, or as Python's
-(pandas, Arrow). Nothing is asserted.
+(pandas, Arrow). The heap, free and Arrow columns say how much of the rest is glibc's heap in
+use (Python objects, NumPy and pandas arrays), glibc's free memory and Arrow's pool
+(`heap_accounting`). Nothing is asserted.
 
 With ``--trim`` each stage's end also hands the C allocator's free memory back to the system
 (glibc's ``malloc_trim``) and shows the resident memory after it: what is left is memory in
@@ -48,15 +50,38 @@ def duckdb_accounting(con) -> dict[str, float]:
             "kept_mb": (kept or 0) / MB}
 
 
+def heap_accounting() -> dict[str, float]:
+    """MB outside DuckDB at this moment: glibc's heap in use (Python's objects and NumPy's
+    arrays, which allocate through it) and free but kept by glibc (`mallinfo2`), and Arrow's
+    memory pool in use (pyarrow allocates with mimalloc, not glibc). Resident memory beyond
+    these, DuckDB's figure and the code itself is memory an allocator keeps after it is freed
+    (DuckDB's jemalloc, Arrow's mimalloc)."""
+    import ctypes
+
+    import pyarrow as pa
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
+    info = libc.mallinfo2()
+    return {"heap_mb": (info.uordblks + info.hblkhd) / MB, "heap_free_mb": info.fordblks / MB,
+            "arrow_mb": pa.total_allocated_bytes() / MB}
+
+
 HEADER = (f"{'stage':<34} {'seconds':>8} {'peak RSS':>9} {'RSS after':>9} "
-          f"{'DuckDB':>7} {'spilled':>8} {'kept':>7}  (MB)")
+          f"{'DuckDB':>7} {'spilled':>8} {'kept':>7} {'heap':>6} {'free':>6} {'Arrow':>6}  (MB)")
 
 
 def show(row: dict[str, object]) -> None:
     """Print one stage's row as soon as it ends (a long run stopped early still shows some)."""
     print(f"{row['stage']:<34} {row['seconds']:>8.1f} {row['peak_rss_mb']:>9.0f} "
           f"{row['rss_at_end_mb']:>9.0f} {row['duckdb_mb']:>7.0f} {row['spilled_mb']:>8.0f} "
-          f"{row['kept_mb']:>7.0f}" + (f" {row['trimmed_mb']:>8.0f}" if "trimmed_mb" in row else ""),
+          f"{row['kept_mb']:>7.0f} {row['heap_mb']:>6.0f} {row['heap_free_mb']:>6.0f} "
+          f"{row['arrow_mb']:>6.0f}" + (f" {row['trimmed_mb']:>8.0f}" if "trimmed_mb" in row else ""),
           flush=True)
 
 
@@ -88,7 +113,8 @@ def profile(folder: Path, trim: bool = False) -> list[dict[str, object]]:
         now = time.perf_counter()
         rows.append({"stage": sampler.stage, "seconds": now - clock["at"],
                      "peak_rss_mb": sampler.peaks.get(sampler.stage, 0) / MB,
-                     "rss_at_end_mb": sampler.rss() / MB, **duckdb_accounting(con)})
+                     "rss_at_end_mb": sampler.rss() / MB, **duckdb_accounting(con),
+                     **heap_accounting()})
         if trim:
             rows[-1]["trimmed_mb"] = trimmed_rss(sampler)
         show(rows[-1])
