@@ -167,3 +167,23 @@ def test_rows_an_analysis_built_in_python_are_let_go_once_kept(con):
     assert sorted(run.tables["carved"].to_pyarrow().to_pylist(), key=str) == [
         {"account_id": "a", "territory": "T1"}, {"account_id": "b", "territory": "T2"}]
     assert run.frames["next_one"].n.tolist() == [1, 1]
+
+
+def test_rows_built_in_python_are_not_held_by_duckdb_once_kept():
+    """Ibis hands a memtable to DuckDB as Arrow and would hold it until the process exits;
+    once its rows are copied into a kept table, the Arrow copy goes, and the rows can still
+    be read again."""
+    import gc
+
+    import numpy as np
+    import pyarrow as pa
+
+    con = engine.connect("duckdb")
+    rows = ibis.memtable(pd.DataFrame({"account_id": [f"A{i:07d}" for i in range(200_000)],
+                                       "arr": np.arange(200_000, dtype=float)}))
+    before = pa.total_allocated_bytes()
+    kept = engine.materialise(con, rows.mutate(arr=rows.arr * 2), "built")
+    gc.collect()
+    assert pa.total_allocated_bytes() - before < 1 << 20  # the Arrow copy (about 3 MB) is gone
+    assert not [name for name in con.list_tables() if name.startswith("ibis_")]
+    assert float(kept.arr.sum().execute()) == 2 * float(rows.arr.sum().execute())
