@@ -110,6 +110,33 @@ def kept_if_reread(
     return table
 
 
+def kept_on_duckdb(
+    table: ir.Table, name: str, keep: Callable[[ir.Table, str], ir.Table]
+) -> ir.Table:
+    """`table` kept with `keep` (as ``RunContext.keep``) on DuckDB; on other engines `table`
+    itself.
+
+    For a step of a query that DuckDB would otherwise run together with the steps after it,
+    holding every step's hash table at once: health's measures join four parts of a row per
+    account each, and at 5M accounts that one query did not fit within DuckDB's 1 GB, where
+    each join alone did. Spark gains nothing from it: a checkpoint between two joins is only
+    more jobs to plan.
+
+    Examples
+    --------
+    >>> from segmint.engine import connect
+    >>> con = connect()
+    >>> table = con.create_table("example_step", ibis.memtable({"x": [1, 2]}))
+    >>> kept = kept_on_duckdb(table.mutate(y=1), "step", lambda t, name: materialise(con, t, name))
+    >>> kept.op().name.startswith("_segmint_step")
+    True
+    """
+    backends, _ = table._find_backends()
+    if len(backends) == 1 and name_of(backends[0]) == "duckdb":
+        return keep(table, name)
+    return table
+
+
 def keep_fetched(
     table: ir.Table, name: str, keep: Callable[[ir.Table, str], ir.Table]
 ) -> tuple[ir.Table, pd.DataFrame]:

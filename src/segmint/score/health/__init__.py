@@ -210,8 +210,8 @@ class Health(ScoreModel):
         self.as_of_ = context.as_of
         self.context_ = context
         self.measures_, self.skipped_ = measures_table(
-            context.accounts, context.tables, self.settings, context.as_of)
-        self.measures_ = context.keep(self.measures_, "health_measures")
+            context.accounts, context.tables, self.settings, context.as_of, keep=context.keep,
+            release=context.release)
         self.notes_ = [f"measure {name} left out: {why}" for name, why in self.skipped_.items()]
         self.learned_ = None
         if self.settings.weights == "learned":

@@ -89,13 +89,13 @@ def learn_weights(context, settings, months: int) -> LearnedWeights:
             "health weights: the declared ones (learning them needs the revenue table)"])
     past_tables = known_at(context.tables, cutoff)
     past_accounts = accounts_at(context.accounts, past_tables)
-    measures, skipped = measures_table(past_accounts, past_tables, settings, cutoff)
+    # kept before the join below, as the losses are: at 5M accounts DuckDB could not hold the
+    # measures' joins, the losses' two revenue aggregations and this join in one query
+    measures, skipped = measures_table(past_accounts, past_tables, settings, cutoff,
+                                       keep=context.keep, release=context.release,
+                                       name="health_past_measures")
     used = [m for m in settings.measures if m.name not in skipped]
     graded = settings.points == "graded"
-    # Both sides are kept before they are joined, as the run date's measures are (Health.fit):
-    # at 5M accounts DuckDB could not hold the measures' joins, the losses' two revenue
-    # aggregations and this join in one query within its 1 GB, but holds each alone.
-    measures = context.keep(measures, "health_past_measures")
     losses = context.keep(losses, "health_losses")
     right = measures.rename(_measured_id=t.ACCOUNT_ID)
     joined = losses.left_join(right, losses[t.ACCOUNT_ID] == right._measured_id)

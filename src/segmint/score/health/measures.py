@@ -9,7 +9,9 @@ import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
+from segmint.context import Keep, Release, keep_lazily, release_nothing
 from segmint.engine.common import distinct_counts
+from segmint.engine.kept import kept_on_duckdb
 
 FIRST_PAID, EVER_PAID = "_health_first_paid", "_health_ever_paid"  # tenure and churned stage
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -123,9 +125,15 @@ def open_deals(deals: ir.Table, name: str, kinds: Sequence[str], as_of: dt.date,
     return chosen.group_by(chosen[t.ACCOUNT_ID]).aggregate(**{name: chosen.count()})
 
 
-def left_join_all(ids: ir.Table, parts: Mapping[str, ir.Table]) -> ir.Table:
+def left_join_all(ids: ir.Table, parts: Mapping[str, ir.Table], *, keep: Keep = keep_lazily,
+                  release: Release = release_nothing) -> ir.Table:
     """`ids` (one ``account_id`` column) with every part's columns, by account; each part has
     one row per account at most.
+
+    With the run's `keep` and `release`, on DuckDB each part and then each join is a query of
+    its own, kept, and what it replaced released (`segmint.engine.kept.kept_on_duckdb`): run as
+    one query, DuckDB holds every join's hash table at once, and at 5M accounts health's four
+    parts did not fit within its 1 GB.
 
     >>> ids = ibis.memtable({"account_id": ["a", "b"]})
     >>> part = ibis.memtable({"account_id": ["b"], "x": [1]})
@@ -135,6 +143,11 @@ def left_join_all(ids: ir.Table, parts: Mapping[str, ir.Table]) -> ir.Table:
     table = ids
     for label, part in parts.items():
         key = f"_{label}_id"
-        right = part.rename(**{key: t.ACCOUNT_ID})
-        table = table.left_join(right, table[t.ACCOUNT_ID] == right[key]).drop(key)
+        kept_part = kept_on_duckdb(part, f"part_{label}", keep)
+        right = kept_part.rename(**{key: t.ACCOUNT_ID})
+        joined = table.left_join(right, table[t.ACCOUNT_ID] == right[key]).drop(key)
+        kept_join = kept_on_duckdb(joined, f"joined_{label}", keep)
+        if kept_join is not joined:  # the join is kept: the part and the join before it go
+            release(*[x for x in (kept_part, table) if x is not part and x is not ids])
+        table = kept_join
     return table

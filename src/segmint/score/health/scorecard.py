@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 
 from segmint import tables as t
 from segmint.compute_once import in_own_select
+from segmint.context import Keep, Release, keep_lazily, release_nothing
 from segmint.engine.common import empty_text_list
 from segmint.score.fit.factors import top_factors
 from segmint.score.health.measures import (EVER_PAID, FIRST_PAID, GREEN, POINTS, RED, YELLOW,
@@ -19,9 +20,13 @@ from segmint.score.registry import band_of
 
 
 def measures_table(accounts: ir.Table, tables: Mapping[str, ir.Table], settings,
-                   as_of: dt.date) -> tuple[ir.Table, dict[str, str]]:
+                   as_of: dt.date, *, keep: Keep = keep_lazily,
+                   release: Release = release_nothing,
+                   name: str = "health_measures") -> tuple[ir.Table, dict[str, str]]:
     """One row per account: each measure's value (`measure_column`), the first month it
-    paid and whether it ever did; and the measures left out, each with the reason.
+    paid and whether it ever did, kept as `name` with `keep` (the run's, as
+    ``RunContext.keep``; on DuckDB each part and join is kept on the way, and released with
+    `release`: `left_join_all`); and the measures left out, each with the reason.
 
     Only the usage metrics the measures read are aggregated; which metrics the usage table
     has is read once (a small distinct query).
@@ -50,7 +55,7 @@ def measures_table(accounts: ir.Table, tables: Mapping[str, ir.Table], settings,
             parts[m.name] = open_deals(deals, measure_column(m.name), m.deal_types, as_of,
                                        m.within_days)
     ids = accounts.select(t.ACCOUNT_ID)
-    joined = left_join_all(ids, parts)
+    joined = left_join_all(ids, parts, keep=keep, release=release)
     values = {}
     for m in settings.measures:
         if m.name not in skipped:
@@ -58,7 +63,9 @@ def measures_table(accounts: ir.Table, tables: Mapping[str, ir.Table], settings,
     extra = {FIRST_PAID: joined[FIRST_PAID] if revenue is not None else ibis.null("date"),
              EVER_PAID: joined[EVER_PAID].fill_null(False) if revenue is not None
              else ibis.literal(False)}
-    return joined.select(t.ACCOUNT_ID, **values, **extra), skipped
+    measures = keep(joined.select(t.ACCOUNT_ID, **values, **extra), name)
+    release(joined)  # the last join, when it was kept
+    return measures, skipped
 
 
 def _missing(m, usage, revenue, deals, present: set[str]) -> str:
