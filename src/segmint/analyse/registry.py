@@ -209,7 +209,6 @@ def _keep_outputs(name: str, entry: Analysis, computed: Computed,
         run.tables[output] = results[output] = stored
 
 
-
 def _in_order(wanted: list[str], registry: Mapping[str, Analysis]) -> list[str]:
     """`wanted` with each analysis after those it names in ``after`` (registration order else).
 
