@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 import ibis.expr.types as ir
 
 from segmint import tables as t
-from segmint.context import Keep, keep_lazily
 from segmint.engine.kept import kept_if_reread
 from segmint.enrich.geography import attach_geography
 from segmint.enrich.names import company_name_first_word, normalise_company_name, normalise_domain
@@ -18,7 +19,7 @@ _DOMAIN, _NAME, _CLUSTER = "_dup_domain", "_dup_name", "_dup_cluster"
 
 def find_duplicates(
     accounts: ir.Table, *, deals: ir.Table | None = None, revenue: ir.Table | None = None,
-    keep: Keep = keep_lazily,
+    keep: Callable[[ir.Table, str], ir.Table] = lambda table, name: table,
 ) -> ir.Table:
     """Group accounts that are one company, and choose the id that survives a merge.
 
