@@ -14,6 +14,17 @@ from segmint.engine.duck import _COMPRESSED, create_duckdb_table
 from segmint.engine.spark import _fetch_and_hold, _keep_frame, _spark_view
 
 
+def engine_of(table: ir.Table) -> str | None:
+    """The name of the one engine `table` reads from (`name_of`); None for rows built in
+    Python alone, or tables of two engines.
+
+    >>> engine_of(ibis.memtable({"x": [1]})) is None
+    True
+    """
+    backends, _ = table._find_backends()
+    return name_of(backends[0]) if len(backends) == 1 else None
+
+
 def fetch_frame(table: ir.Table) -> pd.DataFrame:
     """`table` as pandas, the frame `to_pandas` gives, at about half the memory on DuckDB.
 
@@ -32,9 +43,8 @@ def fetch_frame(table: ir.Table) -> pd.DataFrame:
     >>> fetch_frame(table).equals(table.to_pandas())
     True
     """
-    backends, _ = table._find_backends()
     schema = table.schema()
-    if (len(backends) != 1 or name_of(backends[0]) != "duckdb"
+    if (engine_of(table) != "duckdb"
             or any(dtype.is_nested() or dtype.is_timestamp() for dtype in schema.types)):
         return table.to_pandas()
     from ibis.backends.duckdb.converter import DuckDBPandasData
@@ -104,10 +114,7 @@ def kept_if_reread(
     >>> kept_if_reread(table, "reread", lambda t, name: materialise(con, t, name)) is table
     True
     """
-    backends, _ = table._find_backends()
-    if len(backends) == 1 and name_of(backends[0]) == "spark":
-        return keep(table, name)
-    return table
+    return keep(table, name) if engine_of(table) == "spark" else table
 
 
 def kept_on_duckdb(
@@ -131,10 +138,7 @@ def kept_on_duckdb(
     >>> kept.op().name.startswith("_segmint_step")
     True
     """
-    backends, _ = table._find_backends()
-    if len(backends) == 1 and name_of(backends[0]) == "duckdb":
-        return keep(table, name)
-    return table
+    return keep(table, name) if engine_of(table) == "duckdb" else table
 
 
 def keep_fetched(
@@ -158,9 +162,8 @@ def keep_fetched(
     ([1, 2], 3)
     """
     # a table of in-memory rows alone names no engine: `keep` puts it in the run's engine
-    backends, _ = table._find_backends()
-    if len(backends) == 1 and name_of(backends[0]) == "spark":
-        return _fetch_and_hold(backends[0], table, name)
+    if engine_of(table) == "spark":
+        return _fetch_and_hold(table._find_backends()[0][0], table, name)
     kept = keep(table, name)
     return kept, kept.to_pandas()
 
