@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmint.engine import connect, fetch_frame, materialise
+from segmint.engine.kept import _FETCH_BATCH_ROWS, ARROW_TEXT
 
 CON = connect()
 COLUMNS = {  # Arrow type, and values of it
@@ -55,3 +56,26 @@ def test_a_column_of_nulls_and_decimals_keep_their_values():
     assert frame.gone.tolist() == [None, None]
     assert frame.amount.tolist()[0] == decimal.Decimal("1.20") and frame.amount.isna().tolist() == [False, True]
     assert frame.day.tolist()[0] == pd.Timestamp("2024-02-29") and frame.day.isna().tolist()[1]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_with_arrow_text_only_the_text_columns_change_type(rows):
+    kept = materialise(CON, ibis.memtable(rows), "fetched", short_lived=True)
+    expected = kept.to_pandas()
+    if "string" in expected:
+        expected["string"] = expected["string"].astype(ARROW_TEXT)
+    pd.testing.assert_frame_equal(fetch_frame(kept, arrow_text=True), expected)
+
+
+def test_arrow_text_read_in_batches_keeps_every_row_in_order():
+    rows = 2 * _FETCH_BATCH_ROWS + 7
+    table = ibis.memtable({"id": [f"a{i:07d}" for i in range(rows)],
+                           "n": [float(i) for i in range(rows)]})
+    kept = materialise(CON, table, "fetched", short_lived=True)
+    # a float literal is a decimal to DuckDB: each batch is typed as Ibis types the column
+    frame = fetch_frame(kept.mutate(hours=ibis.literal(2.5)).order_by("id"), arrow_text=True)
+    assert frame.hours.dtype == "float64" and frame.hours.eq(2.5).all()
+    assert len(frame) == rows and frame.id.is_monotonic_increasing
+    assert frame.id.iloc[-1] == f"a{rows - 1:07d}" and frame.n.sum() == rows * (rows - 1) / 2
+    assert (frame.id.str.slice(1).astype(int) == frame.n).all()

@@ -19,7 +19,7 @@ from segmint import tables as t
 from segmint.analyse.registry import analysis
 from segmint.config.project import CapacityPlan, TerritoryPlan
 from segmint.context import RunContext
-from segmint.engine.kept import fetch_frame
+from segmint.engine.kept import ARROW_TEXT, fetch_frame
 from segmint.exceptions import ConfigError, closest_hint
 from segmint.plan.capacity import (
     CAPACITY_PLAN,
@@ -79,11 +79,11 @@ def geographic_rank(frame: pd.DataFrame) -> np.ndarray:
 
 def _sort_codes(values: pd.Series) -> np.ndarray:
     """Integer codes in sorted order of the text; empty and missing last."""
-    text = values.astype("string").fillna("").str.strip()
+    text = values.astype(ARROW_TEXT).fillna("").str.strip()
     codes, uniques = pd.factorize(text, sort=True)
     codes = codes.astype(np.int64)
     if "" in set(uniques):
-        codes[text.to_numpy() == ""] = len(uniques)
+        codes[(text == "").to_numpy()] = len(uniques)
     return codes
 
 
@@ -121,10 +121,10 @@ def cell_names(frame: pd.DataFrame) -> pd.Series:
     >>> cell_names(pd.DataFrame({"country": ["US", "FR", None], "state": ["CA", None, None]})).tolist()
     ['US-CA', 'FR', 'unknown']
     """
-    country = frame[t.COUNTRY].astype("string").fillna("") if t.COUNTRY in frame else \
-        pd.Series([""] * len(frame), dtype="string")
-    state = frame[t.STATE].astype("string").fillna("") if t.STATE in frame else \
-        pd.Series([""] * len(frame), dtype="string")
+    country = frame[t.COUNTRY].astype(ARROW_TEXT).fillna("") if t.COUNTRY in frame else \
+        pd.Series([""] * len(frame), dtype=ARROW_TEXT)
+    state = frame[t.STATE].astype(ARROW_TEXT).fillna("") if t.STATE in frame else \
+        pd.Series([""] * len(frame), dtype=ARROW_TEXT)
     cell = (country + "-" + state).where(state != "", country)
     return cell.where(cell != "", "unknown")
 
@@ -147,7 +147,7 @@ def segment_units(frame: pd.DataFrame, *, keep_by: str = "accounts") -> SegmentU
     """
     n = len(frame)
     family = frame[t.FAMILY_ID] if t.FAMILY_ID in frame else frame[t.ACCOUNT_ID]
-    family = family.astype("string").fillna(frame[t.ACCOUNT_ID].astype("string"))
+    family = family.astype(ARROW_TEXT).fillna(frame[t.ACCOUNT_ID].astype(ARROW_TEXT))
     account_unit, _ = pd.factorize(family, sort=False)
     n_units = int(account_unit.max()) + 1 if n else 0
     potential = np.nan_to_num(frame[t.POTENTIAL].to_numpy(float)).clip(min=0)
@@ -164,7 +164,7 @@ def segment_units(frame: pd.DataFrame, *, keep_by: str = "accounts") -> SegmentU
     owners: list[str] = []
     home = np.full(n_units, -1, dtype=np.int64)
     if t.OWNER_ID in frame and frame[t.OWNER_ID].notna().any():
-        owner = frame[t.OWNER_ID].astype("string")
+        owner = frame[t.OWNER_ID].astype(ARROW_TEXT)
         held = pd.DataFrame({"owner": owner, "keep": keep, "unit": account_unit}).dropna()
         held = held[held.owner.str.strip() != ""]
         totals = held.groupby("owner").keep.sum()
@@ -342,10 +342,10 @@ def carve_territories(rows: pd.DataFrame, plan: TerritoryPlan, counts: dict[str,
             t.ACCOUNT_ID: frame[t.ACCOUNT_ID], t.SEGMENT: segment,
             TERRITORY: [names[i] for i in per_account],
             t.OWNER_ID: [reps[i] for i in per_account],
-            PREVIOUS_OWNER: previous.to_numpy(),
+            PREVIOUS_OWNER: previous.array,  # arrays, not NumPy: text stays in Arrow's buffers
             t.FAMILY_ID: (frame[t.FAMILY_ID] if t.FAMILY_ID in frame
-                          else frame[t.ACCOUNT_ID]).to_numpy(),
-            "cell": cell_names(frame).to_numpy(),
+                          else frame[t.ACCOUNT_ID]).array,
+            "cell": cell_names(frame).array,
             t.POTENTIAL: frame[t.POTENTIAL].to_numpy(float), WORKLOAD: frame[WORKLOAD].to_numpy(float),
             t.ARR: frame[t.ARR].to_numpy(float)})
         part[KEPT] = part[t.OWNER_ID].eq(part[PREVIOUS_OWNER]) & part[PREVIOUS_OWNER].notna()
@@ -487,8 +487,10 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
     capacity = context.project.capacity or CapacityPlan()
     inputs = capacity_inputs(context.assignments, context.accounts, capacity)
     geography = [c for c in GEOGRAPHY if c in context.accounts.columns]
+    # text in Arrow's buffers, not a Python string per value: at 1M accounts this fetch and the
+    # carving's copies of its text were the run's peak
     rows = fetch_frame(inputs.join(context.accounts.select(t.ACCOUNT_ID, *geography),
-                                   t.ACCOUNT_ID).order_by(t.ACCOUNT_ID))
+                                   t.ACCOUNT_ID).order_by(t.ACCOUNT_ID), arrow_text=True)
     reps = context.results.get(CAPACITY_PLAN)
     counts = territory_counts(rows, plan, reps.to_pandas() if reps is not None else None)
     carved = carve_territories(rows, plan, counts)
@@ -507,19 +509,19 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with its text columns as text and the optional figures as floats, even when
-    every value is missing (an engine cannot store a column of no type). Typed in place, one
-    column at a time: the frames are the carving's own, and a copy of a row per account is
-    hundreds of MB at a million accounts.
+    """`frame` with its text columns as text (`ARROW_TEXT`) and the optional figures as floats,
+    even when every value is missing (an engine cannot store a column of no type). Typed in
+    place, one column at a time: the frames are the carving's own, and a copy of a row per
+    account is hundreds of MB at a million accounts.
 
     >>> _typed(pd.DataFrame({"owner_id": [None], "lower_bound": [None]})).dtypes.tolist()
-    [string[python], dtype('float64')]
+    [<StringDtype(na_value=nan)>, dtype('float64')]
     """
     for column in frame.columns:
         if column in OPTIONAL_FIGURES:
             frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
         elif frame[column].dtype == object:
-            frame[column] = frame[column].astype("string")
+            frame[column] = frame[column].astype(ARROW_TEXT)
     return frame
 
 
