@@ -32,6 +32,7 @@ from segmint.io.outputs import staged_outputs
 from segmint.io.rates import read_rates
 from segmint.io.sources import load_source
 from segmint.preflight import check_project, columns_read
+from segmint.resident import hand_back_freed_memory
 from segmint.score.stage import ScoreRun, score_accounts
 from segmint.segment.assign import assignment_table, divisions_by_zero, unassigned_reasons
 from segmint.segment.summary import reason_counts, segment_summary
@@ -142,6 +143,21 @@ def _load(project: Project, con: ibis.BaseBackend, progress: Progress) -> dict[s
     return validated
 
 
+def _handing_back(progress: Progress | None) -> Progress:
+    """`progress` (or nothing), called at each stage's start once the memory the stage before
+    freed is handed back to the system (`hand_back_freed_memory`)."""
+    if getattr(progress, "hands_back", False):
+        return progress
+
+    def stage(name: str) -> None:
+        hand_back_freed_memory()
+        if progress is not None:
+            progress(name)
+
+    stage.hands_back = True
+    return stage
+
+
 def run(project: Project, *, con: ibis.BaseBackend | None = None,
         progress: Progress | None = None, write: bool = True) -> RunResult:
     """Run the whole project and (by default) write every output it asks for.
@@ -160,7 +176,7 @@ def run(project: Project, *, con: ibis.BaseBackend | None = None,
     >>> result.assignments.order_by("account_id").segment.execute().tolist()
     ['SMB-North America', 'ENT-EMEA', 'Unassigned']
     """
-    progress = progress or (lambda stage: None)
+    progress = _handing_back(progress)
     con = con or connect(project)
     prepared = prepare(project, con, progress=progress)
     validated, enriched, context, scores = (prepared.validated, prepared.enriched,
@@ -228,7 +244,7 @@ def prepare(project: Project, con: ibis.BaseBackend | None = None, *,
     >>> prepare(project).context.accounts.count().execute()
     2
     """
-    progress = progress or (lambda stage: None)
+    progress = _handing_back(progress)
     progress("check")
     warnings = check_project(project)  # every rule and score, before any data is read
     con = con or connect(project)
@@ -290,7 +306,7 @@ def compare(project: Project, *, scenarios: Mapping[str, Segmentation] | None = 
                           "to segmint.yaml, or give a segmentation file: segmint compare "
                           "segmint.yaml --scenario region_first.yaml")
     project = project.model_copy(update={"scenarios": chosen})  # checked with the rest
-    progress = progress or (lambda stage: None)
+    progress = _handing_back(progress)
     con = con or connect(project)
     prepared = prepare(project, con, progress=progress)
     progress("keep scenario tables")

@@ -11,6 +11,7 @@ import pandas as pd
 from segmint.context import RunContext, in_stated_order
 from segmint.engine import keep_fetched
 from segmint.exceptions import ConfigError, closest_hint
+from segmint.resident import hand_back_freed_memory
 from segmint.sections import Section
 from segmint.tables import TableSpec
 
@@ -183,6 +184,7 @@ def run_analyses(context: RunContext, *, names: Iterable[str] | None = None,
         # handed straight on, so that no name here holds what the analysis computed once it is
         # kept: rows built in Python (a row per account, for territories) go with it
         _keep_outputs(name, entry, entry.compute(own), run, context.results, keep, kept)
+        hand_back_freed_memory()  # what it built in Python is kept in the engine now
         if entry.section is not None:
             run.sections.append((name, entry.section))
     run.sections.sort(key=lambda item: item[1].order)
