@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segmint import tables as t
 from segmint.analyse.registry import analysis
@@ -496,7 +497,7 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
     carved = carve_territories(rows, plan, counts)
     del rows  # a row per account, read no more: not held while the tables below are typed
     readings = [*carved.notes, *_stand_ins(context, inputs, plan, reps is not None)]
-    return {name: ibis.memtable(_typed(frame)) for name, frame in {
+    return {name: in_memory(frame) for name, frame in {
         TERRITORIES: carved.territories,
         "territory_balance": carved.balance,
         "territory_disruption": carved.disruption,
@@ -506,6 +507,23 @@ def _territories(context: RunContext) -> dict[str, ir.Table]:
         "territory_readings": pd.DataFrame({"reading": readings or [
             "Every segment is within its tolerance."]}),
     }.items()}
+
+
+def in_memory(frame: pd.DataFrame) -> ir.Table:
+    """One of the carving's frames as an in-memory table for the run's engine, typed (`_typed`).
+
+    Handed over as Arrow: DuckDB reads the Arrow-backed text as it is, and Ibis gives Spark
+    the rows as pandas with Python text, which PySpark sends as Arrow; given the frame itself,
+    PySpark cannot convert an Arrow-backed text column and falls back to sending it row by row
+    (with a warning).
+
+    >>> frame = pd.DataFrame({"owner_id": pd.Series(["u1", None], dtype=ARROW_TEXT)})
+    >>> in_memory(frame).schema()
+    ibis.Schema {
+      owner_id  string
+    }
+    """
+    return ibis.memtable(pa.Table.from_pandas(_typed(frame), preserve_index=False))
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
